@@ -1,0 +1,3 @@
+from crossheat.cli.main import main
+
+main()

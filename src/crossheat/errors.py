@@ -1,0 +1,228 @@
+"""crossheat's one error hierarchy.
+
+Every error crossheat raises is a ``CrossheatError``; openstacksdk's
+exceptions are translated into ``CloudError`` subclasses at one boundary
+(``crossheat.clouds.driver``), with ``raise ... from exc``.
+
+    CrossheatError
+    ├── TemplateError           the template, environment or parameters are invalid
+    │                           (carries every ``Diagnostic`` at once)
+    ├── ConfigError             region map, clouds.yaml, settings
+    ├── NotSupportedError       something crossheat deliberately does not do (yaql, CFN)
+    ├── StackError              stack-level problems
+    │   ├── StackNotFound
+    │   ├── StackExists
+    │   └── StackLocked         another operation holds the stack
+    ├── StoreError              the state database
+    └── CloudError              a cloud answered with an error, or could not be reached
+        ├── CloudNotFound       404: the thing is gone
+        ├── CloudConflict       409: in use, duplicate, invalid state
+        ├── CloudQuotaExceeded  over quota (Neutron 409 OverQuota, Nova 403/413)
+        ├── CloudBadRequest     400
+        ├── CloudForbidden      403 (not quota)
+        ├── CloudAuthError      401 / bad credentials
+        ├── CloudTransientError 5xx, connection errors, 429/413 with Retry-After
+        └── ResourceFailed      a resource reached an error state (server ERROR, ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+#: A template path: ``("resources", "east_subnet", "properties", "cidr")``.
+TemplatePath = tuple[str | int, ...]
+
+
+def format_path(path: TemplatePath) -> str:
+    """``("resources", "a", "properties", "nets", 0)`` -> ``resources.a.properties.nets[0]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in which file: 1-based line and column, as editors show them."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, with where it is and what to do about it.
+
+    ``message`` says what is wrong; ``hint`` says what to do.
+    """
+
+    message: str
+    path: TemplatePath = ()
+    location: Location | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = str(self.location) if self.location else "<template>"
+        text = f"{where}: {self.severity.value}"
+        if self.path:
+            text += f": {format_path(self.path)}"
+        text += f": {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "file": self.location.file if self.location else None,
+            "line": self.location.line if self.location else None,
+            "column": self.location.column if self.location else None,
+            "path": format_path(self.path),
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class CrossheatError(Exception):
+    """Base of every error crossheat raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(CrossheatError):
+    """The region map, clouds.yaml or a setting is wrong."""
+
+
+class NotSupportedError(CrossheatError):
+    """A feature crossheat deliberately does not support."""
+
+
+class TemplateError(CrossheatError):
+    """The template, an environment file or the parameters are invalid.
+
+    Carries every problem found, not just the first.
+    """
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic) -> None:
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @classmethod
+    def single(
+        cls,
+        message: str,
+        path: TemplatePath = (),
+        location: Location | None = None,
+        hint: str | None = None,
+        code: str = "invalid",
+    ) -> TemplateError:
+        return cls([Diagnostic(message, path, location, hint, code=code)])
+
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+
+def raise_if_errors(diagnostics: Iterable[Diagnostic]) -> None:
+    items = list(diagnostics)
+    if any(d.severity is Severity.ERROR for d in items):
+        raise TemplateError(items)
+
+
+class StackError(CrossheatError):
+    """A stack-level problem."""
+
+
+class StackNotFound(StackError):
+    pass
+
+
+class StackExists(StackError):
+    pass
+
+
+class StackLocked(StackError):
+    """Another operation holds the stack."""
+
+
+class StoreError(CrossheatError):
+    """The state database failed or holds something unexpected."""
+
+
+class CloudError(CrossheatError):
+    """A cloud answered with an error or could not be reached."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        region: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.region = region
+        self.status_code = status_code
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        where = f"[{self.region}] " if self.region else ""
+        code = f" (HTTP {self.status_code})" if self.status_code else ""
+        return f"{where}{self.message}{code}"
+
+
+class CloudNotFound(CloudError):
+    pass
+
+
+class CloudConflict(CloudError):
+    pass
+
+
+class CloudQuotaExceeded(CloudError):
+    pass
+
+
+class CloudBadRequest(CloudError):
+    pass
+
+
+class CloudForbidden(CloudError):
+    pass
+
+
+class CloudAuthError(CloudError):
+    pass
+
+
+class CloudTransientError(CloudError):
+    pass
+
+
+class ResourceFailed(CloudError):
+    """A cloud resource reached an error state (a server in ERROR, ...)."""
