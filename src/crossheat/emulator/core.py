@@ -216,9 +216,7 @@ class Store:
         with self._lock:
             return self._data.get((region, kind), {}).get(id_)
 
-    def list(
-        self, region: str, kind: str, project_id: str | None = None
-    ) -> list[Record]:
+    def records(self, region: str, kind: str, project_id: str | None = None) -> list[Record]:
         """Every record of a kind; only those of ``project_id`` when it is given."""
         with self._lock:
             items = list(self._data.get((region, kind), {}).values())
