@@ -1,0 +1,1 @@
+"""crossheat's benchmarks: `make bench` runs them all; each prints a table and saves JSON."""

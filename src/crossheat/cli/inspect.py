@@ -1,0 +1,138 @@
+"""``crossheat validate`` and ``crossheat plan``: what crossheat knows before touching a cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from crossheat.cli.common import (
+    EnvOpt,
+    Format,
+    ParamOpt,
+    RegionMapOpt,
+    TemplateOpt,
+    console,
+    dump,
+    err_console,
+    handle_errors,
+    parse_parameters,
+)
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.plan import Plan
+from crossheat.service import Inputs, Service
+
+
+def _inputs(
+    template: Path, environment: list[Path], parameter: list[str], region_map: Path | None
+) -> Inputs:
+    return Inputs(template, environment, parse_parameters(parameter), region_map)
+
+
+def validate_summary(analysis: Analysis) -> dict[str, Any]:
+    template = analysis.template
+    regions = {r: analysis.resources_in(r) for r in analysis.region_names}
+    return {
+        "valid": analysis.ok,
+        "template": str(template.path) if template else None,
+        "heat_template_version": template.version if template else None,
+        "resources": {region: len(names) for region, names in regions.items()},
+        "regions": regions,
+        "cross_region_references": [ref.as_dict() for ref in analysis.cross_region],
+        "diagnostics": [d.as_dict() for d in analysis.diagnostics],
+    }
+
+
+def validate(
+    template: Path = TemplateOpt,
+    environment: list[Path] = EnvOpt,
+    parameter: list[str] = ParamOpt,
+    region_map: Path | None = RegionMapOpt,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Check a template, its environments and parameters; report every problem at once.
+
+    Exit status 0 when valid, 1 when not.
+    """
+    with handle_errors():
+        analysis = Service().validate(_inputs(template, environment, parameter, region_map))
+    if fmt in (Format.json, Format.yaml):
+        dump(validate_summary(analysis), fmt)
+    else:
+        _print_validation(analysis)
+    if not analysis.ok:
+        raise typer.Exit(1)
+
+
+def _print_validation(analysis: Analysis) -> None:
+    for diagnostic in analysis.diagnostics:
+        err_console.print(str(diagnostic), markup=False)
+    if not analysis.ok:
+        err_console.print(f"[red]invalid[/]: {len(analysis.errors)} error(s)")
+        return
+    assert analysis.template is not None
+    console.print(
+        f"{analysis.template.path}: valid (heat_template_version {analysis.template.version})"
+    )
+    table = Table()
+    table.add_column("region")
+    table.add_column("resources", justify="right")
+    for region in analysis.region_names:
+        table.add_row(region, str(len(analysis.resources_in(region))))
+    console.print(table)
+    _print_cross_region(analysis)
+
+
+def _print_cross_region(analysis: Analysis) -> None:
+    if not analysis.cross_region:
+        console.print("no cross-region references")
+        return
+    console.print(f"{len(analysis.cross_region)} cross-region reference(s):")
+    for ref in analysis.cross_region:
+        prop = ".".join(str(p) for p in ref.path[3:]) or ".".join(str(p) for p in ref.path)
+        value = ".".join(str(a) for a in ref.attribute)
+        target = f"{ref.kind} {ref.producer}" + (f" {value}" if value else "")
+        console.print(
+            f"  {ref.consumer_region}/{ref.consumer}.{prop} <- {ref.producer_region}: {target}",
+            markup=False,
+        )
+
+
+def plan(
+    template: Path = TemplateOpt,
+    environment: list[Path] = EnvOpt,
+    parameter: list[str] = ParamOpt,
+    region_map: Path | None = RegionMapOpt,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Show what would be created where, in which order, and the critical path.
+
+    Touches no cloud.
+    """
+    with handle_errors():
+        analysis, the_plan = Service().plan(_inputs(template, environment, parameter, region_map))
+    if fmt in (Format.json, Format.yaml):
+        dump(the_plan.as_dict(), fmt)
+        return
+    _print_plan(analysis, the_plan)
+
+
+def _print_plan(analysis: Analysis, the_plan: Plan) -> None:
+    for region, names in the_plan.regions.items():
+        table = Table(title=f"region {region}: {len(names)} resources")
+        for column in ("stage", "resource", "type", "requires", "start (s)"):
+            table.add_column(column)
+        stage_of = {n: i for i, stage in enumerate(the_plan.stages) for n in stage}
+        for name in names:
+            res = the_plan.resources[name]
+            table.add_row(
+                str(stage_of[name] + 1), name, res.type, ", ".join(res.requires), f"{res.start:g}"
+            )
+        console.print(table)
+    _print_cross_region(analysis)
+    console.print(
+        f"critical path ({the_plan.estimated_time:g} s estimated): "
+        + " -> ".join(the_plan.critical_path)
+    )

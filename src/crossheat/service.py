@@ -1,0 +1,69 @@
+"""crossheat's one typed facade: what the CLI, the API and the dashboard call.
+
+service = Service()
+analysis = service.validate(Inputs("stack.yaml", parameters={"vpn_psk": "..."}))
+plan = service.plan(Inputs("stack.yaml", ...))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
+from crossheat.errors import TemplateError
+from crossheat.plan.analysis import Analysis, analyse
+from crossheat.plan.plan import Plan, make_plan
+from crossheat.resources.registry import Registry, default_registry
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a user gives: ``-t TEMPLATE -e ENV... --parameter K=V... --region-map FILE``."""
+
+    template: str | Path
+    environment_files: Sequence[str | Path] = ()
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    region_map: str | Path | None = None
+
+
+class Service:
+    """Validate, plan (and, with the engine, create, update, delete) stacks."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry
+
+    @cached_property
+    def registry(self) -> Registry:
+        return self._registry or default_registry()
+
+    def region_map(self, path: str | Path | None = None) -> RegionMap | None:
+        """The region map named by ``path``, the environment or the default file.
+
+        ``None`` when no path is given and no file exists: templates are then
+        checked without region checks.
+        """
+        implicit = path is None and not os.environ.get("CROSSHEAT_REGION_MAP")
+        if implicit and not region_map_path().exists():
+            return None
+        return load_region_map(path)
+
+    def validate(self, inputs: Inputs) -> Analysis:
+        """Every problem with the template, environment, parameters and regions."""
+        return analyse(
+            inputs.template,
+            inputs.environment_files,
+            inputs.parameters,
+            region_map=self.region_map(inputs.region_map),
+            registry=self.registry,
+        )
+
+    def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
+        """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
+        analysis = self.validate(inputs)
+        if not analysis.ok:
+            raise TemplateError(analysis.diagnostics)
+        return analysis, make_plan(analysis)
