@@ -1,0 +1,123 @@
+"""Resource types and the explicit registry that maps type names to them.
+
+A resource type is one class::
+
+    class Net(ResourceType):
+        \"\"\"A Neutron network.\"\"\"
+        type_name = "OS::Neutron::Net"
+        properties_schema = {"name": Property(PropertyType.STRING, update_allowed=True)}
+        attributes_schema = {"status": Attribute("The status.", PropertyType.STRING)}
+
+Types reach a ``Registry`` through the entry point group ``crossheat.resource_types``;
+each entry point names a function ``register(registry: Registry) -> None``. Built-in
+types are registered that way too, exactly as an outside plugin's would be::
+
+    [project.entry-points."crossheat.resource_types"]
+    neutron = "crossheat.resources.types.neutron:register"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from crossheat.errors import ConfigError, Diagnostic, TemplatePath
+from crossheat.resources.schema import (
+    Attribute,
+    Property,
+    PropertyType,
+    apply_defaults,
+    changed_properties,
+    validate_properties,
+)
+
+ENTRY_POINT_GROUP = "crossheat.resource_types"
+
+#: Attributes every resource has, as in Heat's base ``Resource``.
+BASE_ATTRIBUTES = {
+    "show": Attribute("Detailed information about the resource.", PropertyType.MAP),
+}
+
+
+class ResourceType:
+    """Base of every resource type: its schemas, and what they say about its values."""
+
+    type_name: ClassVar[str]
+    properties_schema: ClassVar[Mapping[str, Property]] = {}
+    attributes_schema: ClassVar[Mapping[str, Attribute]] = {}
+
+    @classmethod
+    def attribute(cls, name: str) -> Attribute | None:
+        """The attribute ``get_attr`` may read as ``name``, or ``None`` if there is none.
+
+        Every type also has Heat's ``show`` (the whole resource as the cloud shows it).
+        """
+        return cls.attributes_schema.get(name) or BASE_ATTRIBUTES.get(name)
+
+    @classmethod
+    def validate(cls, values: Any, path: TemplatePath) -> list[Diagnostic]:
+        """Problems with ``values`` (the resource's ``properties:``) found without a cloud."""
+        return validate_properties(cls.properties_schema, values, path)
+
+    @classmethod
+    def with_defaults(cls, values: Mapping[str, Any] | None) -> dict[str, Any]:
+        return apply_defaults(cls.properties_schema, values)
+
+    @classmethod
+    def classify_update(
+        cls, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    ) -> tuple[set[str], set[str]]:
+        """``(update_in_place, replace)`` for a change from ``old`` to ``new`` properties.
+
+        Types whose update policy depends on values (a server's
+        ``flavor_update_policy``) refine ``changed_properties`` here.
+        """
+        return changed_properties(cls.properties_schema, old, new)
+
+
+class Registry:
+    """Resource type name -> class. An explicit object; there is no global one."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, type[ResourceType]] = {}
+
+    def register(self, cls: type[ResourceType]) -> type[ResourceType]:
+        """Add ``cls`` under its ``type_name``; a different class under a taken name fails."""
+        existing = self._types.get(cls.type_name)
+        if existing is not None and existing is not cls:
+            raise ConfigError(
+                f"resource type {cls.type_name} is registered twice: "
+                f"{existing.__module__}.{existing.__qualname__} and "
+                f"{cls.__module__}.{cls.__qualname__}"
+            )
+        self._types[cls.type_name] = cls
+        return cls
+
+    def get(self, name: str) -> type[ResourceType] | None:
+        return self._types.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def __iter__(self) -> Iterator[type[ResourceType]]:
+        return iter(self._types[name] for name in self.names())
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+
+def default_registry() -> Registry:
+    """A registry holding every type that an installed ``crossheat.resource_types``
+    entry point registers (crossheat's own and any plugin's)."""
+    registry = Registry()
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            register = entry.load()
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"cannot load resource types {entry.value!r}: {exc}") from exc
+        register(registry)
+    return registry

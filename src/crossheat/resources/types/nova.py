@@ -1,0 +1,255 @@
+"""Nova servers and key pairs, with Heat's schemas (openstack/heat,
+``heat/engine/resources/openstack/nova/{server,keypair}.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crossheat.resources.constraints import AllowedValues, CustomConstraint, Length, Range
+from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.schema import Attribute, Property
+from crossheat.resources.schema import PropertyType as T
+from crossheat.resources.types.common import IP_ADDR, NETWORK, PORT
+from crossheat.resources.types.neutron_ports import PORT_EXTRA_PROPERTIES
+
+IMAGE = CustomConstraint("glance.image")
+VOLUME = CustomConstraint("cinder.volume")
+SNAPSHOT = CustomConstraint("cinder.snapshot")
+
+_BDM = Property(
+    T.MAP,
+    schema={
+        "device_name": Property(T.STRING, "Device name, /dev/<device_name>.", required=True),
+        "volume_id": Property(T.STRING, "Volume to boot from.", constraints=(VOLUME,)),
+        "snapshot_id": Property(
+            T.STRING, "Snapshot to create a volume from.", constraints=(SNAPSHOT,)
+        ),
+        "volume_size": Property(T.INTEGER, "Size of the volume in GB."),
+        "delete_on_termination": Property(T.BOOLEAN, "Delete the volume with the server."),
+    },
+)
+_BDM_V2 = Property(
+    T.MAP,
+    schema={
+        "device_name": Property(T.STRING, "Device name, /dev/<device_name>."),
+        "volume_id": Property(T.STRING, "Boot or non-boot volume.", constraints=(VOLUME,)),
+        "image": Property(
+            T.STRING,
+            "Name or ID of an image to create a volume from.",
+            constraints=(IMAGE,),
+            aliases=("image_id",),
+        ),
+        "snapshot_id": Property(
+            T.STRING, "Snapshot to create a volume from.", constraints=(SNAPSHOT,)
+        ),
+        "swap_size": Property(T.INTEGER, "Size of the swap in MB."),
+        "ephemeral_size": Property(
+            T.INTEGER, "Size of the ephemeral device in GB.", constraints=(Range(min=1),)
+        ),
+        "ephemeral_format": Property(
+            T.STRING,
+            "Format of the ephemeral device.",
+            constraints=(AllowedValues(("ext2", "ext3", "ext4", "xfs", "ntfs")),),
+        ),
+        "device_type": Property(
+            T.STRING, "disk or cdrom.", constraints=(AllowedValues(("cdrom", "disk")),)
+        ),
+        "disk_bus": Property(
+            T.STRING,
+            "Bus of the device.",
+            constraints=(AllowedValues(("ide", "lame_bus", "sata", "scsi", "usb", "virtio")),),
+        ),
+        "boot_index": Property(T.INTEGER, "Order of the boot disks."),
+        "volume_size": Property(T.INTEGER, "Size of the block device in GB."),
+        "delete_on_termination": Property(T.BOOLEAN, "Delete the volume with the server."),
+        "volume_type": Property(
+            T.STRING,
+            "Volume type of a created volume.",
+            constraints=(CustomConstraint("cinder.vtype"),),
+        ),
+    },
+)
+_NIC = Property(
+    T.MAP,
+    schema={
+        "network": Property(
+            T.STRING,
+            "Name or ID of a network to create a port on.",
+            constraints=(NETWORK,),
+            aliases=("uuid",),
+        ),
+        "allocate_network": Property(
+            T.STRING,
+            "auto or none, instead of a network.",
+            update_allowed=True,
+            constraints=(AllowedValues(("none", "auto")),),
+        ),
+        "fixed_ip": Property(T.STRING, "Fixed IP of the created port.", constraints=(IP_ADDR,)),
+        "port": Property(T.STRING, "ID of an existing port.", constraints=(PORT,)),
+        "port_extra_properties": Property(
+            T.MAP,
+            "Properties of the created port.",
+            update_allowed=True,
+            schema=PORT_EXTRA_PROPERTIES,
+        ),
+        "subnet": Property(T.STRING, "Subnet to allocate the created port's address in."),
+        "floating_ip": Property(T.STRING, "ID of a floating IP to associate."),
+        "tag": Property(T.STRING, "Port tag; updates are ignored."),
+    },
+)
+_SWIFT_DATA = Property(
+    T.MAP,
+    "Swift container and object for deployment data.",
+    default={},
+    update_allowed=True,
+    schema={
+        "container": Property(T.STRING, "Name of the container.", constraints=(Length(min=1),)),
+        "object": Property(T.STRING, "Name of the object.", constraints=(Length(min=1),)),
+    },
+)
+
+
+def _policy(default: str, *allowed: str) -> Property:
+    return Property(
+        T.STRING,
+        f"Update policy: {' or '.join(allowed)}.",
+        default=default,
+        update_allowed=True,
+        constraints=(AllowedValues(allowed),),
+    )
+
+
+class Server(ResourceType):
+    """A Nova server. ``admin_pass`` is secret; ``networks[].uuid`` is Heat's hidden alias.
+
+    ``flavor``, ``image`` and ``user_data`` update in place unless their
+    ``*_update_policy`` (as the new template sets it) says ``REPLACE``.
+    """
+
+    type_name = "OS::Nova::Server"
+    properties_schema = {
+        "name": Property(T.STRING, "Server name.", update_allowed=True),
+        "image": Property(
+            T.STRING, "Name or ID of the image to boot.", update_allowed=True, constraints=(IMAGE,)
+        ),
+        "block_device_mapping": Property(T.LIST, "Block device mappings.", items=_BDM),
+        "block_device_mapping_v2": Property(T.LIST, "Block device mappings v2.", items=_BDM_V2),
+        "flavor": Property(
+            T.STRING,
+            "Name or ID of the flavor.",
+            required=True,
+            update_allowed=True,
+            constraints=(CustomConstraint("nova.flavor"),),
+        ),
+        "flavor_update_policy": _policy("RESIZE", "RESIZE", "REPLACE"),
+        "image_update_policy": _policy(
+            "REBUILD", "REBUILD", "REPLACE", "REBUILD_PRESERVE_EPHEMERAL"
+        ),
+        "key_name": Property(
+            T.STRING, "Key pair to inject.", constraints=(CustomConstraint("nova.keypair"),)
+        ),
+        "admin_user": Property(T.STRING, "Hidden since Heat 5.0.0; ignored."),
+        "availability_zone": Property(T.STRING, "Availability zone of the server."),
+        "security_groups": Property(T.LIST, "Security group names or IDs.", default=[]),
+        "networks": Property(
+            T.LIST, "Ordered NICs of the server.", items=_NIC, update_allowed=True
+        ),
+        "scheduler_hints": Property(T.MAP, "Hints for the scheduler."),
+        "metadata": Property(T.MAP, "Key/value metadata.", default={}, update_allowed=True),
+        "user_data_format": Property(
+            T.STRING,
+            "Format of user_data.",
+            default="HEAT_CFNTOOLS",
+            constraints=(AllowedValues(("HEAT_CFNTOOLS", "RAW", "SOFTWARE_CONFIG")),),
+        ),
+        "software_config_transport": Property(
+            T.STRING,
+            "How software config metadata reaches the server.",
+            default="POLL_SERVER_CFN",
+            update_allowed=True,
+            constraints=(
+                AllowedValues(
+                    ("POLL_SERVER_CFN", "POLL_SERVER_HEAT", "POLL_TEMP_URL", "ZAQAR_MESSAGE")
+                ),
+            ),
+        ),
+        "user_data_update_policy": _policy("REPLACE", "REPLACE", "IGNORE", "REBUILD"),
+        "user_data": Property(
+            T.STRING, "User data for cloud-init.", default="", update_allowed=True
+        ),
+        "reservation_id": Property(T.STRING, "UUID of the set of servers requested."),
+        "config_drive": Property(T.BOOLEAN, "Enable a config drive."),
+        "diskConfig": Property(
+            T.STRING, "Disk partitioning.", constraints=(AllowedValues(("AUTO", "MANUAL")),)
+        ),
+        "personality": Property(T.MAP, "Deprecated: files to create on the server.", default={}),
+        "admin_pass": Property(
+            T.STRING, "Administrator password.", update_allowed=True, secret=True
+        ),
+        "tags": Property(T.LIST, "Server tags.", items=Property(T.STRING), update_allowed=True),
+        "deployment_swift_data": _SWIFT_DATA,
+    }
+    attributes_schema = {
+        "name": Attribute("Name of the server.", T.STRING),
+        "addresses": Attribute("Addresses per network, with port and subnets.", T.MAP),
+        "networks": Attribute("Addresses per network name and ID.", T.MAP),
+        "first_address": Attribute("Hidden since Heat 5.0.0: first address or ''."),
+        "instance_name": Attribute("AWS compatible instance name.", T.STRING),
+        "accessIPv4": Attribute("Deprecated: alternative public IPv4 address.", T.STRING),
+        "accessIPv6": Attribute("Deprecated: alternative public IPv6 address.", T.STRING),
+        "console_urls": Attribute("URLs of the server's consoles.", T.MAP),
+        "tags": Attribute("Tags of the server.", T.LIST),
+        "os_collect_config": Attribute(
+            "os-collect-config settings, with credentials.", T.MAP, secret=True
+        ),
+    }
+
+    _POLICIES = {
+        "flavor": "flavor_update_policy",
+        "image": "image_update_policy",
+        "user_data": "user_data_update_policy",
+    }
+
+    @classmethod
+    def classify_update(
+        cls, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    ) -> tuple[set[str], set[str]]:
+        """Heat's rule: a changed flavor/image/user_data whose policy is REPLACE replaces."""
+        in_place, replace = super().classify_update(old, new)
+        after = cls.with_defaults(new)
+        for name, policy in cls._POLICIES.items():
+            if name in in_place and after.get(policy) == "REPLACE":
+                in_place.discard(name)
+                replace.add(name)
+        return in_place, replace
+
+
+class KeyPair(ResourceType):
+    """A Nova key pair. ``private_key`` (when generated and saved) is secret."""
+
+    type_name = "OS::Nova::KeyPair"
+    properties_schema = {
+        "name": Property(
+            T.STRING, "Name of the key pair.", required=True, constraints=(Length(min=1, max=255),)
+        ),
+        "save_private_key": Property(T.BOOLEAN, "Keep a generated private key.", default=False),
+        "public_key": Property(T.STRING, "Public key of an existing key pair; generated if unset."),
+        "type": Property(T.STRING, "Key pair type.", constraints=(AllowedValues(("ssh", "x509")),)),
+        "user": Property(
+            T.STRING,
+            "User to add the key pair to (admin only).",
+            constraints=(CustomConstraint("keystone.user"),),
+        ),
+    }
+    attributes_schema = {
+        "public_key": Attribute("The public key.", T.STRING),
+        "private_key": Attribute("The private key, if it was saved.", T.STRING, secret=True),
+    }
+
+
+def register(registry: Registry) -> None:
+    """Entry point ``crossheat.resource_types: nova``."""
+    for cls in (Server, KeyPair):
+        registry.register(cls)

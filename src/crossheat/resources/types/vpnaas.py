@@ -1,0 +1,255 @@
+"""Neutron VPNaaS: the VPN service, IKE and IPsec policies, and IPsec site
+connections, with Heat's schemas (openstack/heat,
+``heat/engine/resources/openstack/neutron/vpnservice.py``). Registered by
+``neutron.register``.
+"""
+
+from __future__ import annotations
+
+from crossheat.resources.constraints import AllowedValues
+from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.schema import Attribute, Property
+from crossheat.resources.schema import PropertyType as T
+from crossheat.resources.types.common import NET_CIDR, ROUTER, SUBNET
+
+_NAME = Property(T.STRING, "Name.", update_allowed=True)
+_DESCRIPTION = Property(T.STRING, "Description.", update_allowed=True)
+_ADMIN_STATE_UP = Property(T.BOOLEAN, "Administrative state.", default=True, update_allowed=True)
+_ENCRYPTION = AllowedValues(("3des", "aes-128", "aes-192", "aes-256"))
+_PFS = AllowedValues(("group2", "group5", "group14"))
+
+
+def _lifetime(update_allowed: bool) -> Property:
+    return Property(
+        T.MAP,
+        "Security association lifetime.",
+        update_allowed=update_allowed,
+        schema={
+            "units": Property(
+                T.STRING,
+                "Lifetime units.",
+                default="seconds",
+                constraints=(AllowedValues(("seconds", "kilobytes")),),
+            ),
+            "value": Property(T.INTEGER, "Lifetime in those units.", default=3600),
+        },
+    )
+
+
+def _attributes(of: str, *names: str, **typed: T) -> dict[str, Attribute]:
+    """String attributes ``names`` and the ``typed`` others: ``"The <name> of <of>."``"""
+    kinds = {name: T.STRING for name in names} | typed
+    return {name: Attribute(f"The {name} of {of}.", kind) for name, kind in kinds.items()}
+
+
+class VPNService(ResourceType):
+    """A VPN service on a router. ``subnet_id`` and ``router_id`` are Heat's hidden aliases."""
+
+    type_name = "OS::Neutron::VPNService"
+    properties_schema = {
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "admin_state_up": _ADMIN_STATE_UP,
+        "subnet": Property(
+            T.STRING,
+            "Subnet the VPN service is created in.",
+            required=True,
+            constraints=(SUBNET,),
+            aliases=("subnet_id",),
+        ),
+        "router": Property(
+            T.STRING,
+            "Router the VPN service is inserted in.",
+            required=True,
+            constraints=(ROUTER,),
+            aliases=("router_id",),
+        ),
+    }
+    attributes_schema = _attributes(
+        "the VPN service",
+        "admin_state_up",
+        "description",
+        "name",
+        "router_id",
+        "status",
+        "subnet_id",
+        "tenant_id",
+    )
+
+
+class IKEPolicy(ResourceType):
+    """An IKE policy for IPsec site connections."""
+
+    type_name = "OS::Neutron::IKEPolicy"
+    properties_schema = {
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "auth_algorithm": Property(
+            T.STRING,
+            "Authentication hash algorithm.",
+            default="sha1",
+            update_allowed=True,
+            constraints=(AllowedValues(("sha1", "sha256", "sha384", "sha512")),),
+        ),
+        "encryption_algorithm": Property(
+            T.STRING,
+            "Encryption algorithm.",
+            default="aes-128",
+            update_allowed=True,
+            constraints=(_ENCRYPTION,),
+        ),
+        "phase1_negotiation_mode": Property(
+            T.STRING, "Negotiation mode.", default="main", constraints=(AllowedValues(("main",)),)
+        ),
+        "lifetime": _lifetime(update_allowed=True),
+        "pfs": Property(
+            T.STRING,
+            "Perfect forward secrecy group.",
+            default="group5",
+            update_allowed=True,
+            constraints=(_PFS,),
+        ),
+        "ike_version": Property(
+            T.STRING,
+            "IKE version.",
+            default="v1",
+            update_allowed=True,
+            constraints=(AllowedValues(("v1", "v2")),),
+        ),
+    }
+    attributes_schema = _attributes(
+        "the IKE policy",
+        "auth_algorithm",
+        "description",
+        "encryption_algorithm",
+        "ike_version",
+        "name",
+        "pfs",
+        "phase1_negotiation_mode",
+        "tenant_id",
+        lifetime=T.MAP,
+    )
+
+
+class IPsecPolicy(ResourceType):
+    """An IPsec policy for IPsec site connections."""
+
+    type_name = "OS::Neutron::IPsecPolicy"
+    properties_schema = {
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "transform_protocol": Property(
+            T.STRING,
+            "Transform protocol.",
+            default="esp",
+            constraints=(AllowedValues(("esp", "ah", "ah-esp")),),
+        ),
+        "encapsulation_mode": Property(
+            T.STRING,
+            "Encapsulation mode.",
+            default="tunnel",
+            constraints=(AllowedValues(("tunnel", "transport")),),
+        ),
+        "auth_algorithm": Property(
+            T.STRING,
+            "Authentication hash algorithm.",
+            default="sha1",
+            constraints=(AllowedValues(("sha1",)),),
+        ),
+        "encryption_algorithm": Property(
+            T.STRING, "Encryption algorithm.", default="aes-128", constraints=(_ENCRYPTION,)
+        ),
+        "lifetime": _lifetime(update_allowed=False),
+        "pfs": Property(
+            T.STRING, "Perfect forward secrecy group.", default="group5", constraints=(_PFS,)
+        ),
+    }
+    attributes_schema = _attributes(
+        "the IPsec policy",
+        "auth_algorithm",
+        "description",
+        "encapsulation_mode",
+        "encryption_algorithm",
+        "name",
+        "pfs",
+        "tenant_id",
+        "transform_protocol",
+        lifetime=T.MAP,
+    )
+
+
+_DPD = Property(
+    T.MAP,
+    "Dead peer detection.",
+    schema={
+        "actions": Property(
+            T.STRING,
+            "DPD mode.",
+            default="hold",
+            constraints=(
+                AllowedValues(("clear", "disabled", "hold", "restart", "restart-by-peer")),
+            ),
+        ),
+        "interval": Property(T.INTEGER, "Seconds between DPD messages.", default=30),
+        "timeout": Property(T.INTEGER, "Seconds before a silent peer is dead.", default=120),
+    },
+)
+
+
+class IPsecSiteConnection(ResourceType):
+    """One end of a site-to-site IPsec tunnel. ``psk`` is secret."""
+
+    type_name = "OS::Neutron::IPsecSiteConnection"
+    properties_schema = {
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "peer_address": Property(T.STRING, "Peer router's public address or FQDN.", required=True),
+        "peer_id": Property(T.STRING, "Peer router's identity.", required=True),
+        "peer_cidrs": Property(
+            T.LIST,
+            "Peer subnets, as CIDRs.",
+            required=True,
+            items=Property(T.STRING, constraints=(NET_CIDR,)),
+        ),
+        "mtu": Property(T.INTEGER, "Maximum transmission unit in bytes.", default=1500),
+        "dpd": _DPD,
+        "psk": Property(T.STRING, "Pre-shared key.", required=True, secret=True),
+        "initiator": Property(
+            T.STRING,
+            "Initiator state.",
+            default="bi-directional",
+            constraints=(AllowedValues(("bi-directional", "response-only")),),
+        ),
+        "admin_state_up": _ADMIN_STATE_UP,
+        "ikepolicy_id": Property(T.STRING, "ID of the IKE policy.", required=True),
+        "ipsecpolicy_id": Property(T.STRING, "ID of the IPsec policy.", required=True),
+        "vpnservice_id": Property(T.STRING, "ID of the VPN service.", required=True),
+    }
+    attributes_schema = {
+        **_attributes(
+            "the IPsec site connection",
+            "admin_state_up",
+            "auth_mode",
+            "description",
+            "ikepolicy_id",
+            "initiator",
+            "ipsecpolicy_id",
+            "mtu",
+            "name",
+            "peer_address",
+            "peer_id",
+            "route_mode",
+            "status",
+            "tenant_id",
+            "vpnservice_id",
+            dpd=T.MAP,
+            peer_cidrs=T.LIST,
+        ),
+        "psk": Attribute("The pre-shared key.", T.STRING, secret=True),
+    }
+
+
+def register(registry: Registry) -> None:
+    """Called by ``neutron.register``."""
+    for cls in (VPNService, IKEPolicy, IPsecPolicy, IPsecSiteConnection):
+        registry.register(cls)

@@ -1,0 +1,71 @@
+"""OS::Heat::ResourceGroup: schema and expansion into members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crossheat.errors import TemplateError
+from crossheat.resources.types.resource_group import GroupMember, ResourceGroup, expand_group
+from crossheat.template.values import UNKNOWN
+
+PATH = ("resources", "group", "properties")
+DEFINITION: dict[str, Any] = {
+    "type": "OS::Nova::Server",
+    "properties": {"name": "web-%index%", "networks": [{"network": "net-%index%"}], "n": 3},
+}
+
+
+def test_schema_requires_a_definition_with_a_type() -> None:
+    assert [d.path for d in ResourceGroup.validate({}, PATH)] == [(*PATH, "resource_def")]
+    diags = ResourceGroup.validate({"resource_def": {"properties": {}}}, PATH)
+    assert [d.path for d in diags] == [(*PATH, "resource_def", "type")]
+    diags = ResourceGroup.validate({"count": -1, "resource_def": DEFINITION}, PATH)
+    assert [d.path for d in diags] == [(*PATH, "count")]
+
+
+def test_count_updates_in_place() -> None:
+    old = {"count": 2, "resource_def": DEFINITION}
+    assert ResourceGroup.classify_update(old, {**old, "count": 3}) == ({"count"}, set())
+
+
+def test_expand_replaces_the_index_everywhere() -> None:
+    members = expand_group({"count": "2", "resource_def": DEFINITION})
+    assert members == [
+        GroupMember(
+            "0",
+            "OS::Nova::Server",
+            {"name": "web-0", "networks": [{"network": "net-0"}], "n": 3},
+        ),
+        GroupMember(
+            "1",
+            "OS::Nova::Server",
+            {"name": "web-1", "networks": [{"network": "net-1"}], "n": 3},
+        ),
+    ]
+    assert DEFINITION["properties"]["name"] == "web-%index%"
+
+
+def test_expand_defaults_to_one_member_and_honours_index_var() -> None:
+    definition = {"type": "OS::Heat::Value", "properties": {"value": "v-__n__"}}
+    members = expand_group({"index_var": "__n__", "resource_def": definition})
+    assert [(m.name, m.properties) for m in members] == [("0", {"value": "v-0"})]
+
+
+def test_expand_skips_removed_names() -> None:
+    props = {
+        "count": 3,
+        "resource_def": {"type": "OS::Heat::None"},
+        "removal_policies": [{"resource_list": ["1"]}],
+    }
+    assert [m.name for m in expand_group(props)] == ["0", "2", "3"]
+
+
+def test_expand_zero_members() -> None:
+    assert expand_group({"count": 0, "resource_def": DEFINITION}) == []
+
+
+def test_expand_needs_a_known_count() -> None:
+    with pytest.raises(TemplateError, match="must be known"):
+        expand_group({"count": UNKNOWN, "resource_def": DEFINITION})
