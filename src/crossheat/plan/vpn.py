@@ -14,14 +14,12 @@ connection (the one whose VPN service sits on that router) and checks:
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from crossheat.plan.analysis import Analysis
+from crossheat.resources.tunnels import TunnelEnd as End
+from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.template.values import contains_unknown
-
-CONNECTION = "OS::Neutron::IPsecSiteConnection"
-VPN_SERVICE = "OS::Neutron::VPNService"
 
 #: Policy properties both ends must agree on, with Heat's defaults.
 IKE_MUST_MATCH = {
@@ -40,62 +38,6 @@ IPSEC_MUST_MATCH = {
 }
 
 
-@dataclass(frozen=True)
-class End:
-    """One end of a tunnel: its connection, VPN service, router and subnet resources."""
-
-    connection: str
-    service: str | None
-    subnet: str | None
-    peer_router: str | None
-
-
-def _target(analysis: Analysis, name: str, *keys: str) -> str | None:
-    """The resource that property ``keys[0]`` (or an alias) of ``name`` refers to."""
-    assert analysis.template is not None
-    for ref in analysis.template.resources[name].references():
-        prop = ref.path[3] if len(ref.path) > 3 else None
-        if prop in keys:
-            return ref.resource
-    return None
-
-
-def _ends(analysis: Analysis) -> dict[str, End]:
-    assert analysis.template is not None
-    resources = analysis.template.resources
-    ends = {}
-    for name, definition in resources.items():
-        if definition.type != CONNECTION:
-            continue
-        service = _target(analysis, name, "vpnservice_id", "vpnservice")
-        subnet = _target(analysis, service, "subnet", "subnet_id") if service else None
-        peer_router = _target(analysis, name, "peer_address")
-        ends[name] = End(name, service, subnet, peer_router)
-    return ends
-
-
-def _router_of(analysis: Analysis, service: str | None) -> str | None:
-    return _target(analysis, service, "router", "router_id") if service else None
-
-
-def pairs(analysis: Analysis) -> list[tuple[End, End]]:
-    """Each tunnel once: (end, peer end), the peer found through ``peer_address``."""
-    ends = _ends(analysis)
-    found: list[tuple[End, End]] = []
-    seen: set[frozenset[str]] = set()
-    for end in ends.values():
-        for other in ends.values():
-            if other is end or end.peer_router is None:
-                continue
-            if _router_of(analysis, other.service) != end.peer_router:
-                continue
-            key = frozenset((end.connection, other.connection))
-            if key not in seen:
-                seen.add(key)
-                found.append((end, other))
-    return found
-
-
 def _cidr(
     analysis: Analysis, subnet: str | None
 ) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -111,7 +53,8 @@ def _cidr(
 
 
 def check_tunnels(analysis: Analysis) -> None:
-    for a, b in pairs(analysis):
+    assert analysis.template is not None
+    for a, b in tunnel_pairs(analysis.template):
         _check_overlap(analysis, a, b)
         _check_peer_cidrs(analysis, a, b)
         _check_peer_cidrs(analysis, b, a)
@@ -173,7 +116,7 @@ def _check_psk(analysis: Analysis, a: End, b: End) -> None:
 
 
 def _policy(analysis: Analysis, end: End, prop: str, must_match: dict[str, str]) -> dict[str, Any]:
-    name = _target(analysis, end.connection, prop, prop.removesuffix("_id"))
+    name = end.ikepolicy if prop == "ikepolicy_id" else end.ipsecpolicy
     values = analysis.properties.get(name, {}) if name else {}
     return {key: values.get(key) or default for key, default in must_match.items()}
 

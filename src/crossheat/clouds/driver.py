@@ -1,0 +1,291 @@
+"""The openstacksdk driver: one connection per region, and the one error boundary.
+
+    clients = RegionClients(load_region_map())
+    net = clients.call("East", lambda conn: conn.network.create_network(name="n"))
+    net = await clients.acall("East", lambda conn: conn.network.get_network(net.id))
+    with translated("East"):                       # no retries, errors translated
+        clients.connection("East").network.delete_network(net)
+
+``call`` retries transient failures (see ``crossheat.clouds.retry``) and raises
+``translate(exc, region)`` ``from`` the openstacksdk / keystoneauth exception.
+openstacksdk's own retries (``connect_retries``, ``status_code_retries``) are
+switched off on every connection, so a request is retried in exactly one place,
+with jitter and ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import functools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import requests
+import yaml
+from keystoneauth1 import exceptions as ksa_exc
+from openstack import exceptions as sdk_exc
+from openstack.config.loader import OpenStackConfig
+from openstack.connection import Connection
+
+from crossheat.clouds.regionmap import RegionMap
+from crossheat.clouds.retry import RetryPolicy
+from crossheat.errors import (
+    CloudAuthError,
+    CloudBadRequest,
+    CloudConflict,
+    CloudError,
+    CloudForbidden,
+    CloudNotFound,
+    CloudQuotaExceeded,
+    CloudTransientError,
+    ConfigError,
+    ResourceFailed,
+)
+
+T = TypeVar("T")
+
+#: Switches off openstacksdk's and keystoneauth's own retries (see module doc).
+NO_SDK_RETRIES: dict[str, Any] = {
+    "connect_retries": 0,
+    "status_code_retries": 0,
+    "image_status_code_retries": 0,
+    "baremetal_status_code_retries": 0,
+    "baremetal_introspection_status_code_retries": 0,
+}
+
+_BY_STATUS: dict[int, type[CloudError]] = {
+    400: CloudBadRequest,
+    401: CloudAuthError,
+    403: CloudForbidden,
+    404: CloudNotFound,
+    409: CloudConflict,
+    429: CloudTransientError,
+}
+
+#: openstacksdk raises these without a response, e.g. ``find_network(ignore_missing=False)``.
+_SDK_STATUS: dict[type[sdk_exc.HttpException], int] = {
+    sdk_exc.BadRequestException: 400,
+    sdk_exc.ForbiddenException: 403,
+    sdk_exc.NotFoundException: 404,
+    sdk_exc.ConflictException: 409,
+    sdk_exc.PreconditionFailedException: 412,
+}
+
+
+def is_cloud_exception(exc: BaseException) -> bool:
+    """True for exceptions raised by openstacksdk, keystoneauth or requests."""
+    return isinstance(
+        exc, sdk_exc.SDKException | ksa_exc.ClientException | requests.RequestException
+    )
+
+
+def translate(exc: BaseException, region: str | None = None) -> CloudError:
+    """The crossheat ``CloudError`` for an openstacksdk or keystoneauth exception.
+
+    Keeps the status code, request id, the server's message and ``Retry-After``.
+    """
+    if isinstance(exc, CloudError):
+        return exc
+    if isinstance(exc, sdk_exc.HttpException | ksa_exc.HttpError):
+        return _from_http(exc, region)
+    if isinstance(exc, ksa_exc.SSLError):
+        return CloudError(f"TLS error: {exc}", region=region)
+    if isinstance(exc, ksa_exc.ConnectionError | requests.ConnectionError):
+        return CloudTransientError(f"cannot reach the cloud: {exc}", region=region)
+    if isinstance(exc, ksa_exc.AuthorizationFailure | ksa_exc.MissingAuthPlugin):
+        return CloudAuthError(str(exc), region=region)
+    if isinstance(exc, sdk_exc.ResourceFailure | sdk_exc.ResourceTimeout):
+        return ResourceFailed(str(exc), region=region)
+    return CloudError(str(exc) or type(exc).__name__, region=region)
+
+
+@contextlib.contextmanager
+def translated(region: str | None = None) -> Iterator[None]:
+    """Translate what a block of SDK calls raises, without retrying.
+
+    with translated("East"):
+        server = conn.compute.get_server(server_id)   # 404 -> CloudNotFound
+    """
+    try:
+        yield
+    except Exception as exc:
+        if is_cloud_exception(exc):
+            raise translate(exc, region) from exc
+        raise
+
+
+def _from_http(exc: sdk_exc.HttpException | ksa_exc.HttpError, region: str | None) -> CloudError:
+    response: requests.Response | None = getattr(exc, "response", None)
+    if isinstance(exc, sdk_exc.HttpException):
+        status = exc.status_code or _sdk_status(exc)
+        message = exc.details or exc.message
+    else:
+        status = exc.http_status
+        message = exc.details or exc.message
+    body = _json_body(response)
+    message = _server_message(body) or message or f"HTTP {status}"
+    retry_after = _retry_after(response)
+    cls = _class_for(status or 0, body, message, retry_after)
+    return cls(
+        message,
+        region=region,
+        status_code=status,
+        request_id=getattr(exc, "request_id", None) or _request_id(response),
+        retry_after=retry_after if cls is CloudTransientError else None,
+    )
+
+
+def _sdk_status(exc: sdk_exc.HttpException) -> int | None:
+    """The status an SDK exception raised without a response stands for."""
+    for cls, status in _SDK_STATUS.items():
+        if isinstance(exc, cls):
+            return status
+    return None
+
+
+def _class_for(
+    status: int, body: dict[str, Any], message: str, retry_after: float | None
+) -> type[CloudError]:
+    if status == 409 and _error_type(body) == "OverQuota":
+        return CloudQuotaExceeded
+    if status == 403 and "quota exceeded" in message.lower():
+        return CloudQuotaExceeded
+    if status == 413:
+        return CloudQuotaExceeded if retry_after is None else CloudTransientError
+    if status >= 500 and status != 501:
+        return CloudTransientError
+    return _BY_STATUS.get(status, CloudError)
+
+
+def _json_body(response: requests.Response | None) -> dict[str, Any]:
+    if response is None or "json" not in response.headers.get("content-type", ""):
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _server_message(body: dict[str, Any]) -> str | None:
+    """``{"NeutronError": {"message": m}}``, ``{"forbidden": {"message": m}}``, ..."""
+    for value in [body, *body.values()]:
+        if isinstance(value, dict) and isinstance(value.get("message"), str):
+            return str(value["message"])
+    return None
+
+
+def _error_type(body: dict[str, Any]) -> str | None:
+    """Neutron's ``{"NeutronError": {"type": "OverQuota", ...}}``."""
+    for value in body.values():
+        if isinstance(value, dict) and isinstance(value.get("type"), str):
+            return str(value["type"])
+    return None
+
+
+def _request_id(response: requests.Response | None) -> str | None:
+    if response is None:
+        return None
+    headers = response.headers
+    return headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    """``Retry-After`` in seconds, from delta-seconds or an HTTP date."""
+    value = response.headers.get("retry-after") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class RegionClients:
+    """One shared openstacksdk ``Connection`` per region, created on first use.
+
+    ``config`` defaults to openstacksdk's own loader (``clouds.yaml``, ``OS_*``).
+    ``acall`` runs SDK calls on a pool of ``max_workers`` threads shared by all
+    regions, so that many resources can wait on the network at once.
+    """
+
+    def __init__(
+        self,
+        region_map: RegionMap,
+        *,
+        config: OpenStackConfig | None = None,
+        retry: RetryPolicy | None = None,
+        max_workers: int = 64,
+    ) -> None:
+        self.region_map = region_map
+        self.retry = retry or RetryPolicy()
+        self._config = config
+        self._connections: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+        self._max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+
+    def connection(self, region: str | None = None) -> Connection:
+        """The region's connection (``None``: the default region)."""
+        spec = self.region_map.region_for(region)
+        with self._lock:
+            if spec.name not in self._connections:
+                self._connections[spec.name] = self._connect(spec.cloud, spec.region_name)
+            return self._connections[spec.name]
+
+    def _connect(self, cloud: str, region_name: str) -> Connection:
+        try:
+            if self._config is None:
+                self._config = OpenStackConfig()
+            cloud_region = self._config.get_one(
+                cloud=cloud, region_name=region_name, **NO_SDK_RETRIES
+            )
+        except (sdk_exc.ConfigException, ksa_exc.ClientException, yaml.YAMLError) as exc:
+            raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from exc
+        return Connection(config=cloud_region)
+
+    def call(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(connection, *args, **kwargs)`` with retries and error translation."""
+        conn = self.connection(region)
+        return self.retry.run(
+            functools.partial(fn, conn, *args, **kwargs), self._translator(region)
+        )
+
+    async def acall(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like ``call``, running the blocking SDK call in a worker thread."""
+        conn = self.connection(region)
+        call = functools.partial(fn, conn, *args, **kwargs)
+        return await self.retry.arun(call, self._translator(region), self._pool())
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, "crossheat-sdk")
+            return self._executor
+
+    def _translator(self, region: str | None) -> Callable[[Exception], CloudError | None]:
+        name = self.region_map.region_for(region).name
+
+        def translator(exc: Exception) -> CloudError | None:
+            return translate(exc, name) if is_cloud_exception(exc) else None
+
+        return translator
+
+    def close(self) -> None:
+        """Close every connection made so far, and the thread pool."""
+        with self._lock:
+            for conn in self._connections.values():
+                conn.close()
+            self._connections.clear()
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
+                self._executor = None

@@ -1,0 +1,203 @@
+"""The region map: which cloud and region each template region is, and its names.
+
+    regions:
+      East:
+        cloud: onprem          # entry in clouds.yaml
+        region_name: RegionOne # region inside that cloud (defaults to the key)
+        images:  {cirros: cirros-0.6.2-x86_64}
+        flavors: {m1.small: m1.small}
+      West:
+        cloud: provider
+    default_region: East
+
+Found at ``--region-map FILE``, else ``$CROSSHEAT_REGION_MAP``, else
+``$XDG_CONFIG_HOME/crossheat/regions.yaml`` (``~/.config`` when unset).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from crossheat.clouds._yamlnodes import NodeReader
+from crossheat.errors import ConfigError
+
+if TYPE_CHECKING:
+    from openstack.config.loader import OpenStackConfig
+
+ENV_VAR = "CROSSHEAT_REGION_MAP"
+REGION_KEYS = ("cloud", "region_name", "images", "flavors")
+TOP_KEYS = ("regions", "default_region")
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """One template region: a region of a ``clouds.yaml`` cloud, and its name tables."""
+
+    name: str
+    cloud: str
+    region_name: str
+    images: dict[str, str] = field(default_factory=dict)
+    flavors: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"cloud": self.cloud, "region_name": self.region_name}
+        if self.images:
+            out["images"] = dict(self.images)
+        if self.flavors:
+            out["flavors"] = dict(self.flavors)
+        return out
+
+
+@dataclass
+class RegionMap:
+    """Template region name -> ``RegionSpec``; ``source`` is the file it came from."""
+
+    regions: dict[str, RegionSpec]
+    default_region: str | None = None
+    source: str | None = None
+
+    def region_for(self, name: str | None) -> RegionSpec:
+        """The region called ``name``; ``None`` means the default region."""
+        if name is None:
+            if self.default_region is None:
+                raise ConfigError(
+                    f"{self._where()}: a resource names no region and the region map "
+                    "has no default_region"
+                )
+            name = self.default_region
+        try:
+            return self.regions[name]
+        except KeyError:
+            known = ", ".join(sorted(self.regions)) or "none"
+            raise ConfigError(
+                f"{self._where()}: unknown region {name!r} (known regions: {known})"
+            ) from None
+
+    def resolve_image(self, region: str | None, logical: str) -> str:
+        """The region's own image name for ``logical`` (``logical`` itself if unmapped)."""
+        return self.region_for(region).images.get(logical, logical)
+
+    def resolve_flavor(self, region: str | None, logical: str) -> str:
+        """The region's own flavor name for ``logical`` (``logical`` itself if unmapped)."""
+        return self.region_for(region).flavors.get(logical, logical)
+
+    def validate_clouds(self, config: OpenStackConfig | None = None) -> list[str]:
+        """Problems found checking every region against ``clouds.yaml`` (no network).
+
+        Uses openstacksdk's own loader: the cloud must exist and the region must be
+        one the cloud lists (when it lists any). Credentials are checked on first use.
+        """
+        from keystoneauth1.exceptions import ClientException
+        from openstack.config.loader import OpenStackConfig
+        from openstack.exceptions import ConfigException
+
+        problems: list[str] = []
+        if config is None:
+            try:
+                config = OpenStackConfig()
+            except (ConfigException, yaml.YAMLError, OSError) as exc:
+                return [f"clouds.yaml: {exc}"]
+        for name, spec in self.regions.items():
+            try:
+                config.get_one(cloud=spec.cloud, region_name=spec.region_name)
+            except (ConfigException, ClientException) as exc:
+                problems.append(f"region {name} (cloud {spec.cloud!r}): {exc}")
+        return problems
+
+    def dump(self) -> str:
+        """The map as region-map YAML, loadable by ``parse_region_map``."""
+        data: dict[str, object] = {
+            "regions": {name: spec.as_dict() for name, spec in self.regions.items()}
+        }
+        if self.default_region is not None:
+            data["default_region"] = self.default_region
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write ``dump()`` to ``path`` (default: where ``load_region_map`` looks)."""
+        target = region_map_path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.dump(), encoding="utf-8")
+        return target
+
+    def _where(self) -> str:
+        return self.source or "region map"
+
+
+def default_region_map_path() -> Path:
+    """``$XDG_CONFIG_HOME/crossheat/regions.yaml``, or under ``~/.config``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "crossheat" / "regions.yaml"
+
+
+def region_map_path(path: str | Path | None = None) -> Path:
+    """``path`` if given, else ``$CROSSHEAT_REGION_MAP``, else the default path."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return default_region_map_path()
+
+
+def load_region_map(path: str | Path | None = None) -> RegionMap:
+    """Read and check the region map (see ``region_map_path`` for where)."""
+    target = region_map_path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"region map {target} not found (pass --region-map FILE, set {ENV_VAR}, "
+            f"or write {default_region_map_path()})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read region map {target}: {exc}") from exc
+    return parse_region_map(text, str(target))
+
+
+def parse_region_map(text: str, file: str = "<region map>") -> RegionMap:
+    """Parse region-map YAML; raises ``ConfigError`` listing every problem with its line."""
+    reader = NodeReader.compose(text, file)
+    root = reader.mapping(reader.root, TOP_KEYS, "region map")
+    regions: dict[str, RegionSpec] = {}
+    if "regions" not in root:
+        reader.problem(reader.root, "missing 'regions'")
+    else:
+        for name, node in reader.items(root["regions"], "regions").items():
+            spec = _parse_region(reader, name, node)
+            if spec is not None:
+                regions[name] = spec
+    default = None
+    if "default_region" in root:
+        default = reader.string(root["default_region"], "default_region")
+        if default is not None and default not in regions and reader.ok:
+            known = ", ".join(sorted(regions))
+            reader.problem(
+                root["default_region"], f"default_region {default!r} is not a region ({known})"
+            )
+    elif len(regions) == 1:
+        default = next(iter(regions))
+    reader.raise_problems()
+    return RegionMap(regions, default, file)
+
+
+def _parse_region(reader: NodeReader, name: str, node: yaml.Node) -> RegionSpec | None:
+    where = f"regions.{name}"
+    fields = reader.mapping(node, REGION_KEYS, where)
+    if "cloud" not in fields:
+        reader.problem(node, f"{where}: missing 'cloud' (the clouds.yaml entry)")
+        return None
+    cloud = reader.string(fields["cloud"], f"{where}.cloud")
+    region_name = name
+    if "region_name" in fields:
+        region_name = reader.string(fields["region_name"], f"{where}.region_name") or name
+    images = reader.string_table(fields.get("images"), f"{where}.images")
+    flavors = reader.string_table(fields.get("flavors"), f"{where}.flavors")
+    if cloud is None:
+        return None
+    return RegionSpec(name, cloud, region_name, images, flavors)
