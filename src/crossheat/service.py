@@ -14,10 +14,13 @@ from functools import cached_property
 from pathlib import Path
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
-from crossheat.errors import TemplateError
+from crossheat.engine.stack import EngineOptions
+from crossheat.errors import ConfigError, TemplateError
 from crossheat.plan.analysis import Analysis, analyse
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.stacks import Stacks
+from crossheat.store import StackRecord, Store
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,17 @@ class Inputs:
 class Service:
     """Validate, plan (and, with the engine, create, update, delete) stacks."""
 
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        database_url: str | None = None,
+        options: EngineOptions | None = None,
+    ) -> None:
         self._registry = registry
+        self._database_url = database_url
+        self.options = options or EngineOptions()
+        self._store: Store | None = None
 
     @cached_property
     def registry(self) -> Registry:
@@ -60,6 +72,44 @@ class Service:
             region_map=self.region_map(inputs.region_map),
             registry=self.registry,
         )
+
+    def store(self) -> Store:
+        """The state database, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store.open(self._database_url)
+        return self._store
+
+    def stacks(self) -> Stacks:
+        return Stacks(self.store(), self.registry, self.options)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def create_stack(
+        self,
+        name: str,
+        inputs: Inputs,
+        *,
+        disable_rollback: bool = False,
+        timeout_mins: int | None = None,
+    ) -> StackRecord:
+        """Validate, then record the stack CREATE_IN_PROGRESS; run it with ``stacks().run``."""
+        region_map = self.region_map(inputs.region_map)
+        if region_map is None:
+            raise ConfigError(
+                "no region map: pass --region-map FILE, set CROSSHEAT_REGION_MAP, or start "
+                "the emulator (`crossheat emulator start`), which writes one"
+            )
+        analysis = analyse(
+            inputs.template, inputs.environment_files, inputs.parameters,
+            region_map=region_map, registry=self.registry,
+        )  # fmt: skip
+        return self.stacks().create(
+            name, analysis, [str(p) for p in inputs.environment_files], dict(inputs.parameters),
+            region_map, disable_rollback=disable_rollback, timeout_mins=timeout_mins,
+        )  # fmt: skip
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
         """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""

@@ -1,0 +1,170 @@
+"""One resource's create or delete: the start step, the poll steps, what is recorded.
+
+Every step's result is persisted (physical id, progress) before the next, and
+the intent is recorded before any call that creates something in a cloud, so
+an engine that dies mid-way can find what it made (by its tags) instead of
+making it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from crossheat.clouds.driver import RegionClients
+from crossheat.clouds.regionmap import RegionMap
+from crossheat.errors import CloudConflict, CloudError, CloudNotFound
+from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
+from crossheat.resources.registry import ResourceType
+from crossheat.store import Action, ResourceRecord, Status, Store
+
+T = TypeVar("T")
+
+#: Longest pause between two polls of one resource.
+MAX_POLL_DELAY = 2.0
+#: How long a delete keeps retrying "in use" conflicts that parallel deletes should resolve.
+IN_USE_PATIENCE = 120.0
+
+
+@dataclass
+class Runtime:
+    """What every action of one operation shares."""
+
+    store: Store
+    clients: RegionClients | None
+    region_map: RegionMap | None
+    pool: ThreadPoolExecutor
+    stack_id: str
+    stack_name: str
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    def context(self, record: ResourceRecord) -> ResourceContext:
+        region = record.region or ""
+        clients, region_map = self.clients, self.region_map
+
+        def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+            if clients is None:
+                raise CloudError(f"no cloud configured for region {region!r}", region=region)
+            return clients.call(region, fn, *args, **kwargs)
+
+        def image(logical: str) -> str:
+            return region_map.resolve_image(region, logical) if region_map else logical
+
+        def flavor(logical: str) -> str:
+            return region_map.resolve_flavor(region, logical) if region_map else logical
+
+        return ResourceContext(
+            stack_id=self.stack_id,
+            stack_name=self.stack_name,
+            name=record.name,
+            region=region,
+            call=call,
+            resolve_image=image,
+            resolve_flavor=flavor,
+            physical_id=record.physical_id,
+            progress=dict(record.progress or {}),
+            attributes=dict(record.attributes),
+        )
+
+
+async def _poll(
+    rt: Runtime, step: Step, check: Callable[[], Step], on_step: Callable[[], None]
+) -> None:
+    delay_cap = 0.05
+    while isinstance(step, Pending):
+        await asyncio.sleep(min(step.delay, delay_cap))
+        delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
+        step = await rt.run(check)
+        on_step()
+    assert isinstance(step, Done)
+
+
+def secret_attribute_paths(cls: type[ResourceType]) -> list[tuple[str | int, ...]]:
+    return [(name,) for name, attr in cls.attributes_schema.items() if attr.secret]
+
+
+async def create_resource(
+    rt: Runtime, record: ResourceRecord, cls: type[ResourceType], props: dict[str, Any]
+) -> ResourceContext:
+    """Create ``record``'s resource with ``props``; returns its context with live attributes."""
+    ctx = rt.context(record)
+    plugin = cls()
+    await rt.run(rt.store.record_intent, record.id, {"operation": "create", "tags": ctx.tags})
+    await rt.run(_set_status, rt, record.id, Action.CREATE, Status.IN_PROGRESS, "state changed")
+
+    def persist() -> None:
+        rt.store.set_progress(record.id, ctx.progress or None)
+        if ctx.physical_id and ctx.physical_id != record.physical_id:
+            rt.store.set_resource_status(
+                record.id, Action.CREATE, Status.IN_PROGRESS, "state changed",
+                physical_id=ctx.physical_id,
+            )  # fmt: skip
+
+    step = await rt.run(plugin.create, ctx, props)
+    await rt.run(persist)
+    await _poll(rt, step, lambda: plugin.check_create(ctx), lambda: None)
+    if not ctx.attributes:
+        attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
+        ctx.attributes = attributes or {}
+    await rt.run(_finish_create, rt, record, ctx, cls)
+    return ctx
+
+
+def _finish_create(
+    rt: Runtime, record: ResourceRecord, ctx: ResourceContext, cls: type[ResourceType]
+) -> None:
+    rt.store.set_attributes(record.id, ctx.attributes, secret_attribute_paths(cls))
+    rt.store.set_progress(record.id, None)
+    rt.store.record_intent(record.id, None)
+    rt.store.set_resource_status(
+        record.id, Action.CREATE, Status.COMPLETE, "state changed",
+        physical_id=ctx.physical_id, event=True,
+    )  # fmt: skip
+
+
+def _set_status(rt: Runtime, resource_id: str, action: Action, status: Status, reason: str) -> None:
+    rt.store.set_resource_status(resource_id, action, status, reason, event=True)
+
+
+async def delete_resource(rt: Runtime, record: ResourceRecord, cls: type[ResourceType]) -> None:
+    """Delete ``record``'s resource; already gone counts as deleted."""
+    ctx = rt.context(record)
+    plugin = cls()
+    if ctx.physical_id is None and record.intent:
+        ctx.physical_id = await rt.run(plugin.find, ctx)  # created, but the id was never saved
+    if ctx.physical_id is None and not record.intent:
+        if record.action is not Action.INIT:
+            await rt.run(
+                _set_status, rt, record.id, Action.DELETE, Status.COMPLETE, "state changed"
+            )
+        return
+    await rt.run(_set_status, rt, record.id, Action.DELETE, Status.IN_PROGRESS, "state changed")
+    if ctx.physical_id is not None:
+        await _delete_with_patience(rt, plugin, ctx)
+    await rt.run(rt.store.record_intent, record.id, None)
+    await rt.run(_set_status, rt, record.id, Action.DELETE, Status.COMPLETE, "state changed")
+
+
+async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: ResourceContext) -> None:
+    """Start the delete, retrying "in use" conflicts a parallel delete should resolve."""
+    deadline = time.monotonic() + IN_USE_PATIENCE
+    delay = 0.1
+    while True:
+        try:
+            step = await rt.run(plugin.delete, ctx)
+            await _poll(rt, step, lambda: plugin.check_delete(ctx), lambda: None)
+            return
+        except CloudNotFound:
+            return
+        except CloudConflict:
+            if time.monotonic() + delay > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 2)

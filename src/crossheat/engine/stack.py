@@ -1,0 +1,272 @@
+"""Stack operations: create (with rollback) and delete, across every region at once.
+
+One graph for the whole stack: every resource starts as soon as what it
+needs is done, whatever its region, with at most ``concurrency`` resources
+at work per region. A failure skips what depends on it, lets what runs
+finish, and reports the root cause; rollback then deletes what was created.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from crossheat.clouds.driver import RegionClients
+from crossheat.clouds.regionmap import RegionMap
+from crossheat.engine.actions import Runtime, create_resource, delete_resource
+from crossheat.engine.context import LiveResource, RuntimeContext
+from crossheat.engine.tunnels import wait_for_tunnels
+from crossheat.engine.walker import WalkResult, walk
+from crossheat.errors import CrossheatError, StackError, TemplateError
+from crossheat.graph import Graph
+from crossheat.resources.registry import Registry, ResourceType
+from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
+from crossheat.template import Template, resolve
+from crossheat.template.values import contains_unknown
+
+
+@dataclass
+class EngineOptions:
+    concurrency: int = 10  # per region
+    #: How long tunnels may take to come up once both ends exist (within the stack timeout).
+    tunnel_timeout: float = 120.0
+    default_timeout_mins: int = 60
+
+
+@dataclass
+class Operation:
+    """One create or delete of one stack, in this process."""
+
+    store: Store
+    registry: Registry
+    stack: StackRecord
+    template: Template
+    clients: RegionClients | None
+    region_map: RegionMap | None
+    options: EngineOptions = field(default_factory=EngineOptions)
+    live: dict[str, LiveResource] = field(default_factory=dict)
+    records: dict[str, ResourceRecord] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        workers = max(8, self.options.concurrency * max(1, len(self.regions())) + 4)
+        self.pool = ThreadPoolExecutor(workers, "crossheat-engine")
+        self.rt = Runtime(
+            self.store, self.clients, self.region_map, self.pool, self.stack.id, self.stack.name
+        )
+
+    def regions(self) -> set[str]:
+        return {self.region_of(name) for name in self.template.resources}
+
+    def region_of(self, name: str) -> str:
+        region = self.template.resources[name].region
+        if region is None and self.region_map is not None:
+            region = self.region_map.default_region
+        return region or "default"
+
+    def graph(self) -> Graph[str]:
+        graph: Graph[str] = Graph(self.template.resources)
+        for name, definition in self.template.resources.items():
+            for required in definition.dependencies():
+                if required in self.template.resources and required != name:
+                    graph.add_dependency(name, required)
+        return graph
+
+    def type_of(self, name: str) -> type[ResourceType]:
+        cls = self.registry.get(self.template.resources[name].type)
+        if cls is None:
+            raise StackError(f"resource {name}: unknown type {self.template.resources[name].type}")
+        return cls
+
+    def timeout(self) -> float:
+        minutes = self.stack.spec.timeout_mins or self.options.default_timeout_mins
+        return minutes * 60.0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # ---- bookkeeping -------------------------------------------------------------------
+
+    def prepare_records(self) -> None:
+        """One row per resource of the template, in its region (INIT until created)."""
+        existing = {
+            r.name: r for r in self.store.list_resources(self.stack.id) if not r.replaced_by
+        }
+        for name, definition in self.template.resources.items():
+            record = existing.get(name)
+            if record is None:
+                record = self.store.upsert_resource(
+                    self.stack.id, name, definition.type, region=self.region_of(name)
+                )
+            self.records[name] = record
+            if record.physical_id:
+                self.live[name] = LiveResource(
+                    name, self.region_of(name), record.physical_id, dict(record.attributes)
+                )
+
+    def prepare_live(self) -> None:
+        """What the store knows of every current resource (for outputs and get_attr)."""
+        for record in self.store.list_resources(self.stack.id):
+            if record.replaced_by is None and record.physical_id:
+                self.live[record.name] = LiveResource(
+                    record.name, record.region or "", record.physical_id, dict(record.attributes)
+                )
+
+    def stack_status(self, action: Action, status: Status, reason: str) -> None:
+        self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
+
+    def remember_secrets(self) -> None:
+        hidden = self.template.hidden_parameters()
+        values = self.template.parameter_values()
+        texts = [str(values[name]) for name in hidden if values.get(name) not in (None, "")]
+        if texts:
+            self.store.remember_secrets(self.stack.id, texts)
+
+    # ---- create ------------------------------------------------------------------------
+
+    def resolved_properties(self, name: str, cls: type[ResourceType]) -> dict[str, Any]:
+        value = resolve(self.template.resources[name].properties, RuntimeContext(self.live))
+        props = value if isinstance(value, dict) else {}
+        if contains_unknown(props):
+            raise StackError(f"resource {name}: a value it needs is not known yet")
+        problems = cls.validate(props, ("resources", name, "properties"))
+        if problems:
+            raise TemplateError(problems)
+        return cls.with_defaults(props)
+
+    async def create_one(self, name: str) -> None:
+        cls = self.type_of(name)
+        props = self.resolved_properties(name, cls)
+        secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+        secrets = [str(props[k]) for (k,) in secret_paths if props.get(k)]
+        record = self.records[name]
+        if secrets:
+            await self.rt.run(self.store.remember_secrets, self.stack.id, secrets)
+        record = await self.rt.run(
+            lambda: self.store.upsert_resource(
+                self.stack.id, name, record.type, region=record.region,
+                properties=props, secret_paths=secret_paths,
+            )
+        )  # fmt: skip
+        try:
+            ctx = await create_resource(self.rt, record, cls, props)
+        except CrossheatError as exc:
+            await self.rt.run(self._failed, record, Action.CREATE, exc)
+            raise
+        self.live[name] = LiveResource(name, record.region or "", ctx.physical_id, ctx.attributes)
+
+    def _failed(self, record: ResourceRecord, action: Action, exc: BaseException) -> None:
+        self.store.set_resource_status(record.id, action, Status.FAILED, _reason(exc), event=True)
+
+    async def create(self) -> StackRecord:
+        """Create every resource, wait for tunnels, roll back on failure unless disabled."""
+        await self.rt.run(self.prepare_records)
+        await self.rt.run(self.remember_secrets)
+        started = time.monotonic()
+        result = await walk(
+            self.graph(), self.create_one, group=self.region_of,
+            default_limit=self.options.concurrency, timeout=self.timeout(),
+        )  # fmt: skip
+        failure = _failure(result, "CREATE", self.timeout())
+        if failure is None:
+            remaining = self.timeout() - (time.monotonic() - started)
+            failure = await wait_for_tunnels(self, min(remaining, self.options.tunnel_timeout))
+        if failure is None:
+            await self.rt.run(
+                self.stack_status,
+                Action.CREATE,
+                Status.COMPLETE,
+                "Stack CREATE completed successfully",
+            )
+            return await self.rt.run(self.store.get_stack, self.stack.id)
+        await self.rt.run(self.stack_status, Action.CREATE, Status.FAILED, failure)
+        if not self.stack.spec.disable_rollback:
+            await self.rollback()
+        return await self.rt.run(self.store.get_stack, self.stack.id)
+
+    # ---- delete ------------------------------------------------------------------------
+
+    async def delete_one(self, name: str) -> None:
+        record = self.records[name]
+        try:
+            await delete_resource(self.rt, record, self.type_of(name))
+        except CrossheatError as exc:
+            await self.rt.run(self._failed, record, Action.DELETE, exc)
+            raise
+
+    async def _delete_all(self) -> WalkResult[str]:
+        self.records = {
+            r.name: r for r in await self.rt.run(self.store.list_resources, self.stack.id)
+            if r.name in self.template.resources and not r.replaced_by
+        }  # fmt: skip
+        graph = self.graph().subgraph(self.records)
+        return await walk(
+            graph, self.delete_one, group=self.region_of,
+            default_limit=self.options.concurrency, reverse=True, timeout=self.timeout(),
+        )  # fmt: skip
+
+    async def rollback(self) -> None:
+        await self.rt.run(
+            self.stack_status,
+            Action.ROLLBACK,
+            Status.IN_PROGRESS,
+            "Rolling back: deleting what the stack created",
+        )
+        failure = _failure(await self._delete_all(), "DELETE", self.timeout())
+        if failure is None:
+            await self.rt.run(
+                self.stack_status,
+                Action.ROLLBACK,
+                Status.COMPLETE,
+                "Rollback completed: everything created was deleted",
+            )
+        else:
+            await self.rt.run(self.stack_status, Action.ROLLBACK, Status.FAILED, failure)
+
+    async def delete(self) -> StackRecord:
+        await self.rt.run(
+            self.stack_status, Action.DELETE, Status.IN_PROGRESS, "Stack DELETE started"
+        )
+        failure = _failure(await self._delete_all(), "DELETE", self.timeout())
+        if failure is not None:
+            await self.rt.run(self.stack_status, Action.DELETE, Status.FAILED, failure)
+        else:
+            await self.rt.run(
+                self.stack_status,
+                Action.DELETE,
+                Status.COMPLETE,
+                "Stack DELETE completed successfully",
+            )
+            await self.rt.run(self.store.soft_delete_stack, self.stack.id)
+        return await self.rt.run(lambda: self.store.get_stack(self.stack.id, include_deleted=True))
+
+    # ---- outputs -----------------------------------------------------------------------
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """Heat's outputs: output_key, output_value, description (from stored attributes)."""
+        ctx = RuntimeContext(self.live)
+        out = []
+        for name, output in self.template.outputs.items():
+            value = resolve(output.value, ctx)
+            out.append({
+                "output_key": name,
+                "output_value": None if contains_unknown(value) else value,
+                "description": output.description or "No description given",
+            })  # fmt: skip
+        return out
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _failure(result: WalkResult[str], action: str, timeout: float) -> str | None:
+    """Heat-style reason naming the root causes only; None when all went well."""
+    if result.ok:
+        return None
+    if result.timed_out:
+        unfinished = ", ".join(sorted(result.cancelled)) or "none"
+        return f"Stack {action} timed out after {timeout / 60:g} min; unfinished: {unfinished}"
+    causes = [f"{name}: {_reason(exc)}" for name, exc in sorted(result.failed.items())]
+    return f"Resource {action} failed: " + "; ".join(causes)

@@ -1,0 +1,219 @@
+"""Stack operations behind the facade: create, delete, and the views Heat users know.
+
+    stacks = Stacks(store, registry)
+    record = stacks.create("vpn", inputs, region_map, wait=True)
+    stacks.show("vpn")        # Heat's field names: stack_status, outputs [{output_key...}]
+
+An operation runs in this process (``wait``) or in a detached worker process
+(``python -m crossheat.worker``) so the command returns at once, as
+``openstack stack create`` does without ``--wait``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from crossheat.clouds.driver import RegionClients
+from crossheat.clouds.regionmap import RegionMap, parse_region_map
+from crossheat.engine.spec import load_spec, make_spec
+from crossheat.engine.stack import EngineOptions, Operation
+from crossheat.errors import ConfigError, StackError, TemplateError
+from crossheat.plan.analysis import Analysis
+from crossheat.resources.registry import Registry
+from crossheat.resources.schema import SECRET_MASK
+from crossheat.store import Action, EventRecord, ResourceRecord, StackRecord, Status, Store
+from crossheat.store.locks import new_engine_id
+from crossheat.template import Template
+
+#: Stack names are unique per project; crossheat's project is this, or "default".
+PROJECT_VARIABLE = "CROSSHEAT_PROJECT"
+
+
+def current_project() -> str:
+    return os.environ.get(PROJECT_VARIABLE, "default")
+
+
+@dataclass
+class Stacks:
+    store: Store
+    registry: Registry
+    options: EngineOptions
+
+    # ---- operations ---------------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        analysis: Analysis,
+        environment_files: list[str],
+        parameters: dict[str, str],
+        region_map: RegionMap,
+        *,
+        disable_rollback: bool = False,
+        timeout_mins: int | None = None,
+    ) -> StackRecord:
+        """Record the stack as CREATE_IN_PROGRESS (nothing is created yet) and return it."""
+        if not analysis.ok or analysis.template is None:
+            raise TemplateError(analysis.diagnostics)
+        spec = make_spec(
+            analysis.template, environment_files, parameters, region_map=region_map,
+            disable_rollback=disable_rollback, timeout_mins=timeout_mins,
+        )  # fmt: skip
+        stack = self.store.create_stack(name, current_project(), spec)
+        self.store.update_stack_status(
+            stack.id, Action.CREATE, Status.IN_PROGRESS, "Stack CREATE started", event=True
+        )
+        return stack
+
+    def operation(self, stack: StackRecord, template: Template | None = None) -> Operation:
+        region_map = self.region_map_of(stack)
+        return Operation(
+            store=self.store, registry=self.registry, stack=stack,
+            template=template or load_spec(stack.spec),
+            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+        )  # fmt: skip
+
+    def region_map_of(self, stack: StackRecord) -> RegionMap:
+        if not stack.spec.region_map:
+            raise ConfigError(f"stack {stack.name} has no region map recorded")
+        return parse_region_map(yaml.safe_dump(stack.spec.region_map), f"stack {stack.name}")
+
+    def run(
+        self, stack: StackRecord, action: Action, view: Callable[[], Awaitable[None]] | None = None
+    ) -> StackRecord:
+        """Run ``action`` on ``stack`` here, holding its lock; ``view`` runs beside it."""
+        engine_id = new_engine_id()
+        self.store.acquire_lock(stack.id, action, engine_id)
+        op = self.operation(stack)
+        try:
+            return asyncio.run(_with_view(_start(op, action), view))
+        finally:
+            op.close()
+            if op.clients is not None:
+                op.clients.close()
+            self.store.release_lock(stack.id, engine_id)
+
+    def spawn(self, stack: StackRecord, action: Action) -> None:
+        """Run ``action`` in a detached worker process (the command returns at once)."""
+        subprocess.Popen(
+            [sys.executable, "-m", "crossheat.worker", action.value, stack.id],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=dict(os.environ),
+        )  # fmt: skip
+
+    def begin_delete(self, name: str) -> StackRecord:
+        stack = self.get(name)
+        if stack.action is Action.DELETE and stack.status is Status.COMPLETE:
+            raise StackError(f"stack {name} is already deleted")
+        return stack
+
+    # ---- views --------------------------------------------------------------------------
+
+    def get(self, name_or_id: str) -> StackRecord:
+        return self.store.get_stack(name_or_id, current_project())
+
+    def all(self) -> list[StackRecord]:
+        return self.store.list_stacks(current_project())
+
+    def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
+        op = self.operation(stack)
+        try:
+            op.prepare_live()
+            return op.outputs()
+        finally:
+            op.close()
+
+    def resources(self, stack: StackRecord) -> list[ResourceRecord]:
+        return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
+
+    def events(self, stack: StackRecord, after_id: int | None = None) -> list[EventRecord]:
+        return self.store.list_events(stack.id, after_id)
+
+
+async def _start(op: Operation, action: Action) -> StackRecord:
+    if action is Action.CREATE:
+        return await op.create()
+    if action is Action.DELETE:
+        return await op.delete()
+    raise StackError(f"cannot run {action} here")
+
+
+async def _with_view(
+    main: Awaitable[StackRecord], view: Callable[[], Awaitable[None]] | None
+) -> StackRecord:
+    if view is None:
+        return await main
+    viewer = asyncio.ensure_future(view())
+    try:
+        return await main
+    finally:
+        viewer.cancel()
+
+
+def stack_dict(stack: StackRecord, outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A stack in Heat's field names; hidden parameters shown as ``******``."""
+    params = {
+        k: (SECRET_MASK if k in stack.spec.hidden_parameters else v)
+        for k, v in stack.spec.parameters.items()
+    }
+    out: dict[str, Any] = {
+        "id": stack.id,
+        "stack_name": stack.name,
+        "project": stack.project,
+        "stack_status": stack.stack_status,
+        "stack_status_reason": stack.status_reason,
+        "creation_time": _time(stack.created_at),
+        "updated_time": _time(stack.updated_at),
+        "deletion_time": _time(stack.deleted_at),
+        "disable_rollback": stack.spec.disable_rollback,
+        "timeout_mins": stack.spec.timeout_mins,
+        "parameters": params,
+        "regions": sorted((stack.spec.region_map.get("regions") or {}).keys()),
+        "description": str(stack.spec.template.get("description") or "").strip(),
+    }
+    if stack.lock.held:
+        out["operation_in_progress"] = {
+            "operation": stack.lock.operation,
+            "engine": stack.lock.engine_id,
+            "since": _time(stack.lock.acquired_at),
+        }
+    if outputs is not None:
+        out["outputs"] = outputs
+    return out
+
+
+def resource_dict(record: ResourceRecord) -> dict[str, Any]:
+    return {
+        "resource_name": record.name,
+        "physical_resource_id": record.physical_id or "",
+        "resource_type": record.type,
+        "resource_status": record.resource_status,
+        "resource_status_reason": record.status_reason,
+        "region": record.region,
+        "updated_time": _time(record.updated_at or record.created_at),
+    }
+
+
+def event_dict(event: EventRecord) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "event_time": _time(event.timestamp),
+        "region": event.region,
+        "resource_name": event.resource_name,
+        "physical_resource_id": event.physical_id or "",
+        "resource_type": event.resource_type,
+        "resource_status": f"{event.action}_{event.status}",
+        "resource_status_reason": event.reason,
+    }
+
+
+def _time(value: Any) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
