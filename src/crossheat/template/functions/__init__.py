@@ -1,0 +1,1 @@
+"""Intrinsic functions, one class each, and the per-version tables."""
