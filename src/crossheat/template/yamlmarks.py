@@ -21,6 +21,7 @@ import yaml
 from crossheat.errors import Diagnostic, Location, TemplatePath
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -56,8 +57,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, path)
-        if node.tag == _TIMESTAMP:
-            return node.value
+        if node.tag == _STR or node.tag == _TIMESTAMP:
+            return node.value  # most scalars: skip the constructor's bookkeeping
         return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, path: TemplatePath) -> dict[Any, Any]:

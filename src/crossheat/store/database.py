@@ -1,0 +1,108 @@
+"""Which database, how to connect to it, and bringing its schema to the latest version.
+
+    url = database_url()        # $CROSSHEAT_DATABASE_URL, or the SQLite file below
+    engine = make_engine(url)
+    migrate(engine)             # alembic upgrade head, once, under a lock
+
+Default: ``sqlite:///$XDG_DATA_HOME/crossheat/crossheat.db`` (``~/.local/share``),
+in WAL mode with a 30 s busy timeout. ``postgresql://`` URLs use psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from crossheat.errors import StoreError
+
+URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
+BUSY_TIMEOUT_S = 30
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: Any constant: PostgreSQL advisory lock key taken while migrating.
+_MIGRATION_LOCK_KEY = 0x63726F7373
+
+
+def default_sqlite_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crossheat" / "crossheat.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """``url``, else ``$CROSSHEAT_DATABASE_URL``, else the default SQLite file."""
+    chosen = url or os.environ.get(URL_VARIABLE)
+    if not chosen:
+        return f"sqlite:///{default_sqlite_path()}"
+    for bare in ("postgresql://", "postgres://"):
+        if chosen.startswith(bare):
+            return "postgresql+psycopg://" + chosen[len(bare) :]
+    return chosen
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, the directory is created and WAL turned on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config() -> Config:
+    """An Alembic ``Config`` pointing at the packaged migrations (no alembic.ini)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to head; concurrent callers wait for each other."""
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            current = _current_revision(conn)
+            conn.rollback()
+            if current == head:
+                return
+            _lock_for_migration(conn)
+            if _current_revision(conn) != head:
+                config = alembic_config()
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+            conn.commit()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate the database {engine.url!r}: {exc}") from exc
+
+
+def _current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})

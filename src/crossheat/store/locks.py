@@ -1,0 +1,163 @@
+"""Stack locks: one operation at a time per stack, across processes and machines.
+
+    engine_id = new_engine_id()                      # "host:pid:random"
+    store.acquire_lock(stack.id, Action.UPDATE, engine_id)   # or StackLocked
+    store.heartbeat_lock(stack.id, engine_id)        # every few seconds while working
+    store.release_lock(stack.id, engine_id)
+
+    # After a crash: the holder's process is gone (same host), or it has not
+    # sent a heartbeat for ``stale_after``:
+    previous = store.take_over_lock(stack.id, new_engine_id())
+    previous.operation                               # what to resume
+
+Every change is one conditional ``UPDATE ... WHERE <lock is as expected>``
+whose returned row says whether it won, so two engines sharing the database
+can never both hold a stack.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import Update, update
+
+from crossheat.errors import StackLocked, StackNotFound, StoreError
+from crossheat.store._core import StoreCore
+from crossheat.store.models import StackRow, utcnow
+from crossheat.store.records import Action, LockInfo
+
+DEFAULT_STALE_AFTER = timedelta(seconds=90)
+
+
+def new_engine_id() -> str:
+    """``host:pid:random``: unique per running engine."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder_is_dead(lock: LockInfo, now: datetime, stale_after: timedelta) -> bool:
+    """True when the holder ran on this host and its pid is gone, or its heartbeat is stale."""
+    if lock.engine_id is None:
+        return False
+    parts = lock.engine_id.rsplit(":", 2)
+    same_host = len(parts) == 3 and parts[0] == socket.gethostname() and parts[1].isdigit()
+    if same_host and not _pid_alive(int(parts[1])):
+        return True
+    last = lock.heartbeat_at or lock.acquired_at
+    return last is None or now - last > stale_after
+
+
+def _describe(stack_id: str, lock: LockInfo) -> str:
+    since = f"{lock.acquired_at:%Y-%m-%d %H:%M:%S} UTC" if lock.acquired_at else "an unknown time"
+    beat = f"{lock.heartbeat_at:%H:%M:%S} UTC" if lock.heartbeat_at else "none"
+    return (
+        f"stack {stack_id} is locked by a {lock.operation} operation of engine "
+        f"{lock.engine_id} since {since} (last heartbeat {beat})"
+    )
+
+
+class LockQueries(StoreCore):
+    def get_lock(self, stack_id: str) -> LockInfo:
+        """Who holds the live stack now; ``StackNotFound`` if it is missing or deleted."""
+        with self._session() as session:
+            row = session.get(StackRow, stack_id)
+            if row is None or row.deleted_at is not None:
+                raise StackNotFound(f"stack {stack_id!r} not found")
+            return LockInfo(
+                row.lock_operation, row.lock_engine_id, row.lock_acquired_at, row.lock_heartbeat_at
+            )
+
+    def acquire_lock(self, stack_id: str, operation: Action, engine_id: str) -> None:
+        """Take the free lock of a live stack, or raise ``StackLocked`` saying who holds it
+        (``StackNotFound`` if the stack is missing or deleted)."""
+        now = utcnow()
+        won = self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id.is_(None), StackRow.deleted_at.is_(None))
+            .values(
+                lock_operation=operation.value,
+                lock_engine_id=engine_id,
+                lock_acquired_at=now,
+                lock_heartbeat_at=now,
+            ),
+            stack_id,
+        )
+        if not won:
+            raise StackLocked(_describe(stack_id, self.get_lock(stack_id)))
+
+    def heartbeat_lock(self, stack_id: str, engine_id: str) -> None:
+        """Say the holder is alive; ``StackLocked`` if ``engine_id`` lost the lock."""
+        won = self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id == engine_id)
+            .values(lock_heartbeat_at=utcnow()),
+            stack_id,
+        )
+        if not won:
+            lock = self.get_lock(stack_id)
+            now_held = _describe(stack_id, lock) if lock.held else "it is free"
+            raise StackLocked(f"engine {engine_id} lost the lock of stack {stack_id}: {now_held}")
+
+    def release_lock(self, stack_id: str, engine_id: str) -> None:
+        """Free the lock if ``engine_id`` holds it; otherwise do nothing."""
+        self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id == engine_id)
+            .values(
+                lock_operation=None,
+                lock_engine_id=None,
+                lock_acquired_at=None,
+                lock_heartbeat_at=None,
+            ),
+            stack_id,
+        )
+
+    def take_over_lock(
+        self,
+        stack_id: str,
+        engine_id: str,
+        *,
+        stale_after: timedelta = DEFAULT_STALE_AFTER,
+    ) -> LockInfo:
+        """Take the lock of a dead holder and return what it held (to resume its operation).
+
+        ``StackLocked`` if the holder looks alive or another engine took over
+        first; ``StoreError`` if the stack is not locked at all.
+        """
+        lock = self.get_lock(stack_id)
+        if not lock.held:
+            raise StoreError(f"stack {stack_id} is not locked; acquire the lock instead")
+        now = utcnow()
+        if not holder_is_dead(lock, now, stale_after):
+            raise StackLocked(_describe(stack_id, lock) + "; the holder is alive")
+        won = self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id == lock.engine_id)
+            .values(lock_engine_id=engine_id, lock_acquired_at=now, lock_heartbeat_at=now),
+            stack_id,
+        )
+        if not won:
+            raise StackLocked(_describe(stack_id, self.get_lock(stack_id)))
+        return lock
+
+    def _swap(self, statement: Update, stack_id: str) -> bool:
+        """Run the conditional update on one stack; True if a row changed."""
+        with self._session() as session:
+            changed = session.scalar(
+                statement.where(StackRow.id == stack_id)
+                .returning(StackRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        return changed is not None

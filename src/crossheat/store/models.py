@@ -1,0 +1,150 @@
+"""The tables, as SQLAlchemy 2 typed ORM classes.
+
+The migrations under ``migrations/versions`` create exactly these tables
+(a test compares them). Timestamps are stored in UTC with microseconds and
+read back as aware ``datetime``; JSON columns are JSONB on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A ``datetime`` stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: ``None`` is stored as SQL NULL (not JSON ``null``), so ``intent IS NULL`` means "no intent".
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class StackRow(Base):
+    __tablename__ = "stacks"
+    __table_args__ = (
+        Index(
+            "uq_stacks_live_name",
+            "project",
+            "name",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    project: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("stacks.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[dict[str, Any]]
+    template_path: Mapped[str | None] = mapped_column(Text)
+    files: Mapped[dict[str, Any]]
+    environment: Mapped[dict[str, Any]]
+    parameters: Mapped[dict[str, Any]]
+    disable_rollback: Mapped[bool] = mapped_column(Boolean)
+    timeout_mins: Mapped[int | None]
+    region_map: Mapped[dict[str, Any]]
+    #: The spec before the current update (template, files, environment, parameters, ...).
+    previous: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    lock_operation: Mapped[str | None] = mapped_column(String(16))
+    lock_engine_id: Mapped[str | None] = mapped_column(String(255))
+    lock_acquired_at: Mapped[datetime | None]
+    lock_heartbeat_at: Mapped[datetime | None]
+
+
+class ResourceRow(Base):
+    __tablename__ = "resources"
+    #: (stack_id, name) also serves lookups by stack_id alone.
+    __table_args__ = (Index("ix_resources_stack_id_name", "stack_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(String(36), ForeignKey("stacks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(255))
+    region: Mapped[str | None] = mapped_column(String(255))
+    physical_id: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    properties: Mapped[dict[str, Any]]
+    attributes: Mapped[dict[str, Any]]
+    progress: Mapped[dict[str, Any] | None]
+    intent: Mapped[dict[str, Any] | None]
+    replaces: Mapped[str | None] = mapped_column(String(36))
+    replaced_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_stack_id_id", "stack_id", "id"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    stack_id: Mapped[str] = mapped_column(String(36), ForeignKey("stacks.id", ondelete="CASCADE"))
+    resource_name: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str] = mapped_column(String(255))
+    physical_id: Mapped[str | None] = mapped_column(String(255))
+    region: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,144 @@
+"""What the store hands out: plain frozen dataclasses, never ORM objects.
+
+Secret values are already opened (decrypted) in records; they are sealed
+only in the database. ``StackRecord.hidden_parameters`` and
+``ResourceRecord.secret_paths`` say which values were secret, so that a
+view can show ``******`` for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+JSONDict = dict[str, Any]
+
+#: The resource type Heat gives events about the stack itself.
+STACK_EVENT_TYPE = "OS::Heat::Stack"
+
+
+class Action(StrEnum):
+    """Heat's stack and resource actions."""
+
+    INIT = "INIT"
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    ROLLBACK = "ROLLBACK"
+    CHECK = "CHECK"
+    SUSPEND = "SUSPEND"
+    RESUME = "RESUME"
+    ADOPT = "ADOPT"
+    SNAPSHOT = "SNAPSHOT"
+
+
+class Status(StrEnum):
+    """Heat's stack and resource statuses: ``CREATE_IN_PROGRESS`` is Action + Status."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """What a stack was asked to be: the inputs of a create or an update.
+
+    ``parameters`` holds plain values; the names in ``hidden_parameters`` are
+    sealed before they are written. ``files`` maps the paths a template
+    refers to (``get_file``, nested templates) to their contents.
+    """
+
+    template: JSONDict
+    environment: JSONDict = field(default_factory=dict)
+    parameters: JSONDict = field(default_factory=dict)
+    hidden_parameters: frozenset[str] = frozenset()
+    files: dict[str, str] = field(default_factory=dict)
+    template_path: str | None = None
+    disable_rollback: bool = True
+    timeout_mins: int | None = None
+    region_map: JSONDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a stack and since when (``None`` fields: the stack is free)."""
+
+    operation: str | None
+    engine_id: str | None
+    acquired_at: datetime | None
+    heartbeat_at: datetime | None
+
+    @property
+    def held(self) -> bool:
+        return self.engine_id is not None
+
+
+@dataclass(frozen=True)
+class StackRecord:
+    id: str
+    name: str
+    project: str
+    action: Action
+    status: Status
+    status_reason: str
+    spec: StackSpec
+    previous: StackSpec | None
+    parent_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    deleted_at: datetime | None
+    lock: LockInfo
+
+    @property
+    def stack_status(self) -> str:
+        """``CREATE_COMPLETE``, as Heat shows it."""
+        return f"{self.action}_{self.status}"
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """One resource row. During an update by replacement the old and the new
+    row share ``name``: the new one has ``replaces`` = old id, the old one
+    ``replaced_by`` = new id."""
+
+    id: str
+    stack_id: str
+    name: str
+    type: str
+    region: str | None
+    physical_id: str | None
+    action: Action
+    status: Status
+    status_reason: str
+    properties: JSONDict
+    attributes: JSONDict
+    secret_paths: tuple[tuple[str | int, ...], ...]
+    progress: JSONDict | None
+    intent: JSONDict | None
+    replaces: str | None
+    replaced_by: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+    @property
+    def resource_status(self) -> str:
+        return f"{self.action}_{self.status}"
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event; ``resource_name`` is the stack's name for events about the stack."""
+
+    id: int
+    stack_id: str
+    resource_name: str
+    resource_type: str
+    physical_id: str | None
+    region: str | None
+    action: Action
+    status: Status
+    reason: str
+    timestamp: datetime

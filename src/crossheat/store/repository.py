@@ -1,0 +1,46 @@
+"""``Store``: the one object through which crossheat reads and writes its state.
+
+    store = Store.open()                  # $CROSSHEAT_DATABASE_URL or the SQLite file
+    stack = store.create_stack("vpn", project_id, StackSpec(template=...))
+    store.acquire_lock(stack.id, Action.CREATE, engine_id)
+    ...
+    store.close()
+
+Methods are synchronous, each one short transaction; the async engine calls
+them through ``asyncio.to_thread``. They return plain records
+(``StackRecord``, ``ResourceRecord``, ``EventRecord``), never ORM objects.
+The methods live in ``_stacks``, ``_resources``, ``_events`` and ``locks``.
+"""
+
+from __future__ import annotations
+
+from crossheat.store._events import EventQueries
+from crossheat.store._resources import ResourceQueries
+from crossheat.store._stacks import StackQueries
+from crossheat.store.database import database_url, make_engine, migrate
+from crossheat.store.locks import LockQueries
+from crossheat.store.secrets import SecretBox
+
+
+class Store(StackQueries, ResourceQueries, EventQueries, LockQueries):
+    """Stacks, resources, events and locks in one SQL database."""
+
+    @classmethod
+    def open(cls, url: str | None = None, *, secret_box: SecretBox | None = None) -> Store:
+        """Connect to ``url`` (default: ``database_url()``) and migrate it to the latest schema.
+
+        ``secret_box`` defaults to the one whose key is in the config directory.
+        """
+        engine = make_engine(database_url(url))
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, secret_box or SecretBox.from_key_file())
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

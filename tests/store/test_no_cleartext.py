@@ -1,0 +1,60 @@
+"""The database never holds a secret in clear text: checked on the raw bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from crossheat.store import Action, StackSpec, Status, Store
+
+HIDDEN = "Hidden-Param-Value-7f3a"
+PROPERTY = "Secret-Property-Value-91bc"
+ATTRIBUTE = "Secret-Attribute-Value-c2d4"
+SECRETS = (HIDDEN, PROPERTY, ATTRIBUTE)
+
+
+def _write_everything(store: Store) -> None:
+    spec = StackSpec(
+        template={"parameters": {"db_password": {"type": "string", "hidden": True}}},
+        parameters={"db_password": HIDDEN},
+        hidden_parameters=frozenset({"db_password"}),
+        environment={"parameter_defaults": {"db_password": HIDDEN}},
+    )
+    stack = store.create_stack("vpn", "p1", spec)
+    store.save_template_for_update(stack.id, spec)  # the previous spec holds it too
+    res = store.upsert_resource(
+        stack.id, "vm", "OS::Nova::Server",
+        properties={"admin_pass": PROPERTY}, secret_paths=["admin_pass"],
+    )  # fmt: skip
+    store.set_attributes(res.id, {"password": ATTRIBUTE}, ["password"])
+    reason = f"failed with {HIDDEN} {PROPERTY} {ATTRIBUTE}"
+    store.set_resource_status(res.id, Action.CREATE, Status.FAILED, reason)
+    store.update_stack_status(stack.id, Action.CREATE, Status.FAILED, reason)
+    store.add_event(stack.id, "vm", Action.CREATE, Status.FAILED, reason)
+    assert store.get_resource(res.id).properties["admin_pass"] == PROPERTY
+
+
+def _raw_bytes(db_url: str) -> bytes:
+    """Every byte of the SQLite files (db, -wal, -shm), or every row of the PostgreSQL tables
+    as PostgreSQL renders them."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        return b"".join(path.read_bytes() for path in Path(url.database).parent.iterdir())
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = [
+            conn.execute(text(f"SELECT string_agg(t::text, ' ') FROM {table} t")).scalar()
+            for table in ("stacks", "resources", "events")
+        ]
+    engine.dispose()
+    return " ".join(str(row) for row in rows).encode()
+
+
+def test_the_database_holds_no_secret_in_clear(store: Store, db_url: str) -> None:
+    _write_everything(store)
+    raw = _raw_bytes(db_url)
+    assert b"admin_pass" in raw  # the data is there ...
+    for secret in SECRETS:
+        assert secret.encode() not in raw  # ... but no secret in clear text
