@@ -96,11 +96,12 @@ async def create_resource(
     """Create ``record``'s resource with ``props``; returns its context with live attributes."""
     ctx = rt.context(record)
     plugin = cls()
-    await rt.run(rt.store.record_intent, record.id, {"operation": "create", "tags": ctx.tags})
-    await rt.run(_set_status, rt, record.id, Action.CREATE, Status.IN_PROGRESS, "state changed")
+    intent = {"operation": "create", "tags": ctx.tags}
+    await rt.run(rt.store.start_action, record.id, Action.CREATE, intent)
 
     def persist() -> None:
-        rt.store.set_progress(record.id, ctx.progress or None)
+        if ctx.progress:
+            rt.store.set_progress(record.id, ctx.progress)
         if ctx.physical_id and ctx.physical_id != record.physical_id:
             rt.store.set_resource_status(
                 record.id, Action.CREATE, Status.IN_PROGRESS, "state changed",
@@ -108,7 +109,8 @@ async def create_resource(
             )  # fmt: skip
 
     step = await rt.run(plugin.create, ctx, props)
-    await rt.run(persist)
+    if isinstance(step, Pending):  # when Done, finishing records the physical id at once
+        await rt.run(persist)
     await _poll(rt, step, lambda: plugin.check_create(ctx), lambda: None)
     if not ctx.attributes:
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
@@ -145,11 +147,11 @@ async def delete_resource(rt: Runtime, record: ResourceRecord, cls: type[Resourc
                 _set_status, rt, record.id, Action.DELETE, Status.COMPLETE, "state changed"
             )
         return
-    await rt.run(_set_status, rt, record.id, Action.DELETE, Status.IN_PROGRESS, "state changed")
+    intent = {"operation": "delete", "physical_id": ctx.physical_id}
+    await rt.run(rt.store.start_action, record.id, Action.DELETE, intent)
     if ctx.physical_id is not None:
         await _delete_with_patience(rt, plugin, ctx)
-    await rt.run(rt.store.record_intent, record.id, None)
-    await rt.run(_set_status, rt, record.id, Action.DELETE, Status.COMPLETE, "state changed")
+    await rt.run(rt.store.finish_action, record.id, Action.DELETE, Status.COMPLETE)
 
 
 async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: ResourceContext) -> None:

@@ -1,0 +1,66 @@
+"""Failures a user meets: quota in one region, flaky APIs, a tunnel whose ends disagree."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
+
+
+def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world: World) -> None:
+    start_emulator(world, faults="quota.West.servers=0")
+    done = world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE),
+                           "--parameter", f"vpn_psk={PSK}", "--wait", "-f", "json", check=False)
+    assert done.returncode == 1
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE"
+    events = world.json("stack", "event", "list", "vpn")
+    failed = [e for e in events if e["resource_status"] == "CREATE_FAILED"]
+    assert [e["resource_name"] for e in failed] == ["west_server"]
+    assert "quota" in failed[0]["resource_status_reason"].lower()
+    stack_failed = [e for e in events if e["resource_name"] == "vpn"
+                    and e["resource_status"] == "CREATE_FAILED"]
+    assert "west_server" in stack_failed[0]["resource_status_reason"]
+    assert "quota" in stack_failed[0]["resource_status_reason"].lower()
+    assert world.leftovers("East") == {}
+    assert world.leftovers("West") == {}
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
+    start_emulator(world, faults="error_rate=0.2")
+    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
+                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    world.admin.faults(reset=True)
+    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    assert world.leftovers("East") == {} and world.leftovers("West") == {}
+
+
+def test_psk_appears_nowhere_in_clear(world: World) -> None:
+    start_emulator(world)
+    world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE),
+                    "--parameter", f"vpn_psk={PSK}", "--wait")
+    world.crossheat("stack", "show", "vpn", "-f", "json")
+    world.crossheat("stack", "show", "vpn", "-f", "yaml")
+    world.crossheat("stack", "event", "list", "vpn", "-f", "json")
+    world.crossheat("stack", "resource", "list", "vpn", "-f", "json")
+    world.crossheat("stack", "output", "show", "vpn", "--all", "-f", "json")
+    assert not [log for log in world.logs if PSK in log]
+    if world.db_url.startswith("sqlite"):
+        path = world.db_url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal"):
+            try:
+                raw = open(path + suffix, "rb").read()
+            except FileNotFoundError:
+                continue
+            assert PSK.encode() not in raw
+    else:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(world.db_url)
+        with engine.connect() as conn:
+            for table in ("stacks", "resources", "events"):
+                dump = conn.execute(text(f"SELECT CAST(t AS TEXT) FROM {table} t")).all()
+                assert not [row for row in dump if PSK in row[0]], table
+        engine.dispose()
