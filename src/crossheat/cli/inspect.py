@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ from crossheat.cli.common import (
 from crossheat.plan.analysis import Analysis
 from crossheat.plan.plan import Plan
 from crossheat.service import Inputs, Service
+
+
+class Objective(StrEnum):
+    pieces = "pieces"
+    time = "time"
 
 
 def _inputs(
@@ -106,13 +112,23 @@ def plan(
     parameter: list[str] = ParamOpt,
     region_map: Path | None = RegionMapOpt,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    objective: Objective = typer.Option(
+        Objective.pieces, "--objective", help="How to split into single-region pieces."
+    ),
 ) -> None:
     """Show what would be created where, in which order, and the critical path.
 
-    Touches no cloud.
+    Touches no cloud. The JSON form also lists the single-region pieces.
     """
+    from crossheat.plan.pieces import split_analysis
+
     with handle_errors():
         analysis, the_plan = Service().plan(_inputs(template, environment, parameter, region_map))
+        _, pieces = split_analysis(analysis, objective.value)
+    the_plan.pieces = [
+        {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after}
+        for p in pieces
+    ]
     if fmt in (Format.json, Format.yaml):
         dump(the_plan.as_dict(), fmt)
         return
@@ -136,3 +152,43 @@ def _print_plan(analysis: Analysis, the_plan: Plan) -> None:
         f"critical path ({the_plan.estimated_time:g} s estimated): "
         + " -> ".join(the_plan.critical_path)
     )
+
+
+def split_command(
+    template: Path = TemplateOpt,
+    environment: list[Path] = EnvOpt,
+    parameter: list[str] = ParamOpt,
+    region_map: Path | None = RegionMapOpt,
+    output: Path = typer.Option(..., "-o", "--output", help="Directory for the pieces."),
+    objective: Objective = typer.Option(
+        Objective.pieces, "--objective", help="pieces: fewest pieces; time: fastest deployment."
+    ),
+) -> None:
+    """Split a multi-region template into single-region templates and a manifest.
+
+    Each piece is a plain HOT file stock Heat accepts; manifest.yaml gives the
+    order, the region of each piece, and which output feeds which parameter.
+    """
+    from crossheat.plan.pieces import split_analysis, write
+
+    with handle_errors():
+        analysis, _ = Service().plan(_inputs(template, environment, parameter, region_map))
+        result, pieces = split_analysis(analysis, objective.value)
+        manifest_path = write(output, result, pieces, str(template))
+    quality = (
+        "proven optimal"
+        if result.optimal
+        else (f"at most {len(pieces) - result.lower_bound} above optimal")
+    )
+    console.print(
+        f"{len(pieces)} pieces (lower bound {result.lower_bound}, {quality}; "
+        f"objective {result.objective}, method {result.method}, "
+        f"estimated {result.estimated_time:g} s)"
+    )
+    for piece in pieces:
+        after = f" after {', '.join(piece.after)}" if piece.after else ""
+        console.print(
+            f"  {output / piece.file}: {len(piece.resources)} resources in {piece.region}{after}",
+            markup=False,
+        )
+    console.print(f"  {manifest_path}", markup=False)

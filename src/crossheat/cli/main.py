@@ -37,6 +37,7 @@ def _register() -> None:
 
     app.command()(inspect.validate)
     app.command()(inspect.plan)
+    app.command("split")(inspect.split_command)
     app.add_typer(stack.app, name="stack")
     app.add_typer(emulator_cli.app, name="emulator")
 

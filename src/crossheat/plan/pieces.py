@@ -1,0 +1,228 @@
+"""Turning a split into plain single-region HOT templates and a manifest.
+
+Each piece is a template stock Heat accepts: no ``region`` keys, the original
+parameters it uses, a parameter for each value that comes from another piece
+(``get_resource``/``get_attr`` across pieces), and an output for each value
+another piece needs. ``manifest.yaml`` says in which order to deploy the
+pieces, in which region, and which output feeds which parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.estimates import estimate
+from crossheat.plan.split import SplitProblem, SplitResult, split
+from crossheat.resources.coerce import PropertyType
+from crossheat.template import Template
+from crossheat.template.functions.base import render
+
+MANIFEST = "manifest.yaml"
+
+
+@dataclass
+class Wire:
+    """Output ``output`` of piece ``source`` feeds parameter ``parameter`` of another piece."""
+
+    parameter: str
+    source: str
+    output: str
+    type: str
+    value: dict[str, Any]
+
+
+@dataclass
+class PieceTemplate:
+    name: str
+    region: str
+    resources: list[str]
+    after: list[str]
+    template: dict[str, Any]
+    inputs: list[Wire] = field(default_factory=list)
+    user_parameters: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.yaml"
+
+
+def problem_of(analysis: Analysis) -> SplitProblem:
+    assert analysis.template is not None
+    template = analysis.template
+    return SplitProblem(
+        nodes=dict(analysis.regions),
+        edges=analysis.graph.edges(),
+        durations={n: estimate(d.type) for n, d in template.resources.items()},
+    )
+
+
+def split_analysis(
+    analysis: Analysis,
+    objective: Literal["pieces", "time"] = "pieces",
+) -> tuple[SplitResult, list[PieceTemplate]]:
+    result = split(problem_of(analysis), objective)
+    return result, build_pieces(analysis, result)
+
+
+def _slug(parts: tuple[Any, ...]) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", "_".join(str(p) for p in parts)).strip("_")
+
+
+class _Builder:
+    def __init__(self, analysis: Analysis, result: SplitResult) -> None:
+        assert analysis.template is not None
+        self.analysis = analysis
+        self.template: Template = analysis.template
+        self.owner = {n: p.index for p in result.pieces for n in p.nodes}
+        self.names = {p.index: f"{i + 1:02d}-{p.region}" for i, p in enumerate(result.pieces)}
+        self.outputs: dict[int, dict[str, Any]] = {p.index: {} for p in result.pieces}
+
+    def parameter_for(self, piece: int, ref: dict[str, Any], wires: list[Wire]) -> dict[str, Any]:
+        """``{get_param: X}`` standing for ``ref`` (a get_resource/get_attr on another piece)."""
+        kind, args = next(iter(ref.items()))
+        target = args if kind == "get_resource" else args[0]
+        path = () if kind == "get_resource" else tuple(args[1:])
+        name = _slug((target, *path)) if path else f"{target}_id"
+        source = self.owner[target]
+        self.outputs[source][name] = {"value": ref}
+        if not any(w.parameter == name for w in wires):
+            wires.append(Wire(name, self.names[source], name, self._type(target, path), ref))
+        return {"get_param": name}
+
+    def _type(self, target: str, path: tuple[Any, ...]) -> str:
+        cls = self.analysis.types.get(target)
+        if not path:
+            return "string"
+        attribute = cls.attributes_schema.get(str(path[0])) if cls else None
+        if len(path) == 1 and attribute is not None and attribute.type is PropertyType.STRING:
+            return "string"
+        return "json"
+
+    def rewrite(self, piece: int, value: Any, wires: list[Wire]) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                kind, args = next(iter(value.items()))
+                target = (
+                    args
+                    if kind == "get_resource"
+                    else (
+                        args[0] if kind == "get_attr" and isinstance(args, list) and args else None
+                    )
+                )
+                if isinstance(target, str) and self.owner.get(target, piece) != piece:
+                    return self.parameter_for(piece, {kind: args}, wires)
+            return {k: self.rewrite(piece, v, wires) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.rewrite(piece, v, wires) for v in value]
+        return value
+
+
+def build_pieces(analysis: Analysis, result: SplitResult) -> list[PieceTemplate]:
+    """Every piece's template, with cross-piece values wired through outputs and parameters."""
+    b = _Builder(analysis, result)
+    pieces = []
+    for piece in result.pieces:
+        wires: list[Wire] = []
+        resources = {n: _resource(b, piece.index, n, wires) for n in piece.nodes}
+        used = _parameters_used(resources)
+        params = {n: _parameter_schema(b.template, n) for n in b.template.parameters if n in used}
+        for wire in wires:
+            params[wire.parameter] = {
+                "type": wire.type,
+                "description": f"From {wire.source}: {wire.output}",
+            }
+        pieces.append(PieceTemplate(
+            name=b.names[piece.index], region=piece.region, resources=list(piece.nodes),
+            after=[b.names[i] for i in piece.after],
+            template={"heat_template_version": b.template.version,
+                      "description": f"{b.names[piece.index]}: part of "
+                                     f"{b.template.path.name}, region {piece.region}",
+                      "parameters": params, "resources": resources},
+            inputs=wires, user_parameters=[n for n in b.template.parameters if n in used],
+        ))  # fmt: skip
+    for piece, item in zip(result.pieces, pieces, strict=True):
+        if b.outputs[piece.index]:
+            item.template["outputs"] = b.outputs[piece.index]
+        if not item.template["parameters"]:
+            del item.template["parameters"]
+    return pieces
+
+
+def _resource(b: _Builder, piece: int, name: str, wires: list[Wire]) -> dict[str, Any]:
+    definition = b.template.resources[name]
+    out: dict[str, Any] = {"type": definition.type}
+    properties = b.rewrite(piece, render(definition.properties), wires)
+    if properties:
+        out["properties"] = properties
+    metadata = b.rewrite(piece, render(definition.metadata), wires)
+    if metadata:
+        out["metadata"] = metadata
+    same_piece = [d for d in definition.depends_on if b.owner.get(d) == piece]
+    if same_piece:
+        out["depends_on"] = same_piece
+    if definition.deletion_policy != "Delete":
+        out["deletion_policy"] = definition.deletion_policy
+    return out
+
+
+def _parameters_used(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "get_param":
+                found.add(item if isinstance(item, str) else str(item[0]))
+            found |= _parameters_used(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _parameters_used(item)
+    return found
+
+
+def _parameter_schema(template: Template, name: str) -> dict[str, Any]:
+    p = template.parameters[name]
+    out: dict[str, Any] = {"type": p.type}
+    for key in ("description", "label", "default", "constraints"):
+        value = getattr(p, key, None)
+        if value not in (None, "", [], ()):
+            out[key] = value
+    if p.hidden:
+        out["hidden"] = True
+    return out
+
+
+def manifest(result: SplitResult, pieces: list[PieceTemplate], source: str) -> dict[str, Any]:
+    return {
+        "source": source,
+        "objective": result.objective,
+        "pieces_count": len(pieces),
+        "lower_bound": result.lower_bound,
+        "optimal": result.optimal,
+        "method": result.method,
+        "estimated_seconds": result.estimated_time,
+        "pieces": [
+            {
+                "name": p.name, "file": p.file, "region": p.region, "after": p.after,
+                "resources": p.resources, "user_parameters": p.user_parameters,
+                "inputs": [{"parameter": w.parameter, "from": w.source, "output": w.output,
+                            "type": w.type} for w in p.inputs],
+            }
+            for p in pieces
+        ],
+    }  # fmt: skip
+
+
+def write(directory: Path, result: SplitResult, pieces: list[PieceTemplate], source: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for piece in pieces:
+        (directory / piece.file).write_text(
+            yaml.safe_dump(piece.template, sort_keys=False, default_flow_style=False)
+        )
+    target = directory / MANIFEST
+    target.write_text(yaml.safe_dump(manifest(result, pieces, source), sort_keys=False))
+    return target

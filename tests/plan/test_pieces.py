@@ -1,0 +1,57 @@
+"""`crossheat split`: pieces stock Heat accepts, a manifest, and the counts the issue asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crossheat.plan.analysis import analyse
+from crossheat.plan.pieces import MANIFEST, split_analysis, write
+from crossheat.resources.registry import Registry, default_registry
+
+REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "east-west-vpn.yaml"
+PSK = "0123456789abcdef-psk"
+HOT_SECTIONS = {"heat_template_version", "description", "parameter_groups", "parameters",
+                "resources", "outputs", "conditions"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return default_registry()
+
+
+@pytest.mark.parametrize(("objective", "count"), [("pieces", 3), ("time", 4)])
+def test_reference_splits_into_3_or_4_valid_single_region_pieces(
+    tmp_path: Path, registry: Registry, objective: str, count: int
+) -> None:
+    analysis = analyse(REFERENCE, parameters={"vpn_psk": PSK}, registry=registry)
+    result, pieces = split_analysis(analysis, objective)  # type: ignore[arg-type]
+    assert len(pieces) == count
+    assert result.optimal
+    if objective == "pieces":
+        sizes = sorted((p.region, len(p.resources)) for p in pieces)
+        whole = [r for r, n in sizes if n == 9]
+        assert len(whole) == 1  # one region whole, the other in two
+    manifest_path = write(tmp_path, result, pieces, str(REFERENCE))
+    manifest = yaml.safe_load(manifest_path.read_text())
+    assert [p["name"] for p in manifest["pieces"]] == [p.name for p in pieces]
+    seen: set[str] = set()
+    for entry in manifest["pieces"]:
+        assert set(entry["after"]) <= seen  # pieces come in an order that can be deployed
+        seen.add(entry["name"])
+        text = (tmp_path / entry["file"]).read_text()
+        data = yaml.safe_load(text)
+        assert set(data) <= HOT_SECTIONS
+        assert all("region" not in r for r in data["resources"].values())
+        for wire in entry["inputs"]:
+            assert wire["from"] in entry["after"]
+            source = yaml.safe_load((tmp_path / f"{wire['from']}.yaml").read_text())
+            assert wire["output"] in source["outputs"]
+        given = {"vpn_psk": PSK} if "vpn_psk" in entry["user_parameters"] else {}
+        given |= {w["parameter"]: ('"203.0.113.7"' if w["type"] == "json" else "some-id")
+                  for w in entry["inputs"]}
+        piece = analyse(tmp_path / entry["file"], parameters=given, registry=registry)
+        assert piece.ok, piece.errors
+        assert piece.region_names == ["default"]  # single region: no region keys left
