@@ -82,9 +82,7 @@ def _is_default_group(kind: str, item: dict[str, Any]) -> bool:
     """Neutron makes a ``default`` security group (and its rules) per project by itself."""
     if kind == "security_groups" or kind == "security-groups":
         return item.get("name") == "default"
-    if kind in ("security_group_rules", "security-group-rules"):
-        return True
-    return False
+    return kind in ("security_group_rules", "security-group-rules")
 
 
 @pytest.fixture(scope="session")

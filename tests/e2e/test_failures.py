@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
@@ -50,10 +52,10 @@ def test_psk_appears_nowhere_in_clear(world: World) -> None:
     if world.db_url.startswith("sqlite"):
         path = world.db_url.removeprefix("sqlite:///")
         for suffix in ("", "-wal"):
-            try:
-                raw = open(path + suffix, "rb").read()
-            except FileNotFoundError:
+            file = Path(path + suffix)
+            if not file.exists():
                 continue
+            raw = file.read_bytes()
             assert PSK.encode() not in raw
     else:
         from sqlalchemy import create_engine, text

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from crossheat.plan.analysis import analyse
-from crossheat.plan.pieces import MANIFEST, split_analysis, write
+from crossheat.plan.pieces import split_analysis, write
 from crossheat.resources.registry import Registry, default_registry
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "east-west-vpn.yaml"
@@ -50,7 +50,7 @@ def test_reference_splits_into_3_or_4_valid_single_region_pieces(
             source = yaml.safe_load((tmp_path / f"{wire['from']}.yaml").read_text())
             assert wire["output"] in source["outputs"]
         given = {"vpn_psk": PSK} if "vpn_psk" in entry["user_parameters"] else {}
-        given |= {w["parameter"]: ('"203.0.113.7"' if w["type"] == "json" else "some-id")
+        given |= {w["parameter"]: ("203.0.113.7" if w["type"] == "string" else "{}")
                   for w in entry["inputs"]}
         piece = analyse(tmp_path / entry["file"], parameters=given, registry=registry)
         assert piece.ok, piece.errors

@@ -96,13 +96,13 @@ class _Builder:
         return {"get_param": name}
 
     def _type(self, target: str, path: tuple[Any, ...]) -> str:
+        """``json`` for a whole map or list attribute, else ``string`` (what Heat accepts)."""
         cls = self.analysis.types.get(target)
-        if not path:
-            return "string"
-        attribute = cls.attributes_schema.get(str(path[0])) if cls else None
-        if len(path) == 1 and attribute is not None and attribute.type is PropertyType.STRING:
-            return "string"
-        return "json"
+        attribute = cls.attributes_schema.get(str(path[0])) if cls and path else None
+        if len(path) == 1 and attribute is not None:
+            if attribute.type in (PropertyType.MAP, PropertyType.LIST):
+                return "json"
+        return "string"
 
     def rewrite(self, piece: int, value: Any, wires: list[Wire]) -> Any:
         if isinstance(value, dict):
