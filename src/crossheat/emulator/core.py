@@ -38,6 +38,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+_STABLE_NAMESPACE = uuid.UUID("6f0c8c55-6c5e-4a43-9d61-3b0d4c1e7a10")
+
+
+def stable_id(kind: str, name: str, *, dashed: bool = False) -> str:
+    """An id derived from a name, the same on every start (seeded users, flavors, images).
+
+    Keystone style (32 hex digits) by default, ``dashed`` for Nova and Glance style UUIDs.
+    """
+    value = uuid.uuid5(_STABLE_NAMESPACE, f"{kind}:{name}")
+    return str(value) if dashed else value.hex
+
+
 def iso_now(offset: float = 0.0) -> str:
     """``2026-11-24T21:33:58Z``: the timestamp format Neutron and Nova answer with."""
     return datetime.fromtimestamp(time.time() + offset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -300,6 +312,15 @@ class Emulator:
     def count(self, region: str, method: str, path: str) -> None:
         with self._counter_lock:
             self.counters[(region, method, path)] += 1
+
+    def counter_snapshot(self) -> dict[tuple[str, str, str], int]:
+        """A copy of the request counters, safe to iterate while requests come in."""
+        with self._counter_lock:
+            return dict(self.counters)
+
+    def reset_counters(self) -> None:
+        with self._counter_lock:
+            self.counters.clear()
 
     def quota(self, name: str) -> int:
         return self.config.faults.quota.get(name, DEFAULT_QUOTAS.get(name, 1000))

@@ -99,9 +99,9 @@ class _Builder:
         """``json`` for a whole map or list attribute, else ``string`` (what Heat accepts)."""
         cls = self.analysis.types.get(target)
         attribute = cls.attributes_schema.get(str(path[0])) if cls and path else None
-        if len(path) == 1 and attribute is not None:
-            if attribute.type in (PropertyType.MAP, PropertyType.LIST):
-                return "json"
+        whole = len(path) == 1 and attribute is not None
+        if whole and attribute.type in (PropertyType.MAP, PropertyType.LIST):  # type: ignore[union-attr]
+            return "json"
         return "string"
 
     def rewrite(self, piece: int, value: Any, wires: list[Wire]) -> Any:

@@ -23,11 +23,18 @@ and errors are translated into ``crossheat.errors.CloudError``s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from crossheat.errors import ResourceFailed
+
 T = TypeVar("T")
+
+#: First and longest pause between two polls of a resource that is not ready yet.
+FIRST_POLL_DELAY = 0.2
+MAX_POLL_DELAY = 2.0
 
 #: Tag keys crossheat puts on everything it creates (Neutron tags, server metadata),
 #: so that nothing created can be lost track of, even after a crash.
@@ -95,3 +102,42 @@ class ResourceContext:
     def physical_name(self) -> str:
         """Heat's default name for an unnamed resource: ``{stack}-{name}``."""
         return f"{self.stack_name}-{self.name}"
+
+    def name_for(self, props: Mapping[str, Any]) -> str:
+        """The ``name`` property, or ``physical_name`` when it is absent or empty, as in Heat."""
+        name = props.get("name")
+        return str(name) if name else self.physical_name
+
+    def next_delay(self) -> Pending:
+        """``Pending`` with a delay growing from 0.2 s to 2 s over the polls of one action.
+
+        The count lives in ``progress["polls"]``; ``restart_polls`` starts it again.
+        """
+        polls = int(self.progress.get("polls", 0))
+        self.progress["polls"] = polls + 1
+        return Pending(min(MAX_POLL_DELAY, FIRST_POLL_DELAY * 1.5**polls))
+
+    def restart_polls(self) -> None:
+        self.progress.pop("polls", None)
+
+    def fail(self, what: str, reason: str | None) -> ResourceFailed:
+        """The error for a resource that reached an error state, naming it and its region."""
+        detail = f": {reason}" if reason else ""
+        return ResourceFailed(f"{self.name} ({what}) went to ERROR{detail}", region=self.region)
+
+    def owns_tags(self, tags: Iterable[str]) -> bool:
+        """True when ``tags`` carry this stack's and this resource's marks."""
+        return set(self.tags) <= set(tags)
+
+    def owns_metadata(self, metadata: Mapping[str, Any] | None) -> bool:
+        """True when server ``metadata`` carries this stack's and this resource's marks."""
+        return all((metadata or {}).get(key) == value for key, value in self.metadata.items())
+
+
+def looks_like_id(value: str) -> bool:
+    """True for a UUID (with or without dashes): such a reference needs no name lookup."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Mapping
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from crossheat.errors import ConfigError, Diagnostic, TemplatePath
+from crossheat.errors import ConfigError, Diagnostic, NotSupportedError, TemplatePath
+from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.schema import (
     Attribute,
     Property,
@@ -41,7 +42,21 @@ BASE_ATTRIBUTES = {
 
 
 class ResourceType:
-    """Base of every resource type: its schemas, and what they say about its values."""
+    """Base of every resource type: its schemas, what they say about its values, and its
+    cloud lifecycle.
+
+    The engine instantiates a type with no arguments and calls its lifecycle
+    steps from worker threads (see ``crossheat.resources.lifecycle``)::
+
+        create(ctx, props) -> Step          then check_create(ctx) while Pending
+        update(ctx, old, new, changed)      then check_update(ctx) while Pending
+        delete(ctx) -> Step                 then check_delete(ctx) while Pending
+        read(ctx) -> attributes | None      find(ctx) -> physical id | None
+        live_properties(ctx) -> properties | None
+
+    Here every start step, ``read``, ``find`` and ``live_properties`` raise
+    ``NotSupportedError``; the poll steps return ``Done()``.
+    """
 
     type_name: ClassVar[str]
     properties_schema: ClassVar[Mapping[str, Property]] = {}
@@ -74,6 +89,38 @@ class ResourceType:
         ``flavor_update_policy``) refine ``changed_properties`` here.
         """
         return changed_properties(cls.properties_schema, old, new)
+
+    def unsupported(self, step: str) -> NotSupportedError:
+        return NotSupportedError(f"{self.type_name} has no cloud lifecycle step {step!r}")
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        raise self.unsupported("create")
+
+    def check_create(self, ctx: ResourceContext) -> Step:
+        return Done()
+
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        raise self.unsupported("update")
+
+    def check_update(self, ctx: ResourceContext) -> Step:
+        return Done()
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        raise self.unsupported("delete")
+
+    def check_delete(self, ctx: ResourceContext) -> Step:
+        return Done()
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        raise self.unsupported("read")
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        raise self.unsupported("find")
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        raise self.unsupported("live_properties")
 
 
 class Registry:

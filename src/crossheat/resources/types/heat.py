@@ -1,23 +1,41 @@
 """Heat's own resource types, with Heat's schemas (openstack/heat,
 ``heat/engine/resources/openstack/heat/{random_string,value,none_resource,
 test_resource,resource_group}.py``).
+
+They make no cloud calls: their physical id is ``ctx.physical_name`` and their
+attributes are computed here (a random string is kept as a secret attribute,
+which the engine stores encrypted). A resource group has no lifecycle: the
+engine expands it into its members (``expand_group``) before deploying.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+import string
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from crossheat.errors import Diagnostic, TemplatePath
+from crossheat.errors import Diagnostic, ResourceFailed, TemplateError, TemplatePath
 from crossheat.resources.constraints import AllowedValues, CustomConstraint, Range
+from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.resource_group import ResourceGroup
 
-_CHARACTER_CLASSES = AllowedValues(
-    ("lettersdigits", "letters", "lowercase", "uppercase", "digits", "hexdigits", "octdigits")
-)
+#: Heat's character classes and the characters in each.
+CHARACTER_CLASSES = {
+    "lettersdigits": string.ascii_letters + string.digits,
+    "letters": string.ascii_letters,
+    "lowercase": string.ascii_lowercase,
+    "uppercase": string.ascii_uppercase,
+    "digits": string.digits,
+    "hexdigits": string.digits + "ABCDEF",
+    "octdigits": string.octdigits,
+}
+_CHARACTER_CLASSES = AllowedValues(tuple(CHARACTER_CLASSES))
 _MIN_CHARS = Property(
     T.INTEGER,
     "Fewest characters from this class or sequence.",
@@ -26,7 +44,65 @@ _MIN_CHARS = Property(
 )
 
 
-class RandomString(ResourceType):
+class LocalResource(ResourceType):
+    """A type without cloud calls: ``compute`` gives the attributes from the properties."""
+
+    def compute(self, ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        ctx.physical_id = ctx.physical_name
+        ctx.attributes = self.compute(ctx, props)
+        return Done()
+
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        ctx.attributes = self.compute(ctx, new)
+        return Done()
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        return Done()
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        """What the last step computed; ``None`` before creation."""
+        return None if ctx.physical_id is None else ctx.attributes
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        """Nothing was created anywhere, so there is nothing to find."""
+        return None
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        """No property can be read back from anywhere."""
+        return None if ctx.physical_id is None else {}
+
+
+def random_string(props: Mapping[str, Any]) -> str:
+    """A string as Heat's RandomString makes it, drawn with ``secrets``.
+
+    Each class and sequence gives at least its ``min`` characters; the rest
+    come from all of them together; the result is shuffled. The deprecated
+    ``sequence`` stands for ``character_classes: [{class: <sequence>}]``.
+    """
+    classes = props.get("character_classes") or []
+    if props.get("sequence"):
+        classes = [{"class": props["sequence"], "min": 1}]
+    pools = [(CHARACTER_CLASSES[c.get("class", "lettersdigits")], c.get("min", 1)) for c in classes]
+    pools += [(s["sequence"], s.get("min", 1)) for s in props.get("character_sequences") or []]
+    length = int(props.get("length", 32))
+    if sum(minimum for _, minimum in pools) > length:
+        raise TemplateError.single(
+            f"length {length} is shorter than the character classes' and sequences' minimums",
+            code="conflict",
+        )
+    chars = [secrets.choice(pool) for pool, minimum in pools for _ in range(minimum)]
+    everything = "".join(sorted({char for pool, _ in pools for char in pool}))
+    chars += [secrets.choice(everything) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+class RandomString(LocalResource):
     """A random string; its ``value`` attribute is secret. Any property change replaces it."""
 
     type_name = "OS::Heat::RandomString"
@@ -73,8 +149,28 @@ class RandomString(ResourceType):
         "value": Attribute("The random string.", T.STRING, secret=True),
     }
 
+    def compute(self, ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {"value": random_string(props)}
 
-class Value(ResourceType):
+
+def typed_value(value: Any, kind: str | None) -> Any:
+    """``value`` as ``OS::Heat::Value``'s ``type`` says: ``number``, ``comma_delimited_list``,
+    ``json`` (parsed when a string), ``boolean``, ``string``; as it is without a type."""
+    if kind == "number" and isinstance(value, str):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    if kind == "comma_delimited_list" and isinstance(value, str):
+        return [item.strip() for item in value.split(",")] if value else []
+    if kind == "json" and isinstance(value, str):
+        return json.loads(value)
+    if kind == "boolean" and isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "y", "t", "1")
+    if kind == "string" and not isinstance(value, str):
+        return json.dumps(value) if isinstance(value, dict | list) else str(value)
+    return value
+
+
+class Value(LocalResource):
     """A value computed from an expression, optionally typed."""
 
     type_name = "OS::Heat::Value"
@@ -95,8 +191,11 @@ class Value(ResourceType):
         "value": Attribute("The value of the value property, with the type given."),
     }
 
+    def compute(self, ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {"value": typed_value(props.get("value"), props.get("type"))}
 
-class NoneResource(ResourceType):
+
+class NoneResource(LocalResource):
     """A resource that does nothing: any properties are accepted and ignored, and any
     attribute reads as null. It stubs out another type through the resource registry."""
 
@@ -115,10 +214,12 @@ class NoneResource(ResourceType):
 _WAIT = Property(T.NUMBER, "Seconds to wait; defaults to wait_secs.", update_allowed=True)
 
 
-class TestResource(ResourceType):
+class TestResource(LocalResource):
     """Heat's resource for testing: stores ``value`` and can wait, fail or force replacement.
 
     A changed ``value`` replaces the resource when the new ``update_replace`` is true.
+    Each action waits ``action_wait_secs.<action>`` (else ``wait_secs``; -1 forever),
+    its start time kept in ``progress``, then fails if ``fail`` is true.
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -175,6 +276,46 @@ class TestResource(ResourceType):
             in_place.discard("value")
             replace.add("value")
         return in_place, replace
+
+    def compute(self, ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {"output": props.get("value")}
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        super().create(ctx, props)
+        return self._start(ctx, props, "create")
+
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        super().update(ctx, old, new, changed)
+        return self._start(ctx, new, "update")
+
+    def _start(self, ctx: ResourceContext, props: Mapping[str, Any], action: str) -> Step:
+        waits = props.get("action_wait_secs") or {}
+        wait = waits.get(action)
+        ctx.progress.update(
+            started=time.time(),
+            wait=float(props.get("wait_secs", 0) if wait is None else wait),
+            fail=bool(props.get("fail")),
+            action=action,
+        )
+        return self._check(ctx)
+
+    def _check(self, ctx: ResourceContext) -> Step:
+        wait = float(ctx.progress.get("wait", 0))
+        left = float(ctx.progress.get("started", 0)) + wait - time.time()
+        if wait < 0 or left > 0:
+            return Pending(1.0 if wait < 0 else min(left, 1.0))
+        if ctx.progress.get("fail"):
+            action = ctx.progress.get("action", "create")
+            raise ResourceFailed(f"{ctx.name}: Test Resource failed ({action} with fail: true)")
+        return Done()
+
+    def check_create(self, ctx: ResourceContext) -> Step:
+        return self._check(ctx)
+
+    def check_update(self, ctx: ResourceContext) -> Step:
+        return self._check(ctx)
 
 
 def register(registry: Registry) -> None:

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from crossheat.errors import Diagnostic, TemplatePath
+from crossheat.errors import CloudNotFound, Diagnostic, TemplatePath
 from crossheat.resources.constraints import OFFLINE_CHECKS, AllowedValues, CustomConstraint, Range
+from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
@@ -27,15 +29,26 @@ from crossheat.resources.types.common import (
     TAGS,
     VALUE_SPECS,
 )
+from crossheat.resources.types.neutron_crud import (
+    NeutronApi,
+    NeutronResource,
+    find_id,
+    sdk,
+    sdk_list,
+    without_none,
+)
 from crossheat.template.values import contains_unknown
 
 _IPV6_MODES = AllowedValues(("dhcpv6-stateful", "dhcpv6-stateless", "slaac"))
 
 
-class Net(ResourceType):
+class Net(NeutronResource):
     """A Neutron network."""
 
     type_name = "OS::Neutron::Net"
+    api = NeutronApi("network", "networks")
+    renames = {"qos_policy": "qos_policy_id"}
+    not_sent = frozenset({"dhcp_agent_ids"})
     properties_schema = {
         "name": Property(T.STRING, "Name of the network.", update_allowed=True),
         "value_specs": VALUE_SPECS,
@@ -103,10 +116,15 @@ _HOST_ROUTE = Property(
 )
 
 
-class Subnet(ResourceType):
-    """A Neutron subnet. ``network_id`` is Heat's hidden alias of ``network``."""
+class Subnet(NeutronResource):
+    """A Neutron subnet. ``network_id`` is Heat's hidden alias of ``network``.
+
+    ``network`` may be a name; ``gateway_ip: ''`` means no gateway, ``auto`` the default.
+    """
 
     type_name = "OS::Neutron::Subnet"
+    api = NeutronApi("subnet", "subnets")
+    renames = {"network": "network_id", "subnetpool": "subnetpool_id", "segment": "segment_id"}
     properties_schema = {
         "network": Property(
             T.STRING,
@@ -181,6 +199,19 @@ class Subnet(ResourceType):
             diags += [Diagnostic(msg, path, code="conflict") for msg in _subnet_rules(props)]
         return diags
 
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if "network_id" in body:
+            body["network_id"] = find_id(ctx, "network", body["network_id"])
+        if "subnetpool_id" in body:
+            body["subnetpool_id"] = find_id(ctx, "subnet_pool", body["subnetpool_id"])
+        if body.get("gateway_ip") in ("auto", "~"):
+            del body["gateway_ip"]
+        elif body.get("gateway_ip") == "":
+            body["gateway_ip"] = None
+        return body
+
 
 def _subnet_rules(props: Mapping[str, Any]) -> list[str]:
     unknown = {key for key, value in props.items() if contains_unknown(value)}
@@ -236,10 +267,15 @@ _EXTERNAL_GATEWAY = Property(
 )
 
 
-class Router(ResourceType):
-    """A Neutron router. ``l3_agent_id`` is Heat's hidden alias of ``l3_agent_ids``."""
+class Router(NeutronResource):
+    """A Neutron router. ``l3_agent_id`` is Heat's hidden alias of ``l3_agent_ids``.
+
+    ``external_gateway_info.network`` (and ``external_fixed_ips[].subnet``) may be names.
+    """
 
     type_name = "OS::Neutron::Router"
+    api = NeutronApi("router", "routers")
+    not_sent = frozenset({"l3_agent_ids", "l3_agent_id"})
     properties_schema = {
         "name": Property(T.STRING, "Name of the router.", update_allowed=True),
         "external_gateway_info": _EXTERNAL_GATEWAY,
@@ -272,11 +308,62 @@ class Router(ResourceType):
         "tenant_id": Attribute("Project owning the router.", T.STRING),
     }
 
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        info = body.get("external_gateway_info")
+        if info:
+            fixed = [
+                without_none(
+                    {
+                        "subnet_id": find_id(ctx, "subnet", ip["subnet"])
+                        if ip.get("subnet")
+                        else None,
+                        "ip_address": ip.get("ip_address"),
+                    }
+                )
+                for ip in info.get("external_fixed_ips") or []
+            ]
+            gateway = {
+                "network_id": find_id(ctx, "network", info["network"]),
+                "enable_snat": info.get("enable_snat"),
+                "external_fixed_ips": fixed or None,
+            }
+            body["external_gateway_info"] = without_none(gateway)
+        return body
+
+    def properties_from(self, ctx: ResourceContext, data: Mapping[str, Any]) -> dict[str, Any]:
+        """As the base does; the gateway as ``{network: <id>, enable_snat}``."""
+        out = super().properties_from(ctx, data)
+        info = data.get("external_gateway_info")
+        out["external_gateway_info"] = (
+            {"network": info.get("network_id"), "enable_snat": info.get("enable_snat")}
+            if info
+            else None
+        )
+        return out
+
+
+def _interface_id(physical_id: str) -> tuple[str, str, str]:
+    """``router:subnet_id=S`` / ``router:port_id=P`` (Heat's form; bare ``router:S`` is a
+    subnet) -> ``(router, "subnet" | "port", id)``."""
+    router, _, rest = physical_id.partition(":")
+    key, _, target = rest.rpartition("=")
+    return router, "port" if key == "port_id" else "subnet", target
+
+
+def _tag_port(conn: Any, port_id: str, tags: list[str]) -> None:
+    from openstack.network.v2.port import Port as SdkPort
+
+    conn.network.set_tags(SdkPort(id=port_id), tags)
+
 
 class RouterInterface(ResourceType):
     """An interface of a router on a subnet or a port (one of them).
 
-    ``router_id``, ``subnet_id`` and ``port_id`` are Heat's hidden aliases.
+    ``router_id``, ``subnet_id`` and ``port_id`` are Heat's hidden aliases. The
+    physical id is Heat's ``<router id>:subnet_id=<id>`` (or ``:port_id=<id>``);
+    the interface's port is tagged, so that ``find`` works after a crash.
     """
 
     type_name = "OS::Neutron::RouterInterface"
@@ -315,6 +402,57 @@ class RouterInterface(ResourceType):
                     )
                 )
         return diags
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        router = find_id(ctx, "router", props["router"])
+        kind = "subnet" if props.get("subnet") else "port"
+        target = find_id(ctx, kind, props[kind])
+        answer = ctx.call(sdk, "add_interface_to_router", router, **{kind: target})
+        ctx.physical_id = f"{router}:{kind}_id={target}"
+        if kind == "subnet":  # a port of its own: mark it (a given port keeps its tags)
+            ctx.call(_tag_port, answer["port_id"], ctx.tags)
+        ctx.attributes = {"show": dict(answer)}
+        return Done()
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        """Removes the interface; an interface or router already gone counts as removed."""
+        if ctx.physical_id is None:
+            return Done()
+        router, kind, target = _interface_id(ctx.physical_id)
+        with contextlib.suppress(CloudNotFound):
+            ctx.call(sdk, "remove_interface_from_router", router, **{kind: target})
+        return Done()
+
+    def _port(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        if ctx.physical_id is None:
+            return None
+        router, kind, target = _interface_id(ctx.physical_id)
+        for port in ctx.call(sdk_list, "ports", device_id=router):
+            subnets = {ip.get("subnet_id") for ip in port.get("fixed_ips") or []}
+            if (port["id"] == target) if kind == "port" else (target in subnets):
+                return port
+        return None
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        """The interface's port as ``show``; ``None`` when the interface is gone."""
+        port = self._port(ctx)
+        if port is None:
+            return None
+        ctx.attributes = {"show": port}
+        return ctx.attributes
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        for port in ctx.call(sdk_list, "ports", tags=",".join(ctx.tags)):
+            subnets = [ip.get("subnet_id") for ip in port.get("fixed_ips") or []]
+            if port.get("device_id") and subnets:
+                return f"{port['device_id']}:subnet_id={subnets[0]}"
+        return None
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        if self._port(ctx) is None or ctx.physical_id is None:
+            return None
+        router, kind, target = _interface_id(ctx.physical_id)
+        return {"router": router, kind: target}
 
 
 def register(registry: Registry) -> None:

@@ -5,7 +5,13 @@ security_group_rule}.py``). Registered by ``neutron.register``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from crossheat.errors import CloudNotFound
 from crossheat.resources.constraints import AllowedValues, CustomConstraint, Range
+from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
@@ -21,6 +27,15 @@ from crossheat.resources.types.common import (
     TAGS,
     VALUE_SPECS,
 )
+from crossheat.resources.types.neutron_crud import (
+    NeutronApi,
+    NeutronResource,
+    as_api_dict,
+    find_id,
+    sdk,
+    without_none,
+)
+from crossheat.resources.types.security_rules import sync_rules
 
 _VNIC_TYPES = (
     "normal",
@@ -88,10 +103,18 @@ _FIXED_IP = Property(
 )
 
 
-class Port(ResourceType):
-    """A Neutron port. ``network_id`` and ``fixed_ips[].subnet_id`` are Heat's hidden aliases."""
+class Port(NeutronResource):
+    """A Neutron port. ``network_id`` and ``fixed_ips[].subnet_id`` are Heat's hidden aliases.
+
+    ``network``, ``fixed_ips[].subnet`` and ``security_groups`` may be names. Ready,
+    as in Heat, once its status is no longer ``BUILD``.
+    """
 
     type_name = "OS::Neutron::Port"
+    api = NeutronApi("port", "ports")
+    renames = {"network": "network_id", "qos_policy": "qos_policy_id"}
+    not_sent = frozenset({"replacement_policy", "no_fixed_ips"})
+    pending_statuses = frozenset({"BUILD"})
     properties_schema = {
         "name": Property(T.STRING, "Name of the port.", update_allowed=True),
         "network": Property(
@@ -145,11 +168,41 @@ class Port(ResourceType):
         "propagate_uplink_status": Attribute("Propagate uplink status.", T.BOOLEAN),
     }
 
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if "network_id" in body:
+            body["network_id"] = find_id(ctx, "network", body["network_id"])
+        if "fixed_ips" in body:
+            body["fixed_ips"] = [fixed_ip(ctx, ip) for ip in body["fixed_ips"]]
+        if props.get("no_fixed_ips"):
+            body["fixed_ips"] = []
+        if "security_groups" in body:
+            body["security_groups"] = [
+                find_id(ctx, "security_group", group) for group in body["security_groups"]
+            ]
+        return body
 
-class FloatingIP(ResourceType):
-    """A floating IP. ``floating_network_id`` is Heat's hidden alias of ``floating_network``."""
+
+def fixed_ip(ctx: ResourceContext, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """``{subnet: name-or-id, ip_address}`` -> the API's ``{subnet_id, ip_address}``."""
+    subnet = wanted.get("subnet")
+    return without_none(
+        {
+            "subnet_id": find_id(ctx, "subnet", subnet) if subnet else None,
+            "ip_address": wanted.get("ip_address"),
+        }
+    )
+
+
+class FloatingIP(NeutronResource):
+    """A floating IP. ``floating_network_id`` is Heat's hidden alias of ``floating_network``,
+    which may be a name (``public``)."""
 
     type_name = "OS::Neutron::FloatingIP"
+    api = NeutronApi("ip", "ips")
+    renames = {"floating_network": "floating_network_id", "floating_subnet": "subnet_id"}
+    has_name = False
     properties_schema = {
         "floating_network": Property(
             T.STRING,
@@ -199,9 +252,21 @@ class FloatingIP(ResourceType):
         "port_id": Attribute("ID of the associated port.", T.STRING),
     }
 
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if "floating_network_id" in body:
+            body["floating_network_id"] = find_id(ctx, "network", body["floating_network_id"])
+        if "subnet_id" in body:
+            body["subnet_id"] = find_id(ctx, "subnet", body["subnet_id"])
+        return body
+
 
 class FloatingIPAssociation(ResourceType):
-    """Associates an existing floating IP with a port."""
+    """Associates an existing floating IP with a port; its physical id is the floating IP's.
+
+    It creates nothing, so ``find`` finds nothing; deleting it disassociates.
+    """
 
     type_name = "OS::Neutron::FloatingIPAssociation"
     properties_schema = {
@@ -218,6 +283,61 @@ class FloatingIPAssociation(ResourceType):
             constraints=(IP_ADDR,),
         ),
     }
+
+    def _associate(self, ctx: ResourceContext, props: Mapping[str, Any]) -> Step:
+        answer = ctx.call(
+            sdk,
+            "update_ip",
+            props["floatingip_id"],
+            port_id=props["port_id"],
+            fixed_ip_address=props.get("fixed_ip_address"),
+        )
+        ctx.physical_id = str(props["floatingip_id"])
+        ctx.attributes = {"show": as_api_dict(answer)}
+        return Done()
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        return self._associate(ctx, props)
+
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        if "floatingip_id" in changed:
+            self.delete(ctx)
+        return self._associate(ctx, new)
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        if ctx.physical_id is not None:
+            with contextlib.suppress(CloudNotFound):
+                ctx.call(sdk, "update_ip", ctx.physical_id, port_id=None)
+        return Done()
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        """The floating IP as ``show``; ``None`` when it is gone or associated with nothing."""
+        if ctx.physical_id is None:
+            return None
+        try:
+            data = as_api_dict(ctx.call(sdk, "get_ip", ctx.physical_id))
+        except CloudNotFound:
+            return None
+        if not data.get("port_id"):
+            return None
+        ctx.attributes = {"show": data}
+        return ctx.attributes
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        return None
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        data = self.read(ctx)
+        if data is None:
+            return None
+        show = data["show"]
+        return {
+            "floatingip_id": show["id"],
+            "port_id": show["port_id"],
+            "fixed_ip_address": show.get("fixed_ip_address"),
+        }
 
 
 _PROTOCOL_NAMES = (
@@ -282,10 +402,15 @@ _RULE = Property(
 )
 
 
-class SecurityGroup(ResourceType):
-    """A Neutron security group with its rules."""
+class SecurityGroup(NeutronResource):
+    """A Neutron security group with its rules.
+
+    As in Heat, Neutron's default egress rules stay unless ``rules`` has egress rules.
+    """
 
     type_name = "OS::Neutron::SecurityGroup"
+    api = NeutronApi("security_group", "security_groups")
+    not_sent = frozenset({"rules"})
     properties_schema = {
         "name": Property(T.STRING, "Name of the security group.", update_allowed=True),
         "description": Property(
@@ -299,11 +424,30 @@ class SecurityGroup(ResourceType):
         ),
     }
 
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        super().create(ctx, props)
+        return self._sync(ctx, props.get("rules") or [])
 
-class SecurityGroupRule(ResourceType):
-    """One rule added to an existing security group."""
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        super().update(ctx, old, new, changed)
+        return self._sync(ctx, new.get("rules") or []) if "rules" in changed else Done()
+
+    def _sync(self, ctx: ResourceContext, rules: list[dict[str, Any]]) -> Step:
+        existing = ctx.attributes["show"].get("security_group_rules") or []
+        if sync_rules(ctx, str(ctx.physical_id), existing, rules):
+            ctx.attributes = self.shape(ctx, self.get(ctx))
+        return Done()
+
+
+class SecurityGroupRule(NeutronResource):
+    """One rule added to an existing security group (given by name or id)."""
 
     type_name = "OS::Neutron::SecurityGroupRule"
+    api = NeutronApi("security_group_rule", "security_group_rules")
+    renames = {"security_group": "security_group_id", "remote_group": "remote_group_id"}
+    has_name = False
     properties_schema = {
         "security_group": Property(
             T.STRING,
@@ -332,6 +476,14 @@ class SecurityGroupRule(ResourceType):
         ),
         "remote_ip_prefix": Property(T.STRING, "Remote CIDR.", constraints=(NET_CIDR,)),
     }
+
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        for key in ("security_group_id", "remote_group_id"):
+            if key in body:
+                body[key] = find_id(ctx, "security_group", body[key])
+        return body
 
 
 def register(registry: Registry) -> None:

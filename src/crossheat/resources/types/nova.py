@@ -1,18 +1,35 @@
 """Nova servers and key pairs, with Heat's schemas (openstack/heat,
-``heat/engine/resources/openstack/nova/{server,keypair}.py``).
+``heat/engine/resources/openstack/nova/{server,keypair}.py``) and their lifecycles.
+
+A server is created with one call and polled until ``ACTIVE`` (``ERROR`` fails
+with Nova's fault message); its metadata carries crossheat's marks, which is
+how ``find`` recognises it. A key pair cannot be marked: its physical id is
+its name, and ``find`` looks for the name it was created with.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from crossheat.errors import CloudNotFound, NotSupportedError
 from crossheat.resources.constraints import AllowedValues, CustomConstraint, Length, Range
+from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.common import IP_ADDR, NETWORK, PORT
+from crossheat.resources.types.neutron_crud import as_api_dict, sdk_list
 from crossheat.resources.types.neutron_ports import PORT_EXTRA_PROPERTIES
+from crossheat.resources.types.nova_server import (
+    fault_message,
+    flavor_id,
+    image_id,
+    metadata,
+    server_attributes,
+    server_body,
+)
 
 IMAGE = CustomConstraint("glance.image")
 VOLUME = CustomConstraint("cinder.volume")
@@ -225,6 +242,119 @@ class Server(ResourceType):
                 replace.add(name)
         return in_place, replace
 
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        server = ctx.call(compute, "create_server", **server_body(ctx, props))
+        ctx.physical_id = str(server.id)
+        ctx.restart_polls()
+        return ctx.next_delay()
+
+    def check_create(self, ctx: ResourceContext) -> Step:
+        """``Done`` once ``ACTIVE``, with the attributes read; ``ResourceFailed`` on ``ERROR``."""
+        server = self._get(ctx)
+        if server.get("status") == "ERROR":
+            raise ctx.fail(self.type_name, fault_message(server))
+        if server.get("status") != "ACTIVE":
+            return ctx.next_delay()
+        ctx.attributes = self._shape(ctx, server)
+        return Done()
+
+    def update(
+        self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
+    ) -> Step:
+        """``name``, ``metadata`` and ``admin_pass`` at once; ``flavor`` by resize and
+        confirm, ``image`` by rebuild. Other changes need no call (update policies...),
+        except ``networks``, which crossheat cannot change in place."""
+        if "networks" in changed:
+            raise NotSupportedError(f"{ctx.name}: a server's networks cannot change in place")
+        server_id = ctx.physical_id
+        if "name" in changed:
+            ctx.call(compute, "update_server", server_id, name=ctx.name_for(new))
+        if "metadata" in changed:
+            self._set_metadata(ctx, old, new)
+        if "admin_pass" in changed and new.get("admin_pass"):
+            ctx.call(compute, "change_server_password", server_id, new["admin_pass"])
+        ctx.restart_polls()
+        if "flavor" in changed:
+            ctx.call(compute, "resize_server", server_id, flavor_id(ctx, new["flavor"]))
+        elif "image" in changed and new.get("image"):
+            ctx.call(compute, "rebuild_server", server_id, image_id(ctx, new["image"]))
+        return ctx.next_delay()
+
+    def _set_metadata(self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any]) -> None:
+        wanted = metadata(ctx, new.get("metadata"))
+        ctx.call(compute, "set_server_metadata", ctx.physical_id, **wanted)
+        removed = set(metadata(ctx, old.get("metadata"))) - set(wanted)
+        if removed:
+            ctx.call(compute, "delete_server_metadata", ctx.physical_id, sorted(removed))
+
+    def check_update(self, ctx: ResourceContext) -> Step:
+        """Confirms a resize waiting in ``VERIFY_RESIZE``; ``Done`` once ``ACTIVE``."""
+        server = self._get(ctx)
+        if server.get("status") == "VERIFY_RESIZE":
+            ctx.call(compute, "confirm_server_resize", ctx.physical_id)
+            return ctx.next_delay()
+        return self.check_create(ctx) if server.get("status") == "ACTIVE" else ctx.next_delay()
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        if ctx.physical_id is None:
+            return Done()
+        try:
+            ctx.call(compute, "delete_server", ctx.physical_id, ignore_missing=False)
+        except CloudNotFound:
+            return Done()
+        ctx.restart_polls()
+        return ctx.next_delay()
+
+    def check_delete(self, ctx: ResourceContext) -> Step:
+        return Done() if self._get_or_none(ctx) is None else ctx.next_delay()
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        server = self._get_or_none(ctx)
+        if server is None:
+            return None
+        ctx.attributes = self._shape(ctx, server)
+        return ctx.attributes
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        for server in ctx.call(_servers):
+            if ctx.owns_metadata(server.get("metadata")):
+                return str(server["id"])
+        return None
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        """``name``, ``key_name`` and ``metadata`` (without crossheat's marks)."""
+        server = self._get_or_none(ctx)
+        if server is None:
+            return None
+        marks = ctx.metadata
+        own = {k: v for k, v in (server.get("metadata") or {}).items() if k not in marks}
+        return {"name": server.get("name"), "key_name": server.get("key_name"), "metadata": own}
+
+    def _get(self, ctx: ResourceContext) -> dict[str, Any]:
+        return as_api_dict(ctx.call(compute, "get_server", ctx.physical_id))
+
+    def _get_or_none(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        if ctx.physical_id is None:
+            return None
+        try:
+            server = self._get(ctx)
+        except CloudNotFound:
+            return None
+        return None if server.get("status") in ("DELETED", "SOFT_DELETED") else server
+
+    def _shape(self, ctx: ResourceContext, server: dict[str, Any]) -> dict[str, Any]:
+        ports = ctx.call(sdk_list, "ports", device_id=ctx.physical_id)
+        return server_attributes(server, ports)
+
+
+def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``conn.compute.<method>(*args, **kwargs)``, for ``ctx.call``."""
+    return getattr(conn.compute, method)(*args, **kwargs)
+
+
+def _servers(conn: Any) -> list[dict[str, Any]]:
+    return [as_api_dict(server) for server in conn.compute.servers(details=True)]
+
 
 class KeyPair(ResourceType):
     """A Nova key pair. ``private_key`` (when generated and saved) is secret."""
@@ -247,6 +377,55 @@ class KeyPair(ResourceType):
         "public_key": Attribute("The public key.", T.STRING),
         "private_key": Attribute("The private key, if it was saved.", T.STRING, secret=True),
     }
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        """One call; a generated private key is kept (as a secret) if ``save_private_key``."""
+        ctx.progress["name"] = props["name"]
+        wanted = {"name": props["name"], "public_key": props.get("public_key")}
+        wanted["type"] = props.get("type")
+        keypair = as_api_dict(
+            ctx.call(compute, "create_keypair", **{k: v for k, v in wanted.items() if v})
+        )
+        ctx.physical_id = str(props["name"])
+        private = keypair.get("private_key") if props.get("save_private_key") else None
+        ctx.attributes = self._shape(keypair, private)
+        return Done()
+
+    def _shape(self, keypair: dict[str, Any], private: str | None) -> dict[str, Any]:
+        show = {k: v for k, v in keypair.items() if k != "private_key"}
+        return {"public_key": keypair.get("public_key"), "private_key": private, "show": show}
+
+    def delete(self, ctx: ResourceContext) -> Step:
+        if ctx.physical_id is not None:
+            with contextlib.suppress(CloudNotFound):
+                ctx.call(compute, "delete_keypair", ctx.physical_id, ignore_missing=False)
+        return Done()
+
+    def _get(self, ctx: ResourceContext, name: str | None) -> dict[str, Any] | None:
+        if name is None:
+            return None
+        try:
+            return as_api_dict(ctx.call(compute, "get_keypair", name))
+        except CloudNotFound:
+            return None
+
+    def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        keypair = self._get(ctx, ctx.physical_id)
+        if keypair is None:
+            return None
+        ctx.attributes = self._shape(keypair, ctx.attributes.get("private_key"))
+        return ctx.attributes
+
+    def find(self, ctx: ResourceContext) -> str | None:
+        """The key pair named as ``create`` recorded (else ``ctx.physical_name``), if any."""
+        name = ctx.progress.get("name") or ctx.physical_name
+        return name if self._get(ctx, name) is not None else None
+
+    def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
+        keypair = self._get(ctx, ctx.physical_id)
+        if keypair is None:
+            return None
+        return {key: keypair.get(key) for key in ("name", "public_key", "type")}
 
 
 def register(registry: Registry) -> None:

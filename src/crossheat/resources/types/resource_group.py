@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from crossheat.errors import TemplateError
+from crossheat.errors import NotSupportedError, TemplateError
 from crossheat.resources.constraints import AllowedValues, Length, Range
 from crossheat.resources.registry import ResourceType
 from crossheat.resources.schema import Attribute, Property
@@ -81,6 +81,13 @@ class ResourceGroup(ResourceType):
         "attributes": Attribute("Member names to one attribute of each.", T.MAP),
         "removed_rsrc_list": Attribute("Names of removed members.", T.LIST),
     }
+
+    def unsupported(self, step: str) -> NotSupportedError:
+        """Every lifecycle step: the engine deploys the members ``expand_group`` gives."""
+        return NotSupportedError(
+            f"{self.type_name} has no cloud lifecycle ({step}): it is expanded into its "
+            "members (expand_group) before deployment"
+        )
 
 
 class GroupMember(NamedTuple):

@@ -2,15 +2,24 @@
 connections, with Heat's schemas (openstack/heat,
 ``heat/engine/resources/openstack/neutron/vpnservice.py``). Registered by
 ``neutron.register``.
+
+Neutron cannot tag VPNaaS resources, so ``find`` looks them up by name. A
+VPN service is ready once it has left ``PENDING_*``; a site connection as soon
+as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from crossheat.resources.constraints import AllowedValues
-from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.lifecycle import ResourceContext
+from crossheat.resources.registry import Registry
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.common import NET_CIDR, ROUTER, SUBNET
+from crossheat.resources.types.neutron_crud import NeutronApi, NeutronResource, find_id
 
 _NAME = Property(T.STRING, "Name.", update_allowed=True)
 _DESCRIPTION = Property(T.STRING, "Description.", update_allowed=True)
@@ -42,10 +51,17 @@ def _attributes(of: str, *names: str, **typed: T) -> dict[str, Attribute]:
     return {name: Attribute(f"The {name} of {of}.", kind) for name, kind in kinds.items()}
 
 
-class VPNService(ResourceType):
-    """A VPN service on a router. ``subnet_id`` and ``router_id`` are Heat's hidden aliases."""
+class VPNService(NeutronResource):
+    """A VPN service on a router. ``subnet_id`` and ``router_id`` are Heat's hidden aliases.
+
+    Besides Heat's attributes it reports Neutron's ``external_v4_ip``/``external_v6_ip``.
+    """
 
     type_name = "OS::Neutron::VPNService"
+    api = NeutronApi("vpn_service", "vpn_services", taggable=False)
+    renames = {"subnet": "subnet_id", "router": "router_id"}
+    pending_statuses = frozenset({"PENDING_CREATE", "PENDING_UPDATE"})
+    extra_attributes = ("external_v4_ip", "external_v6_ip")
     properties_schema = {
         "name": _NAME,
         "description": _DESCRIPTION,
@@ -76,11 +92,20 @@ class VPNService(ResourceType):
         "tenant_id",
     )
 
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        for key, kind in (("subnet_id", "subnet"), ("router_id", "router")):
+            if key in body:
+                body[key] = find_id(ctx, kind, body[key])
+        return body
 
-class IKEPolicy(ResourceType):
+
+class IKEPolicy(NeutronResource):
     """An IKE policy for IPsec site connections."""
 
     type_name = "OS::Neutron::IKEPolicy"
+    api = NeutronApi("vpn_ike_policy", "vpn_ike_policies", taggable=False)
     properties_schema = {
         "name": _NAME,
         "description": _DESCRIPTION,
@@ -131,10 +156,11 @@ class IKEPolicy(ResourceType):
     )
 
 
-class IPsecPolicy(ResourceType):
+class IPsecPolicy(NeutronResource):
     """An IPsec policy for IPsec site connections."""
 
     type_name = "OS::Neutron::IPsecPolicy"
+    api = NeutronApi("vpn_ipsec_policy", "vpn_ipsec_policies", taggable=False)
     properties_schema = {
         "name": _NAME,
         "description": _DESCRIPTION,
@@ -196,10 +222,12 @@ _DPD = Property(
 )
 
 
-class IPsecSiteConnection(ResourceType):
-    """One end of a site-to-site IPsec tunnel. ``psk`` is secret."""
+class IPsecSiteConnection(NeutronResource):
+    """One end of a site-to-site IPsec tunnel. ``psk`` is secret. Created is done as soon
+    as it exists; ``read`` reports its tunnel's current ``status``."""
 
     type_name = "OS::Neutron::IPsecSiteConnection"
+    api = NeutronApi("vpn_ipsec_site_connection", "vpn_ipsec_site_connections", taggable=False)
     properties_schema = {
         "name": _NAME,
         "description": _DESCRIPTION,
