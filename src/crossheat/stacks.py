@@ -94,12 +94,13 @@ class Stacks:
         self.store.acquire_lock(stack.id, action, engine_id)
         op = self.operation(stack)
         try:
-            return asyncio.run(_with_view(_start(op, action), view))
+            asyncio.run(_with_view(_start(op, action), view))
         finally:
             op.close()
             if op.clients is not None:
                 op.clients.close()
             self.store.release_lock(stack.id, engine_id)
+        return self.store.get_stack(stack.id, include_deleted=True)
 
     def spawn(self, stack: StackRecord, action: Action) -> None:
         """Run ``action`` in a detached worker process (the command returns at once)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -14,7 +15,9 @@ from rich.console import Console
 
 from crossheat.errors import CrossheatError, TemplateError
 
-console = Console(highlight=False, soft_wrap=True)
+#: Tables printed into a pipe or a file are not cut to 80 columns.
+_PIPE_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_PIPE_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

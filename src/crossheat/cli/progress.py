@@ -59,7 +59,8 @@ def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) 
     """Print each new event as a line, like ``openstack stack event list --follow``."""
 
     async def view() -> None:
-        last: int | None = None
+        earlier = [] if until_done else await asyncio.to_thread(stacks.events, stack)
+        last: int | None = earlier[-1].id if earlier else None
         while True:
             events = await asyncio.to_thread(stacks.events, stack, last)
             for event in events:

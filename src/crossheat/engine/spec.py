@@ -18,6 +18,7 @@ import yaml
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.store import StackSpec
 from crossheat.template import Template, load_template
+from crossheat.template.yamlmarks import load_yaml
 
 
 def _nested_files(template: Template, root: Path) -> dict[str, str]:
@@ -48,7 +49,7 @@ def make_spec(
 ) -> StackSpec:
     """The spec to store for ``template`` loaded from its file with these inputs."""
     root = template.path.resolve().parent
-    raw = yaml.safe_load(template.path.read_text())
+    raw, _, _ = load_yaml(template.path.read_text(), str(template.path))  # dates stay strings
     sources = [{"name": Path(p).name, "text": Path(p).read_text()} for p in environment_files]
     return StackSpec(
         template=raw if isinstance(raw, dict) else {},
