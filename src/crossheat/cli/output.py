@@ -23,10 +23,13 @@ def _cell(value: Any) -> str:
 
 
 def show_list(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format) -> None:
-    """Rows (dicts with Heat's field names) as a table, JSON, YAML or bare values."""
+    """Rows (dicts with Heat's field names) as a table, JSON, YAML or bare values.
+
+    JSON and YAML carry every field; the table and values show ``columns``.
+    """
     selected = [{c: row.get(c) for c in columns} for row in rows]
     if fmt in (Format.json, Format.yaml):
-        dump(selected, fmt)
+        dump(list(rows), fmt)
     elif fmt is Format.value:
         for row in selected:
             typer.echo(" ".join(_cell(v) for v in row.values()))

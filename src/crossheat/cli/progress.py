@@ -10,7 +10,7 @@ from typing import Any
 from rich.live import Live
 from rich.table import Table
 
-from crossheat.cli.common import console
+from crossheat.cli.common import console, err_console
 from crossheat.stacks import Stacks, event_dict
 from crossheat.store import ResourceRecord, StackRecord, Status
 
@@ -56,7 +56,12 @@ def live_view(stacks: Stacks, stack: StackRecord) -> View:
 
 
 def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) -> View:
-    """Print each new event as a line, like ``openstack stack event list --follow``."""
+    """Print each new event as a line, like ``openstack stack event list --follow``.
+
+    While an operation runs (``until_done`` False) the lines go to stderr, so that
+    ``-f json`` output on stdout stays machine-readable.
+    """
+    out = console if until_done else err_console
 
     async def view() -> None:
         earlier = [] if until_done else await asyncio.to_thread(stacks.events, stack)
@@ -65,7 +70,7 @@ def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) 
             events = await asyncio.to_thread(stacks.events, stack, last)
             for event in events:
                 row = event_dict(event)
-                console.print(
+                out.print(
                     f"{row['event_time']} [{row['region'] or '-'}] {row['resource_name']} "
                     f"{row['resource_status']} {row['resource_status_reason']}".rstrip(),
                     markup=False,

@@ -322,8 +322,12 @@ class Emulator:
         with self._counter_lock:
             self.counters.clear()
 
-    def quota(self, name: str) -> int:
-        return self.config.faults.quota.get(name, DEFAULT_QUOTAS.get(name, 1000))
+    def quota(self, name: str, region: str | None = None) -> int:
+        """The quota ``name`` (``servers``...); ``quota.West.servers`` faults override in West."""
+        quotas = self.config.faults.quota
+        if region is not None and f"{region}.{name}" in quotas:
+            return quotas[f"{region}.{name}"]
+        return quotas.get(name, DEFAULT_QUOTAS.get(name, 1000))
 
     def should_fail(self, region: str) -> bool:
         faults = self.config.faults

@@ -87,7 +87,11 @@ async def _poll(
 
 
 def secret_attribute_paths(cls: type[ResourceType]) -> list[tuple[str | int, ...]]:
-    return [(name,) for name, attr in cls.attributes_schema.items() if attr.secret]
+    """Secret attributes, and secret values inside ``show`` (the whole cloud resource)."""
+    names = {name for name, attr in cls.attributes_schema.items() if attr.secret}
+    names |= {name for name, prop in cls.properties_schema.items() if prop.secret}
+    paths: list[tuple[str | int, ...]] = [(n,) for n in sorted(names)]
+    return paths + [("show", n) for n in sorted(names)]
 
 
 async def create_resource(

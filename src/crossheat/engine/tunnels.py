@@ -12,6 +12,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+from crossheat.engine.actions import secret_attribute_paths
 from crossheat.resources.tunnels import TunnelEnd, tunnel_pairs
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ async def _status(op: Operation, name: str) -> str:
     attributes = await op.rt.run(cls().read, ctx) or {}
     if attributes:
         op.live[name].attributes = attributes
-        await op.rt.run(op.store.set_attributes, record.id, attributes)
+        await op.rt.run(
+            op.store.set_attributes, record.id, attributes, secret_attribute_paths(cls)
+        )
     return str(attributes.get("status", "GONE"))
 
 
