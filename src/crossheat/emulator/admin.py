@@ -1,0 +1,134 @@
+"""Test and benchmark hooks under ``/admin`` (no token needed).
+
+::
+
+    GET      /admin/faults                     {"error_rate", "region_down", "quota"}
+    PUT|POST /admin/faults                     {"error_rate": 0.2} | {"region_down": ["West"]}
+                                               | {"quota.servers": 0} | {"reset": true}
+    GET      /admin/latency                    {"seconds": {...}, "jitter"}
+    PUT|POST /admin/latency                    {"server": 3, "default": 0.5, "jitter": 0.1}
+                                               | {"reset": true}
+    GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}}}
+    POST     /admin/counters/reset             204
+    GET      /admin/regions/{region}/resources {"networks": [...], "servers": [...], ...}
+                                               (seeded public network, images: only with ?all=true)
+    POST     /admin/tokens/expire              every token expires now (tests of re-authentication)
+
+VPN peer lookup (``/admin/vpn/...``) belongs to the Neutron side.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from crossheat.emulator import glance, neutron, nova_keypairs, nova_servers
+from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, Record
+
+
+def _bad(message: str) -> ApiError:
+    return ApiError(400, {"error": {"code": 400, "message": message}})
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise _bad("expected a JSON object") from exc
+    if not isinstance(body, dict):
+        raise _bad("expected a JSON object")
+    return body
+
+
+def _change_faults(emu: Emulator, body: dict[str, Any]) -> None:
+    if body.pop("reset", False):
+        emu.config.faults = Faults()
+    try:
+        emu.config.faults.apply(body)
+    except (ValueError, TypeError) as exc:
+        raise _bad(str(exc)) from exc
+
+
+def _change_latency(emu: Emulator, body: dict[str, Any]) -> None:
+    if body.pop("reset", False):
+        emu.config.latency = Latency()
+    latency = emu.config.latency
+    try:
+        if "jitter" in body:
+            latency.jitter = float(body.pop("jitter"))
+        latency.seconds.update({str(k): float(v) for k, v in body.items()})
+    except (ValueError, TypeError) as exc:
+        raise _bad(str(exc)) from exc
+
+
+def counters(emu: Emulator) -> dict[str, dict[str, int]]:
+    """Request counts per region, keyed ``"METHOD /path/template"``."""
+    out: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
+    for (region, method, path), count in sorted(emu.counter_snapshot().items()):
+        out.setdefault(region, {})[f"{method} {path}"] = count
+    return out
+
+
+def resources(emu: Emulator, region: str, everything: bool) -> dict[str, list[Record]]:
+    """Everything that exists in ``region``, all projects, by kind (empty kinds left out).
+
+    Neutron's kinds as its API shows them; servers as stored plus their ``status``;
+    keypairs; with ``everything``, also the seeded public network and the images.
+    """
+    if region not in emu.regions:
+        raise ApiError(404, {"error": {"code": 404, "message": f"No region {region!r}"}})
+    out = neutron.list_all(emu, region, include_seeded=everything)
+    servers = emu.store.records(region, nova_servers.KIND)
+    out["servers"] = [{**s, "status": nova_servers.status(s)} for s in servers]
+    out["keypairs"] = emu.store.records(region, nova_keypairs.KIND)
+    if everything:
+        out["images"] = emu.store.records(region, glance.KIND)
+    return {kind: items for kind, items in out.items() if items}
+
+
+def router(emu: Emulator) -> APIRouter:
+    """The ``/admin`` routes (see the module doc)."""
+    api = APIRouter(prefix="/admin")
+
+    @api.get("/faults")
+    async def get_faults() -> JSONResponse:
+        return JSONResponse(emu.config.faults.as_dict())
+
+    @api.api_route("/faults", methods=["PUT", "POST"])
+    async def set_faults(request: Request) -> JSONResponse:
+        _change_faults(emu, await _json_object(request))
+        return JSONResponse(emu.config.faults.as_dict())
+
+    @api.get("/latency")
+    async def get_latency() -> JSONResponse:
+        return JSONResponse(emu.config.latency.as_dict())
+
+    @api.api_route("/latency", methods=["PUT", "POST"])
+    async def set_latency(request: Request) -> JSONResponse:
+        _change_latency(emu, await _json_object(request))
+        return JSONResponse(emu.config.latency.as_dict())
+
+    @api.get("/counters")
+    async def get_counters() -> JSONResponse:
+        return JSONResponse({"regions": counters(emu)})
+
+    @api.post("/counters/reset")
+    async def reset_counters() -> Response:
+        emu.reset_counters()
+        return Response(status_code=204)
+
+    @api.get("/regions/{region}/resources")
+    async def list_resources(region: str, all: bool = False) -> JSONResponse:
+        return JSONResponse(resources(emu, region, all))
+
+    @api.post("/tokens/expire")
+    async def expire_tokens() -> Response:
+        now = time.time()
+        for token in emu.store.records("*", "tokens"):
+            emu.store.update("*", "tokens", token["id"], {"expires": now})
+        return Response(status_code=204)
+
+    return api

@@ -1,0 +1,96 @@
+"""The emulator's ASGI app: every service router behind one middleware.
+
+The middleware, on every request:
+
+- adds ``x-openstack-request-id: req-<uuid>`` to the response;
+- answers 404 for a path whose first segment is neither ``identity``,
+  ``admin`` nor one of the emulator's regions;
+- answers 503 for a service call (``/{region}/...``) when a fault says so
+  (``region_down`` or ``error_rate``); Keystone and ``/admin`` never fail;
+- counts service calls per region by method and path template
+  (``POST /network/v2.0/networks``, ``GET /compute/v2.1/servers/{id}``).
+
+``ApiError`` raised by a handler becomes its JSON body and status.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crossheat.emulator import admin, glance, keystone, neutron, nova
+from crossheat.emulator.core import ApiError, Emulator
+
+_ID_SEGMENT = re.compile(
+    r"/[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+_PARAM = re.compile(r"\{[^}]+\}")
+
+
+def path_template(scope: Scope) -> str:
+    """``/East/network/v2.0/networks/<uuid>`` -> ``/network/v2.0/networks/{id}``."""
+    route = scope.get("route")
+    path = getattr(route, "path_format", None) or _ID_SEGMENT.sub("/{id}", scope["path"])
+    path = _PARAM.sub("{id}", path)
+    return "/" + path.lstrip("/").partition("/")[2]
+
+
+class EmulatorMiddleware:
+    """Request ids, injected faults, unknown regions and counters (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+        self.app = app
+        self.emu = emu
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req-{uuid.uuid4()}"
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("x-openstack-request-id", request_id)
+            await send(message)
+
+        head = scope["path"].lstrip("/").partition("/")[0]
+        if head in ("identity", "admin"):
+            await self.app(scope, receive, send_with_id)
+            return
+        if head not in self.emu.regions:
+            body = {"error": {"code": 404, "message": f"No region {head!r} in this cloud."}}
+            await JSONResponse(body, status_code=404)(scope, receive, send_with_id)
+            return
+        if self.emu.should_fail(head):
+            body = {"error": {"code": 503, "message": "Service Unavailable (injected fault)"}}
+            await JSONResponse(body, status_code=503)(scope, receive, send_with_id)
+        else:
+            await self.app(scope, receive, send_with_id)
+        self.emu.count(head, scope["method"], path_template(scope))
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+
+def create_app(emu: Emulator) -> FastAPI:
+    """The whole emulated cloud for ``emu``: Keystone, Neutron, Nova, Glance and admin."""
+    app = FastAPI(title="crossheat emulator", openapi_url=None, docs_url=None, redoc_url=None)
+    app.add_exception_handler(ApiError, _api_error)
+    for build in (keystone.router, admin.router, neutron.router, nova.router, glance.router):
+        app.include_router(build(emu))
+    seed(emu)
+    app.add_middleware(EmulatorMiddleware, emu=emu)
+    return app
+
+
+def seed(emu: Emulator) -> None:
+    """What every region starts with (idempotent): public network, images, flavors."""
+    neutron.seed(emu, keystone.project_id("admin"))
+    glance.seed(emu, keystone.project_id("admin"))

@@ -1,0 +1,122 @@
+"""Where a running emulator writes about itself, so that the next command just works.
+
+- ``clouds.yaml`` (what openstacksdk reads: ``$OS_CLIENT_CONFIG_FILE``, else
+  ``$XDG_CONFIG_HOME/openstack/clouds.yaml``, else ``~/.config/openstack/clouds.yaml``)
+  gets two entries, merged with what is there::
+
+      clouds:
+        emulator:                     # admin / admin, project admin
+          auth: {auth_url: http://127.0.0.1:PORT/identity, username: admin, ...}
+          regions: [East, West]
+        emulator-demo: {...}          # demo / demo, project demo
+
+- the region map (``$CROSSHEAT_REGION_MAP``, else
+  ``$XDG_CONFIG_HOME/crossheat/regions.yaml``), only when none exists yet::
+
+      regions:
+        East: {cloud: emulator, region_name: East}
+        West: {cloud: emulator, region_name: West}
+      default_region: East
+
+- announce files of running emulators in ``$CROSSHEAT_EMULATOR_DIR``, else
+  ``$XDG_STATE_HOME/crossheat/emulators``, else ``~/.local/state/crossheat/emulators``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crossheat.errors import ConfigError
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+@dataclass
+class Settings:
+    """Files an emulator writes; ``cloud`` is its clouds.yaml entry name (None: automatic)."""
+
+    clouds_file: Path
+    regions_file: Path
+    run_dir: Path
+    cloud: str | None = None
+
+    @classmethod
+    def from_environment(cls, cloud: str | None = None) -> Settings:
+        config = _xdg("XDG_CONFIG_HOME", ".config")
+        state = _xdg("XDG_STATE_HOME", ".local/state")
+        clouds = os.environ.get("OS_CLIENT_CONFIG_FILE") or config / "openstack" / "clouds.yaml"
+        regions = os.environ.get("CROSSHEAT_REGION_MAP") or config / "crossheat" / "regions.yaml"
+        run_dir = os.environ.get("CROSSHEAT_EMULATOR_DIR") or state / "crossheat" / "emulators"
+        return cls(Path(clouds), Path(regions), Path(run_dir), cloud)
+
+
+def cloud_entry(url: str, regions: list[str], user: str) -> dict[str, Any]:
+    """A clouds.yaml entry for ``user`` (whose password and project share its name).
+
+    ``regions`` lists every region (the first is the default), so that tools which
+    check ``--os-region-name`` against clouds.yaml accept them all.
+    """
+    return {
+        "auth": {
+            "auth_url": f"{url}/identity",
+            "username": user,
+            "password": user,
+            "project_name": user,
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        },
+        "regions": list(regions),
+        "interface": "public",
+        "identity_api_version": 3,
+    }
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top")
+    return data
+
+
+def _write_yaml(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
+    os.replace(tmp, path)
+
+
+def write_clouds_yaml(path: Path, cloud: str, url: str, regions: list[str]) -> None:
+    """Add or replace entries ``cloud`` (admin) and ``cloud-demo`` (demo) in ``path``."""
+    data = _read_yaml(path)
+    clouds = data.setdefault("clouds", {})
+    if not isinstance(clouds, dict):
+        raise ConfigError(f"{path}: 'clouds' is not a mapping")
+    clouds[cloud] = cloud_entry(url, regions, "admin")
+    clouds[f"{cloud}-demo"] = cloud_entry(url, regions, "demo")
+    _write_yaml(path, data)
+
+
+def write_region_map(path: Path, cloud: str, regions: list[str]) -> bool:
+    """Write a region map for ``regions`` of ``cloud`` unless ``path`` exists; whether written."""
+    if path.exists():
+        return False
+    data = {
+        "regions": {name: {"cloud": cloud, "region_name": name} for name in regions},
+        "default_region": regions[0],
+    }
+    _write_yaml(path, data)
+    return True
