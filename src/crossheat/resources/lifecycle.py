@@ -108,6 +108,11 @@ class ResourceContext:
         name = props.get("name")
         return str(name) if name else self.physical_name
 
+    def template_name(self, live: Any) -> Any:
+        """A live name in the template's terms: ``None`` when it is the default
+        ``physical_name`` (the template gave none), else the name itself."""
+        return None if live == self.physical_name else live
+
     def next_delay(self) -> Pending:
         """``Pending`` with a delay growing from 0.2 s to 2 s over the polls of one action.
 

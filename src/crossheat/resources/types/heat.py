@@ -6,6 +6,9 @@ They make no cloud calls: their physical id is ``ctx.physical_name`` and their
 attributes are computed here (a random string is kept as a secret attribute,
 which the engine stores encrypted). A resource group has no lifecycle: the
 engine expands it into its members (``expand_group``) before deploying.
+Each action of a test resource waits ``action_wait_secs.<action>`` (else
+``wait_secs``; -1 forever), its start time kept in ``progress``, then fails if
+``fail`` is true.
 """
 
 from __future__ import annotations
@@ -218,8 +221,6 @@ class TestResource(LocalResource):
     """Heat's resource for testing: stores ``value`` and can wait, fail or force replacement.
 
     A changed ``value`` replaces the resource when the new ``update_replace`` is true.
-    Each action waits ``action_wait_secs.<action>`` (else ``wait_secs``; -1 forever),
-    its start time kept in ``progress``, then fails if ``fail`` is true.
     """
 
     __test__ = False  # not a pytest test class, despite the name

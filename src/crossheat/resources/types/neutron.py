@@ -3,6 +3,13 @@
 
 ``register`` also registers the port, floating IP and security group types
 (``neutron_ports``) and the VPN types (``vpnaas``).
+
+Lifecycles (``neutron_crud``): references may be names (a subnet's
+``network``, a router's ``external_gateway_info.network: public``); a subnet's
+``gateway_ip: ''`` means no gateway, ``auto`` the default. A router
+interface's physical id is Heat's ``<router id>:subnet_id=<id>`` (or
+``:port_id=<id>``); the port Neutron makes for a subnet interface is tagged,
+so that ``find`` works after a crash.
 """
 
 from __future__ import annotations
@@ -117,10 +124,7 @@ _HOST_ROUTE = Property(
 
 
 class Subnet(NeutronResource):
-    """A Neutron subnet. ``network_id`` is Heat's hidden alias of ``network``.
-
-    ``network`` may be a name; ``gateway_ip: ''`` means no gateway, ``auto`` the default.
-    """
+    """A Neutron subnet. ``network_id`` is Heat's hidden alias of ``network``."""
 
     type_name = "OS::Neutron::Subnet"
     api = NeutronApi("subnet", "subnets")
@@ -268,10 +272,7 @@ _EXTERNAL_GATEWAY = Property(
 
 
 class Router(NeutronResource):
-    """A Neutron router. ``l3_agent_id`` is Heat's hidden alias of ``l3_agent_ids``.
-
-    ``external_gateway_info.network`` (and ``external_fixed_ips[].subnet``) may be names.
-    """
+    """A Neutron router. ``l3_agent_id`` is Heat's hidden alias of ``l3_agent_ids``."""
 
     type_name = "OS::Neutron::Router"
     api = NeutronApi("router", "routers")
@@ -361,9 +362,7 @@ def _tag_port(conn: Any, port_id: str, tags: list[str]) -> None:
 class RouterInterface(ResourceType):
     """An interface of a router on a subnet or a port (one of them).
 
-    ``router_id``, ``subnet_id`` and ``port_id`` are Heat's hidden aliases. The
-    physical id is Heat's ``<router id>:subnet_id=<id>`` (or ``:port_id=<id>``);
-    the interface's port is tagged, so that ``find`` works after a crash.
+    ``router_id``, ``subnet_id`` and ``port_id`` are Heat's hidden aliases.
     """
 
     type_name = "OS::Neutron::RouterInterface"

@@ -1,6 +1,13 @@
 """Neutron ports, floating IPs and security groups, with Heat's schemas (openstack/heat,
 ``heat/engine/resources/openstack/neutron/{port,floatingip,security_group,
 security_group_rule}.py``). Registered by ``neutron.register``.
+
+Lifecycles (``neutron_crud``): a port's ``network``, ``fixed_ips[].subnet`` and
+``security_groups`` may be names; it is ready, as in Heat, once its status is
+no longer ``BUILD``. A floating IP association's physical id is the floating
+IP's; it creates nothing, so ``find`` finds nothing, and deleting it
+disassociates. A security group keeps Neutron's default egress rules unless
+its ``rules`` have egress rules (``security_rules``).
 """
 
 from __future__ import annotations
@@ -104,11 +111,7 @@ _FIXED_IP = Property(
 
 
 class Port(NeutronResource):
-    """A Neutron port. ``network_id`` and ``fixed_ips[].subnet_id`` are Heat's hidden aliases.
-
-    ``network``, ``fixed_ips[].subnet`` and ``security_groups`` may be names. Ready,
-    as in Heat, once its status is no longer ``BUILD``.
-    """
+    """A Neutron port. ``network_id`` and ``fixed_ips[].subnet_id`` are Heat's hidden aliases."""
 
     type_name = "OS::Neutron::Port"
     api = NeutronApi("port", "ports")
@@ -196,8 +199,7 @@ def fixed_ip(ctx: ResourceContext, wanted: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class FloatingIP(NeutronResource):
-    """A floating IP. ``floating_network_id`` is Heat's hidden alias of ``floating_network``,
-    which may be a name (``public``)."""
+    """A floating IP. ``floating_network_id`` is Heat's hidden alias of ``floating_network``."""
 
     type_name = "OS::Neutron::FloatingIP"
     api = NeutronApi("ip", "ips")
@@ -263,10 +265,7 @@ class FloatingIP(NeutronResource):
 
 
 class FloatingIPAssociation(ResourceType):
-    """Associates an existing floating IP with a port; its physical id is the floating IP's.
-
-    It creates nothing, so ``find`` finds nothing; deleting it disassociates.
-    """
+    """Associates an existing floating IP with a port."""
 
     type_name = "OS::Neutron::FloatingIPAssociation"
     properties_schema = {
@@ -403,10 +402,7 @@ _RULE = Property(
 
 
 class SecurityGroup(NeutronResource):
-    """A Neutron security group with its rules.
-
-    As in Heat, Neutron's default egress rules stay unless ``rules`` has egress rules.
-    """
+    """A Neutron security group with its rules."""
 
     type_name = "OS::Neutron::SecurityGroup"
     api = NeutronApi("security_group", "security_groups")
@@ -442,7 +438,7 @@ class SecurityGroup(NeutronResource):
 
 
 class SecurityGroupRule(NeutronResource):
-    """One rule added to an existing security group (given by name or id)."""
+    """One rule added to an existing security group."""
 
     type_name = "OS::Neutron::SecurityGroupRule"
     api = NeutronApi("security_group_rule", "security_group_rules")

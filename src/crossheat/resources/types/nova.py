@@ -23,8 +23,10 @@ from crossheat.resources.types.common import IP_ADDR, NETWORK, PORT
 from crossheat.resources.types.neutron_crud import as_api_dict, sdk_list
 from crossheat.resources.types.neutron_ports import PORT_EXTRA_PROPERTIES
 from crossheat.resources.types.nova_server import (
+    associate_floating_ips,
     fault_message,
     flavor_id,
+    floating_ips,
     image_id,
     metadata,
     server_attributes,
@@ -243,9 +245,14 @@ class Server(ResourceType):
         return in_place, replace
 
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
-        server = ctx.call(compute, "create_server", **server_body(ctx, props))
+        """One call; ``networks[].floating_ip`` are associated once the server is up."""
+        body = server_body(ctx, props)
+        server = ctx.call(compute, "create_server", **body)
         ctx.physical_id = str(server.id)
         ctx.restart_polls()
+        wanted = floating_ips(body, props)
+        if wanted:
+            ctx.progress["floating_ips"] = wanted
         return ctx.next_delay()
 
     def check_create(self, ctx: ResourceContext) -> Step:
@@ -255,7 +262,11 @@ class Server(ResourceType):
             raise ctx.fail(self.type_name, fault_message(server))
         if server.get("status") != "ACTIVE":
             return ctx.next_delay()
-        ctx.attributes = self._shape(ctx, server)
+        ports = ctx.call(sdk_list, "ports", device_id=ctx.physical_id)
+        if ctx.progress.get("floating_ips"):
+            associate_floating_ips(ctx, ctx.progress.pop("floating_ips"), ports)
+            server = self._get(ctx)
+        ctx.attributes = server_attributes(server, ports)
         return Done()
 
     def update(
@@ -328,7 +339,8 @@ class Server(ResourceType):
             return None
         marks = ctx.metadata
         own = {k: v for k, v in (server.get("metadata") or {}).items() if k not in marks}
-        return {"name": server.get("name"), "key_name": server.get("key_name"), "metadata": own}
+        name = ctx.template_name(server.get("name"))
+        return {"name": name, "key_name": server.get("key_name"), "metadata": own}
 
     def _get(self, ctx: ResourceContext) -> dict[str, Any]:
         return as_api_dict(ctx.call(compute, "get_server", ctx.physical_id))

@@ -5,7 +5,11 @@ connections, with Heat's schemas (openstack/heat,
 
 Neutron cannot tag VPNaaS resources, so ``find`` looks them up by name. A
 VPN service is ready once it has left ``PENDING_*``; a site connection as soon
-as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``).
+as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``);
+its ``read`` reports the tunnel's current ``status``, and an update is done
+once the connection has left ``PENDING_UPDATE`` (Neutron refuses the next one
+before). Besides Heat's attributes, a VPN service reports Neutron's
+``external_v4_ip``/``external_v6_ip``.
 """
 
 from __future__ import annotations
@@ -52,10 +56,7 @@ def _attributes(of: str, *names: str, **typed: T) -> dict[str, Attribute]:
 
 
 class VPNService(NeutronResource):
-    """A VPN service on a router. ``subnet_id`` and ``router_id`` are Heat's hidden aliases.
-
-    Besides Heat's attributes it reports Neutron's ``external_v4_ip``/``external_v6_ip``.
-    """
+    """A VPN service on a router. ``subnet_id`` and ``router_id`` are Heat's hidden aliases."""
 
     type_name = "OS::Neutron::VPNService"
     api = NeutronApi("vpn_service", "vpn_services", taggable=False)
@@ -223,11 +224,11 @@ _DPD = Property(
 
 
 class IPsecSiteConnection(NeutronResource):
-    """One end of a site-to-site IPsec tunnel. ``psk`` is secret. Created is done as soon
-    as it exists; ``read`` reports its tunnel's current ``status``."""
+    """One end of a site-to-site IPsec tunnel. ``psk`` is secret."""
 
     type_name = "OS::Neutron::IPsecSiteConnection"
     api = NeutronApi("vpn_ipsec_site_connection", "vpn_ipsec_site_connections", taggable=False)
+    update_pending_statuses = frozenset({"PENDING_UPDATE"})
     properties_schema = {
         "name": _NAME,
         "description": _DESCRIPTION,

@@ -1,0 +1,104 @@
+"""Servers and key pairs through their lifecycles, in the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossheat.errors import CloudNotFound, NotSupportedError
+from crossheat.resources.lifecycle import Done, Pending, ResourceContext
+from crossheat.resources.types.neutron import Net, Router, RouterInterface, Subnet
+from crossheat.resources.types.neutron_ports import FloatingIP
+from crossheat.resources.types.nova import KeyPair, Server
+from tests.resources.lifecycle.conftest import MakeCtx, run
+from tests.resources.lifecycle.helpers import after_crash, create, delete, update
+
+
+@pytest.fixture
+def network(make_ctx: MakeCtx) -> ResourceContext:
+    net_ctx = make_ctx("net")
+    create(Net(), net_ctx, {"name": "lifecycle-servers"})
+    create(Subnet(), make_ctx("sub"), {"network": net_ctx.physical_id, "cidr": "10.30.0.0/24"})
+    return net_ctx
+
+
+def test_server_boots_with_marks_and_heat_attributes(
+    make_ctx: MakeCtx, network: ResourceContext
+) -> None:
+    server, ctx = Server(), make_ctx("web")
+    props = {
+        "image": "linux",
+        "flavor": "small",
+        "networks": [{"network": "lifecycle-servers", "fixed_ip": "10.30.0.50"}],
+        "metadata": {"role": "web", "weight": 3},
+    }
+    db, db_props = make_ctx("db"), props | {"networks": [{"network": network.physical_id}]}
+    step = server.create(db, Server.with_defaults(db_props))
+    assert isinstance(step, Pending) and step.delay == pytest.approx(0.2)
+    assert run(step, lambda: server.check_create(db)) >= 1
+    assert db.attributes["first_address"].startswith("10.30.0.")
+    create(server, ctx, props)
+    attrs = ctx.attributes
+    assert (attrs["name"], attrs["first_address"]) == ("demo-web", "10.30.0.50")
+    assert attrs["networks"]["lifecycle-servers"] == ["10.30.0.50"]
+    assert attrs["networks"][network.physical_id] == ["10.30.0.50"]
+    (address,) = attrs["addresses"]["lifecycle-servers"]
+    assert address["addr"] == "10.30.0.50" and address["port"]
+    assert attrs["show"]["metadata"] == {"role": "web", "weight": "3"} | ctx.metadata
+    assert Server().find(after_crash(make_ctx, ctx)) == ctx.physical_id
+    assert Server().find(make_ctx("nothing")) is None
+
+
+def test_server_resize_rename_and_delete(make_ctx: MakeCtx, network: ResourceContext) -> None:
+    server, ctx = Server(), make_ctx("app")
+    old = {"image": "linux", "flavor": "small", "networks": [{"network": network.physical_id}],
+           "metadata": {"a": "1"}}  # fmt: skip
+    create(server, ctx, old)
+    new = old | {"flavor": "large", "name": "app-2", "metadata": {"b": "2"}}
+    assert update(server, ctx, old, new) >= 2  # resize, then confirm
+    assert ctx.attributes["show"]["flavor"]["original_name"] == "m1.medium"
+    assert server.live_properties(ctx) == {
+        "name": "app-2", "key_name": None, "metadata": {"b": "2"},
+    }  # fmt: skip
+    with pytest.raises(NotSupportedError, match="networks"):
+        server.update(ctx, old, old, {"networks"})
+    delete(server, ctx)
+    assert server.delete(ctx) == Done() and server.live_properties(ctx) is None
+
+
+def test_server_with_unknown_image_names_it_and_the_region(make_ctx: MakeCtx) -> None:
+    with pytest.raises(CloudNotFound, match="windows") as caught:
+        Server().create(make_ctx("bad", "West"), {"image": "windows", "flavor": "small"})
+    assert caught.value.region == "West"
+
+
+def test_keypair_generated_key_is_kept_and_found_by_name(make_ctx: MakeCtx) -> None:
+    keypair, ctx = KeyPair(), make_ctx("key")
+    create(keypair, ctx, {"name": "lifecycle-key", "save_private_key": True})
+    assert ctx.physical_id == "lifecycle-key"
+    assert ctx.attributes["public_key"] and ctx.attributes["private_key"]
+    assert keypair.read(ctx)["private_key"] == ctx.attributes["private_key"]  # type: ignore[index]
+    lost = after_crash(make_ctx, ctx)
+    lost.progress = dict(ctx.progress)
+    assert keypair.find(lost) == "lifecycle-key"
+    delete(keypair, ctx)
+    assert keypair.find(lost) is None
+
+
+def test_server_floating_ip_is_associated_once_it_is_up(
+    make_ctx: MakeCtx, network: ResourceContext
+) -> None:
+    router, fip = make_ctx("router"), make_ctx("fip")
+    create(Router(), router, {"external_gateway_info": {"network": "public"}})
+    net = Net().read(network)
+    assert net is not None
+    subnet = net["subnets"]
+    create(
+        RouterInterface(), make_ctx("iface"), {"router": router.physical_id, "subnet": subnet[0]}
+    )
+    create(FloatingIP(), fip, {"floating_network": "public"})
+    ctx = make_ctx("edge")
+    nic = {"network": network.physical_id, "floating_ip": fip.physical_id}
+    create(Server(), ctx, {"image": "linux", "flavor": "small", "networks": [nic]})
+    (address,) = ctx.attributes["addresses"]["lifecycle-servers"][:1]
+    assert FloatingIP().read(fip)["port_id"] == address["port"]  # type: ignore[index]
+    assert "floating_ips" not in ctx.progress
