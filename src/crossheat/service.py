@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
+from crossheat.engine.spec import load_spec, make_spec
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, TemplateError
 from crossheat.plan.analysis import Analysis, analyse
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.stacks import Stacks
-from crossheat.store import StackRecord, Store
+from crossheat.store import StackRecord, StackSpec, Store
+from crossheat.template import Template
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,46 @@ class Service:
             name, analysis, [str(p) for p in inputs.environment_files], dict(inputs.parameters),
             region_map, disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
+
+    def prepare_update(
+        self,
+        name: str,
+        inputs: Inputs | None,
+        *,
+        existing: bool = False,
+        parameters: dict[str, str] | None = None,
+        disable_rollback: bool | None = None,
+    ) -> tuple[StackRecord, Template, StackSpec]:
+        """The stack, the template it would become and the spec to store; nothing changes yet.
+
+        With ``existing``, the stored template, environment and parameters are kept
+        and only what is given changes (``inputs`` may then be None).
+        """
+        stacks = self.stacks()
+        stack = stacks.get(name)
+        given = dict(parameters or (inputs.parameters if inputs else {}))
+        params = {**stack.spec.parameters, **given} if existing else given
+        rollback_off = stack.spec.disable_rollback if disable_rollback is None else disable_rollback
+        if inputs is None:
+            if not existing:
+                raise ConfigError("give a template (-t) or --existing to keep the stored one")
+            spec = replace(stack.spec, parameters=params, disable_rollback=rollback_off)
+            return stack, load_spec(spec), spec
+        region_map = stacks.region_map_of(stack)
+        analysis = analyse(
+            inputs.template,
+            inputs.environment_files,
+            params,
+            region_map=region_map,
+            registry=self.registry,
+        )
+        if not analysis.ok or analysis.template is None:
+            raise TemplateError(analysis.diagnostics)
+        spec = make_spec(
+            analysis.template, inputs.environment_files, params, region_map=region_map,
+            disable_rollback=rollback_off, timeout_mins=stack.spec.timeout_mins,
+        )  # fmt: skip
+        return stack, analysis.template, spec
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
         """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""

@@ -23,13 +23,24 @@ import yaml
 
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap, parse_region_map
+from crossheat.engine.check import CheckResult, run_check
+from crossheat.engine.diff import Diff, diff
 from crossheat.engine.spec import load_spec, make_spec
 from crossheat.engine.stack import EngineOptions, Operation
+from crossheat.engine.update import UpdateOperation
 from crossheat.errors import ConfigError, StackError, TemplateError
 from crossheat.plan.analysis import Analysis
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
-from crossheat.store import Action, EventRecord, ResourceRecord, StackRecord, Status, Store
+from crossheat.store import (
+    Action,
+    EventRecord,
+    ResourceRecord,
+    StackRecord,
+    StackSpec,
+    Status,
+    Store,
+)
 from crossheat.store.locks import new_engine_id
 from crossheat.template import Template
 
@@ -81,6 +92,31 @@ class Stacks:
             clients=RegionClients(region_map), region_map=region_map, options=self.options,
         )  # fmt: skip
 
+    def update_operation(self, stack: StackRecord) -> UpdateOperation:
+        """The update from ``stack.previous`` (what it was) to ``stack.spec`` (what it becomes)."""
+        region_map = self.region_map_of(stack)
+        return UpdateOperation(
+            store=self.store, registry=self.registry, stack=stack,
+            template=load_spec(stack.spec), clients=RegionClients(region_map),
+            region_map=region_map, options=self.options,
+            old_template=load_spec(stack.previous) if stack.previous else None,
+        )  # fmt: skip
+
+    def preview_update(self, stack: StackRecord, template: Template) -> Diff:
+        """What updating ``stack`` to ``template`` would do; touches no cloud."""
+        region_map = self.region_map_of(stack)
+        current = {r.name: r for r in self.resources(stack)}
+        default = region_map.default_region or "default"
+        region_of = {n: d.region or default for n, d in template.resources.items()}
+        return diff(template, current, self.registry, region_of)
+
+    def begin_update(self, stack: StackRecord, spec: StackSpec) -> StackRecord:
+        """Make ``spec`` current (the old one kept for rollback) and mark UPDATE_IN_PROGRESS."""
+        self.store.save_template_for_update(stack.id, spec)
+        self.store.update_stack_status(stack.id, Action.UPDATE, Status.IN_PROGRESS,
+                                       "Stack UPDATE started", event=True)
+        return self.store.get_stack(stack.id)
+
     def region_map_of(self, stack: StackRecord) -> RegionMap:
         if not stack.spec.region_map:
             raise ConfigError(f"stack {stack.name} has no region map recorded")
@@ -92,7 +128,7 @@ class Stacks:
         """Run ``action`` on ``stack`` here, holding its lock; ``view`` runs beside it."""
         engine_id = new_engine_id()
         self.store.acquire_lock(stack.id, action, engine_id)
-        op = self.operation(stack)
+        op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
         try:
             asyncio.run(_with_view(_start(op, action), view))
         finally:
@@ -115,6 +151,20 @@ class Stacks:
         if stack.action is Action.DELETE and stack.status is Status.COMPLETE:
             raise StackError(f"stack {name} is already deleted")
         return stack
+
+    def check(self, stack: StackRecord) -> CheckResult:
+        """Read every resource back from its cloud and record drift (Heat's CHECK), here,
+        holding the stack's lock; see ``crossheat.engine.check``."""
+        engine_id = new_engine_id()
+        self.store.acquire_lock(stack.id, Action.CHECK, engine_id)
+        op = self.operation(stack)
+        try:
+            return asyncio.run(run_check(op))
+        finally:
+            op.close()
+            if op.clients is not None:
+                op.clients.close()
+            self.store.release_lock(stack.id, engine_id)
 
     # ---- views --------------------------------------------------------------------------
 
@@ -144,6 +194,8 @@ async def _start(op: Operation, action: Action) -> StackRecord:
         return await op.create()
     if action is Action.DELETE:
         return await op.delete()
+    if action is Action.UPDATE and isinstance(op, UpdateOperation):
+        return await op.update()
     raise StackError(f"cannot run {action} here")
 
 

@@ -15,6 +15,7 @@ from crossheat.cli.common import (
     RegionMapOpt,
     TemplateOpt,
     console,
+    dump,
     err_console,
     handle_errors,
     parse_parameters,
@@ -173,3 +174,103 @@ def output_show(
         )
         raise typer.Exit(1)
     show_one(match[0], fmt)
+
+
+@app.command("update")
+def update(
+    name: str,
+    template: Path | None = typer.Option(None, "-t", "--template", help="New HOT template."),
+    environment: list[Path] = EnvOpt,
+    parameter: list[str] = ParamOpt,
+    existing: bool = typer.Option(
+        False,
+        "--existing",
+        help="Keep the stored template and parameters; change only what is given.",
+    ),
+    wait: bool = typer.Option(False, "--wait", help="Wait until the update is complete."),
+    disable_rollback: bool | None = typer.Option(
+        None,
+        "--disable-rollback/--enable-rollback",
+        help="Keep what an update failing half-way did.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only show what would change, per region."
+    ),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Update a stack: only what changed is touched, in the regions where it changed."""
+    service = Service()
+    with handle_errors():
+        inputs = (
+            Inputs(template, environment, parse_parameters(parameter))
+            if template is not None
+            else None
+        )
+        stack, new_template, spec = service.prepare_update(
+            name,
+            inputs,
+            existing=existing,
+            parameters=parse_parameters(parameter),
+            disable_rollback=disable_rollback,
+        )
+        if dry_run:
+            show_preview(service.stacks().preview_update(stack, new_template).preview(), fmt)
+            return
+        stack = service.stacks().begin_update(stack, spec)
+        stack = _finish(service, stack, wait, Action.UPDATE)
+        outputs = service.stacks().outputs(stack) if wait else None
+    show_one(stack_dict(stack, outputs), fmt)
+    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
+        raise typer.Exit(1)
+
+
+def show_preview(preview: dict[str, object], fmt: Format) -> None:
+    """Heat's update preview (added, updated, replaced, deleted, unchanged), per region."""
+    if fmt in (Format.json, Format.yaml):
+        dump(preview, fmt)
+        return
+    kinds = ("added", "updated", "replaced", "deleted", "unchanged")
+    regions = preview["regions"]
+    assert isinstance(regions, dict)
+    for region, by_kind in regions.items():
+        console.print(f"region {region}:", markup=False)
+        for kind in kinds:
+            if by_kind[kind]:
+                console.print(f"  {kind}: {', '.join(by_kind[kind])}", markup=False)
+    for kind in kinds[:4]:
+        items = preview[kind]
+        assert isinstance(items, list)
+        for item in items:
+            changes = "; ".join(
+                f"{c['property']}: {c['old']!r} -> "
+                f"{'(new value)' if c['new'] is None else repr(c['new'])}"
+                for c in item["changes"]
+            )
+            console.print(
+                f"{kind} {item['region']}/{item['resource_name']}: {item['reason']}"
+                + (f" [{changes}]" if changes else ""),
+                markup=False,
+            )
+
+
+@app.command("check")
+def check(name: str, fmt: Format = FormatOpt) -> None:
+    """Read every resource from its cloud and report drift: what was deleted or changed
+    outside crossheat, property by property. Exits 1 when drift was found.
+
+    ``crossheat stack update NAME --existing`` repairs what this reports.
+    """
+    with handle_errors():
+        stacks = Service().stacks()
+        result = stacks.check(stacks.get(name))
+    rows = [report.as_dict() for report in result.reports]
+    if fmt not in (Format.json, Format.yaml):
+        for row in rows:
+            row["differences"] = "; ".join(
+                f"{d['property']}: {d['expected']!r} -> {d['actual']!r}" for d in row["differences"]
+            ) or ("" if row["status"] == "IN_SYNC" else row["reason"])
+    show_list(rows, ("resource_name", "region", "status", "differences"), fmt)
+    if fmt is Format.table:
+        console.print(f"stack {name}: CHECK_{result.status} {result.reason}", markup=False)
+    if not result.ok:
+        raise typer.Exit(1)

@@ -126,12 +126,10 @@ async def create_resource(
 def _finish_create(
     rt: Runtime, record: ResourceRecord, ctx: ResourceContext, cls: type[ResourceType]
 ) -> None:
-    rt.store.set_attributes(record.id, ctx.attributes, secret_attribute_paths(cls))
-    rt.store.set_progress(record.id, None)
-    rt.store.record_intent(record.id, None)
-    rt.store.set_resource_status(
-        record.id, Action.CREATE, Status.COMPLETE, "state changed",
-        physical_id=ctx.physical_id, event=True,
+    """Attributes, CREATE_COMPLETE and its event, intent and progress cleared: one transaction."""
+    rt.store.finish_action(
+        record.id, Action.CREATE, Status.COMPLETE, physical_id=ctx.physical_id,
+        attributes=ctx.attributes, secret_paths=secret_attribute_paths(cls),
     )  # fmt: skip
 
 
@@ -174,3 +172,40 @@ async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: Resource
                 raise
             await asyncio.sleep(delay)
             delay = min(2.0, delay * 2)
+
+
+async def update_resource(
+    rt: Runtime,
+    record: ResourceRecord,
+    cls: type[ResourceType],
+    old: dict[str, Any],
+    new: dict[str, Any],
+    changed: set[str],
+) -> ResourceContext:
+    """Change ``changed`` properties of ``record``'s resource in place, from ``old`` to ``new``."""
+    ctx = rt.context(record)
+    plugin = cls()
+    intent = {"operation": "update", "properties": sorted(changed)}
+    await rt.run(rt.store.start_action, record.id, Action.UPDATE, intent)
+    step = await rt.run(plugin.update, ctx, old, new, changed)
+    await _poll(rt, step, lambda: plugin.check_update(ctx), lambda: None)
+    attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
+    ctx.attributes = attributes or ctx.attributes
+    secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+
+    def finish() -> None:
+        rt.store.upsert_resource(
+            record.stack_id,
+            record.name,
+            record.type,
+            region=record.region,
+            properties=new,
+            secret_paths=secret_paths,
+        )
+        rt.store.finish_action(
+            record.id, Action.UPDATE, Status.COMPLETE, "state changed",
+            attributes=ctx.attributes, secret_paths=secret_attribute_paths(cls),
+        )  # fmt: skip
+
+    await rt.run(finish)
+    return ctx

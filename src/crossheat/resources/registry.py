@@ -61,6 +61,10 @@ class ResourceType:
     type_name: ClassVar[str]
     properties_schema: ClassVar[Mapping[str, Property]] = {}
     attributes_schema: ClassVar[Mapping[str, Attribute]] = {}
+    #: When replaced, delete the old one first: two cannot live side by side without
+    #: harm (a subnet's network would hand out addresses from the old one; a key pair's
+    #: name is taken). Everything else is replaced create-before-delete, as Heat does.
+    replace_delete_first: ClassVar[bool] = False
 
     @classmethod
     def attribute(cls, name: str) -> Attribute | None:

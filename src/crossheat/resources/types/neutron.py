@@ -126,6 +126,8 @@ _HOST_ROUTE = Property(
 class Subnet(NeutronResource):
     """A Neutron subnet. ``network_id`` is Heat's hidden alias of ``network``."""
 
+    replace_delete_first = True
+
     type_name = "OS::Neutron::Subnet"
     api = NeutronApi("subnet", "subnets")
     renames = {"network": "network_id", "subnetpool": "subnetpool_id", "segment": "segment_id"}

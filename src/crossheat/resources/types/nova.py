@@ -371,6 +371,8 @@ def _servers(conn: Any) -> list[dict[str, Any]]:
 class KeyPair(ResourceType):
     """A Nova key pair. ``private_key`` (when generated and saved) is secret."""
 
+    replace_delete_first = True
+
     type_name = "OS::Nova::KeyPair"
     properties_schema = {
         "name": Property(

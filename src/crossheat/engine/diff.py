@@ -1,0 +1,187 @@
+"""What an update changes: each resource added, updated in place, replaced, deleted or unchanged.
+
+The diff compares each resource's properties, resolved against what the
+stack holds now, with the properties stored when it was last created or
+updated. Nothing is read from a cloud: an unchanged resource costs no API
+call. A change travels only along real references, in dependency order:
+
+- a replaced resource gets a new id and new attributes, so what reads it
+  (``get_resource``/``get_attr``) sees an unknown new value, and what merely
+  ``depends_on`` it is replaced with it (it was built on the old one);
+- an in-place update keeps the id, so only ``get_attr`` readers see a change;
+- a property that changed is updated in place when its type allows
+  (``update_allowed``), else the resource is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from crossheat.engine.context import LiveResource, RuntimeContext
+from crossheat.graph import Graph
+from crossheat.resources.registry import Registry
+from crossheat.resources.schema import SECRET_MASK
+from crossheat.store import ResourceRecord
+from crossheat.template import Template, resolve
+from crossheat.template.values import UNKNOWN, contains_unknown
+
+
+class Change(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    REPLACED = "replaced"
+    DELETED = "deleted"
+    UNCHANGED = "unchanged"
+
+
+@dataclass
+class ResourceChange:
+    name: str
+    type: str
+    region: str
+    change: Change
+    #: property -> (old, new); new is None when known only during the update.
+    properties: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "resource_name": self.name,
+            "resource_type": self.type,
+            "region": self.region,
+            "reason": self.reason,
+            "changes": [
+                {"property": key, "old": old, "new": new}
+                for key, (old, new) in sorted(self.properties.items())
+            ],
+        }
+
+
+@dataclass
+class Diff:
+    changes: dict[str, ResourceChange]
+
+    def of(self, change: Change) -> list[ResourceChange]:
+        return [c for c in self.changes.values() if c.change is change]
+
+    @property
+    def touches_cloud(self) -> bool:
+        return any(c.change is not Change.UNCHANGED for c in self.changes.values())
+
+    def preview(self) -> dict[str, Any]:
+        """Heat's update preview: added, updated, replaced, deleted, unchanged (+ per region)."""
+        out: dict[str, Any] = {kind.value: [c.as_dict() for c in self.of(kind)] for kind in Change}
+        regions: dict[str, dict[str, list[str]]] = {}
+        for c in self.changes.values():
+            regions.setdefault(c.region, {k.value: [] for k in Change})[c.change.value].append(
+                c.name
+            )
+        out["regions"] = dict(sorted(regions.items()))
+        return out
+
+
+class _DiffContext(RuntimeContext):
+    """Current values, except what the update will change: those are UNKNOWN."""
+
+    def __init__(self, live: Mapping[str, LiveResource], replaced: set[str], updated: set[str]):
+        super().__init__(live)
+        self.replaced, self.updated = replaced, updated
+
+    def get_resource(self, name: str) -> Any:
+        return UNKNOWN if name in self.replaced else super().get_resource(name)
+
+    def get_attr(self, name: str, path: Any) -> Any:
+        if name in self.replaced or name in self.updated:
+            return UNKNOWN
+        return super().get_attr(name, path)
+
+
+def _mask(value: Any, secret: bool) -> Any:
+    return SECRET_MASK if secret and value is not None else value
+
+
+def diff(
+    template: Template,
+    records: Mapping[str, ResourceRecord],
+    registry: Registry,
+    region_of: Mapping[str, str],
+) -> Diff:
+    """How ``records`` (the stack now) must change to become ``template``."""
+    graph: Graph[str] = Graph(template.resources)
+    for name, definition in template.resources.items():
+        for required in definition.dependencies():
+            if required in template.resources and required != name:
+                graph.add_dependency(name, required)
+    live = {
+        n: LiveResource(n, r.region or "", r.physical_id, dict(r.attributes))
+        for n, r in records.items()
+    }
+    replaced: set[str] = set()
+    updated: set[str] = set()
+    ctx = _DiffContext(live, replaced, updated)
+    changes: dict[str, ResourceChange] = {}
+    for name in graph.topological_order():
+        change = _one(template, name, records.get(name), registry, region_of[name], ctx, graph)
+        changes[name] = change
+        if change.change in (Change.REPLACED, Change.ADDED):
+            replaced.add(name)
+        elif change.change is Change.UPDATED:
+            updated.add(name)
+    for name, record in records.items():
+        if name not in template.resources:
+            changes[name] = ResourceChange(
+                name,
+                record.type,
+                record.region or "",
+                Change.DELETED,
+                reason="not in the new template",
+            )
+    return Diff(changes)
+
+
+def _one(
+    template: Template,
+    name: str,
+    record: ResourceRecord | None,
+    registry: Registry,
+    region: str,
+    ctx: _DiffContext,
+    graph: Graph[str],
+) -> ResourceChange:
+    definition = template.resources[name]
+    base = ResourceChange(name, definition.type, region, Change.UNCHANGED)
+    if record is None or (record.physical_id is None and record.action.value == "INIT"):
+        base.change, base.reason = Change.ADDED, "new in the template"
+        return base
+    if record.type != definition.type or (record.region or "") != region:
+        base.change = Change.REPLACED
+        base.reason = "type or region changed"
+        return base
+    cls = registry.get(definition.type)
+    if cls is None:
+        return base
+    value = resolve(definition.properties, ctx)
+    new = cls.with_defaults(value if isinstance(value, dict) else {})
+    old = dict(record.properties)
+    in_place, replace = cls.classify_update(old, new)
+    secret = {k for k, p in cls.properties_schema.items() if p.secret}
+    base.properties = {
+        k: (_mask(old.get(k), k in secret),
+            None if contains_unknown(new.get(k)) else _mask(new.get(k), k in secret))
+        for k in in_place | replace
+    }  # fmt: skip
+    followed = sorted(set(definition.depends_on) & ctx.replaced)
+    if replace or followed:
+        base.change = Change.REPLACED
+        base.reason = (
+            f"{', '.join(sorted(replace))} cannot change in place"
+            if replace
+            else f"depends on {', '.join(followed)}, which is replaced"
+        )
+    elif in_place:
+        base.change = Change.UPDATED
+        base.reason = f"{', '.join(sorted(in_place))} change in place"
+    return base
