@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -41,7 +43,8 @@ from crossheat.store import (
     Status,
     Store,
 )
-from crossheat.store.locks import new_engine_id
+from crossheat.store.locks import DEFAULT_STALE_AFTER, holder_is_dead, new_engine_id
+from crossheat.store.models import utcnow
 from crossheat.template import Template
 
 #: Stack names are unique per project; crossheat's project is this, or "default".
@@ -113,8 +116,9 @@ class Stacks:
     def begin_update(self, stack: StackRecord, spec: StackSpec) -> StackRecord:
         """Make ``spec`` current (the old one kept for rollback) and mark UPDATE_IN_PROGRESS."""
         self.store.save_template_for_update(stack.id, spec)
-        self.store.update_stack_status(stack.id, Action.UPDATE, Status.IN_PROGRESS,
-                                       "Stack UPDATE started", event=True)
+        self.store.update_stack_status(
+            stack.id, Action.UPDATE, Status.IN_PROGRESS, "Stack UPDATE started", event=True
+        )
         return self.store.get_stack(stack.id)
 
     def region_map_of(self, stack: StackRecord) -> RegionMap:
@@ -122,15 +126,30 @@ class Stacks:
             raise ConfigError(f"stack {stack.name} has no region map recorded")
         return parse_region_map(yaml.safe_dump(stack.spec.region_map), f"stack {stack.name}")
 
-    def run(
-        self, stack: StackRecord, action: Action, view: Callable[[], Awaitable[None]] | None = None
-    ) -> StackRecord:
-        """Run ``action`` on ``stack`` here, holding its lock; ``view`` runs beside it."""
+    def lock(self, stack: StackRecord, action: Action) -> str:
+        """Take the stack's lock for ``action`` now, or raise ``StackLocked`` saying who has it."""
         engine_id = new_engine_id()
         self.store.acquire_lock(stack.id, action, engine_id)
-        op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
+        return engine_id
+
+    def run(
+        self,
+        stack: StackRecord,
+        action: Action,
+        view: Callable[[], Awaitable[None]] | None = None,
+        engine_id: str | None = None,
+    ) -> StackRecord:
+        """Run ``action`` on ``stack`` here, holding its lock (taken now unless ``engine_id``
+        already holds it); ``view`` runs beside it. Returns the stack afterwards."""
+        engine_id = engine_id or self.lock(stack, action)
         try:
-            asyncio.run(_with_view(_start(op, action), view))
+            op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
+        except BaseException:
+            self.store.release_lock(stack.id, engine_id)
+            raise
+        try:
+            main = _with_heartbeat(self.store, stack.id, engine_id, _start(op, action))
+            asyncio.run(_with_view(_cancellable(op, main), view))
         finally:
             op.close()
             if op.clients is not None:
@@ -138,13 +157,44 @@ class Stacks:
             self.store.release_lock(stack.id, engine_id)
         return self.store.get_stack(stack.id, include_deleted=True)
 
-    def spawn(self, stack: StackRecord, action: Action) -> None:
-        """Run ``action`` in a detached worker process (the command returns at once)."""
+    def spawn(self, stack: StackRecord, action: Action, engine_id: str) -> None:
+        """Hand ``action`` (whose lock ``engine_id`` holds) to a detached worker process."""
         subprocess.Popen(
-            [sys.executable, "-m", "crossheat.worker", action.value, stack.id],
+            [sys.executable, "-m", "crossheat.worker", action.value, stack.id, engine_id],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, env=dict(os.environ),
         )  # fmt: skip
+
+    def resume(self, stack: StackRecord) -> tuple[Action, str] | None:
+        """Take over an operation a dead engine left: ``(action, engine_id)`` to run, or None.
+
+        ``StackLocked`` when the engine that holds the stack is still alive.
+        """
+        engine_id = new_engine_id()
+        if self.store.get_lock(stack.id).held:
+            previous = self.store.take_over_lock(stack.id, engine_id)
+            return Action(previous.operation or stack.action.value), engine_id
+        if stack.status is not Status.IN_PROGRESS:
+            return None
+        self.store.acquire_lock(stack.id, stack.action, engine_id)
+        return stack.action, engine_id
+
+    def cancel(self, stack: StackRecord) -> str:
+        """Ask the engine running the stack's update to stop and roll back (same host)."""
+        lock = self.store.get_lock(stack.id)
+        if not lock.held or lock.operation != Action.UPDATE.value:
+            raise StackError(f"stack {stack.name} has no update in progress to cancel")
+        host, _, rest = (lock.engine_id or "").partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit():
+            raise StackError(f"the update of {stack.name} runs on {host}; cancel it there")
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except ProcessLookupError as exc:
+            raise StackError(
+                f"the engine of {stack.name} is gone; use `crossheat stack resume {stack.name}`"
+            ) from exc
+        return f"asked engine {lock.engine_id} to cancel the update of {stack.name}"
 
     def begin_delete(self, name: str) -> StackRecord:
         stack = self.get(name)
@@ -199,6 +249,37 @@ async def _start(op: Operation, action: Action) -> StackRecord:
     raise StackError(f"cannot run {action} here")
 
 
+HEARTBEAT_SECONDS = 10.0
+
+
+async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackRecord:
+    """SIGTERM (``crossheat stack cancel``) stops the operation gracefully: nothing new
+    starts, what runs finishes, and the operation fails and rolls back."""
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, op.stop.set)
+    try:
+        return await main
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _with_heartbeat(
+    store: Store, stack_id: str, engine_id: str, main: Awaitable[StackRecord]
+) -> StackRecord:
+    """Run ``main`` while telling the store, every few seconds, that its engine is alive."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.to_thread(store.heartbeat_lock, stack_id, engine_id)
+
+    beating = asyncio.ensure_future(beat())
+    try:
+        return await main
+    finally:
+        beating.cancel()
+
+
 async def _with_view(
     main: Awaitable[StackRecord], view: Callable[[], Awaitable[None]] | None
 ) -> StackRecord:
@@ -233,11 +314,20 @@ def stack_dict(stack: StackRecord, outputs: list[dict[str, Any]] | None = None) 
         "description": str(stack.spec.template.get("description") or "").strip(),
     }
     if stack.lock.held:
+        dead = holder_is_dead(stack.lock, utcnow(), DEFAULT_STALE_AFTER)
         out["operation_in_progress"] = {
             "operation": stack.lock.operation,
             "engine": stack.lock.engine_id,
             "since": _time(stack.lock.acquired_at),
+            "last_heartbeat": _time(stack.lock.heartbeat_at),
+            "engine_alive": not dead,
         }
+        if dead:
+            out["stack_status_reason"] = (
+                f"{stack.status_reason} (the engine running {stack.lock.operation} since "
+                f"{_time(stack.lock.acquired_at)} is gone; `crossheat stack resume "
+                f"{stack.name}` finishes it)"
+            )
     if outputs is not None:
         out["outputs"] = outputs
     return out

@@ -1,4 +1,4 @@
-"""A detached engine process: ``python -m crossheat.worker ACTION STACK_ID``.
+"""A detached engine process: ``python -m crossheat.worker ACTION STACK_ID ENGINE_ID``.
 
 ``crossheat stack create`` without ``--wait`` records the stack and starts
 this, so the command returns at once while the operation goes on.
@@ -10,14 +10,15 @@ import sys
 
 from crossheat.service import Service
 from crossheat.store import Action
+from crossheat.store.locks import new_engine_id
 
 
 def main(argv: list[str]) -> int:
-    action, stack_id = Action(argv[0]), argv[1]
-    service = Service()
-    stacks = service.stacks()
-    stack = stacks.store.get_stack(stack_id)
-    stacks.run(stack, action)
+    action, stack_id, handed_by = Action(argv[0]), argv[1], argv[2]
+    stacks = Service().stacks()
+    engine_id = new_engine_id()
+    stacks.store.hand_over_lock(stack_id, handed_by, engine_id)
+    stacks.run(stacks.store.get_stack(stack_id), action, engine_id=engine_id)
     return 0
 
 

@@ -53,13 +53,16 @@ EVENT_COLUMNS = (
 )
 
 
-def _finish(service: Service, stack: StackRecord, wait: bool, action: Action) -> StackRecord:
+def _finish(
+    service: Service, stack: StackRecord, wait: bool, action: Action, engine_id: str
+) -> StackRecord:
+    """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker."""
     stacks = service.stacks()
     if not wait:
-        stacks.spawn(stack, action)
+        stacks.spawn(stack, action, engine_id)
         return stacks.store.get_stack(stack.id, include_deleted=True)
     view = live_view(stacks, stack) if sys.stdout.isatty() else follow_events(stacks, stack)
-    return stacks.run(stack, action, view)
+    return stacks.run(stack, action, view, engine_id)
 
 
 @app.command("create")
@@ -83,7 +86,8 @@ def create(
         stack = service.create_stack(
             name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
         )
-        stack = _finish(service, stack, wait, Action.CREATE)
+        engine_id = service.stacks().lock(stack, Action.CREATE)
+        stack = _finish(service, stack, wait, Action.CREATE, engine_id)
         outputs = service.stacks().outputs(stack) if wait else None
     show_one(stack_dict(stack, outputs), fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
@@ -120,7 +124,8 @@ def delete(
         stack = service.stacks().begin_delete(name)
         if not yes and sys.stdin.isatty():
             typer.confirm(f"Delete stack {stack.name} and all its resources?", abort=True)
-        stack = _finish(service, stack, wait, Action.DELETE)
+        engine_id = service.stacks().lock(stack, Action.DELETE)
+        stack = _finish(service, stack, wait, Action.DELETE, engine_id)
     console.print(f"stack {stack.name}: {stack.stack_status} {stack.status_reason}".rstrip())
     if stack.status is Status.FAILED:
         raise typer.Exit(1)
@@ -216,8 +221,9 @@ def update(
         if dry_run:
             show_preview(service.stacks().preview_update(stack, new_template).preview(), fmt)
             return
+        engine_id = service.stacks().lock(stack, Action.UPDATE)
         stack = service.stacks().begin_update(stack, spec)
-        stack = _finish(service, stack, wait, Action.UPDATE)
+        stack = _finish(service, stack, wait, Action.UPDATE, engine_id)
         outputs = service.stacks().outputs(stack) if wait else None
     show_one(stack_dict(stack, outputs), fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
@@ -274,3 +280,37 @@ def check(name: str, fmt: Format = FormatOpt) -> None:
         console.print(f"stack {name}: CHECK_{result.status} {result.reason}", markup=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command("resume")
+def resume(
+    name: str,
+    wait: bool = typer.Option(False, "--wait", help="Wait until the operation is finished."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Finish the operation a dead engine left in progress (after a crash or kill -9).
+
+    Resources whose creation had started are found again by their tags, not
+    created twice. Refused while the engine holding the stack is alive.
+    """
+    service = Service()
+    with handle_errors():
+        stack = service.stacks().get(name)
+        taken = service.stacks().resume(stack)
+        if taken is None:
+            console.print(f"stack {stack.name} is {stack.stack_status}: nothing to resume")
+            return
+        action, engine_id = taken
+        stack = _finish(service, stack, wait, action, engine_id)
+    show_one(stack_dict(stack), fmt)
+    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
+        raise typer.Exit(1)
+
+
+@app.command("cancel")
+def cancel(name: str) -> None:
+    """Stop the update in progress; it then rolls back to the previous template."""
+    with handle_errors():
+        stacks = Service().stacks()
+        stack = stacks.get(name)
+        console.print(stacks.cancel(stack))

@@ -9,6 +9,8 @@ making it twice.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,10 @@ from crossheat.resources.registry import ResourceType
 from crossheat.store import Action, ResourceRecord, Status, Store
 
 T = TypeVar("T")
+
+#: Crash tests name where the engine should die: ``create:west_router:after-call``
+#: (operation, resource, point ``before-call`` or ``after-call``), comma-separated.
+KILL_VARIABLE = "CROSSHEAT_KILL_AT"
 
 #: Longest pause between two polls of one resource.
 MAX_POLL_DELAY = 2.0
@@ -74,6 +80,13 @@ class Runtime:
         )
 
 
+def kill_point(operation: str, name: str, point: str) -> None:
+    """Die here, as a crash would (SIGKILL, nothing cleaned up), when a test asks for it."""
+    wanted = os.environ.get(KILL_VARIABLE)
+    if wanted and f"{operation}:{name}:{point}" in wanted.split(","):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 async def _poll(
     rt: Runtime, step: Step, check: Callable[[], Step], on_step: Callable[[], None]
 ) -> None:
@@ -100,7 +113,9 @@ async def create_resource(
     """Create ``record``'s resource with ``props``; returns its context with live attributes."""
     ctx = rt.context(record)
     plugin = cls()
-    intent = {"operation": "create", "tags": ctx.tags}
+    intent = {"operation": "create", "tags": ctx.tags, "name": ctx.physical_name}
+    if record.intent:  # resuming: keep the intent recorded before the crash
+        intent = dict(record.intent)
     await rt.run(rt.store.start_action, record.id, Action.CREATE, intent)
 
     def persist() -> None:
@@ -112,7 +127,15 @@ async def create_resource(
                 physical_id=ctx.physical_id,
             )  # fmt: skip
 
-    step = await rt.run(plugin.create, ctx, props)
+    if ctx.physical_id is None and record.intent:  # resuming: the create may have happened
+        ctx.physical_id = await rt.run(plugin.find, ctx)
+    step: Step
+    if ctx.physical_id is not None:
+        step = Pending(0.0)  # it exists: only wait until it is usable
+    else:
+        kill_point("create", record.name, "before-call")
+        step = await rt.run(plugin.create, ctx, props)
+        kill_point("create", record.name, "after-call")
     if isinstance(step, Pending):  # when Done, finishing records the physical id at once
         await rt.run(persist)
     await _poll(rt, step, lambda: plugin.check_create(ctx), lambda: None)
@@ -162,7 +185,9 @@ async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: Resource
     delay = 0.1
     while True:
         try:
+            kill_point("delete", ctx.name, "before-call")
             step = await rt.run(plugin.delete, ctx)
+            kill_point("delete", ctx.name, "after-call")
             await _poll(rt, step, lambda: plugin.check_delete(ctx), lambda: None)
             return
         except CloudNotFound:
@@ -187,7 +212,9 @@ async def update_resource(
     plugin = cls()
     intent = {"operation": "update", "properties": sorted(changed)}
     await rt.run(rt.store.start_action, record.id, Action.UPDATE, intent)
+    kill_point("update", record.name, "before-call")
     step = await rt.run(plugin.update, ctx, old, new, changed)
+    kill_point("update", record.name, "after-call")
     await _poll(rt, step, lambda: plugin.check_update(ctx), lambda: None)
     attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
     ctx.attributes = attributes or ctx.attributes

@@ -8,6 +8,7 @@ finish, and reports the root cause; rollback then deletes what was created.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class Operation:
     options: EngineOptions = field(default_factory=EngineOptions)
     live: dict[str, LiveResource] = field(default_factory=dict)
     records: dict[str, ResourceRecord] = field(default_factory=dict)
+    #: Set to stop gracefully (``stack cancel``): nothing new starts, the operation fails.
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         workers = max(8, self.options.concurrency * max(1, len(self.regions())) + 4)
@@ -136,6 +139,10 @@ class Operation:
         return cls.with_defaults(props)
 
     async def create_one(self, name: str) -> None:
+        record = self.records[name]
+        done = record.status is Status.COMPLETE and record.action in (Action.CREATE, Action.UPDATE)
+        if done and record.physical_id:
+            return  # resuming: created before the crash
         cls = self.type_of(name)
         props = self.resolved_properties(name, cls)
         secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
@@ -166,7 +173,7 @@ class Operation:
         started = time.monotonic()
         result = await walk(
             self.graph(), self.create_one, group=self.region_of,
-            default_limit=self.options.concurrency, timeout=self.timeout(),
+            default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
         )  # fmt: skip
         failure = _failure(result, "CREATE", self.timeout())
         if failure is None:
@@ -265,6 +272,8 @@ def _failure(result: WalkResult[str], action: str, timeout: float) -> str | None
     """Heat-style reason naming the root causes only; None when all went well."""
     if result.ok:
         return None
+    if result.cancelled and not result.timed_out and not result.failed:
+        return f"Stack {action} cancelled; not started: {', '.join(sorted(result.cancelled))}"
     if result.timed_out:
         unfinished = ", ".join(sorted(result.cancelled)) or "none"
         return f"Stack {action} timed out after {timeout / 60:g} min; unfinished: {unfinished}"

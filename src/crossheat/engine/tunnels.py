@@ -43,9 +43,7 @@ async def _status(op: Operation, name: str) -> str:
     attributes = await op.rt.run(cls().read, ctx) or {}
     if attributes:
         op.live[name].attributes = attributes
-        await op.rt.run(
-            op.store.set_attributes, record.id, attributes, secret_attribute_paths(cls)
-        )
+        await op.rt.run(op.store.set_attributes, record.id, attributes, secret_attribute_paths(cls))
     return str(attributes.get("status", "GONE"))
 
 

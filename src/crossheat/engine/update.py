@@ -50,7 +50,11 @@ class UpdateOperation(Operation):
 
     def prepare(self) -> None:
         self.changes = self.compute_diff()
-        rows = {r.name: r for r in self.store.list_resources(self.stack.id) if not r.replaced_by}
+        every = self.store.list_resources(self.stack.id)
+        for old in every:  # resuming: old rows whose replacement was made before the crash
+            if old.replaced_by is not None:
+                self.retired[old.name] = old
+        rows = {r.name: r for r in every if not r.replaced_by}
         for name, record in rows.items():
             if record.physical_id:
                 self.live[name] = LiveResource(
@@ -152,7 +156,7 @@ class UpdateOperation(Operation):
         if failure is None:
             result = await walk(
                 self.graph(), self.update_one, group=self.region_of,
-                default_limit=self.options.concurrency, timeout=self.timeout(),
+                default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
             )  # fmt: skip
             failure = _failure(result, "UPDATE", self.timeout())
         if failure is None:

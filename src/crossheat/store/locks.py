@@ -124,6 +124,18 @@ class LockQueries(StoreCore):
             stack_id,
         )
 
+    def hand_over_lock(self, stack_id: str, from_engine: str, to_engine: str) -> None:
+        """Pass a held lock to another engine (a command handing its operation to a worker
+        process); ``StackLocked`` if ``from_engine`` does not hold it."""
+        won = self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id == from_engine)
+            .values(lock_engine_id=to_engine, lock_heartbeat_at=utcnow()),
+            stack_id,
+        )
+        if not won:
+            raise StackLocked(f"engine {from_engine} does not hold the lock of stack {stack_id}")
+
     def take_over_lock(
         self,
         stack_id: str,
