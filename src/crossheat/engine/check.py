@@ -33,7 +33,7 @@ from typing import Any
 from crossheat.engine.stack import Operation
 from crossheat.errors import CloudError, NotSupportedError
 from crossheat.resources.constraints import CustomConstraint
-from crossheat.resources.lifecycle import looks_like_id
+from crossheat.resources.lifecycle import ResourceContext, looks_like_id
 from crossheat.resources.schema import Property, Schema, mask_secrets
 from crossheat.store import Action, ResourceRecord, Status
 
@@ -274,6 +274,18 @@ def _find_reference(conn: Any, kind: str, name: str) -> str | None:
     return None if found is None else str(found.id)
 
 
+def _resolver(ctx: ResourceContext) -> Resolver:
+    """Looks names up in ``ctx``'s region; an ambiguous or failing lookup answers None."""
+
+    def resolve(kind: str, name: str) -> str | None:
+        try:
+            return ctx.call(_find_reference, kind, name)
+        except CloudError:
+            return None
+
+    return resolve
+
+
 def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
     """Read one resource back and compare it (blocking: runs in the worker pool)."""
     report = _ReportOf(record)
@@ -288,7 +300,7 @@ def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
             return report(DriftStatus.DELETED)
         diffs = compare(
             cls.properties_schema, record.properties, live, physical_name=ctx.physical_name,
-            resolve=lambda kind, name: ctx.call(_find_reference, kind, name),
+            resolve=_resolver(ctx),
         )  # fmt: skip
     except NotSupportedError as exc:
         return report(DriftStatus.NOT_CHECKED, detail=f"not checked: {exc}")

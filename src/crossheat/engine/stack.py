@@ -156,6 +156,7 @@ class Operation:
                 properties=props, secret_paths=secret_paths,
             )
         )  # fmt: skip
+        self.records[name] = record
         try:
             ctx = await create_resource(self.rt, record, cls, props)
         except CrossheatError as exc:

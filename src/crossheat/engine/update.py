@@ -264,7 +264,7 @@ class UpdateOperation(Operation):
             return None
 
         async def undo(name: str) -> None:
-            current = self.records[name]
+            current = await self.rt.run(self.store.get_resource, self.records[name].id)
             await delete_resource(self.rt, current, self._class_of(current))
             await self.rt.run(self.store.remove_resource, current.id)
 

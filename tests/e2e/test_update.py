@@ -1,0 +1,129 @@
+"""Changing a running stack: only what changed is touched, failures roll back, one at a time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
+
+KINDS = ("networks", "subnets", "routers", "servers", "vpnservices", "ikepolicies",
+         "ipsecpolicies", "ipsec_site_connections")
+
+
+def deploy(world: World, latency: str = "default=0.02,server=0.1") -> None:
+    start_emulator(world, latency=latency)
+    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
+                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+
+
+def west_flavor_template(tmp: Path, flavor: str = "m1.medium") -> Path:
+    text = REFERENCE.read_text()
+    head, tail = text.split("  west_server:", 1)
+    path = tmp / "west-flavor.yaml"
+    path.write_text(head + "  west_server:" + tail.replace("{get_param: flavor}", flavor, 1))
+    return path
+
+
+def counts(world: World, region: str) -> dict[str, int]:
+    found = world.admin.resources(region)
+    return {kind: len(found.get(kind, [])) for kind in KINDS}
+
+
+def events_after(world: World, last: int) -> list[dict[str, Any]]:
+    return [e for e in world.json("stack", "event", "list", "vpn") if e["id"] > last
+            and e["resource_type"] != "OS::Heat::Stack"]
+
+
+def last_event(world: World) -> int:
+    return max(e["id"] for e in world.json("stack", "event", "list", "vpn"))
+
+
+def test_west_flavor_change_updates_west_server_only_and_never_calls_east(world: World) -> None:
+    deploy(world)
+    before = last_event(world)
+    world.admin.reset_counters()
+    stack = world.json("stack", "update", "vpn", "-t", str(west_flavor_template(world.tmp)),
+                       "--existing", "--wait")
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    touched = {e["resource_name"] for e in events_after(world, before)}
+    assert touched == {"west_server"}
+    calls = world.admin.counters()
+    assert sum(calls.get("East", {}).values()) == 0
+    assert any("action" in path for path in calls["West"])  # resized in place
+    server = world.admin.resources("West")["servers"][0]
+    assert server["flavor_id"] == "3"  # m1.medium
+
+
+def test_west_cidr_change_replaces_what_follows_and_tunnels_come_back(world: World) -> None:
+    deploy(world)
+    preview = world.json("stack", "update", "vpn", "--existing", "--parameter",
+                         "west_cidr=10.3.0.0/24", "--dry-run")
+    replaced = {r["resource_name"] for r in preview["replaced"]}
+    assert replaced == {"west_subnet", "west_router_interface", "west_vpn", "west_to_east",
+                        "west_server", "east_to_west"}
+    assert preview["added"] == [] and preview["deleted"] == [] and preview["updated"] == []
+    assert set(preview["regions"]["East"]["replaced"]) == {"east_to_west"}
+    stack = world.json("stack", "update", "vpn", "--existing", "--parameter",
+                       "west_cidr=10.3.0.0/24", "--wait")
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
+    assert outputs["west_server_ip"].startswith("10.3.0.")
+    assert counts(world, "West") == dict.fromkeys(KINDS, 1)
+    assert counts(world, "East") == dict.fromkeys(KINDS, 1)
+
+
+def test_failed_update_rolls_back_to_the_old_template(world: World) -> None:
+    deploy(world)
+    before = {r: world.admin.resources(r) for r in ("East", "West")}
+    extra = (
+        "  extra_net:\n    type: OS::Neutron::Net\n    region: West\n"
+        "  extra_server:\n    type: OS::Nova::Server\n    region: West\n"
+        "    properties:\n      image: cirros\n      flavor: m1.tiny\n"
+        "      networks: [{network: {get_resource: extra_net}}]\n"
+    )
+    head, outputs = REFERENCE.read_text().split("\noutputs:", 1)
+    grown = world.tmp / "grown.yaml"
+    grown.write_text(head.rstrip("\n") + "\n\n" + extra + "\noutputs:" + outputs)
+    world.admin.faults({"quota.West.servers": 1})
+    done = world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing", "--wait",
+                           "-f", "json", check=False)
+    assert done.returncode == 1
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    names = {r["resource_name"] for r in world.json("stack", "resource", "list", "vpn")}
+    assert "extra_net" not in names and "extra_server" not in names and len(names) == 18
+    for region in ("East", "West"):
+        after = world.admin.resources(region)
+        for kind in KINDS:
+            ids_before = {item["id"] for item in before[region].get(kind, [])}
+            ids_after = {item["id"] for item in after.get(kind, [])}
+            assert ids_after == ids_before, (region, kind)
+
+
+def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
+    deploy(world, latency="default=0.02,server=3,jitter=0")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "crossheat", "stack", "update", "vpn", "-t",
+         str(west_flavor_template(world.tmp, "m1.large")), "--existing", "--wait"],
+        env=world.env, cwd=world.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "operation_in_progress" not in world.json("stack", "show", "vpn"):
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.1)
+    second = world.crossheat("stack", "update", "vpn", "--existing", "--parameter",
+                             "west_cidr=10.4.0.0/24", "--wait", check=False)
+    assert second.returncode == 1
+    assert "locked by a UPDATE operation" in second.stderr
+    assert "since" in second.stderr
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "UPDATE_COMPLETE"
+    assert "west_cidr" not in stack["parameters"]  # the refused update changed nothing
