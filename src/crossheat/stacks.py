@@ -205,16 +205,17 @@ class Stacks:
     def check(self, stack: StackRecord) -> CheckResult:
         """Read every resource back from its cloud and record drift (Heat's CHECK), here,
         holding the stack's lock; see ``crossheat.engine.check``."""
-        engine_id = new_engine_id()
-        self.store.acquire_lock(stack.id, Action.CHECK, engine_id)
         op = self.operation(stack)
         try:
-            return asyncio.run(run_check(op))
+            engine_id = self.lock(stack, Action.CHECK)
+            try:
+                return asyncio.run(run_check(op))
+            finally:
+                self.store.release_lock(stack.id, engine_id)
         finally:
             op.close()
             if op.clients is not None:
                 op.clients.close()
-            self.store.release_lock(stack.id, engine_id)
 
     # ---- views --------------------------------------------------------------------------
 

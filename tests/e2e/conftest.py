@@ -57,6 +57,15 @@ class World:
             )
         return done
 
+    def run_with_env(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``crossheat ARGS`` with another environment; no check of the exit status."""
+        done = subprocess.run(
+            [sys.executable, "-m", "crossheat", *args], env=env, text=True,
+            capture_output=True, timeout=300, cwd=self.tmp,
+        )  # fmt: skip
+        self.logs += [done.stdout, done.stderr]
+        return done
+
     def json(self, *args: str, check: bool = True) -> Any:
         return json.loads(self.crossheat(*args, "-f", "json", check=check).stdout)
 

@@ -156,6 +156,9 @@ def _one(
     if record is None or (record.physical_id is None and record.action.value == "INIT"):
         base.change, base.reason = Change.ADDED, "new in the template"
         return base
+    if record.action.value in ("INIT", "CREATE") and record.status.value != "COMPLETE":
+        base.change, base.reason = Change.ADDED, "its creation did not finish"
+        return base
     if record.type != definition.type or (record.region or "") != region:
         base.change = Change.REPLACED
         base.reason = "type or region changed"
