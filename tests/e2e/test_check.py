@@ -74,6 +74,16 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     }
     assert "operation_in_progress" not in stack
 
+    repaired = world.json("stack", "update", "vpn", "--existing", "--wait")
+    assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
+    code, report = _check(world)
+    assert {n: r["status"] for n, r in report.items() if r["status"] != "IN_SYNC"} == {}
+    assert code == 0
+    assert report["west_server"]["physical_resource_id"] != server.id  # recreated
+    assert report["east_net"]["physical_resource_id"] == network.id  # renamed back in place
+    names = {n["name"] for n in world.admin.resources("East")["networks"]}
+    assert names == {"east-net"}
+
     world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
 

@@ -103,13 +103,27 @@ def _mask(value: Any, secret: bool) -> Any:
     return SECRET_MASK if secret and value is not None else value
 
 
+@dataclass(frozen=True)
+class Drift:
+    """What ``stack check`` found: resources gone from their cloud, properties changed there."""
+
+    deleted: frozenset[str] = frozenset()
+    changed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
 def diff(
     template: Template,
     records: Mapping[str, ResourceRecord],
     registry: Registry,
     region_of: Mapping[str, str],
+    drift: Drift | None = None,
 ) -> Diff:
-    """How ``records`` (the stack now) must change to become ``template``."""
+    """How ``records`` (the stack now) must change to become ``template``.
+
+    With ``drift``, resources deleted outside crossheat are recreated and properties
+    changed outside it are set back (``stack update --existing`` after ``stack check``).
+    """
+    drift = drift or Drift()
     graph: Graph[str] = Graph(template.resources)
     for name, definition in template.resources.items():
         for required in definition.dependencies():
@@ -125,6 +139,7 @@ def diff(
     changes: dict[str, ResourceChange] = {}
     for name in graph.topological_order():
         change = _one(template, name, records.get(name), registry, region_of[name], ctx, graph)
+        _repair(change, drift)
         changes[name] = change
         if change.change in (Change.REPLACED, Change.ADDED):
             replaced.add(name)
@@ -140,6 +155,20 @@ def diff(
                 reason="not in the new template",
             )
     return Diff(changes)
+
+
+def _repair(change: ResourceChange, drift: Drift) -> None:
+    """Fold what a check found into ``change``."""
+    if change.change in (Change.ADDED, Change.REPLACED):
+        return
+    if change.name in drift.deleted:
+        change.change, change.reason = Change.REPLACED, "deleted outside crossheat: recreate"
+    elif change.name in drift.changed:
+        props = sorted(drift.changed[change.name])
+        change.change = Change.UPDATED
+        change.reason = f"changed outside crossheat: reset {', '.join(props)}"
+        for prop in props:
+            change.properties.setdefault(prop, (None, None))
 
 
 def _one(

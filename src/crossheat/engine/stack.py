@@ -140,7 +140,10 @@ class Operation:
 
     async def create_one(self, name: str) -> None:
         record = self.records[name]
-        done = record.status is Status.COMPLETE and record.action in (Action.CREATE, Action.UPDATE)
+        done = record.status is Status.COMPLETE and record.action not in (
+            Action.INIT,
+            Action.DELETE,
+        )
         if done and record.physical_id:
             return  # resuming: created before the crash
         cls = self.type_of(name)

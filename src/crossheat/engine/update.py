@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossheat.engine.actions import create_resource, delete_resource, update_resource
+from crossheat.engine.check import DriftStatus, check_resource, recorded_drift
 from crossheat.engine.context import LiveResource
-from crossheat.engine.diff import Change, Diff, diff
+from crossheat.engine.diff import Change, Diff, Drift, diff
 from crossheat.engine.stack import Operation, _failure
 from crossheat.engine.tunnels import wait_for_tunnels
 from crossheat.engine.walker import walk
@@ -46,7 +47,23 @@ class UpdateOperation(Operation):
             r.name: r for r in self.store.list_resources(self.stack.id) if r.replaced_by is None
         }
         region_of = {n: self.region_of(n) for n in self.template.resources}
-        return diff(self.template, current, self.registry, region_of)
+        return diff(self.template, current, self.registry, region_of, self.recorded_drift(current))
+
+    def recorded_drift(self, current: dict[str, ResourceRecord]) -> Drift:
+        """Drift the last ``stack check`` recorded; changed resources are read again (only
+        those: an update after a clean check costs no read)."""
+        deleted, changed = set(), {}
+        for name, record in current.items():
+            status = recorded_drift(record)
+            if status is DriftStatus.DELETED:
+                deleted.add(name)
+            elif status is DriftStatus.MODIFIED:
+                report = check_resource(self, record)
+                if report.status is DriftStatus.DELETED:
+                    deleted.add(name)
+                elif report.status is DriftStatus.MODIFIED:
+                    changed[name] = frozenset(report.changed_properties)
+        return Drift(frozenset(deleted), changed)
 
     def prepare(self) -> None:
         self.changes = self.compute_diff()
@@ -117,6 +134,9 @@ class UpdateOperation(Operation):
         record = self.records[name]
         props = self.resolved_properties(name, cls)
         in_place, replace = cls.classify_update(record.properties, props)
+        assert self.changes is not None
+        if "changed outside crossheat" in self.changes.changes[name].reason:
+            in_place |= set(self.changes.changes[name].properties)  # set them back
         if replace:
             await self.replace_one(name)
             return
