@@ -3,8 +3,10 @@
 Each piece is a template stock Heat accepts: no ``region`` keys, the original
 parameters it uses, a parameter for each value that comes from another piece
 (``get_resource``/``get_attr`` across pieces), and an output for each value
-another piece needs. ``manifest.yaml`` says in which order to deploy the
-pieces, in which region, and which output feeds which parameter.
+another piece needs. The source template's own outputs go into the piece that
+holds every resource they refer to (one that spans pieces is left out).
+``manifest.yaml`` says in which order to deploy the pieces, in which region,
+which source outputs each gives, and which output feeds which parameter.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import yaml
 from crossheat.plan.analysis import Analysis
 from crossheat.plan.estimates import estimate
 from crossheat.plan.split import SplitProblem, SplitResult, split
+from crossheat.plan.split_pieces import Piece
 from crossheat.resources.coerce import PropertyType
 from crossheat.template import Template
 from crossheat.template.functions.base import render
+from crossheat.template.model import dependencies_in
 
 MANIFEST = "manifest.yaml"
 
@@ -46,6 +50,8 @@ class PieceTemplate:
     template: dict[str, Any]
     inputs: list[Wire] = field(default_factory=list)
     user_parameters: list[str] = field(default_factory=list)
+    #: Outputs of the source template this piece gives, under their own names.
+    outputs: list[str] = field(default_factory=list)
 
     @property
     def file(self) -> str:
@@ -124,34 +130,61 @@ class _Builder:
 
 
 def build_pieces(analysis: Analysis, result: SplitResult) -> list[PieceTemplate]:
-    """Every piece's template, with cross-piece values wired through outputs and parameters."""
+    """Every piece's template, with cross-piece values wired through outputs and parameters.
+
+    An output of the source template goes into the one piece holding every
+    resource it refers to; an output that spans pieces is left out.
+    """
     b = _Builder(analysis, result)
-    pieces = []
+    rewritten: dict[int, tuple[dict[str, Any], list[Wire]]] = {}
     for piece in result.pieces:
         wires: list[Wire] = []
         resources = {n: _resource(b, piece.index, n, wires) for n in piece.nodes}
-        used = _parameters_used(resources)
-        params = {n: _parameter_schema(b.template, n) for n in b.template.parameters if n in used}
-        for wire in wires:
-            params[wire.parameter] = {
-                "type": wire.type,
-                "description": f"From {wire.source}: {wire.output}",
-            }
-        pieces.append(PieceTemplate(
-            name=b.names[piece.index], region=piece.region, resources=list(piece.nodes),
-            after=[b.names[i] for i in piece.after],
-            template={"heat_template_version": b.template.version,
-                      "description": f"{b.names[piece.index]}: part of "
-                                     f"{b.template.path.name}, region {piece.region}",
-                      "parameters": params, "resources": resources},
-            inputs=wires, user_parameters=[n for n in b.template.parameters if n in used],
-        ))  # fmt: skip
-    for piece, item in zip(result.pieces, pieces, strict=True):
-        if b.outputs[piece.index]:
-            item.template["outputs"] = b.outputs[piece.index]
-        if not item.template["parameters"]:
-            del item.template["parameters"]
-    return pieces
+        rewritten[piece.index] = resources, wires
+    carried = _carried_outputs(b)
+    return [_piece(b, piece, *rewritten[piece.index], carried[piece.index])
+            for piece in result.pieces]  # fmt: skip
+
+
+def _piece(b: _Builder, piece: Piece, resources: dict[str, Any], wires: list[Wire],
+           carried: dict[str, Any]) -> PieceTemplate:  # fmt: skip
+    used = _parameters_used(resources) | _parameters_used(carried)
+    params = {n: _parameter_schema(b.template, n) for n in b.template.parameters if n in used}
+    for wire in wires:
+        params[wire.parameter] = {"type": wire.type,
+                                  "description": f"From {wire.source}: {wire.output}"}  # fmt: skip
+    name = b.names[piece.index]
+    template: dict[str, Any] = {
+        "heat_template_version": b.template.version,
+        "description": f"{name}: part of {b.template.path.name}, region {piece.region}",
+        "parameters": params,
+        "resources": resources,
+        "outputs": carried | b.outputs[piece.index],
+    }
+    for section in ("parameters", "outputs"):
+        if not template[section]:
+            del template[section]
+    return PieceTemplate(
+        name=name, region=piece.region, resources=list(piece.nodes),
+        after=[b.names[i] for i in piece.after], template=template, inputs=wires,
+        user_parameters=[n for n in b.template.parameters if n in used], outputs=list(carried),
+    )  # fmt: skip
+
+
+def _carried_outputs(b: _Builder) -> dict[int, dict[str, Any]]:
+    """Piece -> the source template's outputs it can give (those within it, by name)."""
+    carried: dict[int, dict[str, Any]] = {index: {} for index in b.outputs}
+    for name, output in b.template.outputs.items():
+        owners = {b.owner.get(r) for r in dependencies_in(output.value)}
+        if len(owners) != 1:
+            continue
+        (piece,) = owners
+        if piece is None or name in b.outputs[piece]:
+            continue  # not a resource of any piece, or the name is taken by a wired value
+        carried[piece][name] = {"value": render(output.value)}
+        if output.description:
+            carried[piece][name]["description"] = output.description
+    return carried
 
 
 def _resource(b: _Builder, piece: int, name: str, wires: list[Wire]) -> dict[str, Any]:
@@ -209,6 +242,7 @@ def manifest(result: SplitResult, pieces: list[PieceTemplate], source: str) -> d
             {
                 "name": p.name, "file": p.file, "region": p.region, "after": p.after,
                 "resources": p.resources, "user_parameters": p.user_parameters,
+                "outputs": p.outputs,
                 "inputs": [{"parameter": w.parameter, "from": w.source, "output": w.output,
                             "type": w.type} for w in p.inputs],
             }
