@@ -67,3 +67,27 @@ def test_psk_appears_nowhere_in_clear(world: World) -> None:
                 dump = conn.execute(text(f"SELECT CAST(t AS TEXT) FROM {table} t")).all()
                 assert not [row for row in dump if PSK in row[0]], table
         engine.dispose()
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_tunnel_that_stays_down_names_the_pair_and_the_disagreement(world: World) -> None:
+    """A mistake validate cannot see (the CIDR is known only once the subnet exists)."""
+    start_emulator(world)
+    wrong = REFERENCE.read_text().replace(
+        "peer_cidrs: [{get_param: west_cidr}]", "peer_cidrs: [{get_attr: [east_subnet, cidr]}]"
+    )
+    template = world.tmp / "wrong-peer.yaml"
+    template.write_text(wrong)
+    assert world.crossheat("validate", "-t", str(template), "--parameter",
+                           f"vpn_psk={PSK}").returncode == 0
+    done = world.crossheat("stack", "create", "vpn", "-t", str(template), "--parameter",
+                           f"vpn_psk={PSK}", "--wait", "--tunnel-timeout", "3",
+                           "--disable-rollback", "-f", "json", check=False)
+    assert done.returncode == 1
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "CREATE_FAILED"
+    reason = stack["stack_status_reason"]
+    assert "east_to_west (East, DOWN) <-> west_to_east (West, DOWN)" in reason
+    assert "east_to_west.peer_cidrs is ['10.1.0.0/24']" in reason
+    assert "10.2.0.0/24" in reason
+    assert PSK not in reason

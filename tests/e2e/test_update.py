@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 
 KINDS = ("networks", "subnets", "routers", "servers", "vpnservices", "ikepolicies",
@@ -127,3 +129,38 @@ def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
     stack = world.json("stack", "show", "vpn")
     assert stack["stack_status"] == "UPDATE_COMPLETE"
     assert "west_cidr" not in stack["parameters"]  # the refused update changed nothing
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
+    deploy(world, latency="default=0.02,server=3,jitter=0")
+    before = {r: world.admin.resources(r) for r in ("East", "West")}
+    extra = (
+        "  slow_server:\n    type: OS::Nova::Server\n    region: West\n"
+        "    properties: {image: cirros, flavor: m1.tiny, networks: [{network: west-net}]}\n"
+        "  after_server:\n    type: OS::Neutron::Net\n    region: West\n"
+        "    properties: {name: {get_attr: [slow_server, name]}}\n"
+    )
+    head, outputs = REFERENCE.read_text().split("\noutputs:", 1)
+    grown = world.tmp / "grown.yaml"
+    grown.write_text(head.rstrip("\n") + "\n\n" + extra + "\noutputs:" + outputs)
+    world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing")  # no --wait
+    deadline = time.monotonic() + 60
+    while not any(e["resource_name"] == "slow_server"
+                  for e in world.json("stack", "event", "list", "vpn")):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    world.crossheat("stack", "cancel", "vpn")
+    while world.json("stack", "show", "vpn")["stack_status"].endswith("IN_PROGRESS"):
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.2)
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    events = world.json("stack", "event", "list", "vpn")
+    assert not any(e["resource_name"] == "after_server" for e in events)  # never started
+    assert any("cancelled" in e["resource_status_reason"] for e in events)
+    for region in ("East", "West"):
+        after = world.admin.resources(region)
+        for kind in KINDS:
+            assert {i["id"] for i in after.get(kind, [])} == {
+                i["id"] for i in before[region].get(kind, [])}, (region, kind)

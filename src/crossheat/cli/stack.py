@@ -22,6 +22,7 @@ from crossheat.cli.common import (
 )
 from crossheat.cli.output import FormatOpt, show_list, show_one
 from crossheat.cli.progress import follow_events, live_view
+from crossheat.engine.stack import EngineOptions
 from crossheat.service import Inputs, Service
 from crossheat.stacks import event_dict, resource_dict, stack_dict
 from crossheat.store import Action, StackRecord, Status
@@ -34,6 +35,11 @@ app.add_typer(resource_app, name="resource")
 app.add_typer(event_app, name="event")
 app.add_typer(output_app, name="output")
 
+TunnelTimeoutOpt = typer.Option(
+    120.0,
+    "--tunnel-timeout",
+    help="Seconds to wait, once both ends exist, for IPsec tunnels to be ACTIVE.",
+)
 STACK_COLUMNS = ("id", "stack_name", "stack_status", "creation_time", "updated_time", "regions")
 RESOURCE_COLUMNS = (
     "resource_name",
@@ -77,10 +83,11 @@ def create(
         False, "--disable-rollback", help="Keep what was created when creation fails."
     ),
     timeout: int | None = typer.Option(None, "--timeout", help="Stack timeout in minutes."),
+    tunnel_timeout: float = TunnelTimeoutOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Create a stack from a multi-region template."""
-    service = Service()
+    service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = Inputs(template, environment, parse_parameters(parameter), region_map)
         stack = service.create_stack(
@@ -201,10 +208,11 @@ def update(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Only show what would change, per region."
     ),
+    tunnel_timeout: float = TunnelTimeoutOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
-    service = Service()
+    service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = (
             Inputs(template, environment, parse_parameters(parameter))

@@ -1,0 +1,42 @@
+"""The deploy benchmark: its critical path, and a small generated stack end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from benchmarks.bench_deploy import REFERENCE, critical_path, generated
+
+from crossheat.emulator.core import Latency
+
+
+@pytest.fixture
+def reference_regions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    regions = {"regions": {"East": {"cloud": "x"}, "West": {"cloud": "x"}}}
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(regions))
+    monkeypatch.setenv("CROSSHEAT_REGION_MAP", str(path))
+
+
+@pytest.mark.usefixtures("reference_regions")
+def test_reference_critical_path_runs_through_a_server() -> None:
+    total, chain = critical_path(REFERENCE, Latency.from_spec("default=1,server=3"))
+    assert total == 6.0
+    assert chain[-1] in ("east_server", "west_server")
+    assert chain[0].endswith("_net")
+
+
+@pytest.mark.usefixtures("reference_regions")
+def test_critical_path_follows_the_slowest_kind() -> None:
+    total, chain = critical_path(REFERENCE, Latency.from_spec("default=1,ipsec_site_connection=9"))
+    assert total == 13.0  # net, subnet, interface, VPN service, then the connection
+    assert chain[-1] in ("east_to_west", "west_to_east")
+
+
+def test_small_generated_stack_deploys_and_cleans_up(tmp_path: Path) -> None:
+    row, calls = generated(tmp_path, size=25, count=5, runs=1)
+    assert row["resources"] == 25
+    assert row["cleaned_up"] is True
+    assert calls["POST /network/v2.0/networks"] == 5
+    assert row["calls_per_resource"] == pytest.approx(sum(calls.values()) / 25, abs=0.01)
