@@ -82,7 +82,8 @@ def load_spec(spec: StackSpec) -> Template:
                 continue  # a file outside the template's folder: not materialised
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
-        (root / name).write_text(yaml.safe_dump(spec.template, sort_keys=False))
+        text = yaml.dump(spec.template, Dumper=yaml.CSafeDumper, sort_keys=False)
+        (root / name).write_text(text)
         envs = []
         for index, source in enumerate(spec.environment.get("sources", [])):
             env = root / f".env-{index}-{source['name']}"

@@ -96,12 +96,14 @@ class Operation:
         existing = {
             r.name: r for r in self.store.list_resources(self.stack.id) if not r.replaced_by
         }
-        for name, definition in self.template.resources.items():
-            record = existing.get(name)
-            if record is None:
-                record = self.store.upsert_resource(
-                    self.stack.id, name, definition.type, region=self.region_of(name)
-                )
+        missing = [
+            (name, d.type, self.region_of(name))
+            for name, d in self.template.resources.items()
+            if name not in existing
+        ]
+        existing.update({r.name: r for r in self.store.add_resources(self.stack.id, missing)})
+        for name in self.template.resources:
+            record = existing[name]
             self.records[name] = record
             if record.physical_id:
                 self.live[name] = LiveResource(

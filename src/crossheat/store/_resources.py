@@ -96,6 +96,16 @@ class ResourceQueries(StoreCore):
         self._remember_sealed(stack_id, sealed)
         return record
 
+    def add_resources(
+        self, stack_id: str, resources: Iterable[tuple[str, str, str | None]]
+    ) -> list[ResourceRecord]:
+        """New ``INIT_COMPLETE`` rows ``(name, type, region)`` in one transaction."""
+        with self._session() as session:
+            rows = [_new_row(stack_id, name, type, region, {}) for name, type, region in resources]
+            session.add_all(rows)
+            session.flush()
+            return [_record(self._box, row) for row in rows]
+
     def create_replacement(
         self,
         resource_id: str,

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from crossheat.errors import CloudNotFound, Diagnostic, TemplatePath
+from crossheat.errors import CloudBadRequest, CloudNotFound, Diagnostic, TemplatePath
 from crossheat.resources.constraints import OFFLINE_CHECKS, AllowedValues, CustomConstraint, Range
 from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
@@ -408,8 +408,15 @@ class RouterInterface(ResourceType):
         router = find_id(ctx, "router", props["router"])
         kind = "subnet" if props.get("subnet") else "port"
         target = find_id(ctx, kind, props[kind])
-        answer = ctx.call(sdk, "add_interface_to_router", router, **{kind: target})
         ctx.physical_id = f"{router}:{kind}_id={target}"
+        try:
+            answer = ctx.call(sdk, "add_interface_to_router", router, **{kind: target})
+        except CloudBadRequest:
+            # Already there: made by an engine that died before recording it. Adopt it.
+            existing = self._port(ctx)
+            if existing is None:
+                raise
+            answer = {"port_id": existing["id"], **existing}
         if kind == "subnet":  # a port of its own: mark it (a given port keeps its tags)
             ctx.call(_tag_port, answer["port_id"], ctx.tags)
         ctx.attributes = {"show": dict(answer)}
