@@ -22,7 +22,7 @@ def report(name: str, title: str, rows: list[dict[str, Any]]) -> Path:
         table.add_column(column, justify="right" if _numeric(rows, column) else "left")
     for row in rows:
         table.add_row(*(_fmt(row[c]) for c in columns))
-    Console().print(table)
+    Console(width=220).print(table)
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"{name}.json"
     payload = {
