@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,17 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
 from crossheat.emulator.client import AdminClient
+from tests.pg import empty, private_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "examples" / "east-west-vpn.yaml"
 PSK = "e2e-pre-shared-key-3f9a1c7d"
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 #: Seeded by the emulator in every region; not part of any stack.
 SEEDED = {"networks": {"public"}}
 
@@ -96,20 +92,7 @@ def _is_default_group(kind: str, item: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="session")
 def pg_schema() -> Iterator[str]:
-    try:
-        psycopg.connect(PG_CONNINFO).close()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    schema = f"crossheat_e2e_{secrets.token_hex(6)}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    yield from private_schema("e2e")
 
 
 def start_emulator(world: World, latency: str = "default=0.02,server=0.1",
@@ -140,7 +123,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     world = World(tmp_path, env)
     if request.param == "postgresql":
         world.db_url = request.getfixturevalue("pg_schema")
-        _empty(world.db_url)
+        empty(world.db_url)
         env["CROSSHEAT_DATABASE_URL"] = world.db_url
     else:
         world.db_url = f"sqlite:///{tmp_path / 'data' / 'crossheat' / 'crossheat.db'}"
@@ -148,15 +131,3 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         yield world
     finally:
         world.crossheat("emulator", "stop", check=False)
-
-
-def _empty(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        exists = conn.execute(text(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = 'stacks'"
-            " AND table_schema = current_schema()"
-        )).first()  # fmt: skip
-        if exists:
-            conn.execute(text("TRUNCATE events, resources, stacks"))
-    engine.dispose()

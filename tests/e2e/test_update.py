@@ -31,6 +31,14 @@ def west_flavor_template(tmp: Path, flavor: str = "m1.medium") -> Path:
     return path
 
 
+def with_resources(world: World, extra: str) -> Path:
+    """The reference template with ``extra`` resources (YAML text) added."""
+    head, outputs = REFERENCE.read_text().split("\noutputs:", 1)
+    grown = world.tmp / "grown.yaml"
+    grown.write_text(head.rstrip("\n") + "\n\n" + extra + "\noutputs:" + outputs)
+    return grown
+
+
 def counts(world: World, region: str) -> dict[str, int]:
     found = world.admin.resources(region)
     return {kind: len(found.get(kind, [])) for kind in KINDS}
@@ -89,9 +97,7 @@ def test_failed_update_rolls_back_to_the_old_template(world: World) -> None:
         "    properties:\n      image: cirros\n      flavor: m1.tiny\n"
         "      networks: [{network: {get_resource: extra_net}}]\n"
     )
-    head, outputs = REFERENCE.read_text().split("\noutputs:", 1)
-    grown = world.tmp / "grown.yaml"
-    grown.write_text(head.rstrip("\n") + "\n\n" + extra + "\noutputs:" + outputs)
+    grown = with_resources(world, extra)
     world.admin.faults({"quota.West.servers": 1})
     done = world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing", "--wait",
                            "-f", "json", check=False)
@@ -141,9 +147,7 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
         "  after_server:\n    type: OS::Neutron::Net\n    region: West\n"
         "    properties: {name: {get_attr: [slow_server, name]}}\n"
     )
-    head, outputs = REFERENCE.read_text().split("\noutputs:", 1)
-    grown = world.tmp / "grown.yaml"
-    grown.write_text(head.rstrip("\n") + "\n\n" + extra + "\noutputs:" + outputs)
+    grown = with_resources(world, extra)
     world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing")  # no --wait
     deadline = time.monotonic() + 60
     while not any(e["resource_name"] == "slow_server"

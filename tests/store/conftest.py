@@ -7,18 +7,13 @@ with the reason, when the server at 127.0.0.1:5432 does not answer.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
 from crossheat.store import Store
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+from tests.pg import empty, private_schema
 
 
 @pytest.fixture(autouse=True)
@@ -32,34 +27,7 @@ def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def pg_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh schema of their own."""
-    try:
-        psycopg.connect(PG_CONNINFO).close()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    schema = f"crossheat_test_{secrets.token_hex(6)}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-def _empty_pg(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = conn.execute(
-            text(
-                "SELECT 1 FROM information_schema.tables WHERE table_name = 'stacks'"
-                " AND table_schema = current_schema()"
-            )
-        ).first()
-        if tables:
-            conn.execute(text("TRUNCATE events, resources, stacks"))
-    engine.dispose()
+    yield from private_schema("test")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -68,7 +36,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'state' / 'crossheat.db'}"
     url: str = request.getfixturevalue("pg_schema_url")
-    _empty_pg(url)
+    empty(url)
     return url
 
 

@@ -379,7 +379,7 @@ class Emulator:
             except (OSError, ValueError):
                 continue
             url = entry.get("url")
-            if url and url != self.base_url and _pid_alive(int(entry.get("pid", 0))):
+            if url and url != self.base_url and pid_alive(int(entry.get("pid", 0))):
                 urls.append(url)
         return urls
 
@@ -389,7 +389,8 @@ class Emulator:
         return owner is None or owner == auth.project_id or bool(record.get("shared"))
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this host."""
     if pid <= 0:
         return False
     try:

@@ -33,7 +33,7 @@ import uvicorn
 
 from crossheat.emulator.app import create_app
 from crossheat.emulator.config_files import Settings, write_clouds_yaml, write_region_map
-from crossheat.emulator.core import Emulator, EmulatorConfig
+from crossheat.emulator.core import Emulator, EmulatorConfig, pid_alive
 from crossheat.errors import ConfigError, CrossheatError
 
 
@@ -164,13 +164,7 @@ def _alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def status(settings: Settings) -> list[dict[str, Any]]:

@@ -1,0 +1,50 @@
+"""A PostgreSQL schema of its own for a test session (shared by the store and e2e tests).
+
+The server runs at 127.0.0.1:5432 with trust auth; each session gets a fresh
+``crossheat_<label>_<random>`` schema through ``search_path``, dropped at the
+end, so parallel workers never meet. Skipped, with the reason, when the server
+does not answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+
+
+def private_schema(label: str) -> Iterator[str]:
+    """Yield a URL whose connections use a fresh schema; drop it afterwards."""
+    try:
+        psycopg.connect(PG_CONNINFO).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+    schema = f"crossheat_{label}_{secrets.token_hex(6)}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def empty(url: str) -> None:
+    """Remove every row crossheat wrote (the schema stays)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        exists = conn.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'stacks'"
+            " AND table_schema = current_schema()"
+        )).first()  # fmt: skip
+        if exists:
+            conn.execute(text("TRUNCATE events, resources, stacks"))
+    engine.dispose()
