@@ -18,7 +18,6 @@ from typing import Any
 
 import typer
 
-from crossheat.emulator import server
 from crossheat.emulator.config_files import Settings
 from crossheat.emulator.core import EmulatorConfig, Faults, Latency
 from crossheat.errors import CrossheatError
@@ -95,6 +94,8 @@ def serve(
         typer.echo(f"crossheat emulator listening on {_describe(entry)}", err=False)
 
     try:
+        from crossheat.emulator import server  # fastapi/uvicorn: only here
+
         server.serve(config, Settings.from_environment(cloud), ready)
     except CrossheatError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -123,6 +124,8 @@ def start(
     if cloud:
         argv += ["--cloud", cloud]
     try:
+        from crossheat.emulator import server  # fastapi/uvicorn: only here
+
         entry = server.start(argv, Settings.from_environment(cloud))
     except CrossheatError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -135,6 +138,8 @@ def stop(
     port: int | None = typer.Option(None, help="Stop only the emulator on this port."),
 ) -> None:
     """Stop running emulators."""
+    from crossheat.emulator import server  # fastapi/uvicorn: only here
+
     stopped = server.stop(Settings.from_environment(), port)
     if not stopped:
         typer.echo("no emulator running" + (f" on port {port}" if port else ""))
@@ -148,6 +153,8 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
 ) -> None:
     """List running emulators (exit status 1 when there is none)."""
+    from crossheat.emulator import server  # fastapi/uvicorn: only here
+
     entries = server.status(Settings.from_environment())
     if as_json:
         typer.echo(json.dumps(entries, indent=2))

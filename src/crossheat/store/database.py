@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crossheat.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
@@ -69,12 +68,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def alembic_config() -> Config:
     """An Alembic ``Config`` pointing at the packaged migrations (no alembic.ini)."""
+    from alembic.config import Config  # imported when needed: every command starts faster
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -89,6 +92,8 @@ def migrate(engine: Engine) -> None:
                 return
             _lock_for_migration(conn)
             if _current_revision(conn) != head:
+                from alembic import command
+
                 config = alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
@@ -98,6 +103,8 @@ def migrate(engine: Engine) -> None:
 
 
 def _current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
