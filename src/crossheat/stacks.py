@@ -102,7 +102,7 @@ class Stacks:
             store=self.store, registry=self.registry, stack=stack,
             template=load_spec(stack.spec), clients=RegionClients(region_map),
             region_map=region_map, options=self.options,
-            old_template=load_spec(stack.previous) if stack.previous else None,
+            old_spec=stack.previous,
         )  # fmt: skip
 
     def preview_update(self, stack: StackRecord, template: Template) -> Diff:

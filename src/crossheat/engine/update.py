@@ -19,21 +19,25 @@ from crossheat.engine.actions import create_resource, delete_resource, update_re
 from crossheat.engine.check import DriftStatus, check_resource, recorded_drift
 from crossheat.engine.context import LiveResource
 from crossheat.engine.diff import Change, Diff, Drift, diff
+from crossheat.engine.spec import load_spec
 from crossheat.engine.stack import Operation, _failure
 from crossheat.engine.tunnels import wait_for_tunnels
 from crossheat.engine.walker import walk
 from crossheat.errors import CrossheatError, StackError
 from crossheat.graph import Graph
 from crossheat.resources.tunnels import tunnel_pairs
-from crossheat.store import Action, ResourceRecord, StackRecord, Status
+from crossheat.store import Action, ResourceRecord, StackRecord, StackSpec, Status
 from crossheat.template import Template
 
 
 @dataclass
 class UpdateOperation(Operation):
-    """``template`` is the new template; ``old_template`` the one the stack had."""
+    """``template`` is the new template; ``old_template`` the one the stack had, or
+    ``old_spec``, its stored spec, parsed only if needed (a rollback, old rows to delete):
+    parsing a 1,000-resource template takes about 0.2 s."""
 
     old_template: Template | None = None
+    old_spec: StackSpec | None = None
     changes: Diff | None = None
     #: Old rows to delete at the end (replaced resources, resources gone from the template).
     retired: dict[str, ResourceRecord] = field(default_factory=dict)
@@ -42,10 +46,15 @@ class UpdateOperation(Operation):
     #: Old rows already deleted and removed (their replacement may not exist yet).
     gone: set[str] = field(default_factory=set)
 
-    def compute_diff(self) -> Diff:
-        current = {
-            r.name: r for r in self.store.list_resources(self.stack.id) if r.replaced_by is None
-        }
+    def previous_template(self) -> Template | None:
+        if self.old_template is None and self.old_spec is not None:
+            self.old_template = load_spec(self.old_spec)
+        return self.old_template
+
+    def compute_diff(self, every: list[ResourceRecord]) -> Diff:
+        """The diff against ``every`` row of the stack (read once by ``prepare``: reading
+        a 1,000-resource stack's rows takes over 0.1 s)."""
+        current = {r.name: r for r in every if r.replaced_by is None}
         region_of = {n: self.region_of(n) for n in self.template.resources}
         return diff(self.template, current, self.registry, region_of, self.recorded_drift(current))
 
@@ -66,8 +75,8 @@ class UpdateOperation(Operation):
         return Drift(frozenset(deleted), changed)
 
     def prepare(self) -> None:
-        self.changes = self.compute_diff()
         every = self.store.list_resources(self.stack.id)
+        self.changes = self.compute_diff(every)
         for old in every:  # resuming: old rows whose replacement was made before the crash
             if old.replaced_by is not None:
                 self.retired[old.name] = old
@@ -207,7 +216,7 @@ class UpdateOperation(Operation):
         )
 
     def _old_graph(self, names: set[str]) -> Graph[str]:
-        template = self.old_template or self.template
+        template = self.previous_template() or self.template
         graph: Graph[str] = Graph(sorted(names))
         for name in names:
             definition = template.resources.get(name)
@@ -257,11 +266,12 @@ class UpdateOperation(Operation):
         )
         failure = await self._undo_creations()
         await self.rt.run(self.store.restore_previous_template, self.stack.id)
-        if failure is None and self.old_template is not None:
+        previous = await self.rt.run(self.previous_template)
+        if failure is None and previous is not None:
             stack = await self.rt.run(self.store.get_stack, self.stack.id)
             back = UpdateOperation(
                 store=self.store, registry=self.registry, stack=stack,
-                template=self.old_template, clients=self.clients, region_map=self.region_map,
+                template=previous, clients=self.clients, region_map=self.region_map,
                 options=self.options, old_template=self.template,
             )  # fmt: skip
             try:

@@ -82,10 +82,9 @@ def _canonical(
     schema: Schema, values: Mapping[str, Any], path: TemplatePath, diags: list[Diagnostic]
 ) -> dict[str, tuple[str, Any]]:
     """Map each written key to its property: ``{name: (key as written, value)}``."""
-    by_alias = {alias: name for name, prop in schema.items() for alias in prop.aliases}
     found: dict[str, tuple[str, Any]] = {}
     for key, value in values.items():
-        name = key if key in schema else by_alias.get(key)
+        name = key if key in schema else _alias_of(schema, key)
         if name is None:
             diags.append(_unknown_property(schema, str(key), (*path, key)))
         elif name in found:
@@ -94,6 +93,11 @@ def _canonical(
         else:
             found[name] = (key, value)
     return found
+
+
+def _alias_of(schema: Schema, key: Any) -> str | None:
+    """The property that ``key`` is an alias of (``None`` when none is)."""
+    return next((name for name, prop in schema.items() if key in prop.aliases), None)
 
 
 def _unknown_property(schema: Schema, key: str, path: TemplatePath) -> Diagnostic:

@@ -72,6 +72,10 @@ class ResourceDefinition:
     condition: str | None = None
     external_id: Any = None
     nested: Template | None = None
+    #: ``references()`` and ``dependencies()``, worked out on first use (the values are fixed)
+    _found: tuple[list[Reference], set[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def path(self) -> TemplatePath:
@@ -79,11 +83,18 @@ class ResourceDefinition:
 
     def dependencies(self) -> set[str]:
         """From depends_on, and get_resource/get_attr in properties and metadata."""
-        found = dependencies_in(self.properties) | dependencies_in(self.metadata)
-        return found | set(self.depends_on)
+        return set(self._references_and_dependencies()[1])
 
     def references(self) -> list[Reference]:
-        return references_in(self.properties) + references_in(self.metadata)
+        """Every reference in properties and metadata, outermost first."""
+        return list(self._references_and_dependencies()[0])
+
+    def _references_and_dependencies(self) -> tuple[list[Reference], set[str]]:
+        if self._found is None:
+            references = references_in(self.properties) + references_in(self.metadata)
+            found = dependencies_in(self.properties) | dependencies_in(self.metadata)
+            self._found = references, found | set(self.depends_on)
+        return self._found
 
 
 @dataclass

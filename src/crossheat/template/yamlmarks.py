@@ -9,87 +9,223 @@ plain Python data together with a ``SourceMap``::
 Mapping entries are located at their key, list items at the item. Like
 Heat, timestamps stay strings (``heat_template_version: 2018-08-31``).
 Duplicate keys and syntax errors become ``Diagnostic``s.
+
+The data is built straight from the parser's events (no node tree): an
+alias replays the events recorded under its anchor, so it gives a fresh
+copy located where the anchored value is written.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    StreamEndEvent,
+)
 
 from crossheat.errors import Diagnostic, Location, TemplatePath
 
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_STR = "tag:yaml.org,2002:str"
+#: A ``yaml.events`` event from the C parser (its marks are the C parser's ``Mark``).
+_Event = Any
+
+_TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
+_STR: Final = "tag:yaml.org,2002:str"
+
+#: Implicit resolvers of the safe loader by first character ("" for the empty scalar).
+_RESOLVERS: Final[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {
+    first: [*resolvers, *yaml.CSafeLoader.yaml_implicit_resolvers.get(None, [])]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _plain_tag(value: str) -> str:
+    """The tag of an untagged plain scalar, as the safe loader's resolver decides it."""
+    for tag, pattern in _RESOLVERS.get(value[:1], ()):
+        if pattern.match(value):
+            return tag
+    return _STR
 
 
 @dataclass
 class SourceMap:
-    """Template path -> ``Location`` of the node (1-based line and column)."""
+    """Template path -> 1-based (line, column) of the node; ``locate`` gives a ``Location``."""
 
     file: str
-    marks: dict[TemplatePath, Location] = field(default_factory=dict)
+    marks: dict[TemplatePath, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: TemplatePath) -> Location:
         """The mark of the deepest known node along ``path`` (the file when none)."""
         for end in range(len(path), -1, -1):
             found = self.marks.get(path[:end])
             if found is not None:
-                return found
+                return Location(self.file, *found)
         return Location(self.file)
 
 
-def _location(file: str, mark: Any) -> Location:
-    return Location(file, mark.line + 1, mark.column + 1)
+def _mark(event: _Event) -> tuple[int, int]:
+    start = event.start_mark
+    return start.line + 1, start.column + 1
 
 
 class _Builder:
-    """Turns a composed node tree into data, recording marks on the way."""
+    """Turns the parser's events into data, recording a mark for every path."""
 
     def __init__(self, loader: Any, source: SourceMap) -> None:
         self.loader = loader
-        self.source = source
+        self.file = source.file
+        self.marks = source.marks
         self.diagnostics: list[Diagnostic] = []
+        self.skipping = False  # reading past a duplicate key's value: nothing is kept
+        self.deferred: yaml.MarkedYAMLError | None = None  # reported after syntax errors
+        self.anchors: dict[str, list[_Event]] = {}  # anchor -> its node's events
+        self.recording: list[list[_Event]] = []  # events of the anchors being read
+        self.replay: list[_Event] = []  # an alias's events, last first
 
-    def build(self, node: yaml.Node, path: TemplatePath) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node, path)
-        if node.tag == _STR or node.tag == _TIMESTAMP:
-            return node.value  # most scalars: skip the constructor's bookkeeping
-        return self.loader.construct_object(node, deep=True)
+    def start(self) -> _Event:
+        """The next event; for an alias, the first event of its anchored node."""
+        if self.replay:
+            event = self.replay.pop()
+        else:
+            event = self.loader.get_event()
+            for events in self.recording:
+                events.append(event)
+        if isinstance(event, AliasEvent):
+            self._replay(event)
+            event = self.replay.pop()
+        return event
 
-    def _mapping(self, node: yaml.MappingNode, path: TemplatePath) -> dict[Any, Any]:
+    def _replay(self, alias: _Event) -> None:
+        """Queue the events recorded under the alias's anchor."""
+        events = self.anchors.get(alias.anchor)
+        if events is None or any(events is open_ for open_ in self.recording):
+            problem = "found undefined alias" if events is None else "found recursive alias"
+            raise ComposerError(None, None, problem, alias.start_mark)
+        self.replay.extend(reversed(events))
+
+    def build(self, event: _Event, path: TemplatePath) -> Any:
+        """The value of the node that ``event`` starts."""
+        anchor = event.anchor
+        if anchor is None:
+            return self._node(event, path)
+        first = self.anchors.get(anchor)
+        if first is not None and first[0] is event:
+            return self._node(event, path)  # an alias replaying it
+        if first is not None:
+            raise ComposerError(
+                "found duplicate anchor; first occurrence",
+                first[0].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        events = self.anchors[anchor] = [event]
+        self.recording.append(events)
+        try:
+            return self._node(event, path)
+        finally:
+            self.recording.pop()
+
+    def _node(self, event: _Event, path: TemplatePath) -> Any:
+        if isinstance(event, ScalarEvent):
+            return self._scalar(event)
+        if isinstance(event, MappingStartEvent):
+            return self._mapping(path)
+        return self._sequence(path)
+
+    def _scalar(self, event: _Event) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _plain_tag(event.value) if event.implicit[0] else _STR
+        if tag in (_STR, _TIMESTAMP):
+            return event.value  # most scalars: no constructor needed
+        if self.skipping:
+            return None
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.deferred = self.deferred or exc
+            return None
+
+    def _mapping(self, path: TemplatePath) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.build(key_node, path)
-            if not isinstance(key, str | int | float | bool) and key is not None:
+        marks = self.marks
+        while not isinstance(event := self.start(), MappingEndEvent):
+            key = self.build(event, path)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
-            where = _location(self.source.file, key_node.start_mark)
+            where = _mark(event)
+            value_event = self.start()
             if key in out:
-                first = self.source.marks.get((*path, key))
-                self.diagnostics.append(
-                    Diagnostic(
-                        f"duplicate key {key!r}",
-                        (*path, key),
-                        where,
-                        hint=f"first defined at {first}" if first else None,
-                        code="duplicate-key",
-                    )
-                )
+                self._duplicate(key, path, where)
+                self._skip(value_event)
                 continue
-            self.source.marks[(*path, key)] = where
-            out[key] = self.build(value_node, (*path, key))
+            marks[(*path, key)] = where
+            out[key] = self.build(value_event, (*path, key))
         return out
 
-    def _sequence(self, node: yaml.SequenceNode, path: TemplatePath) -> list[Any]:
-        items = []
-        for index, item in enumerate(node.value):
-            self.source.marks[(*path, index)] = _location(self.source.file, item.start_mark)
-            items.append(self.build(item, (*path, index)))
+    def _duplicate(self, key: Any, path: TemplatePath, where: tuple[int, int]) -> None:
+        first = self.marks.get((*path, key))
+        file = self.file
+        self.diagnostics.append(
+            Diagnostic(
+                f"duplicate key {key!r}",
+                (*path, key),
+                Location(file, *where),
+                hint=f"first defined at {Location(file, *first)}" if first else None,
+                code="duplicate-key",
+            )
+        )
+
+    def _skip(self, event: _Event) -> None:
+        """Read past a node, keeping only its anchors (the first of duplicate keys stays)."""
+        marks, found, skipping = self.marks, len(self.diagnostics), self.skipping
+        self.marks, self.skipping = {}, True
+        try:
+            self.build(event, ())
+        finally:
+            self.marks, self.skipping = marks, skipping
+            del self.diagnostics[found:]
+
+    def _sequence(self, path: TemplatePath) -> list[Any]:
+        items: list[Any] = []
+        marks = self.marks
+        while not isinstance(event := self.start(), SequenceEndEvent):
+            item_path = (*path, len(items))
+            marks[item_path] = _mark(event)
+            items.append(self.build(event, item_path))
         return items
+
+
+def _document(loader: Any, source: SourceMap) -> tuple[Any, list[Diagnostic]]:
+    """The stream's only document (``None`` when there is none), as PyYAML composes it."""
+    loader.get_event()  # stream start
+    if loader.check_event(StreamEndEvent):
+        return None, []
+    loader.get_event()  # document start
+    builder = _Builder(loader, source)
+    event = builder.start()
+    data = builder.build(event, ())
+    loader.get_event()  # document end
+    if not loader.check_event(StreamEndEvent):
+        raise ComposerError(
+            "expected a single document in the stream",
+            event.start_mark,
+            "but found another document",
+            loader.get_event().start_mark,
+        )
+    source.marks[()] = _mark(event)
+    if builder.deferred is not None:
+        raise builder.deferred
+    return data, builder.diagnostics
 
 
 def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
@@ -97,19 +233,14 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Diagnostic
     source = SourceMap(filename)
     loader = yaml.CSafeLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, source, []
-        source.marks[()] = _location(filename, node.start_mark)
-        builder = _Builder(loader, source)
-        data = builder.build(node, ())
+        data, diagnostics = _document(loader, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = _location(filename, mark) if mark else Location(filename)
+        where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
         message = f"invalid YAML: {exc.problem or exc.context}"
         return None, source, [Diagnostic(message, (), where, code="yaml-syntax")]
     except yaml.YAMLError as exc:
         return None, source, [Diagnostic(f"invalid YAML: {exc}", (), Location(filename))]
     finally:
         loader.dispose()
-    return data, source, builder.diagnostics
+    return data, source, diagnostics

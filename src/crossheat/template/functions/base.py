@@ -132,16 +132,31 @@ class Function(ABC):
         """The result from fully resolved, known arguments."""
 
 
+#: Types of the template's plain scalars, which are never a ``Function``.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def functions_in(value: Any) -> Iterator[Function]:
     """The outermost ``Function`` objects in ``value``."""
-    if isinstance(value, Function):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from functions_in(item)
+    found: list[Function] = []
+    _collect_functions(value, found)
+    return iter(found)
+
+
+def _collect_functions(value: Any, found: list[Function]) -> None:
+    if isinstance(value, dict):
+        items: Iterable[Any] = value.values()
     elif isinstance(value, list):
-        for item in value:
-            yield from functions_in(item)
+        items = value
+    else:
+        if isinstance(value, Function):
+            found.append(value)
+        return
+    for item in items:
+        if isinstance(item, (dict, list)):  # a tuple: faster than dict | list here
+            _collect_functions(item, found)
+        elif type(item) not in _PLAIN and isinstance(item, Function):
+            found.append(item)
 
 
 def resolve(value: Any, ctx: ResolveContext) -> Any:

@@ -80,9 +80,10 @@ def condition_functions_for_version(version: str) -> dict[str, type[Function]]:
     return _table(_CONDITION_FUNCTIONS, version)
 
 
-def all_function_names() -> set[str]:
+@cache
+def all_function_names() -> frozenset[str]:
     """Every function name of every version (condition functions included)."""
-    return {row[0] for row in _FUNCTIONS + _CONDITION_FUNCTIONS}
+    return frozenset(row[0] for row in _FUNCTIONS + _CONDITION_FUNCTIONS)
 
 
 def first_version(name: str, conditions_only: bool = False) -> str | None:
