@@ -110,13 +110,19 @@ def secret_attribute_paths(cls: type[ResourceType]) -> list[tuple[str | int, ...
 async def create_resource(
     rt: Runtime, record: ResourceRecord, cls: type[ResourceType], props: dict[str, Any]
 ) -> ResourceContext:
-    """Create ``record``'s resource with ``props``; returns its context with live attributes."""
+    """Create ``record``'s resource with ``props`` (recorded with the intent, secrets sealed);
+    returns its context with live attributes."""
     ctx = rt.context(record)
     plugin = cls()
     intent = {"operation": "create", "tags": ctx.tags, "name": ctx.physical_name}
     if record.intent:  # resuming: keep the intent recorded before the crash
         intent = dict(record.intent)
-    await rt.run(rt.store.start_action, record.id, Action.CREATE, intent)
+    secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+    await rt.run(
+        lambda: rt.store.start_action(
+            record.id, Action.CREATE, intent, properties=props, secret_paths=secret_paths
+        )
+    )
 
     def persist() -> None:
         if ctx.progress:

@@ -152,16 +152,8 @@ class Operation:
         props = self.resolved_properties(name, cls)
         secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
         secrets = [str(props[k]) for (k,) in secret_paths if props.get(k)]
-        record = self.records[name]
         if secrets:
             await self.rt.run(self.store.remember_secrets, self.stack.id, secrets)
-        record = await self.rt.run(
-            lambda: self.store.upsert_resource(
-                self.stack.id, name, record.type, region=record.region,
-                properties=props, secret_paths=secret_paths,
-            )
-        )  # fmt: skip
-        self.records[name] = record
         try:
             ctx = await create_resource(self.rt, record, cls, props)
         except CrossheatError as exc:

@@ -163,12 +163,22 @@ class ResourceQueries(StoreCore):
         action: Action,
         intent: JSONDict | None,
         reason: str = "state changed",
+        *,
+        properties: Mapping[str, Any] | None = None,
+        secret_paths: Iterable[SecretPath] = (),
     ) -> EventRecord:
-        """Before a cloud call, in one transaction: record ``intent``, set
-        ``<action>_IN_PROGRESS`` and add its event."""
+        """Before a cloud call, in one transaction: record ``intent`` (and the resolved
+        ``properties``, values at ``secret_paths`` sealed), set ``<action>_IN_PROGRESS``
+        and add its event."""
+        sealed = (
+            None if properties is None else self._box.seal_paths(dict(properties), secret_paths)
+        )
         with self._session() as session:
             row = _get(session, resource_id)
             row.intent = intent
+            if sealed is not None:
+                self._remember_sealed(row.stack_id, sealed)
+                row.properties = sealed
             self._apply_status(session, row, action, Status.IN_PROGRESS, reason, None)
             return _event_of(session, row)
 
