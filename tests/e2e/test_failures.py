@@ -29,7 +29,6 @@ def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world:
     assert world.leftovers("West") == {}
 
 
-@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
     start_emulator(world, faults="error_rate=0.2")
     stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),

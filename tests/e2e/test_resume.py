@@ -51,7 +51,6 @@ def test_create_killed_then_resumed(world: World, point: str) -> None:
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
 
 
-@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_update_killed_then_resumed(world: World) -> None:
     start_emulator(world)
     world.crossheat(*CREATE)
@@ -66,7 +65,6 @@ def test_update_killed_then_resumed(world: World) -> None:
 
 
 
-@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_delete_killed_then_resumed(world: World) -> None:
     start_emulator(world)
     world.crossheat(*CREATE)

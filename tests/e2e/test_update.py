@@ -78,6 +78,9 @@ def test_west_cidr_change_replaces_what_follows_and_tunnels_come_back(world: Wor
                         "west_server", "east_to_west"}
     assert preview["added"] == [] and preview["deleted"] == [] and preview["updated"] == []
     assert set(preview["regions"]["East"]["replaced"]) == {"east_to_west"}
+    planned = world.json("plan", "-t", str(REFERENCE), "--stack", "vpn", "--parameter",
+                         "west_cidr=10.3.0.0/24")
+    assert {r["resource_name"] for r in planned["replaced"]} == replaced
     stack = world.json("stack", "update", "vpn", "--existing", "--parameter",
                        "west_cidr=10.3.0.0/24", "--wait")
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]

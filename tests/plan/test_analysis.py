@@ -149,3 +149,22 @@ def test_plan_orders_and_finds_the_critical_path(registry: Registry) -> None:
 def test_plan_json_round_trips(registry: Registry) -> None:
     plan = make_plan(analyse(REFERENCE, parameters=PSK, registry=registry))
     assert yaml.safe_load(yaml.safe_dump(plan.as_dict())) == plan.as_dict()
+
+
+def test_a_cloud_missing_from_clouds_yaml_is_a_warning_naming_the_region(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text("clouds:\n  onprem:\n    auth: {auth_url: 'http://127.0.0.1:1/v3'}\n")
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
+    analysis = run(tmp_path, """\
+heat_template_version: 2018-08-31
+resources:
+  a: {type: OS::Heat::None, region: East}
+  b: {type: OS::Heat::None, region: West}
+""", registry, REGIONS)
+    assert analysis.ok
+    [warning] = analysis.warnings
+    assert warning.code == "unknown-cloud"
+    assert "region West" in warning.message and "provider" in warning.message
+    assert warning.location is not None and warning.location.file == "regions.yaml"

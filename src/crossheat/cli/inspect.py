@@ -115,13 +115,22 @@ def plan(
     objective: Objective = typer.Option(
         Objective.pieces, "--objective", help="How to split into single-region pieces."
     ),
+    stack: str | None = typer.Option(
+        None, "--stack", help="Show what updating this stack to the template would change."
+    ),
 ) -> None:
     """Show what would be created where, in which order, and the critical path.
 
-    Touches no cloud. The JSON form also lists the single-region pieces.
+    Touches no cloud. The JSON form also lists the single-region pieces. With
+    --stack, shows Heat's update preview instead: per region, what would be
+    added, updated in place, replaced, deleted and left unchanged (the stack's
+    stored parameters apply unless given again).
     """
     from crossheat.plan.pieces import split_analysis
 
+    if stack is not None:
+        _preview(stack, _inputs(template, environment, parameter, region_map), fmt)
+        return
     with handle_errors():
         analysis, the_plan = Service().plan(_inputs(template, environment, parameter, region_map))
         _, pieces = split_analysis(analysis, objective.value)
@@ -133,6 +142,16 @@ def plan(
         dump(the_plan.as_dict(), fmt)
         return
     _print_plan(analysis, the_plan)
+
+
+def _preview(stack: str, inputs: Inputs, fmt: Format) -> None:
+    from crossheat.cli.stack import show_preview
+
+    service = Service()
+    with handle_errors():
+        record, template, _ = service.prepare_update(stack, inputs, existing=True)
+        preview = service.stacks().preview_update(record, template).preview()
+    show_preview(preview, fmt)
 
 
 def _print_plan(analysis: Analysis, the_plan: Plan) -> None:

@@ -86,7 +86,9 @@ class RegionMap:
         """The region's own flavor name for ``logical`` (``logical`` itself if unmapped)."""
         return self.region_for(region).flavors.get(logical, logical)
 
-    def validate_clouds(self, config: OpenStackConfig | None = None) -> list[str]:
+    def validate_clouds(
+        self, config: OpenStackConfig | None = None, regions: set[str] | None = None
+    ) -> list[str]:
         """Problems found checking every region against ``clouds.yaml`` (no network).
 
         Uses openstacksdk's own loader: the cloud must exist and the region must be
@@ -103,6 +105,8 @@ class RegionMap:
             except (ConfigException, yaml.YAMLError, OSError) as exc:
                 return [f"clouds.yaml: {exc}"]
         for name, spec in self.regions.items():
+            if regions is not None and name not in regions:
+                continue
             try:
                 config.get_one(cloud=spec.cloud, region_name=spec.region_name)
             except (ConfigException, ClientException) as exc:

@@ -119,6 +119,7 @@ def run_passes(analysis: Analysis) -> None:
     steps: list[Pass] = [
         passes.check_types,  # first: every later pass needs each resource's type class
         passes.assign_regions,  # before cross-region references and image/flavor checks
+        passes.check_clouds,  # needs the regions the template uses
         passes.resolve_properties,  # parameters are known; resources' values are UNKNOWN
         passes.check_properties,
         passes.check_attributes,

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from crossheat.errors import Diagnostic, Severity
+from crossheat.errors import Diagnostic, Location, Severity
 from crossheat.plan.analysis import (
     IMPLICIT_REGION,
     Analysis,
@@ -83,6 +83,23 @@ def assign_regions(analysis: Analysis) -> None:
                 _did_you_mean(region, known) or "add the region to the region map",
                 code="unknown-region",
             )
+
+
+def check_clouds(analysis: Analysis) -> None:
+    """Each used region's cloud is in clouds.yaml (openstacksdk's own loader, no network).
+
+    A warning: the template is fine, but `stack create` would stop at that region.
+    """
+    region_map = analysis.region_map
+    if region_map is None:
+        return
+    used = set(analysis.regions.values())
+    where = Location(region_map.source or "region map")
+    for problem in region_map.validate_clouds(regions=used):
+        analysis.report(Diagnostic(
+            problem, (), where, hint="fix clouds.yaml or the region map before deploying",
+            severity=Severity.WARNING, code="unknown-cloud",
+        ))  # fmt: skip
 
 
 def resolve_properties(analysis: Analysis) -> None:
