@@ -87,15 +87,12 @@ def kill_point(operation: str, name: str, point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def _poll(
-    rt: Runtime, step: Step, check: Callable[[], Step], on_step: Callable[[], None]
-) -> None:
+async def _poll(rt: Runtime, step: Step, check: Callable[[], Step]) -> None:
     delay_cap = 0.05
     while isinstance(step, Pending):
         await asyncio.sleep(min(step.delay, delay_cap))
         delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
         step = await rt.run(check)
-        on_step()
     assert isinstance(step, Done)
 
 
@@ -144,7 +141,7 @@ async def create_resource(
         kill_point("create", record.name, "after-call")
     if isinstance(step, Pending):  # when Done, finishing records the physical id at once
         await rt.run(persist)
-    await _poll(rt, step, lambda: plugin.check_create(ctx), lambda: None)
+    await _poll(rt, step, lambda: plugin.check_create(ctx))
     if not ctx.attributes:
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
         ctx.attributes = attributes or {}
@@ -194,7 +191,7 @@ async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: Resource
             kill_point("delete", ctx.name, "before-call")
             step = await rt.run(plugin.delete, ctx)
             kill_point("delete", ctx.name, "after-call")
-            await _poll(rt, step, lambda: plugin.check_delete(ctx), lambda: None)
+            await _poll(rt, step, lambda: plugin.check_delete(ctx))
             return
         except CloudNotFound:
             return
@@ -221,7 +218,7 @@ async def update_resource(
     kill_point("update", record.name, "before-call")
     step = await rt.run(plugin.update, ctx, old, new, changed)
     kill_point("update", record.name, "after-call")
-    await _poll(rt, step, lambda: plugin.check_update(ctx), lambda: None)
+    await _poll(rt, step, lambda: plugin.check_update(ctx))
     attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
     ctx.attributes = attributes or ctx.attributes
     secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]

@@ -17,7 +17,7 @@ from crossheat.clouds.regionmap import RegionMap
 from crossheat.errors import Diagnostic, Severity, TemplatePath
 from crossheat.graph import Graph
 from crossheat.resources.registry import Registry, ResourceType
-from crossheat.template import PlanContext, Reference, Template, parse_template, resolve
+from crossheat.template import PlanContext, Template, parse_template, resolve
 
 #: The region of resources that name none, when there is no region map to say otherwise.
 IMPLICIT_REGION = "default"
@@ -131,10 +131,6 @@ def run_passes(analysis: Analysis) -> None:
     ]
     for step in steps:
         step(analysis)
-
-
-def references_of(template: Template, name: str) -> list[Reference]:
-    return template.resources[name].references()
 
 
 def resolved_properties(template: Template, name: str) -> dict[str, Any]:

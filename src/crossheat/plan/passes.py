@@ -245,7 +245,3 @@ def check_images_and_flavors(analysis: Analysis) -> None:
                     f"add {value!r} to regions.{spec.name}.{table_name} in {region_map.source}",
                     code=f"unknown-{table_name[:-1]}",
                 )
-
-
-def warn(analysis: Analysis, message: str, path: tuple[Any, ...] = ()) -> None:
-    analysis.report(Diagnostic(message, path, severity=Severity.WARNING, code="warning"))
