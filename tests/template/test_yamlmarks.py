@@ -89,3 +89,11 @@ def test_unreadable_yaml_is_one_diagnostic_at_its_position(
 def test_empty_stream_and_empty_document_are_none_without_diagnostics(text: str) -> None:
     data, _, found = load_yaml(text, "t.yaml")
     assert data is None and found == []
+
+
+def test_a_scalar_its_tag_cannot_read_is_a_diagnostic_not_a_crash() -> None:
+    data, _, diagnostics = load_yaml("a: 1\nb: !!int x\n", "t.yaml")
+    assert data is None
+    [diagnostic] = diagnostics
+    assert "cannot read 'x' as int" in diagnostic.message
+    assert diagnostic.location == Location("t.yaml", 2, 4)

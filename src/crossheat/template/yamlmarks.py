@@ -153,7 +153,12 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             self.deferred = self.deferred or exc
-            return None
+        except ValueError:  # e.g. ``!!int x``: a clear diagnostic, not a crash
+            problem = f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}"
+            self.deferred = self.deferred or yaml.constructor.ConstructorError(
+                None, None, problem, event.start_mark
+            )
+        return None
 
     def _mapping(self, path: TemplatePath) -> dict[Any, Any]:
         out: dict[Any, Any] = {}

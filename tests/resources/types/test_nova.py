@@ -89,3 +89,8 @@ def test_keypair_schema() -> None:
     assert KeyPair.with_defaults({"name": "k"}) == {"name": "k", "save_private_key": False}
     assert KeyPair.attributes_schema["private_key"].secret
     assert KeyPair.classify_update({"name": "a"}, {"name": "b"}) == (set(), {"name"})
+
+
+def test_changed_networks_replace_the_server() -> None:
+    moved = {**SERVER, "networks": [{"network": "other-net"}]}
+    assert Server.classify_update(SERVER, moved) == (set(), {"networks"})

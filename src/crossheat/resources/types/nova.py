@@ -238,6 +238,9 @@ class Server(ResourceType):
         """Heat's rule: a changed flavor/image/user_data whose policy is REPLACE replaces."""
         in_place, replace = super().classify_update(old, new)
         after = cls.with_defaults(new)
+        if "networks" in in_place:  # crossheat cannot re-plug a server's ports in place
+            in_place.discard("networks")
+            replace.add("networks")
         for name, policy in cls._POLICIES.items():
             if name in in_place and after.get(policy) == "REPLACE":
                 in_place.discard(name)
