@@ -19,7 +19,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -46,6 +46,8 @@ from crossheat.store import (
 from crossheat.store.locks import DEFAULT_STALE_AFTER, holder_is_dead, new_engine_id
 from crossheat.store.models import utcnow
 from crossheat.template import Template
+
+T = TypeVar("T")
 
 #: Stack names are unique per project; crossheat's project is this, or "default".
 PROJECT_VARIABLE = "CROSSHEAT_PROJECT"
@@ -209,7 +211,9 @@ class Stacks:
         try:
             engine_id = self.lock(stack, Action.CHECK)
             try:
-                return asyncio.run(run_check(op))
+                return asyncio.run(
+                    _with_heartbeat(self.store, stack.id, engine_id, run_check(op))
+                )
             finally:
                 self.store.release_lock(stack.id, engine_id)
         finally:
@@ -264,9 +268,7 @@ async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackReco
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _with_heartbeat(
-    store: Store, stack_id: str, engine_id: str, main: Awaitable[StackRecord]
-) -> StackRecord:
+async def _with_heartbeat(store: Store, stack_id: str, engine_id: str, main: Awaitable[T]) -> T:
     """Run ``main`` while telling the store, every few seconds, that its engine is alive."""
 
     async def beat() -> None:
