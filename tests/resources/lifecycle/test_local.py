@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from crossheat.errors import CloudError, NotSupportedError, ResourceFailed, TemplateError
+from crossheat.errors import CloudError, ResourceFailed, TemplateError
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext
 from crossheat.resources.types.heat import NoneResource, RandomString, TestResource, Value
-from crossheat.resources.types.resource_group import ResourceGroup
 from tests.resources.lifecycle.helpers import create
 
 
@@ -107,10 +106,3 @@ def test_test_resource_waits_then_outputs_or_fails() -> None:
     assert isinstance(
         TestResource().update(c, {}, TestResource.with_defaults(waits), set()), Pending
     )
-
-
-def test_resource_group_refuses_its_lifecycle_clearly() -> None:
-    with pytest.raises(NotSupportedError, match="expand_group"):
-        ResourceGroup().create(ctx(), {"count": 1})
-    with pytest.raises(NotSupportedError, match="expand_group"):
-        ResourceGroup().read(ctx())

@@ -25,9 +25,10 @@ def test_schema_requires_a_definition_with_a_type() -> None:
     assert [d.path for d in diags] == [(*PATH, "count")]
 
 
-def test_count_updates_in_place() -> None:
+def test_count_is_update_allowed_as_in_heat_but_crossheat_replaces_the_group() -> None:
+    assert ResourceGroup.properties_schema["count"].update_allowed  # Heat's schema
     old = {"count": 2, "resource_def": DEFINITION}
-    assert ResourceGroup.classify_update(old, {**old, "count": 3}) == ({"count"}, set())
+    assert ResourceGroup.classify_update(old, {**old, "count": 3}) == (set(), {"count"})
 
 
 def test_expand_replaces_the_index_everywhere() -> None:
