@@ -300,3 +300,14 @@ def test_translate_without_a_response(exc: Exception, kind: type[CloudError]) ->
     error = translate(exc, "West")
     assert type(error) is kind
     assert error.region == "West"
+
+
+def test_failed_version_discovery_is_transient_so_it_is_asked_again() -> None:
+    exc = sdk_exc.NotSupported(
+        "The image service for emulator:West exists but does not have any supported versions."
+    )
+    error = translate(exc, "West")
+    assert isinstance(error, CloudTransientError)
+    assert error.region == "West"
+    other = translate(sdk_exc.NotSupported("this cloud has no such extension"), "West")
+    assert not isinstance(other, CloudTransientError)

@@ -100,6 +100,9 @@ def translate(exc: BaseException, region: str | None = None) -> CloudError:
         return CloudAuthError(str(exc), region=region)
     if isinstance(exc, sdk_exc.ResourceFailure | sdk_exc.ResourceTimeout):
         return ResourceFailed(str(exc), region=region)
+    if isinstance(exc, sdk_exc.NotSupported) and "supported versions" in str(exc):
+        # Version discovery failed (openstacksdk hides the 5xx behind this): ask again.
+        return CloudTransientError(str(exc), region=region)
     return CloudError(str(exc) or type(exc).__name__, region=region)
 
 
