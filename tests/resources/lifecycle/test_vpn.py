@@ -87,6 +87,17 @@ def settled(ctx: ResourceContext, timeout: float = 5.0) -> str:
     return now
 
 
+def both(
+    a: ResourceContext, b: ResourceContext, wanted: str, timeout: float = 5.0
+) -> tuple[str, str]:
+    """Both ends' status once both read ``wanted`` (each end only comes up once the other
+    has, so one read of each can catch them a moment apart), or as they are at the deadline."""
+    deadline = time.monotonic() + timeout
+    while (now := (settled(a), settled(b))) != (wanted, wanted) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return now
+
+
 def tear_down(site: Site) -> None:
     pairs = [
         (IPsecPolicy(), site.ipsec),
@@ -107,7 +118,7 @@ def test_east_west_tunnel_comes_up_and_tears_down(make_ctx: MakeCtx) -> None:
     assert VPNService().find(after_crash(make_ctx, east.service)) == east.service.physical_id
     east_link, _ = connect(make_ctx, east, west)
     west_link, west_props = connect(make_ctx, west, east)
-    assert (settled(west_link), settled(east_link)) == ("ACTIVE", "ACTIVE")
+    assert both(west_link, east_link, "ACTIVE") == ("ACTIVE", "ACTIVE")
     found = IPsecSiteConnection().find(after_crash(make_ctx, west_link))
     assert found == west_link.physical_id
     renamed = west_props | {"name": "west-to-east"}
