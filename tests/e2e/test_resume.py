@@ -51,10 +51,17 @@ def test_create_killed_then_resumed(world: World, point: str) -> None:
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
 
 
-def test_update_killed_then_resumed(world: World) -> None:
+@pytest.mark.parametrize("point", [
+    "create:west_subnet:after-call",
+    # The replacement's intent is recorded, nothing created: the old connection has the
+    # same name and tags, and must not be taken for the new one (then deleted as old).
+    "create:east_to_west:before-call",
+])
+def test_update_killed_then_resumed(world: World, point: str) -> None:
     start_emulator(world)
     world.crossheat(*CREATE)
-    killed(world, "create:west_subnet:after-call", "stack", "update", "vpn", "--existing",
+    old = {c["id"] for c in world.admin.resources("East")["ipsec_site_connections"]}
+    killed(world, point, "stack", "update", "vpn", "--existing",
            "--parameter", "west_cidr=10.3.0.0/24", "--wait")
     stack = resume(world)
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack
@@ -62,6 +69,9 @@ def test_update_killed_then_resumed(world: World) -> None:
     assert counts(world, "East") == ONE_EACH
     subnet = world.admin.resources("West")["subnets"][0]
     assert subnet["cidr"] == "10.3.0.0/24"
+    (east_to_west,) = world.admin.resources("East")["ipsec_site_connections"]
+    assert east_to_west["id"] not in old
+    assert east_to_west["peer_cidrs"] == ["10.3.0.0/24"]
 
 
 

@@ -131,6 +131,7 @@ async def create_resource(
             )  # fmt: skip
 
     if ctx.physical_id is None and record.intent:  # resuming: the create may have happened
+        ctx.taken = await rt.run(_taken, rt, record)
         ctx.physical_id = await rt.run(plugin.find, ctx)
     step: Step
     if ctx.physical_id is not None:
@@ -147,6 +148,16 @@ async def create_resource(
         ctx.attributes = attributes or {}
     await rt.run(_finish_create, rt, record, ctx, cls)
     return ctx
+
+
+def _taken(rt: Runtime, record: ResourceRecord) -> frozenset[str]:
+    """Physical ids of the other rows of ``record``'s resource (the one a replacement
+    replaces, or the replacement): found by the same tags, they are not ``record``'s."""
+    return frozenset(
+        r.physical_id
+        for r in rt.store.list_resources(record.stack_id)
+        if r.name == record.name and r.id != record.id and r.physical_id
+    )
 
 
 def _finish_create(
@@ -167,8 +178,9 @@ async def delete_resource(rt: Runtime, record: ResourceRecord, cls: type[Resourc
     """Delete ``record``'s resource; already gone counts as deleted."""
     ctx = rt.context(record)
     plugin = cls()
-    if ctx.physical_id is None and record.intent:
-        ctx.physical_id = await rt.run(plugin.find, ctx)  # created, but the id was never saved
+    if ctx.physical_id is None and record.intent:  # created, but the id was never saved
+        ctx.taken = await rt.run(_taken, rt, record)
+        ctx.physical_id = await rt.run(plugin.find, ctx)
     if ctx.physical_id is None and not record.intent:
         if record.action is not Action.INIT:
             await rt.run(

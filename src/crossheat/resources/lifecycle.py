@@ -87,6 +87,10 @@ class ResourceContext:
     attributes: dict[str, Any] = field(default_factory=dict)
     #: Values of other resources' attributes this one may need (peer connections...).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Physical ids that other rows of the same logical resource own (during a
+    #: replacement the old and the new one carry the same tags and name): ``find``
+    #: must never return one of them.
+    taken: frozenset[str] = frozenset()
 
     @property
     def tags(self) -> list[str]:
@@ -102,6 +106,10 @@ class ResourceContext:
     def physical_name(self) -> str:
         """Heat's default name for an unnamed resource: ``{stack}-{name}``."""
         return f"{self.stack_name}-{self.name}"
+
+    def first_untaken(self, ids: Iterable[Any]) -> str | None:
+        """The first of ``ids`` that no other row of this resource owns."""
+        return next((str(i) for i in ids if str(i) not in self.taken), None)
 
     def name_for(self, props: Mapping[str, Any]) -> str:
         """The ``name`` property, or ``physical_name`` when it is absent or empty, as in Heat."""

@@ -453,7 +453,9 @@ class RouterInterface(ResourceType):
         for port in ctx.call(sdk_list, "ports", tags=",".join(ctx.tags)):
             subnets = [ip.get("subnet_id") for ip in port.get("fixed_ips") or []]
             if port.get("device_id") and subnets:
-                return f"{port['device_id']}:subnet_id={subnets[0]}"
+                found = ctx.first_untaken([f"{port['device_id']}:subnet_id={subnets[0]}"])
+                if found:
+                    return found
         return None
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:

@@ -205,7 +205,7 @@ class NeutronResource(ResourceType):
         else:
             query = {"name": ctx.progress.get("name") or ctx.physical_name}
         found = ctx.call(sdk_list, self.api.many, **query)
-        return str(found[0]["id"]) if found else None
+        return ctx.first_untaken(item["id"] for item in found)
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         data = self.get_or_none(ctx)

@@ -330,10 +330,8 @@ class Server(ResourceType):
         return ctx.attributes
 
     def find(self, ctx: ResourceContext) -> str | None:
-        for server in ctx.call(_servers):
-            if ctx.owns_metadata(server.get("metadata")):
-                return str(server["id"])
-        return None
+        servers = ctx.call(_servers)
+        return ctx.first_untaken(s["id"] for s in servers if ctx.owns_metadata(s.get("metadata")))
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         """``name``, ``key_name`` and ``metadata`` (without crossheat's marks)."""
@@ -436,7 +434,7 @@ class KeyPair(ResourceType):
     def find(self, ctx: ResourceContext) -> str | None:
         """The key pair named as ``create`` recorded (else ``ctx.physical_name``), if any."""
         name = ctx.progress.get("name") or ctx.physical_name
-        return name if self._get(ctx, name) is not None else None
+        return ctx.first_untaken([name]) if self._get(ctx, name) is not None else None
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         keypair = self._get(ctx, ctx.physical_id)
