@@ -3,8 +3,11 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, make_transient
 
-from crossheat.store import STACK_EVENT_TYPE, Action, StackSpec, Status, Store
+from crossheat.store import STACK_EVENT_TYPE, Action, EventCursor, StackSpec, Status, Store
+from crossheat.store.models import EventRow
 
 
 @pytest.fixture
@@ -91,3 +94,41 @@ def test_a_status_change_can_write_its_event_in_the_same_call(store: Store, stac
         "vpn", STACK_EVENT_TYPE, stack_id,
     )  # fmt: skip
     assert store.list_events(stack_id) == [event, stack_event]
+
+
+
+def test_the_cursor_returns_each_event_once_even_when_one_commits_late(
+    store: Store, stack_id: str
+) -> None:
+    """An event that becomes visible after one with a higher id was read is not lost."""
+    cursor = EventCursor(store, stack_id)
+    first = store.add_event(stack_id, "vpn", Action.CREATE, Status.IN_PROGRESS)
+    late = store.add_event(stack_id, "net", Action.CREATE, Status.COMPLETE, "late")
+    quick = store.add_event(stack_id, "subnet", Action.CREATE, Status.COMPLETE)
+    with Session(store.engine) as session:  # as if ``late`` were not committed yet
+        row = session.get_one(EventRow, late.id)
+        make_transient(row)
+        session.execute(delete(EventRow).where(EventRow.id == late.id))
+        session.commit()
+    assert cursor.read() == [first, quick]
+    with Session(store.engine) as session:
+        session.add(row)
+        session.commit()
+    assert cursor.read() == [late]
+    assert cursor.read() == []
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_the_cursor_sees_a_transaction_that_commits_after_a_later_one(
+    store: Store, stack_id: str
+) -> None:
+    """The real interleaving: PostgreSQL takes the id at insert, visibility comes at commit."""
+    cursor = EventCursor(store, stack_id)
+    with Session(store.engine) as slow:
+        slow.add(EventRow(stack_id=stack_id, resource_name="net", resource_type="OS::Neutron::Net",
+                          action="CREATE", status="COMPLETE", reason="slow"))  # fmt: skip
+        slow.flush()
+        quick = store.add_event(stack_id, "subnet", Action.CREATE, Status.COMPLETE, "quick")
+        assert cursor.read() == [quick]
+        slow.commit()
+    assert [e.reason for e in cursor.read()] == ["slow"]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from crossheat.cli.common import console, err_console
 from crossheat.stacks import Stacks, event_dict
-from crossheat.store import ResourceRecord, StackRecord, Status
+from crossheat.store import EventCursor, ResourceRecord, StackRecord, Status
 
 View = Callable[[], Coroutine[Any, Any, None]]
 INTERVAL = 0.5
@@ -64,10 +64,11 @@ def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) 
     out = console if until_done else err_console
 
     async def view() -> None:
-        earlier = [] if until_done else await asyncio.to_thread(stacks.events, stack)
-        last: int | None = earlier[-1].id if earlier else None
+        cursor = EventCursor(stacks.store, stack.id)
+        if not until_done:
+            await asyncio.to_thread(cursor.read)  # only what happens from now on
         while True:
-            events = await asyncio.to_thread(stacks.events, stack, last)
+            events = await asyncio.to_thread(cursor.read)
             for event in events:
                 row = event_dict(event)
                 out.print(
@@ -75,7 +76,6 @@ def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) 
                     f"{row['resource_status']} {row['resource_status_reason']}".rstrip(),
                     markup=False,
                 )
-                last = event.id
             if until_done:
                 current = await asyncio.to_thread(
                     stacks.store.get_stack, stack.id, include_deleted=True

@@ -5,6 +5,7 @@ Everything callers need is re-exported here::
     from crossheat.store import Action, Status, StackSpec, Store, new_engine_id
 """
 
+from crossheat.store._events import EventCursor
 from crossheat.store.database import database_url
 from crossheat.store.locks import DEFAULT_STALE_AFTER, new_engine_id
 from crossheat.store.records import (
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_STALE_AFTER",
     "STACK_EVENT_TYPE",
     "Action",
+    "EventCursor",
     "EventRecord",
     "LockInfo",
     "ResourceRecord",

@@ -3,6 +3,7 @@
     store.add_event(stack.id, "east_net", Action.CREATE, Status.COMPLETE,
                     resource_type="OS::Neutron::Net", physical_id="...", region="East")
     new = store.list_events(stack.id, after_id=last_seen_id)
+    cursor = EventCursor(store, stack.id); cursor.read()   # each event once, late ones too
 
 The reason text never holds a secret: every secret the store knows for the
 stack (hidden parameters, secret properties and attributes,
@@ -11,12 +12,45 @@ stack (hidden parameters, secret properties and attributes,
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossheat.store._core import StoreCore
 from crossheat.store.models import EventRow, utcnow
 from crossheat.store.records import STACK_EVENT_TYPE, Action, EventRecord, Status
+
+
+class EventCursor:
+    """Reads a stack's events as they come, each exactly once (``event list --follow``).
+
+    Ids are taken at insert, not at commit: on PostgreSQL an event written in a
+    longer transaction can become visible after one with a higher id was already
+    read. The cursor therefore reads again the last ``lookback`` ids and skips those
+    it has returned, instead of trusting "newer than the last id seen".
+    """
+
+    def __init__(self, store: EventStore, stack_id: str, lookback: int = 256) -> None:
+        self.store, self.stack_id, self.lookback = store, stack_id, lookback
+        self.seen: set[int] = set()
+        self.highest: int | None = None
+
+    def read(self) -> list[EventRecord]:
+        """The events not returned before, in id order."""
+        after = None if self.highest is None else self.highest - self.lookback
+        new = [e for e in self.store.list_events(self.stack_id, after) if e.id not in self.seen]
+        for event in new:
+            self.seen.add(event.id)
+            self.highest = max(self.highest or event.id, event.id)
+        if self.highest is not None:
+            floor = self.highest - self.lookback
+            self.seen = {i for i in self.seen if i > floor}
+        return new
+
+
+class EventStore(Protocol):
+    def list_events(self, stack_id: str, after_id: int | None = None) -> list[EventRecord]: ...
 
 
 def insert_event(session: Session, row: EventRow) -> EventRecord:
