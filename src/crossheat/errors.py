@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 #: A template path: ``("resources", "east_subnet", "properties", "cidr")``.
 TemplatePath = tuple[str | int, ...]
@@ -221,7 +222,13 @@ class CloudAuthError(CloudError):
 
 
 class CloudTransientError(CloudError):
-    pass
+    """Worth asking again. ``maybe_done``: the cloud may have carried the call out
+    before failing (a 500, 502 or 504, a timeout), so a create must not simply be
+    sent again; a 503, a 429 or a refused connection mean it was not."""
+
+    def __init__(self, message: str, *, maybe_done: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.maybe_done = maybe_done
 
 
 class ResourceFailed(CloudError):

@@ -35,8 +35,8 @@ def test_retry_after_wins_over_backoff() -> None:
     ("attempt", "error", "expected"),
     [
         (1, transient(), True),
-        (4, transient(), True),
-        (5, transient(), False),
+        (7, transient(), True),
+        (8, transient(), False),
         (1, CloudConflict("in use", status_code=409), False),
         (1, transient(retry_after=60), True),
         (1, transient(retry_after=61), False),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
+from tests.e2e.test_update import KINDS, counts
 
 
 def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world: World) -> None:
@@ -34,6 +35,23 @@ def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
     stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
                        "--parameter", f"vpn_psk={PSK}", "--wait")
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    world.admin.faults(reset=True)
+    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    assert world.leftovers("East") == {} and world.leftovers("West") == {}
+
+
+def test_lost_answers_to_creates_make_no_duplicates(world: World) -> None:
+    """A 502 after the cloud made the resource (a proxy gave up): crossheat looks for it
+    by its tags before creating again, so every resource exists exactly once."""
+    start_emulator(world, faults="lost_answer_rate=0.5")
+    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
+                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    counters = world.admin.counters()
+    lost = sum(n for c in counters.values() for key, n in c.items() if key.startswith("LOST"))
+    assert lost >= 1  # 16 creates at 50%: the chance that none is lost is 1.5e-5
+    for region in ("East", "West"):
+        assert counts(world, region) == dict.fromkeys(KINDS, 1), region
     world.admin.faults(reset=True)
     world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}

@@ -43,6 +43,19 @@ def test_error_rate_answers_503_but_never_for_keystone(emulator: Base, admin: Ad
     assert httpx.get(f"{url}/East/compute/v2.1/flavors").status_code == 401
 
 
+def test_a_lost_answer_is_a_502_for_a_create_that_happened(
+    admin: AdminClient, conn: Any
+) -> None:
+    admin.faults({"lost_answer_rate": 1.0})
+    with pytest.raises(openstack.exceptions.HttpException) as failure:
+        conn.network.create_network(name="made-anyway")
+    assert failure.value.status_code == 502
+    assert [n.name for n in conn.network.networks(name="made-anyway")] == ["made-anyway"]
+    assert admin.counters()["East"]["LOST /network/v2.0/networks"] == 1
+    admin.faults({"lost_answer_rate": 0})
+    assert conn.network.create_network(name="answered").name == "answered"
+
+
 def test_quota_fault_changes_while_running(admin: AdminClient, demo_conn: Any) -> None:
     admin.faults({"quota.networks": 1})
     demo_conn.network.create_network(name="first")

@@ -34,7 +34,9 @@ STATE = typer.Option(
     "", help="SQLite state file; ':memory:' for a throwaway run. Default: one per cloud."
 )
 LATENCY = typer.Option("", help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'.")
-FAULTS = typer.Option("", help="e.g. 'error_rate=0.1,region_down=West,quota.servers=2'.")
+FAULTS = typer.Option(
+    "", help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2'."
+)
 ORCHESTRATION = typer.Option(
     None, help="Orchestration endpoint for the catalog; %(tenant_id)s becomes the project id."
 )

@@ -16,6 +16,7 @@ with jitter and ``Retry-After``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import email.utils
 import functools
 import threading
@@ -57,6 +58,11 @@ NO_SDK_RETRIES: dict[str, Any] = {
     "baremetal_introspection_status_code_retries": 0,
 }
 
+#: Server errors after which the call may have been carried out (a proxy gave up
+#: waiting, the service failed after writing): a create is looked for before it is
+#: sent again. 503 means the service did not take the call.
+MAYBE_DONE_STATUSES = frozenset({500, 502, 504})
+
 _BY_STATUS: dict[int, type[CloudError]] = {
     400: CloudBadRequest,
     401: CloudAuthError,
@@ -94,8 +100,15 @@ def translate(exc: BaseException, region: str | None = None) -> CloudError:
         return _from_http(exc, region)
     if isinstance(exc, ksa_exc.SSLError):
         return CloudError(f"TLS error: {exc}", region=region)
-    if isinstance(exc, ksa_exc.ConnectionError | requests.ConnectionError):
+    if isinstance(exc, ksa_exc.ConnectFailure | requests.ConnectionError):
+        # Refused or unreachable: the request never arrived.
         return CloudTransientError(f"cannot reach the cloud: {exc}", region=region)
+    if isinstance(exc, ksa_exc.ConnectionError):
+        # keystoneauth reports a read timeout as ConnectTimeout, and a reset connection
+        # as UnknownConnectionError: the request may have been carried out.
+        return CloudTransientError(
+            f"no answer from the cloud: {exc}", region=region, maybe_done=True
+        )
     if isinstance(exc, ksa_exc.AuthorizationFailure | ksa_exc.MissingAuthPlugin):
         return CloudAuthError(str(exc), region=region)
     if isinstance(exc, sdk_exc.ResourceFailure | sdk_exc.ResourceTimeout):
@@ -133,13 +146,13 @@ def _from_http(exc: sdk_exc.HttpException | ksa_exc.HttpError, region: str | Non
     message = _server_message(body) or message or f"HTTP {status}"
     retry_after = _retry_after(response)
     cls = _class_for(status or 0, body, message, retry_after)
-    return cls(
-        message,
-        region=region,
-        status_code=status,
-        request_id=getattr(exc, "request_id", None) or _request_id(response),
-        retry_after=retry_after if cls is CloudTransientError else None,
-    )
+    request_id = getattr(exc, "request_id", None) or _request_id(response)
+    if cls is CloudTransientError:
+        return CloudTransientError(
+            message, region=region, status_code=status, request_id=request_id,
+            retry_after=retry_after, maybe_done=status in MAYBE_DONE_STATUSES,
+        )  # fmt: skip
+    return cls(message, region=region, status_code=status, request_id=request_id)
 
 
 def _sdk_status(exc: sdk_exc.HttpException) -> int | None:
@@ -262,6 +275,14 @@ class RegionClients:
         return self.retry.run(
             functools.partial(fn, conn, *args, **kwargs), self._translator(region)
         )
+
+    def call_once(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like ``call`` for a call that must not happen twice (a create): an error after
+        which it may have been carried out (``CloudTransientError.maybe_done``) is raised
+        at once, for the caller to look for what it made before asking again."""
+        conn = self.connection(region)
+        policy = dataclasses.replace(self.retry, repeat_maybe_done=False)
+        return policy.run(functools.partial(fn, conn, *args, **kwargs), self._translator(region))
 
     async def acall(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Like ``call``, running the blocking SDK call in a worker thread."""

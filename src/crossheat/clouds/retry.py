@@ -1,6 +1,6 @@
 """Retrying transient cloud errors: exponential backoff with full jitter.
 
-    policy = RetryPolicy()                                   # 5 attempts, 0.5 s base, 8 s cap
+    policy = RetryPolicy()                                   # 8 attempts, 0.5 s base, 8 s cap
     value = policy.run(lambda: sdk_call(), translate)        # sync
     value = await policy.arun(lambda: sdk_call(), translate) # the call runs in a thread
 
@@ -37,13 +37,16 @@ log = logging.getLogger(__name__)
 class RetryPolicy:
     """How often and how long to retry (see module doc)."""
 
-    attempts: int = 5
+    attempts: int = 8
     base: float = 0.5
     cap: float = 8.0
     max_retry_after: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     random: Callable[[], float] = field(default=_random.random, repr=False)
+    #: False for calls that must not be repeated blindly (creates): an error after
+    #: which the call may have been carried out is raised at once.
+    repeat_maybe_done: bool = True
 
     def delay(self, retry: int, error: CloudError) -> float:
         """Seconds to wait before retry number ``retry`` (1-based) after ``error``."""
@@ -54,6 +57,8 @@ class RetryPolicy:
     def should_retry(self, attempt: int, error: CloudError) -> bool:
         """True when ``error`` on attempt ``attempt`` (1-based) is worth another try."""
         if attempt >= self.attempts or not isinstance(error, CloudTransientError):
+            return False
+        if error.maybe_done and not self.repeat_maybe_done:
             return False
         return error.retry_after is None or error.retry_after <= self.max_retry_after
 

@@ -2,7 +2,8 @@
 
 ::
 
-    GET      /admin/faults                     {"error_rate", "region_down", "quota"}
+    GET      /admin/faults                     {"error_rate", "lost_answer_rate",
+                                                "region_down", "quota"}
     PUT|POST /admin/faults                     {"error_rate": 0.2} | {"region_down": ["West"]}
                                                | {"quota.servers": 0} | {"reset": true}
     GET      /admin/latency                    {"seconds": {...}, "jitter"}

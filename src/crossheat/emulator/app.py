@@ -7,6 +7,9 @@ The middleware, on every request:
   ``admin`` nor one of the emulator's regions;
 - answers 503 for a service call (``/{region}/...``) when a fault says so
   (``region_down`` or ``error_rate``); Keystone and ``/admin`` never fail;
+- carries a POST out and then answers 502 instead of its answer when
+  ``lost_answer_rate`` says so (a proxy that timed out: the resource exists),
+  counted as ``LOST /path/template``;
 - counts service calls per region by method and path template
   (``POST /network/v2.0/networks``, ``GET /compute/v2.1/servers/{id}``).
 
@@ -69,9 +72,18 @@ class EmulatorMiddleware:
         if self.emu.should_fail(head):
             body = {"error": {"code": 503, "message": "Service Unavailable (injected fault)"}}
             await JSONResponse(body, status_code=503)(scope, receive, send_with_id)
+        elif self.emu.loses_answer(scope["method"]):
+            await self.app(scope, receive, _discard)
+            body = {"error": {"code": 502, "message": "Bad Gateway (injected fault: answer lost)"}}
+            await JSONResponse(body, status_code=502)(scope, receive, send_with_id)
+            self.emu.count(head, "LOST", path_template(scope))
         else:
             await self.app(scope, receive, send_with_id)
         self.emu.count(head, scope["method"], path_template(scope))
+
+
+async def _discard(message: Message) -> None:
+    """Where a lost answer goes."""
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:

@@ -106,9 +106,13 @@ class Faults:
     - ``error_rate``: fraction of service calls (not Keystone, not admin) answered 503.
     - ``region_down``: regions whose every service call is answered 503.
     - ``quota``: overrides of per-project quotas, e.g. ``{"servers": 2}``.
+    - ``lost_answer_rate``: fraction of service POSTs that are carried out and then
+      answered 502, as when a proxy in front of a real cloud times out: the client
+      cannot know whether the resource was made.
     """
 
     error_rate: float = 0.0
+    lost_answer_rate: float = 0.0
     region_down: set[str] = field(default_factory=set)
     quota: dict[str, int] = field(default_factory=dict)
 
@@ -122,6 +126,8 @@ class Faults:
         for key, value in items.items():
             if key == "error_rate":
                 self.error_rate = float(value)
+            elif key == "lost_answer_rate":
+                self.lost_answer_rate = float(value)
             elif key == "region_down":
                 names = value if isinstance(value, list) else str(value).split(";")
                 self.region_down = {n for n in names if n}
@@ -133,6 +139,7 @@ class Faults:
     def as_dict(self) -> dict[str, Any]:
         return {
             "error_rate": self.error_rate,
+            "lost_answer_rate": self.lost_answer_rate,
             "region_down": sorted(self.region_down),
             "quota": dict(self.quota),
         }
@@ -334,6 +341,11 @@ class Emulator:
         if region in faults.region_down:
             return True
         return faults.error_rate > 0 and random.random() < faults.error_rate
+
+    def loses_answer(self, method: str) -> bool:
+        """Whether to carry out this call and answer 502 (``lost_answer_rate``, POSTs only)."""
+        rate = self.config.faults.lost_answer_rate
+        return method == "POST" and rate > 0 and random.random() < rate
 
     def authenticate(self, token: str | None) -> Auth:
         """The caller behind an ``X-Auth-Token``; 401 when missing, unknown or expired.

@@ -9,6 +9,7 @@ making it twice.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -19,12 +20,14 @@ from typing import Any, TypeVar
 
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
-from crossheat.errors import CloudConflict, CloudError, CloudNotFound
-from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
+from crossheat.clouds.retry import RetryPolicy
+from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
+from crossheat.resources.lifecycle import CloudCaller, Done, Pending, ResourceContext, Step
 from crossheat.resources.registry import ResourceType
 from crossheat.store import Action, ResourceRecord, Status, Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Crash tests name where the engine should die: ``create:west_router:after-call``
 #: (operation, resource, point ``before-call`` or ``after-call``), comma-separated.
@@ -51,14 +54,25 @@ class Runtime:
         """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
-    def context(self, record: ResourceRecord) -> ResourceContext:
+    def caller(self, record: ResourceRecord, once: bool = False) -> CloudCaller:
+        """Calls to ``record``'s region; ``once``: never repeated after an error that may
+        hide a success (``RegionClients.call_once``, for the create call itself)."""
         region = record.region or ""
-        clients, region_map = self.clients, self.region_map
+        clients = self.clients
 
         def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             if clients is None:
                 raise CloudError(f"no cloud configured for region {region!r}", region=region)
+            if once:
+                return clients.call_once(region, fn, *args, **kwargs)
             return clients.call(region, fn, *args, **kwargs)
+
+        return call
+
+    def context(self, record: ResourceRecord) -> ResourceContext:
+        region = record.region or ""
+        region_map = self.region_map
+        call = self.caller(record)
 
         def image(logical: str) -> str:
             return region_map.resolve_image(region, logical) if region_map else logical
@@ -138,7 +152,7 @@ async def create_resource(
         step = Pending(0.0)  # it exists: only wait until it is usable
     else:
         kill_point("create", record.name, "before-call")
-        step = await rt.run(plugin.create, ctx, props)
+        step = await _create_once(rt, record, plugin, ctx, props)
         kill_point("create", record.name, "after-call")
     if isinstance(step, Pending):  # when Done, finishing records the physical id at once
         await rt.run(persist)
@@ -148,6 +162,46 @@ async def create_resource(
         ctx.attributes = attributes or {}
     await rt.run(_finish_create, rt, record, ctx, cls)
     return ctx
+
+
+async def _create_once(
+    rt: Runtime,
+    record: ResourceRecord,
+    plugin: ResourceType,
+    ctx: ResourceContext,
+    props: dict[str, Any],
+) -> Step:
+    """``plugin.create``, made exactly once even when the cloud's answer is lost.
+
+    The create's calls are not repeated after an error that may hide a success (a 502
+    or a timeout on the POST). The resource is looked for by its tags (or name) first:
+    found, it is the one made; not found, the create is sent again after a backoff.
+    """
+    policy = rt.clients.retry if rt.clients is not None else RetryPolicy()
+    plain = ctx.call
+    attempt = 1
+    try:
+        while True:
+            ctx.call = rt.caller(record, once=True)
+            try:
+                return await rt.run(plugin.create, ctx, props)
+            except CloudTransientError as exc:
+                if not exc.maybe_done or ctx.physical_id is not None:
+                    raise  # retried already, or a later call of the step failed
+                error = exc
+            ctx.call = plain
+            ctx.taken = await rt.run(_taken, rt, record)
+            found = await rt.run(plugin.find, ctx)
+            if found is not None:
+                log.info("%s: create answer lost (%s); found %s", record.name, error, found)
+                ctx.physical_id = found
+                return Pending(0.0)
+            if attempt >= policy.attempts:
+                raise error
+            await asyncio.sleep(policy.delay(attempt, error))
+            attempt += 1
+    finally:
+        ctx.call = plain
 
 
 def _taken(rt: Runtime, record: ResourceRecord) -> frozenset[str]:
