@@ -229,6 +229,16 @@ class Stacks:
     def all(self) -> list[StackRecord]:
         return self.store.list_stacks(current_project())
 
+    def describe(
+        self, stack: StackRecord, outputs: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """``stack_dict`` with the regions the stack has resources in."""
+        return stack_dict(stack, outputs, self.store.stack_regions([stack.id])[stack.id])
+
+    def describe_all(self, stacks: list[StackRecord]) -> list[dict[str, Any]]:
+        regions = self.store.stack_regions([s.id for s in stacks])
+        return [stack_dict(s, regions=regions[s.id]) for s in stacks]
+
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
         op = self.operation(stack)
         try:
@@ -295,8 +305,13 @@ async def _with_view(
         viewer.cancel()
 
 
-def stack_dict(stack: StackRecord, outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A stack in Heat's field names; hidden parameters shown as ``******``."""
+def stack_dict(
+    stack: StackRecord,
+    outputs: list[dict[str, Any]] | None = None,
+    regions: list[str] | None = None,
+) -> dict[str, Any]:
+    """A stack in Heat's field names; hidden parameters shown as ``******``. ``regions``:
+    those it has resources in (``Stacks.describe``), else every region of its map."""
     params = {
         k: (SECRET_MASK if k in stack.spec.hidden_parameters else v)
         for k, v in stack.spec.parameters.items()
@@ -313,7 +328,11 @@ def stack_dict(stack: StackRecord, outputs: list[dict[str, Any]] | None = None) 
         "disable_rollback": stack.spec.disable_rollback,
         "timeout_mins": stack.spec.timeout_mins,
         "parameters": params,
-        "regions": sorted((stack.spec.region_map.get("regions") or {}).keys()),
+        "regions": (
+            regions
+            if regions is not None
+            else sorted((stack.spec.region_map.get("regions") or {}).keys())
+        ),
         "description": str(stack.spec.template.get("description") or "").strip(),
     }
     if stack.lock.held:

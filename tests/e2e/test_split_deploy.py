@@ -123,6 +123,7 @@ def test_split_pieces_deployed_one_by_one_match_a_direct_deployment(world: World
     for piece in pieces:
         stack = _deploy(world, piece, out, outputs)
         assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+        assert stack["regions"] == [piece["region"]]  # not every region of its map
 
     assert _tunnels(world) == {"East": ["ACTIVE"], "West": ["ACTIVE"]}
     east, west = outputs["01-East"], outputs["02-West"]

@@ -24,7 +24,7 @@ from crossheat.cli.output import FormatOpt, show_list, show_one
 from crossheat.cli.progress import follow_events, live_view
 from crossheat.engine.stack import EngineOptions
 from crossheat.service import Inputs, Service
-from crossheat.stacks import event_dict, resource_dict, stack_dict
+from crossheat.stacks import event_dict, resource_dict
 from crossheat.store import Action, StackRecord, Status
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
@@ -96,7 +96,8 @@ def create(
         engine_id = service.stacks().lock(stack, Action.CREATE)
         stack = _finish(service, stack, wait, Action.CREATE, engine_id)
         outputs = service.stacks().outputs(stack) if wait else None
-    show_one(stack_dict(stack, outputs), fmt)
+        shown = service.stacks().describe(stack, outputs)
+    show_one(shown, fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
 
@@ -105,8 +106,9 @@ def create(
 def list_stacks(fmt: Format = FormatOpt) -> None:
     """List the project's stacks."""
     with handle_errors():
-        stacks = Service().stacks().all()
-    show_list([stack_dict(s) for s in stacks], STACK_COLUMNS, fmt)
+        service = Service().stacks()
+        shown = service.describe_all(service.all())
+    show_list(shown, STACK_COLUMNS, fmt)
 
 
 @app.command("show")
@@ -115,8 +117,8 @@ def show(name: str, fmt: Format = FormatOpt) -> None:
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
-        outputs = stacks.outputs(stack)
-    show_one(stack_dict(stack, outputs), fmt)
+        shown = stacks.describe(stack, stacks.outputs(stack))
+    show_one(shown, fmt)
 
 
 @app.command("delete")
@@ -233,7 +235,8 @@ def update(
         stack = service.stacks().begin_update(stack, spec)
         stack = _finish(service, stack, wait, Action.UPDATE, engine_id)
         outputs = service.stacks().outputs(stack) if wait else None
-    show_one(stack_dict(stack, outputs), fmt)
+        shown = service.stacks().describe(stack, outputs)
+    show_one(shown, fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
 
@@ -310,7 +313,8 @@ def resume(
             return
         action, engine_id = taken
         stack = _finish(service, stack, wait, action, engine_id)
-    show_one(stack_dict(stack), fmt)
+        shown = service.stacks().describe(stack)
+    show_one(shown, fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
 

@@ -131,6 +131,20 @@ class ResourceQueries(StoreCore):
         with self._session() as session:
             return _record(self._box, _get(session, resource_id))
 
+    def stack_regions(self, stack_ids: list[str]) -> dict[str, list[str]]:
+        """The regions each stack has resources in (current rows), sorted; one query."""
+        query = (
+            select(ResourceRow.stack_id, ResourceRow.region)
+            .where(ResourceRow.stack_id.in_(stack_ids), ResourceRow.replaced_by.is_(None))
+            .distinct()
+        )
+        found: dict[str, list[str]] = {stack_id: [] for stack_id in stack_ids}
+        with self._session() as session:
+            for stack_id, region in session.execute(query):
+                if region:
+                    found[stack_id].append(region)
+        return {stack_id: sorted(regions) for stack_id, regions in found.items()}
+
     def list_resources(self, stack_id: str) -> list[ResourceRecord]:
         """Every row of the stack, replaced ones included, in creation order."""
         query = select(ResourceRow).where(ResourceRow.stack_id == stack_id)
