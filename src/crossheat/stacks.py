@@ -26,7 +26,7 @@ import yaml
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap, parse_region_map
 from crossheat.engine.check import CheckResult, run_check
-from crossheat.engine.diff import Diff, diff
+from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec, make_spec
 from crossheat.engine.stack import EngineOptions, Operation
 from crossheat.engine.update import UpdateOperation
@@ -108,12 +108,18 @@ class Stacks:
         )  # fmt: skip
 
     def preview_update(self, stack: StackRecord, template: Template) -> Diff:
-        """What updating ``stack`` to ``template`` would do; touches no cloud."""
+        """What updating ``stack`` to ``template`` would do, the repairs of the drift the
+        last ``stack check`` recorded included. Changes nothing; reads from the cloud only
+        the resources that check found modified, exactly as the update will."""
         region_map = self.region_map_of(stack)
-        current = {r.name: r for r in self.resources(stack)}
-        default = region_map.default_region or "default"
-        region_of = {n: d.region or default for n, d in template.resources.items()}
-        return diff(template, current, self.registry, region_of)
+        op = UpdateOperation(
+            store=self.store, registry=self.registry, stack=stack, template=template,
+            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+        )  # fmt: skip
+        try:
+            return op.compute_diff(self.store.list_resources(stack.id))
+        finally:
+            op.close()
 
     def begin_update(self, stack: StackRecord, spec: StackSpec) -> StackRecord:
         """Make ``spec`` current (the old one kept for rollback) and mark UPDATE_IN_PROGRESS."""

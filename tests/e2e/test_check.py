@@ -74,6 +74,15 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     }
     assert "operation_in_progress" not in stack
 
+    preview = world.json("stack", "update", "vpn", "--existing", "--dry-run")
+    planned = {c["resource_name"]: (kind, c["reason"])
+               for kind in ("added", "updated", "replaced", "deleted") for c in preview[kind]}
+    assert planned == {
+        "west_server": ("replaced", "deleted outside crossheat: recreate"),
+        "east_net": ("updated", "changed outside crossheat: reset name"),
+    }
+    assert world.json("stack", "show", "vpn")["stack_status"] == "CHECK_FAILED"  # untouched
+
     repaired = world.json("stack", "update", "vpn", "--existing", "--wait")
     assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
     code, report = _check(world)
