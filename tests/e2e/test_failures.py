@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,29 @@ def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world:
     assert "quota" in stack_failed[0]["resource_status_reason"].lower()
     assert world.leftovers("East") == {}
     assert world.leftovers("West") == {}
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_back(
+    world: World,
+) -> None:
+    """``--timeout 1``: servers that take five minutes to boot stop the create at one."""
+    start_emulator(world, latency="default=0.02,server=300")
+    started = time.monotonic()
+    done = world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter",
+                           f"vpn_psk={PSK}", "--timeout", "1", "--wait", "-f", "json",
+                           check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert 60 <= time.monotonic() - started < 120
+    stack = world.json("stack", "show", "vpn")
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE"
+    assert stack["timeout_mins"] == 1
+    failed = [e["resource_status_reason"] for e in world.json("stack", "event", "list", "vpn")
+              if e["resource_name"] == "vpn" and e["resource_status"] == "CREATE_FAILED"]
+    assert len(failed) == 1
+    assert "timed out after 1 min" in failed[0]
+    assert "east_server" in failed[0] and "west_server" in failed[0]
+    assert world.leftovers("East") == {} and world.leftovers("West") == {}
 
 
 def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
