@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -156,7 +155,9 @@ class Stacks:
             self.store.release_lock(stack.id, engine_id)
             raise
         try:
-            main = _with_heartbeat(self.store, stack.id, engine_id, _start(op, action))
+            main = _with_heartbeat(
+                self.store, stack.id, engine_id, _start(op, action), on_cancel=op.stop.set
+            )
             asyncio.run(_with_view(_cancellable(op, main), view))
         finally:
             op.close()
@@ -188,20 +189,20 @@ class Stacks:
         return stack.action, engine_id
 
     def cancel(self, stack: StackRecord) -> str:
-        """Ask the engine running the stack's update to stop and roll back (same host)."""
+        """Ask the engine running the stack's update to stop and roll back.
+
+        The request goes through the database, so the engine may run on any host that
+        shares it; it reads the request within a second (``CANCEL_POLL_SECONDS``).
+        """
         lock = self.store.get_lock(stack.id)
-        if not lock.held or lock.operation != Action.UPDATE.value:
+        if not lock.held or lock.operation != Action.UPDATE.value or lock.engine_id is None:
             raise StackError(f"stack {stack.name} has no update in progress to cancel")
-        host, _, rest = (lock.engine_id or "").partition(":")
-        pid = rest.partition(":")[0]
-        if host != socket.gethostname() or not pid.isdigit():
-            raise StackError(f"the update of {stack.name} runs on {host}; cancel it there")
-        try:
-            os.kill(int(pid), signal.SIGTERM)
-        except ProcessLookupError as exc:
+        if holder_is_dead(lock, utcnow(), DEFAULT_STALE_AFTER):
             raise StackError(
                 f"the engine of {stack.name} is gone; use `crossheat stack resume {stack.name}`"
-            ) from exc
+            )
+        if not self.store.request_cancel(stack.id, lock.engine_id):
+            raise StackError(f"the update of {stack.name} has just ended; nothing to cancel")
         return f"asked engine {lock.engine_id} to cancel the update of {stack.name}"
 
     def begin_delete(self, name: str) -> StackRecord:
@@ -271,11 +272,14 @@ async def _start(op: Operation, action: Action) -> StackRecord:
 
 
 HEARTBEAT_SECONDS = 10.0
+#: How often a running operation looks for a ``stack cancel`` request.
+CANCEL_POLL_SECONDS = 1.0
 
 
 async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackRecord:
-    """SIGTERM (``crossheat stack cancel``) stops the operation gracefully: nothing new
-    starts, what runs finishes, and the operation fails and rolls back."""
+    """SIGTERM (an operator stopping the engine) stops the operation gracefully, as a
+    ``stack cancel`` does: nothing new starts, what runs finishes, and the operation
+    fails and rolls back."""
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, op.stop.set)
     try:
@@ -284,19 +288,35 @@ async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackReco
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _with_heartbeat(store: Store, stack_id: str, engine_id: str, main: Awaitable[T]) -> T:
-    """Run ``main`` while telling the store, every few seconds, that its engine is alive."""
+async def _with_heartbeat(
+    store: Store,
+    stack_id: str,
+    engine_id: str,
+    main: Awaitable[T],
+    on_cancel: Callable[[], object] | None = None,
+) -> T:
+    """Run ``main`` while telling the store, every few seconds, that its engine is alive;
+    ``on_cancel`` is called once when ``stack cancel`` asks the operation to stop."""
 
     async def beat() -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             await asyncio.to_thread(store.heartbeat_lock, stack_id, engine_id)
 
+    async def watch(cancel: Callable[[], object]) -> None:
+        while not await asyncio.to_thread(store.cancel_requested, stack_id, engine_id):
+            await asyncio.sleep(CANCEL_POLL_SECONDS)
+        cancel()
+
+    watcher = asyncio.ensure_future(watch(on_cancel)) if on_cancel is not None else None
+
     beating = asyncio.ensure_future(beat())
     try:
         return await main
     finally:
         beating.cancel()
+        if watcher is not None:
+            watcher.cancel()
 
 
 async def _with_view(
@@ -349,6 +369,7 @@ def stack_dict(
             "since": _time(stack.lock.acquired_at),
             "last_heartbeat": _time(stack.lock.heartbeat_at),
             "engine_alive": not dead,
+            "cancel_requested": stack.lock.cancel_requested_at is not None,
         }
         if dead:
             out["stack_status_reason"] = (

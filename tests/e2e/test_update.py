@@ -151,6 +151,7 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
         "    properties: {name: {get_attr: [slow_server, name]}}\n"
     )
     grown = with_resources(world, extra)
+    world.admin.latency({"server": 20, "jitter": 0})  # time enough to cancel in
     world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing")  # no --wait
     deadline = time.monotonic() + 60
     while not any(e["resource_name"] == "slow_server"

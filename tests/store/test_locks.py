@@ -60,6 +60,25 @@ def test_heartbeat_moves_forward_and_fails_once_the_lock_is_lost(store: Store) -
         store.heartbeat_lock(stack_id, holder)
 
 
+def test_a_cancel_request_reaches_the_holder_on_any_host_and_ends_with_the_lock(
+    store: Store,
+) -> None:
+    stack_id = _stack(store)
+    elsewhere = "engine-host-2:4242:0a1b2c3d"  # another machine sharing the database
+    store.acquire_lock(stack_id, Action.UPDATE, elsewhere)
+    assert not store.cancel_requested(stack_id, elsewhere)
+    assert not store.request_cancel(stack_id, new_engine_id())  # not the holder
+    assert store.request_cancel(stack_id, elsewhere)
+    assert store.cancel_requested(stack_id, elsewhere)
+    assert store.get_lock(stack_id).cancel_requested_at is not None
+    worker = new_engine_id()
+    store.hand_over_lock(stack_id, elsewhere, worker)
+    assert store.cancel_requested(stack_id, worker)  # the worker that takes over honours it
+    store.release_lock(stack_id, worker)
+    store.acquire_lock(stack_id, Action.UPDATE, worker)
+    assert not store.cancel_requested(stack_id, worker)  # the next operation starts clean
+
+
 def test_take_over_needs_a_dead_holder(store: Store) -> None:
     stack_id = _stack(store)
     with pytest.raises(StoreError, match="not locked"):

@@ -87,7 +87,11 @@ def _record(box: SecretBox, row: StackRow) -> StackRecord:
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
         lock=LockInfo(
-            row.lock_operation, row.lock_engine_id, row.lock_acquired_at, row.lock_heartbeat_at
+            operation=row.lock_operation,
+            engine_id=row.lock_engine_id,
+            acquired_at=row.lock_acquired_at,
+            heartbeat_at=row.lock_heartbeat_at,
+            cancel_requested_at=row.lock_cancel_requested_at,
         ),
     )
 

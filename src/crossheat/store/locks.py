@@ -3,6 +3,7 @@
     engine_id = new_engine_id()                      # "host:pid:random"
     store.acquire_lock(stack.id, Action.UPDATE, engine_id)   # or StackLocked
     store.heartbeat_lock(stack.id, engine_id)        # every few seconds while working
+    store.cancel_requested(stack.id, engine_id)      # every second: `stack cancel` asked?
     store.release_lock(stack.id, engine_id)
 
     # After a crash: the holder's process is gone (same host), or it has not
@@ -22,7 +23,7 @@ import secrets
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, update
+from sqlalchemy import Update, select, update
 
 from crossheat.errors import StackLocked, StackNotFound, StoreError
 from crossheat.store._core import StoreCore
@@ -76,8 +77,9 @@ class LockQueries(StoreCore):
             if row is None or row.deleted_at is not None:
                 raise StackNotFound(f"stack {stack_id!r} not found")
             return LockInfo(
-                row.lock_operation, row.lock_engine_id, row.lock_acquired_at, row.lock_heartbeat_at
-            )
+                row.lock_operation, row.lock_engine_id, row.lock_acquired_at,
+                row.lock_heartbeat_at, row.lock_cancel_requested_at,
+            )  # fmt: skip
 
     def acquire_lock(self, stack_id: str, operation: Action, engine_id: str) -> None:
         """Take the free lock of a live stack, or raise ``StackLocked`` saying who holds it
@@ -120,9 +122,29 @@ class LockQueries(StoreCore):
                 lock_engine_id=None,
                 lock_acquired_at=None,
                 lock_heartbeat_at=None,
+                lock_cancel_requested_at=None,
             ),
             stack_id,
         )
+
+    def request_cancel(self, stack_id: str, engine_id: str) -> bool:
+        """Ask ``engine_id``'s operation to stop (it reads ``cancel_requested``); False if
+        that engine no longer holds the lock. The request outlives a hand-over or a
+        take-over: a resumed operation honours it too."""
+        return self._swap(
+            update(StackRow)
+            .where(StackRow.lock_engine_id == engine_id)
+            .values(lock_cancel_requested_at=utcnow()),
+            stack_id,
+        )
+
+    def cancel_requested(self, stack_id: str, engine_id: str) -> bool:
+        """Whether a cancel was asked of the operation ``engine_id`` runs (one cheap read)."""
+        query = select(StackRow.lock_cancel_requested_at).where(
+            StackRow.id == stack_id, StackRow.lock_engine_id == engine_id
+        )
+        with self._session() as session:
+            return session.scalar(query) is not None
 
     def hand_over_lock(self, stack_id: str, from_engine: str, to_engine: str) -> None:
         """Pass a held lock to another engine (a command handing its operation to a worker

@@ -108,6 +108,8 @@ class StackRow(Base):
     lock_engine_id: Mapped[str | None] = mapped_column(String(255))
     lock_acquired_at: Mapped[datetime | None]
     lock_heartbeat_at: Mapped[datetime | None]
+    #: When ``stack cancel`` asked the holder to stop (read by the holder every second).
+    lock_cancel_requested_at: Mapped[datetime | None]
 
 
 class ResourceRow(Base):

@@ -70,6 +70,7 @@ class LockInfo:
     engine_id: str | None
     acquired_at: datetime | None
     heartbeat_at: datetime | None
+    cancel_requested_at: datetime | None = None
 
     @property
     def held(self) -> bool:
