@@ -25,10 +25,11 @@ def test_schema_requires_a_definition_with_a_type() -> None:
     assert [d.path for d in diags] == [(*PATH, "count")]
 
 
-def test_count_is_update_allowed_as_in_heat_but_crossheat_replaces_the_group() -> None:
-    assert ResourceGroup.properties_schema["count"].update_allowed  # Heat's schema
+def test_count_and_definition_change_in_place_as_in_heat_index_var_replaces() -> None:
     old = {"count": 2, "resource_def": DEFINITION}
-    assert ResourceGroup.classify_update(old, {**old, "count": 3}) == (set(), {"count"})
+    new = {"count": 3, "resource_def": {**DEFINITION, "properties": {"name": "db-%index%"}}}
+    assert ResourceGroup.classify_update(old, new) == ({"count", "resource_def"}, set())
+    assert ResourceGroup.classify_update(old, {**old, "index_var": "%n%"}) == (set(), {"index_var"})
 
 
 def test_expand_replaces_the_index_everywhere() -> None:
