@@ -109,3 +109,42 @@ def test_check_right_after_create_finds_everything_in_sync(world: World) -> None
     assert (stack["stack_status"], stack["stack_status_reason"]) == (
         "CHECK_COMPLETE", "Stack CHECK completed successfully",
     )  # fmt: skip
+
+
+def test_a_server_resized_outside_is_reported_and_resized_back(world: World) -> None:
+    _deploy(world)
+    east = _connect(world, "East")
+    try:
+        server = east.compute.find_server("vpn-east_server", ignore_missing=False)
+        medium = east.compute.find_flavor("m1.medium", ignore_missing=False)
+        east.compute.resize_server(server, medium.id)
+        east.compute.wait_for_server(server, status="VERIFY_RESIZE", interval=0.05, wait=30)
+        east.compute.confirm_server_resize(server)
+        east.compute.wait_for_server(server, status="ACTIVE", interval=0.05, wait=30)
+    finally:
+        east.close()
+
+    code, report = _check(world)
+    assert code == 1
+    assert {n: r["status"] for n, r in report.items() if r["status"] != "IN_SYNC"} == {
+        "east_server": "MODIFIED"
+    }
+    assert report["east_server"]["differences"] == [
+        {"property": "flavor", "expected": "m1.small", "actual": "m1.medium"}
+    ]
+    preview = world.json("stack", "update", "vpn", "--existing", "--dry-run")
+    assert [(c["resource_name"], c["reason"]) for c in preview["updated"]] == [
+        ("east_server", "changed outside crossheat: reset flavor")
+    ]
+    assert preview["replaced"] == [] and preview["added"] == []
+
+    repaired = world.json("stack", "update", "vpn", "--existing", "--wait")
+    assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
+    code, report = _check(world)
+    assert (code, report["east_server"]["status"]) == (0, "IN_SYNC")
+    assert report["east_server"]["physical_resource_id"] == server.id  # resized, not replaced
+    east = _connect(world, "East")
+    try:
+        assert east.compute.get_server(server.id).flavor["original_name"] == "m1.small"
+    finally:
+        east.close()

@@ -25,6 +25,7 @@ from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Property
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.neutron import Net, Router, Subnet
+from crossheat.resources.types.nova import Server
 from crossheat.resources.types.vpnaas import IPsecSiteConnection
 from crossheat.stacks import Stacks
 from crossheat.store import STACK_EVENT_TYPE, Action, StackSpec, Status, Store
@@ -34,7 +35,13 @@ OTHER_ID = "f03a293c-5973-465a-a229-34bdb7f4232c"
 
 
 def _lookup(kind: str, name: str) -> str | None:
-    return {("network", "public"): PUBLIC_ID}.get((kind, name))
+    found = {
+        ("network", "public"): PUBLIC_ID,
+        ("flavor", "small"): "m1.small",  # the region map's m1.small, or its id
+        ("flavor", "2"): "m1.small",
+        ("image", "linux"): "cirros",
+    }
+    return found.get((kind, name))
 
 
 def _compare(cls: type[ResourceType], expected: dict[str, Any], actual: dict[str, Any]) -> Any:
@@ -105,6 +112,17 @@ def test_a_name_that_cannot_be_looked_up_is_not_reported() -> None:
     expected = {"external_gateway_info": {"network": "gone-net"}}
     live = {"external_gateway_info": {"network": OTHER_ID}}
     assert _compare(Router, expected, live) == []
+
+
+def test_a_flavor_or_image_matches_the_regions_own_name_the_template_name_becomes() -> None:
+    expected = {"flavor": "small", "image": "linux"}
+    assert _compare(Server, expected, {"flavor": "m1.small", "image": "cirros"}) == []
+    assert _compare(Server, {"flavor": "2"}, {"flavor": "m1.small"}) == []
+    assert _compare(Server, expected, {"flavor": "m1.medium", "image": "ubuntu"}) == [
+        Difference("flavor", "small", "m1.medium"),
+        Difference("image", "linux", "ubuntu"),
+    ]
+    assert _compare(Server, {"flavor": "gone"}, {"flavor": "m1.medium"}) == []  # no lookup
 
 
 def test_a_changed_secret_is_reported_masked() -> None:

@@ -9,7 +9,7 @@ Under ``/{region}/compute``::
     GET|PUT|DELETE /v2.1/servers/{id}
     GET|PUT|POST   /v2.1/servers/{id}/metadata
     GET|PUT|DELETE /v2.1/servers/{id}/metadata/{key}
-    POST /v2.1/servers/{id}/action           resize, confirmResize, revertResize,
+    POST /v2.1/servers/{id}/action           resize, confirmResize, revertResize, rebuild,
                                              reboot, os-stop, os-start
     POST|GET /v2.1/os-keypairs   GET|DELETE /v2.1/os-keypairs/{name}
     GET  /v2.1/limits                        quotas and what the project's servers hold

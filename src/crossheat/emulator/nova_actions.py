@@ -5,6 +5,8 @@
     {"resize": {"flavorRef": "3"}}   ACTIVE|SHUTOFF -> RESIZE -> VERIFY_RESIZE (``server`` latency)
     {"confirmResize": null}          VERIFY_RESIZE -> ACTIVE with the new flavor
     {"revertResize": null}           VERIFY_RESIZE -> ACTIVE with the old flavor
+    {"rebuild": {"imageRef": "..."}} ACTIVE|SHUTOFF -> REBUILD -> ACTIVE with the new image
+                                     (``server`` latency)
     {"reboot": {"type": "SOFT"}}     ACTIVE|SHUTOFF -> ACTIVE
     {"os-stop": null}                ACTIVE -> SHUTOFF
     {"os-start": null}               SHUTOFF -> ACTIVE
@@ -18,13 +20,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crossheat.emulator import nova_flavors, nova_servers
+from crossheat.emulator import glance, nova_flavors, nova_servers
 from crossheat.emulator.core import Emulator, Record, iso_now, nova_error
 
 _STATE_NAMES = {
     "BUILD": "building",
     "ERROR": "error",
     "RESIZE": "active",
+    "REBUILD": "active",
     "VERIFY_RESIZE": "resized",
     "ACTIVE": "active",
     "SHUTOFF": "stopped",
@@ -41,7 +44,7 @@ def _require(server: Record, action: str, *allowed: str) -> None:
         )
 
 
-def _resize(emu: Emulator, server: Record, args: Any) -> Record:
+def _resize(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "resize", "ACTIVE", "SHUTOFF")
     ref = str((args or {}).get("flavorRef", "")) if isinstance(args, dict) else ""
     flavor_id = nova_flavors.find_flavor(ref)
@@ -53,35 +56,46 @@ def _resize(emu: Emulator, server: Record, args: Any) -> Record:
     return {"resize": {"flavor_id": flavor_id, "ready_at": ready_at}}
 
 
-def _confirm(emu: Emulator, server: Record, args: Any) -> Record:
+def _confirm(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "confirmResize", "VERIFY_RESIZE")
     return {"flavor_id": server["resize"]["flavor_id"], "resize": None, "power": "on"}
 
 
-def _revert(emu: Emulator, server: Record, args: Any) -> Record:
+def _revert(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "revertResize", "VERIFY_RESIZE")
     return {"resize": None}
 
 
-def _reboot(emu: Emulator, server: Record, args: Any) -> Record:
+def _rebuild(emu: Emulator, region: str, server: Record, args: Any) -> Record:
+    _require(server, "rebuild", "ACTIVE", "SHUTOFF")
+    ref = str((args or {}).get("imageRef", "")) if isinstance(args, dict) else ""
+    image_id = ref.rstrip("/").rsplit("/", 1)[-1]
+    if not image_id or glance.find_image(emu, region, image_id) is None:
+        raise nova_error(400, f"Image {ref} could not be found.")
+    ready_at = time.time() + emu.config.latency.sample("server")
+    return {"image_id": image_id, "rebuild_until": ready_at, "power": "on"}
+
+
+def _reboot(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "reboot", "ACTIVE", "SHUTOFF")
     return {"power": "on"}
 
 
-def _stop(emu: Emulator, server: Record, args: Any) -> Record:
+def _stop(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "stop", "ACTIVE")
     return {"power": "off"}
 
 
-def _start(emu: Emulator, server: Record, args: Any) -> Record:
+def _start(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "start", "SHUTOFF")
     return {"power": "on"}
 
 
-ACTIONS: dict[str, Callable[[Emulator, Record, Any], Record]] = {
+ACTIONS: dict[str, Callable[[Emulator, str, Record, Any], Record]] = {
     "resize": _resize,
     "confirmResize": _confirm,
     "revertResize": _revert,
+    "rebuild": _rebuild,
     "reboot": _reboot,
     "os-stop": _stop,
     "os-start": _start,
@@ -93,6 +107,6 @@ def run(emu: Emulator, region: str, server: Record, body: Any) -> None:
     if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:
         raise nova_error(400, f"There is no such action: {next(iter(body or {}), '')}")
     name, args = next(iter(body.items()))
-    changes = ACTIONS[name](emu, server, args)
+    changes = ACTIONS[name](emu, region, server, args)
     changes["updated"] = iso_now()
     emu.store.update(region, nova_servers.KIND, server["id"], changes)

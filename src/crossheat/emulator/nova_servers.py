@@ -4,14 +4,15 @@ A server is a record of kind ``servers``::
 
     {id, name, project_id, user_id, image_id, flavor_id, key_name, metadata,
      security_groups, user_data, created, updated, ready_at, ports, fault,
-     power: "on"|"off", resize: {flavor_id, ready_at} | None, description}
+     power: "on"|"off", resize: {flavor_id, ready_at} | None, rebuild_until?, description}
 
 Its status is computed when read: ``ERROR`` when it has a fault, ``BUILD``
 until ``ready_at`` (its ``server`` latency), then ``ACTIVE`` (``SHUTOFF``
 when stopped); a resize shows ``RESIZE`` then ``VERIFY_RESIZE`` until it is
-confirmed or reverted. A missing image, flavor or network and an exhausted
-quota (instances, cores, ram) do not fail the create call: the server goes
-``ERROR`` with a ``fault`` saying why, as the issue asks.
+confirmed or reverted; a rebuild shows ``REBUILD`` until ``rebuild_until``. A
+missing image, flavor or network and an exhausted quota (instances, cores,
+ram) do not fail the create call: the server goes ``ERROR`` with a ``fault``
+saying why, as the issue asks.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def status(server: Record, now: float | None = None) -> str:
         return "ERROR"
     if now < server["ready_at"]:
         return "BUILD"
+    if now < server.get("rebuild_until", 0):
+        return "REBUILD"
     resize = server.get("resize")
     if resize:
         return "RESIZE" if now < resize["ready_at"] else "VERIFY_RESIZE"
@@ -188,6 +191,7 @@ _VM_STATES = {
     "SHUTOFF": ("stopped", None, 4),
     "ERROR": ("error", None, 0),
     "RESIZE": ("active", "resize_migrating", 1),
+    "REBUILD": ("active", "rebuilding", 1),
     "VERIFY_RESIZE": ("resized", None, 1),
 }
 

@@ -9,9 +9,11 @@ now, in the template's terms. Those are compared with the stored resolved
 properties, only where the cloud answered and the template asked for a value
 (a property left to the cloud's choice cannot drift). Representation
 differences are not drift: list order, ``""`` vs ``null``, ``"4"`` vs ``4``,
-``10.1.0.0/24`` written differently, a network's name vs its id. When in
-doubt the value counts as in sync: a false drift report is worse than a
-missed one. Secret values are shown as ``******``.
+``10.1.0.0/24`` written differently, a network's name vs its id, a server's
+``flavor: small`` (a logical name the region map translates, or an id) vs the
+region's ``m1.small`` that Nova shows. When in doubt the value counts as in
+sync: a false drift report is worse than a missed one. Secret values are
+shown as ``******``.
 
 What ``run_check`` records, for ``update --existing`` to repair:
 
@@ -34,6 +36,7 @@ from crossheat.engine.stack import Operation
 from crossheat.errors import CloudError, NotSupportedError
 from crossheat.resources.constraints import CustomConstraint
 from crossheat.resources.lifecycle import ResourceContext, looks_like_id
+from crossheat.resources.registry import ResourceType
 from crossheat.resources.schema import Property, Schema, mask_secrets
 from crossheat.store import Action, ResourceRecord, Status
 
@@ -52,8 +55,12 @@ REFERENCE_KINDS = {
     "neutron.qos_policy": "qos_policy",
     "neutron.subnetpool": "subnet_pool",
 }
+#: Custom constraints naming what the region map translates -> the kind ``resolve`` takes.
+#: The cloud shows the region's own name; the template may give a logical name or an id.
+REGIONAL_KINDS = {"nova.flavor": "flavor", "glance.image": "image"}
 
-#: ``(kind, name) -> id``, or ``None`` when the name cannot be looked up.
+#: ``(kind, name) -> id`` (for ``flavor``/``image``: logical name or id -> the region's own
+#: name), or ``None`` when the name cannot be looked up.
 Resolver = Callable[[str, str], str | None]
 
 
@@ -244,10 +251,16 @@ def _same_address(want: str, live: str) -> bool:
 
 
 def _same_reference(prop: Property | None, want: str, live: str, resolve: Resolver) -> bool:
-    """A name and an id of the same Neutron resource; a name that cannot be looked up
-    cannot be compared, so it counts as the same."""
+    """A name and an id of the same Neutron resource, or a flavor or image the template
+    names as the region knows it; a name that cannot be looked up cannot be compared, so
+    it counts as the same."""
     kind = _reference_kind(prop)
-    if kind is None or looks_like_id(want) == looks_like_id(live):
+    if kind is None:
+        return False
+    if kind in REGIONAL_KINDS.values():
+        found = resolve(kind, want)
+        return found is None or found == live
+    if looks_like_id(want) == looks_like_id(live):
         return False
     name, id_ = (live, want) if looks_like_id(want) else (want, live)
     found = resolve(kind, name)
@@ -256,8 +269,10 @@ def _same_reference(prop: Property | None, want: str, live: str, resolve: Resolv
 
 def _reference_kind(prop: Property | None) -> str | None:
     for constraint in prop.constraints if prop else ():
-        if isinstance(constraint, CustomConstraint) and constraint.name in REFERENCE_KINDS:
-            return REFERENCE_KINDS[constraint.name]
+        if isinstance(constraint, CustomConstraint):
+            kind = REFERENCE_KINDS.get(constraint.name) or REGIONAL_KINDS.get(constraint.name)
+            if kind is not None:
+                return kind
     return None
 
 
@@ -274,16 +289,39 @@ def _find_reference(conn: Any, kind: str, name: str) -> str | None:
     return None if found is None else str(found.id)
 
 
+def _find_regional(conn: Any, kind: str, name: str) -> str | None:
+    proxy = conn.compute if kind == "flavor" else conn.image
+    found = getattr(proxy, f"find_{kind}")(name, ignore_missing=True)
+    return None if found is None or not found.name else str(found.name)
+
+
 def _resolver(ctx: ResourceContext) -> Resolver:
-    """Looks names up in ``ctx``'s region; an ambiguous or failing lookup answers None."""
+    """Looks names up in ``ctx``'s region (a flavor or image as the region map names it
+    there); an ambiguous or failing lookup answers None."""
+    regional = {"flavor": ctx.resolve_flavor, "image": ctx.resolve_image}
 
     def resolve(kind: str, name: str) -> str | None:
         try:
+            if kind in regional:
+                return ctx.call(_find_regional, kind, regional[kind](name))
             return ctx.call(_find_reference, kind, name)
         except CloudError:
             return None
 
     return resolve
+
+
+def differences(
+    plugin: ResourceType, ctx: ResourceContext, stored: Mapping[str, Any]
+) -> list[Difference] | None:
+    """How the resource of ``ctx`` now differs from its ``stored`` properties (``None``
+    when it is gone), names looked up in its region. Blocking; raises ``CloudError``,
+    and ``NotSupportedError`` for a type that cannot be read back."""
+    live = None if plugin.read(ctx) is None else plugin.live_properties(ctx)
+    if live is None:
+        return None
+    schema = type(plugin).properties_schema
+    return compare(schema, stored, live, physical_name=ctx.physical_name, resolve=_resolver(ctx))
 
 
 def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
@@ -292,16 +330,10 @@ def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
     cls = op.registry.get(record.type)
     if cls is None:
         return report(DriftStatus.NOT_CHECKED, detail=f"unknown type {record.type}")
-    ctx = op.rt.context(record)
-    plugin = cls()
     try:
-        live = None if plugin.read(ctx) is None else plugin.live_properties(ctx)
-        if live is None:
+        diffs = differences(cls(), op.rt.context(record), record.properties)
+        if diffs is None:
             return report(DriftStatus.DELETED)
-        diffs = compare(
-            cls.properties_schema, record.properties, live, physical_name=ctx.physical_name,
-            resolve=_resolver(ctx),
-        )  # fmt: skip
     except NotSupportedError as exc:
         return report(DriftStatus.NOT_CHECKED, detail=f"not checked: {exc}")
     except CloudError as exc:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
+from crossheat.clouds.driver import RegionClients
+from crossheat.engine.check import Difference, differences
 from crossheat.errors import CloudNotFound
 from crossheat.resources.lifecycle import Done
 from crossheat.resources.types.neutron import Net, Router, RouterInterface, Subnet
@@ -71,3 +75,26 @@ def test_router_gateway_by_name_and_interface(make_ctx: MakeCtx) -> None:
     assert iface.delete(i_ctx) == Done()
     for plugin, ctx in ((Router(), r_ctx), (Subnet(), sub_ctx), (Net(), net_ctx)):
         delete(plugin, ctx)
+
+
+def test_router_gateway_changed_outside_is_drift(make_ctx: MakeCtx, clients: RegionClients) -> None:
+    conn, router, ctx = clients.connection("East"), Router(), make_ctx("edge")
+    public = conn.network.find_subnet("public-subnet", ignore_missing=False)
+    hosts = list(ipaddress.ip_network(public.cidr).hosts())
+    wanted = [{"subnet": "public-subnet", "ip_address": str(hosts[-3])}]
+    gateway = {"network": "public", "external_fixed_ips": wanted}
+    props = Router.with_defaults({"external_gateway_info": gateway})
+    create(router, ctx, props)
+    assert differences(router, ctx, props) == []  # names in the template, ids in Neutron
+    conn.network.update_router(str(ctx.physical_id), external_gateway_info=None)
+    assert differences(router, ctx, props) == [Difference("external_gateway_info", gateway, None)]
+    moved = [{"subnet_id": public.id, "ip_address": str(hosts[-4])}]
+    info = {"network_id": public.network_id, "external_fixed_ips": moved}
+    conn.network.update_router(str(ctx.physical_id), external_gateway_info=info)
+    live = [{"subnet": public.id, "ip_address": str(hosts[-4])}]
+    assert differences(router, ctx, props) == [
+        Difference("external_gateway_info.external_fixed_ips", wanted, live)
+    ]
+    unpinned = Router.with_defaults({"external_gateway_info": {"network": "public"}})
+    assert differences(router, ctx, unpinned) == []  # any address will do
+    delete(router, ctx)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from crossheat.clouds.driver import RegionClients
+from crossheat.engine.check import Difference, differences
 from crossheat.errors import CloudNotFound, NotSupportedError
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext
 from crossheat.resources.types.neutron import Net, Router, RouterInterface, Subnet
@@ -57,7 +61,8 @@ def test_server_resize_rename_and_delete(make_ctx: MakeCtx, network: ResourceCon
     assert update(server, ctx, old, new) >= 2  # resize, then confirm
     assert ctx.attributes["show"]["flavor"]["original_name"] == "m1.medium"
     assert server.live_properties(ctx) == {
-        "name": "app-2", "key_name": None, "metadata": {"b": "2"},
+        "name": "app-2", "key_name": None, "metadata": {"b": "2"}, "flavor": "m1.medium",
+        "image": "cirros",
     }  # fmt: skip
     with pytest.raises(NotSupportedError, match="networks"):
         server.update(ctx, old, old, {"networks"})
@@ -102,3 +107,52 @@ def test_server_floating_ip_is_associated_once_it_is_up(
     (address,) = ctx.attributes["addresses"]["lifecycle-servers"][:1]
     assert FloatingIP().read(fip)["port_id"] == address["port"]  # type: ignore[index]
     assert "floating_ips" not in ctx.progress
+
+
+def _resize_outside(conn: Any, server_id: str, flavor_name: str) -> None:
+    """What an operator does with openstacksdk: resize, wait, confirm."""
+    conn.compute.resize_server(server_id, conn.compute.find_flavor(flavor_name).id)
+    server = conn.compute.get_server(server_id)
+    server = conn.compute.wait_for_server(server, status="VERIFY_RESIZE", interval=0.05, wait=10)
+    conn.compute.confirm_server_resize(server_id)
+    conn.compute.wait_for_server(server, status="ACTIVE", interval=0.05, wait=10)
+
+
+def test_server_resized_outside_shows_flavor_drift(
+    make_ctx: MakeCtx, network: ResourceContext, clients: RegionClients
+) -> None:
+    server, ctx = Server(), make_ctx("resized")
+    nic = [{"network": network.physical_id}]
+    props = Server.with_defaults({"image": "linux", "flavor": "small", "networks": nic})
+    create(server, ctx, props)
+    conn = clients.connection("East")
+    image_id = conn.image.find_image("cirros", ignore_missing=False).id
+    assert differences(server, ctx, props) == []  # logical names, as the region map has them
+    same = props | {"flavor": "2", "image": image_id}  # ids of m1.small and cirros
+    assert differences(server, ctx, same) == []
+    assert differences(server, ctx, props | {"flavor": "m1.small", "image": "cirros"}) == []
+    _resize_outside(conn, str(ctx.physical_id), "m1.medium")
+    assert differences(server, ctx, props) == [Difference("flavor", "small", "m1.medium")]
+    assert differences(server, ctx, props | {"flavor": "large"}) == []  # large is m1.medium
+    assert differences(server, ctx, props | {"image": "no-such-image"}) == [
+        Difference("flavor", "small", "m1.medium")
+    ]  # an image that cannot be looked up cannot be compared
+    delete(server, ctx)
+    assert differences(server, ctx, props) is None
+
+
+def test_server_rebuilt_outside_shows_image_drift_until_rebuilt_back(
+    make_ctx: MakeCtx, network: ResourceContext, clients: RegionClients
+) -> None:
+    server, ctx = Server(), make_ctx("rebuilt")
+    nic = [{"network": network.physical_id}]
+    props = Server.with_defaults({"image": "linux", "flavor": "small", "networks": nic})
+    create(server, ctx, props)
+    conn = clients.connection("East")
+    ubuntu = conn.image.find_image("ubuntu", ignore_missing=False)
+    rebuilt = conn.compute.rebuild_server(str(ctx.physical_id), ubuntu.id)
+    conn.compute.wait_for_server(rebuilt, status="ACTIVE", interval=0.05, wait=10)
+    assert differences(server, ctx, props) == [Difference("image", "linux", "ubuntu")]
+    assert update(server, ctx, props | {"image": "ubuntu"}, props) >= 1  # REBUILD, then ACTIVE
+    assert differences(server, ctx, props) == []
+    delete(server, ctx)

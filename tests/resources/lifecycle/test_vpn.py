@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from crossheat.clouds.driver import RegionClients
+from crossheat.engine.check import Difference, differences
 from crossheat.errors import CloudConflict
 from crossheat.resources.lifecycle import ResourceContext
 from crossheat.resources.types.neutron import Net, Router, RouterInterface, Subnet
@@ -145,3 +147,34 @@ def test_ike_policy_update_in_place(make_ctx: MakeCtx) -> None:
     assert live["lifetime"] == {"units": "seconds", "value": 7200}
     assert live["name"] is None  # the template gave none: demo-ike is the default
     delete(IKEPolicy(), ctx)
+
+
+def test_connection_dpd_changed_outside_is_drift(make_ctx: MakeCtx, clients: RegionClients) -> None:
+    site, ctx = build_site(make_ctx, "East", "10.4.0.0/24"), make_ctx("dpd")
+    props = IPsecSiteConnection.with_defaults(
+        {
+            "peer_address": "203.0.113.9",
+            "peer_id": "203.0.113.9",
+            "peer_cidrs": ["10.5.0.0/24"],
+            "psk": "secret",
+            "dpd": {"actions": "clear", "interval": 15},  # timeout: 120 by default
+            "vpnservice_id": site.service.physical_id,
+            "ikepolicy_id": site.ike.physical_id,
+            "ipsecpolicy_id": site.ipsec.physical_id,
+        }
+    )
+    create(IPsecSiteConnection(), ctx, props)
+    assert ctx.attributes["dpd"]["action"] == "clear"  # Heat's actions is Neutron's action
+    assert differences(IPsecSiteConnection(), ctx, props) == []
+    settled(ctx)  # Neutron refuses an update while the connection is PENDING_CREATE
+    conn, link = clients.connection("East"), str(ctx.physical_id)
+    dpd = {"action": "clear", "interval": 20, "timeout": 120}
+    conn.network.update_vpn_ipsec_site_connection(link, dpd=dpd)
+    assert differences(IPsecSiteConnection(), ctx, props) == [Difference("dpd.interval", 15, 20)]
+    settled(ctx)
+    conn.network.update_vpn_ipsec_site_connection(link, dpd=dpd | {"action": "hold"})
+    assert {d.property for d in differences(IPsecSiteConnection(), ctx, props) or []} == {
+        "dpd.actions", "dpd.interval",
+    }  # fmt: skip
+    delete(IPsecSiteConnection(), ctx)
+    tear_down(site)

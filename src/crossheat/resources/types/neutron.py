@@ -336,15 +336,25 @@ class Router(NeutronResource):
         return body
 
     def properties_from(self, ctx: ResourceContext, data: Mapping[str, Any]) -> dict[str, Any]:
-        """As the base does; the gateway as ``{network: <id>, enable_snat}``."""
+        """As the base does; the gateway in Heat's terms, ids for names:
+        ``{network, enable_snat, external_fixed_ips: [{subnet, ip_address}]}`` (``None``
+        when the router has none)."""
         out = super().properties_from(ctx, data)
         info = data.get("external_gateway_info")
-        out["external_gateway_info"] = (
-            {"network": info.get("network_id"), "enable_snat": info.get("enable_snat")}
-            if info
-            else None
-        )
+        out["external_gateway_info"] = _gateway_properties(info) if info else None
         return out
+
+
+def _gateway_properties(info: Mapping[str, Any]) -> dict[str, Any]:
+    fixed = [
+        {"subnet": ip.get("subnet_id"), "ip_address": ip.get("ip_address")}
+        for ip in info.get("external_fixed_ips") or []
+    ]
+    return {
+        "network": info.get("network_id"),
+        "enable_snat": info.get("enable_snat"),
+        "external_fixed_ips": fixed,
+    }
 
 
 def _interface_id(physical_id: str) -> tuple[str, str, str]:

@@ -334,14 +334,20 @@ class Server(ResourceType):
         return ctx.first_untaken(s["id"] for s in servers if ctx.owns_metadata(s.get("metadata")))
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
-        """``name``, ``key_name`` and ``metadata`` (without crossheat's marks)."""
+        """``name``, ``key_name``, ``metadata`` (without crossheat's marks), and ``flavor``
+        and ``image`` by the region's own names (the check compares them with what the
+        template's names become in the region). ``networks`` is not read back."""
         server = self._get_or_none(ctx)
         if server is None:
             return None
         marks = ctx.metadata
         own = {k: v for k, v in (server.get("metadata") or {}).items() if k not in marks}
         name = ctx.template_name(server.get("name"))
-        return {"name": name, "key_name": server.get("key_name"), "metadata": own}
+        live = {"name": name, "key_name": server.get("key_name"), "metadata": own}
+        flavor, image = server.get("flavor") or {}, server.get("image") or {}
+        live["flavor"] = ctx.call(live_flavor_name, flavor) if flavor else None
+        live["image"] = ctx.call(live_image_name, image["id"]) if image.get("id") else None
+        return {key: value for key, value in live.items() if key in _ALWAYS or value is not None}
 
     def _get(self, ctx: ResourceContext) -> dict[str, Any]:
         return as_api_dict(ctx.call(compute, "get_server", ctx.physical_id))
@@ -358,6 +364,28 @@ class Server(ResourceType):
     def _shape(self, ctx: ResourceContext, server: dict[str, Any]) -> dict[str, Any]:
         ports = ctx.call(sdk_list, "ports", device_id=ctx.physical_id)
         return server_attributes(server, ports)
+
+
+#: Live properties reported even when empty (``flavor``/``image`` only when Nova shows them).
+_ALWAYS = frozenset({"name", "key_name", "metadata"})
+
+
+def live_flavor_name(conn: Any, embedded: Mapping[str, Any]) -> str | None:
+    """The name of a server's flavor: Nova shows it (``original_name``) from microversion
+    2.47, only its id before; ``None`` when that flavor no longer exists."""
+    if embedded.get("original_name"):
+        return str(embedded["original_name"])
+    if not embedded.get("id"):
+        return None
+    found = conn.compute.find_flavor(str(embedded["id"]), ignore_missing=True)
+    return None if found is None else str(found.name)
+
+
+def live_image_name(conn: Any, image_id: str) -> str | None:
+    """The name of a server's image; ``None`` when Glance no longer has it (an image
+    replaced since by a new one of the same name is no change made to the server)."""
+    found = conn.image.find_image(image_id, ignore_missing=True)
+    return None if found is None or not found.name else str(found.name)
 
 
 def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:

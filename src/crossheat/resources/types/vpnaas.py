@@ -9,7 +9,8 @@ as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``);
 its ``read`` reports the tunnel's current ``status``, and an update is done
 once the connection has left ``PENDING_UPDATE`` (Neutron refuses the next one
 before). Besides Heat's attributes, a VPN service reports Neutron's
-``external_v4_ip``/``external_v6_ip``.
+``external_v4_ip``/``external_v6_ip``. A connection's ``dpd`` goes to Neutron
+with ``action`` for Heat's ``actions``, and is read back the other way.
 """
 
 from __future__ import annotations
@@ -276,6 +277,30 @@ class IPsecSiteConnection(NeutronResource):
         ),
         "psk": Attribute("The pre-shared key.", T.STRING, secret=True),
     }
+
+    def resolve(
+        self, ctx: ResourceContext, body: dict[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``dpd`` as Neutron reads it: Heat's ``actions`` is Neutron's ``action``."""
+        if body.get("dpd"):
+            body["dpd"] = _renamed(body["dpd"], "actions", "action")
+        return body
+
+    def properties_from(self, ctx: ResourceContext, data: Mapping[str, Any]) -> dict[str, Any]:
+        """As the base does; ``dpd`` in Heat's terms (``actions``, ``interval``, ``timeout``)."""
+        out = super().properties_from(ctx, data)
+        dpd = data.get("dpd")
+        if isinstance(dpd, Mapping):
+            live = _renamed(dpd, "action", "actions")
+            out["dpd"] = {key: live.get(key) for key in _DPD.schema or {}}
+        return out
+
+
+def _renamed(values: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
+    out = {key: value for key, value in values.items() if key != old}
+    if values.get(old) is not None:
+        out[new] = values[old]
+    return out
 
 
 def register(registry: Registry) -> None:
