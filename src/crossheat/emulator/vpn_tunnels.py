@@ -65,6 +65,10 @@ CONNECTION_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: How long another emulator may take to list its endpoints (it may be busy).
+PEER_TIMEOUT = 5.0
+
+
 def psk_hash(address_a: str | None, address_b: str | None, psk: str) -> str:
     """sha256 of the PSK salted with both tunnel addresses (the same from either end)."""
     low, high = sorted([address_a or "", address_b or ""])
@@ -100,7 +104,7 @@ def endpoint(emu: Emulator, region: str, conn: Record) -> Record:
     ipsec = store.get(region, "ipsecpolicies", conn["ipsecpolicy_id"]) or {}
     external = gateway_ip(emu, region, service.get("router_id", ""), 4)
     local, peer = _cidrs(emu, region, conn)
-    up = bool(conn["admin_state_up"] and service.get("admin_state_up"))
+    enabled = bool(conn["admin_state_up"] and service.get("admin_state_up"))
     return {
         "cloud": emu.base_url,
         "region": region,
@@ -112,7 +116,8 @@ def endpoint(emu: Emulator, region: str, conn: Record) -> Record:
         "psk_hash": psk_hash(external, conn["peer_address"], conn["psk"]),
         "ike": {k: ike.get(k) for k in IKE_KEYS},
         "ipsec": {k: ipsec.get(k) for k in IPSEC_KEYS},
-        "up": up and time.time() >= conn["_ready_at"],
+        "enabled": enabled,
+        "ready_at": conn["_ready_at"],
     }
 
 
@@ -125,10 +130,16 @@ def local_endpoints(emu: Emulator) -> list[Record]:
     ]
 
 
-def is_peer(mine: Record, other: Record) -> bool:
-    """Whether ``other`` is the far end of ``mine``'s tunnel (see the module doc)."""
+def is_up(end: Record, now: float) -> bool:
+    """Whether a connection's end is enabled and past its latency at ``now``. Both ends
+    are judged at the same instant, however long ago their endpoints were gathered."""
+    return bool(end["enabled"]) and now >= float(end["ready_at"])
+
+
+def is_peer(mine: Record, other: Record, now: float) -> bool:
+    """Whether ``other`` is the far end of ``mine``'s tunnel at ``now`` (see the module doc)."""
     return (
-        other["up"]
+        is_up(other, now)
         and other["id"] != mine["id"]
         and mine["external_v4_ip"] is not None
         and other["external_v4_ip"] == mine["peer_address"]
@@ -147,7 +158,7 @@ async def remote_endpoints(emu: Emulator) -> list[Record]:
     if not urls:
         return []
     found: list[Record] = []
-    async with httpx.AsyncClient(timeout=2.0) as client:
+    async with httpx.AsyncClient(timeout=PEER_TIMEOUT) as client:
         for url in urls:
             try:
                 answer = await client.get(f"{url}/admin/vpn/endpoints")
@@ -229,7 +240,8 @@ class IPsecSiteConnections(Collection):
         out = public(record)
         mine = endpoint(ctx.emu, ctx.region, record)
         others = ctx.extra.get("endpoints") or local_endpoints(ctx.emu)
-        up = mine["up"] and any(is_peer(mine, other) for other in others)
+        now = time.time()
+        up = is_up(mine, now) and any(is_peer(mine, other, now) for other in others)
         out["status"] = pending_status(record, "ACTIVE" if up else "DOWN")
         return out
 
