@@ -3,7 +3,8 @@
 Like Heat, crossheat keeps the template, the environment files, every file
 the template uses (``get_file``, nested templates) and the parameters as the
 user gave them; loading the stack again parses them exactly as the first
-time. Hidden parameters are sealed by the store.
+time, and expands template resources (``flatten``) exactly as ``analyse``
+did. Hidden parameters are sealed by the store.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.store import StackSpec
 from crossheat.template import Template, load_template
+from crossheat.template.flatten import flatten_checked
 from crossheat.template.yamlmarks import load_yaml
 
 
@@ -25,7 +27,7 @@ def _nested_files(template: Template, root: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, text in template.files.items():
         files[name] = text
-    for definition in template.resources.values():
+    for definition in [*template.resources.values(), *template.expanded.values()]:
         nested = definition.nested
         if nested is None:
             continue
@@ -90,4 +92,4 @@ def load_spec(spec: StackSpec) -> Template:
             env.write_text(source["text"])
             envs.append(env)
         params = {k: str(v) for k, v in spec.parameters.items()}
-        return load_template(root / name, envs, params)
+        return flatten_checked(load_template(root / name, envs, params))

@@ -18,6 +18,7 @@ from crossheat.errors import Diagnostic, Severity, TemplatePath
 from crossheat.graph import Graph
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.template import PlanContext, Template, parse_template, resolve
+from crossheat.template.flatten import flatten
 
 #: The region of resources that name none, when there is no region map to say otherwise.
 IMPLICIT_REGION = "default"
@@ -105,6 +106,9 @@ def analyse(
 ) -> Analysis:
     """Load the template and run every pass; the result holds every diagnostic."""
     template, diagnostics = parse_template(template_path, environment_files, parameters)
+    if template is not None:
+        template, problems = flatten(template)  # template resources become their resources
+        diagnostics += problems
     analysis = Analysis(template, region_map, registry)
     for diagnostic in diagnostics:
         analysis.report(diagnostic)

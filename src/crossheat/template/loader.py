@@ -339,8 +339,9 @@ def _nested_attributes(template: Template) -> Diagnostics:
         if ref.kind != "get_attr" or not ref.attribute or target is None or not target.nested:
             continue
         known = (*target.nested.outputs, *_STACK_ATTRIBUTES)
-        if ref.attribute[0] not in known and isinstance(ref.attribute[0], str):
-            message = f"{ref.resource} ({target.type}) has no attribute {ref.attribute[0]!r}"
-            hint = did_you_mean(ref.attribute[0], known) or f"its outputs: {', '.join(known)}"
+        first = ref.attribute[0]
+        if isinstance(first, str) and first not in known and not first.startswith("resource."):
+            message = f"{ref.resource} ({target.type}) has no attribute {first!r}"
+            hint = did_you_mean(first, known) or f"its outputs: {', '.join(known)}"
             found.append(Diagnostic(message, ref.path, template.source.locate(ref.path), hint))
     return found

@@ -124,6 +124,8 @@ class Template:
     environment: Environment = field(default_factory=Environment)
     files: dict[str, str] = field(default_factory=dict)
     parameter_groups: list[dict[str, Any]] = field(default_factory=list)
+    #: template resources ``flatten()`` replaced by their resources (their ``.nested`` kept)
+    expanded: dict[str, ResourceDefinition] = field(default_factory=dict)
 
     def locate(self, path: TemplatePath) -> Location | None:
         """Where the deepest known node along ``path`` is."""

@@ -1,0 +1,98 @@
+"""Template resources (nested stacks): one module file deployed in East and in West."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import World, start_emulator
+
+NET = """heat_template_version: 2018-08-31
+parameters:
+  cidr: {type: string}
+  label: {type: string, default: plain}
+resources:
+  net:
+    type: OS::Neutron::Net
+    properties: {name: {get_param: label}}
+  subnet:
+    type: OS::Neutron::Subnet
+    properties: {network: {get_resource: net}, cidr: {get_param: cidr}}
+outputs:
+  network_id: {value: {get_resource: net}}
+"""
+
+TOP = """heat_template_version: 2018-08-31
+parameters:
+  east_cidr: {type: string, default: 10.5.0.0/24}
+  west_cidr: {type: string, default: 10.6.0.0/24}
+resources:
+  east_mod:
+    type: modules/net.yaml
+    region: East
+    properties: {cidr: {get_param: east_cidr}}
+  west_mod:
+    type: modules/net.yaml
+    region: West
+    properties:
+      cidr: {get_param: west_cidr}
+      label: {get_attr: [east_mod, network_id]}
+  west_port:
+    type: OS::Neutron::Port
+    region: West
+    properties:
+      network: {get_attr: [west_mod, network_id]}
+outputs:
+  east_network: {value: {get_attr: [east_mod, network_id]}}
+"""
+
+
+def events_after(world: World, last: int) -> list[dict[str, Any]]:
+    return [
+        e for e in world.json("stack", "event", "list", "nets")
+        if e["id"] > last and e["resource_type"] != "OS::Heat::Stack"
+    ]  # fmt: skip
+
+
+def by_name(items: list[dict[str, Any]], key: str = "name") -> dict[str, dict[str, Any]]:
+    return {str(item[key]): item for item in items}
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> None:
+    start_emulator(world)
+    (world.tmp / "modules").mkdir()
+    (world.tmp / "modules" / "net.yaml").write_text(NET)
+    (world.tmp / "top.yaml").write_text(TOP)
+
+    stack = world.json("stack", "create", "nets", "-t", "top.yaml", "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    resources = by_name(world.json("stack", "resource", "list", "nets"), "resource_name")
+    assert {n: r["region"] for n, r in resources.items()} == {
+        "east_mod.net": "East", "east_mod.subnet": "East",
+        "west_mod.net": "West", "west_mod.subnet": "West", "west_port": "West",
+    }  # fmt: skip
+    east, west = world.admin.resources("East"), world.admin.resources("West")
+    east_net_id = resources["east_mod.net"]["physical_resource_id"]
+    assert [s["cidr"] for s in east["subnets"]] == ["10.5.0.0/24"]
+    assert [s["cidr"] for s in west["subnets"]] == ["10.6.0.0/24"]
+    west_nets = by_name(west["networks"], "id")
+    west_net_id = resources["west_mod.net"]["physical_resource_id"]
+    assert west_nets[west_net_id]["name"] == east_net_id  # a parameter read across regions
+    [port] = west["ports"]
+    assert port["network_id"] == west_net_id
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert outputs == {"east_network": east_net_id}
+
+    before = max(e["id"] for e in world.json("stack", "event", "list", "nets"))
+    stack = world.json("stack", "update", "nets", "--existing",
+                       "--parameter", "west_cidr=10.9.0.0/24", "--wait")  # fmt: skip
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    assert {e["resource_name"] for e in events_after(world, before)} == {"west_mod.subnet"}
+    assert [s["cidr"] for s in world.admin.resources("West")["subnets"]] == ["10.9.0.0/24"]
+    assert [s["cidr"] for s in world.admin.resources("East")["subnets"]] == ["10.5.0.0/24"]
+
+    world.crossheat("stack", "delete", "nets", "--wait")
+    assert world.leftovers("East") == {}
+    assert world.leftovers("West") == {}
