@@ -281,3 +281,26 @@ def test_a_parent_parameter_passed_on_stays_a_get_param_of_the_parent(tmp_path: 
     assert render(subnet.properties)["cidr"] == {"get_param": "west_cidr"}  # split keeps it
     assert render(subnet.properties)["ip_version"] == 4  # the nested default
     assert resolve(subnet.properties, PlanContext())["cidr"] == "10.6.0.0/24"
+
+
+def test_hidden_parameters_of_nested_templates_are_known_as_secrets(tmp_path: Path) -> None:
+    """Their values must be masked in events and logs like the top level's."""
+    secret_net = NET.replace(
+        "  ip_version: {type: number, default: 4}\n",
+        "  ip_version: {type: number, default: 4}\n"
+        "  token: {type: string, hidden: true, default: nested-s3cret}\n",
+    )
+    path = write(
+        tmp_path,
+        {
+            "net.yaml": secret_net,
+            "outer.yaml": "heat_template_version: 2018-08-31\nresources:\n"
+            "  inner: {type: net.yaml, properties: {cidr: 10.0.0.0/24}}\n",
+            "top.yaml": "heat_template_version: 2018-08-31\nparameters:\n"
+            "  key: {type: string, hidden: true}\nresources:\n"
+            "  m: {type: outer.yaml}\n",
+        },
+    )
+    template, found = flatten(load_template(path, parameters={"key": "top-s3cret"}))
+    assert found == []
+    assert sorted(template.hidden_values()) == ["nested-s3cret", "top-s3cret"]

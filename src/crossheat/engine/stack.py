@@ -122,9 +122,7 @@ class Operation:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
 
     def remember_secrets(self) -> None:
-        hidden = self.template.hidden_parameters()
-        values = self.template.parameter_values()
-        texts = [str(values[name]) for name in hidden if values.get(name) not in (None, "")]
+        texts = self.template.hidden_values()
         if texts:
             self.store.remember_secrets(self.stack.id, texts)
 

@@ -137,6 +137,19 @@ class Template:
     def hidden_parameters(self) -> set[str]:
         return {name for name, p in self.parameters.items() if p.hidden}
 
+    def hidden_values(self) -> list[str]:
+        """The values of hidden parameters here and in every nested template (those a
+        template resource was expanded from included), as texts to mask."""
+        texts = [
+            str(p.value)
+            for p in self.parameters.values()
+            if p.hidden and isinstance(p.value, str | int | float) and str(p.value)
+        ]
+        for definition in [*self.resources.values(), *self.expanded.values()]:
+            if definition.nested is not None:
+                texts += definition.nested.hidden_values()
+        return texts
+
     def references(self) -> list[Reference]:
         """Every reference in resources' properties and metadata, and in outputs."""
         found = [ref for r in self.resources.values() for ref in r.references()]
