@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from crossheat.errors import StoreError
 from crossheat.store import Store, database_url
-from crossheat.store.database import head_revision, make_engine, migrate
+from crossheat.store.database import HEAD_REVISION, head_revision, make_engine, migrate
 from crossheat.store.models import Base
 
 
@@ -24,6 +24,10 @@ def test_environment_variable_names_the_database(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CROSSHEAT_DATABASE_URL", "postgresql://u@db:5432/x")
     assert database_url() == "postgresql+psycopg://u@db:5432/x"
     assert database_url("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"
+
+
+def test_the_head_revision_crossheat_knows_is_alembics() -> None:
+    assert head_revision() == HEAD_REVISION
 
 
 def test_migrations_build_exactly_the_models(db_url: str) -> None:
