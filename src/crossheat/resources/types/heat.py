@@ -4,8 +4,8 @@ test_resource,resource_group}.py``).
 
 They make no cloud calls: their physical id is ``ctx.physical_name`` and their
 attributes are computed here (a random string is kept as a secret attribute,
-which the engine stores encrypted). A resource group has no lifecycle: the
-engine expands it into its members (``expand_group``) before deploying.
+which the engine stores encrypted). A resource group creates, updates and
+deletes its members through their own types' lifecycles (``resource_group.py``).
 Each action of a test resource waits ``action_wait_secs.<action>`` (else
 ``wait_secs``; -1 forever), its start time kept in ``progress``, then fails if
 ``fail`` is true.
