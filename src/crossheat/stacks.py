@@ -118,7 +118,7 @@ class Stacks:
         try:
             return op.compute_diff(self.store.list_resources(stack.id))
         finally:
-            op.close()
+            _close(op)
 
     def begin_update(self, stack: StackRecord, spec: StackSpec) -> StackRecord:
         """Make ``spec`` current (the old one kept for rollback) and mark UPDATE_IN_PROGRESS."""
@@ -160,9 +160,7 @@ class Stacks:
             )
             asyncio.run(_with_view(_cancellable(op, main), view))
         finally:
-            op.close()
-            if op.clients is not None:
-                op.clients.close()
+            _close(op)
             self.store.release_lock(stack.id, engine_id)
         return self.store.get_stack(stack.id, include_deleted=True)
 
@@ -224,9 +222,7 @@ class Stacks:
             finally:
                 self.store.release_lock(stack.id, engine_id)
         finally:
-            op.close()
-            if op.clients is not None:
-                op.clients.close()
+            _close(op)
 
     # ---- views --------------------------------------------------------------------------
 
@@ -252,7 +248,7 @@ class Stacks:
             op.prepare_live()
             return op.outputs()
         finally:
-            op.close()
+            _close(op)
 
     def resources(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
@@ -272,6 +268,13 @@ async def _start(op: Operation, action: Action) -> StackRecord:
 
 
 HEARTBEAT_SECONDS = 10.0
+
+
+def _close(op: Operation) -> None:
+    """Stop the operation's worker pool and close the cloud connections made for it."""
+    op.close()
+    if op.clients is not None:
+        op.clients.close()
 #: How often a running operation looks for a ``stack cancel`` request.
 CANCEL_POLL_SECONDS = 1.0
 

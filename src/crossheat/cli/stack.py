@@ -71,6 +71,13 @@ def _finish(
     return stacks.run(stack, action, view, engine_id)
 
 
+def _show_outcome(stack: StackRecord, shown: dict[str, object], fmt: Format) -> None:
+    """Show the stack an operation left; exit 1 when it failed or was rolled back."""
+    show_one(shown, fmt)
+    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
+        raise typer.Exit(1)
+
+
 @app.command("create")
 def create(
     name: str = typer.Argument(..., help="Stack name (unique in the project)."),
@@ -95,11 +102,8 @@ def create(
         )
         engine_id = service.stacks().lock(stack, Action.CREATE)
         stack = _finish(service, stack, wait, Action.CREATE, engine_id)
-        outputs = service.stacks().outputs(stack) if wait else None
-        shown = service.stacks().describe(stack, outputs)
-    show_one(shown, fmt)
-    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
-        raise typer.Exit(1)
+        shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
+    _show_outcome(stack, shown, fmt)
 
 
 @app.command("list")
@@ -234,11 +238,8 @@ def update(
         engine_id = service.stacks().lock(stack, Action.UPDATE)
         stack = service.stacks().begin_update(stack, spec)
         stack = _finish(service, stack, wait, Action.UPDATE, engine_id)
-        outputs = service.stacks().outputs(stack) if wait else None
-        shown = service.stacks().describe(stack, outputs)
-    show_one(shown, fmt)
-    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
-        raise typer.Exit(1)
+        shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
+    _show_outcome(stack, shown, fmt)
 
 
 def show_preview(preview: dict[str, object], fmt: Format) -> None:
@@ -314,9 +315,7 @@ def resume(
         action, engine_id = taken
         stack = _finish(service, stack, wait, action, engine_id)
         shown = service.stacks().describe(stack)
-    show_one(shown, fmt)
-    if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
-        raise typer.Exit(1)
+    _show_outcome(stack, shown, fmt)
 
 
 @app.command("cancel")

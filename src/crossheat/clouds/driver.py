@@ -244,6 +244,7 @@ class RegionClients:
     ) -> None:
         self.region_map = region_map
         self.retry = retry or RetryPolicy()
+        self._retry_once = dataclasses.replace(self.retry, repeat_maybe_done=False)
         self._config = config
         self._connections: dict[str, Connection] = {}
         self._lock = threading.Lock()
@@ -281,8 +282,8 @@ class RegionClients:
         which it may have been carried out (``CloudTransientError.maybe_done``) is raised
         at once, for the caller to look for what it made before asking again."""
         conn = self.connection(region)
-        policy = dataclasses.replace(self.retry, repeat_maybe_done=False)
-        return policy.run(functools.partial(fn, conn, *args, **kwargs), self._translator(region))
+        call = functools.partial(fn, conn, *args, **kwargs)
+        return self._retry_once.run(call, self._translator(region))
 
     async def acall(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Like ``call``, running the blocking SDK call in a worker thread."""

@@ -178,11 +178,11 @@ async def _create_once(
     found, it is the one made; not found, the create is sent again after a backoff.
     """
     policy = rt.clients.retry if rt.clients is not None else RetryPolicy()
-    plain = ctx.call
+    plain, once = ctx.call, rt.caller(record, once=True)
     attempt = 1
     try:
         while True:
-            ctx.call = rt.caller(record, once=True)
+            ctx.call = once
             try:
                 return await rt.run(plugin.create, ctx, props)
             except CloudTransientError as exc:
