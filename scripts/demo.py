@@ -28,8 +28,7 @@ CROSSHEAT = [sys.executable, "-m", "crossheat"]
 def run(*args: str, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess[str]:
     if not quiet:
         print(f"\n$ crossheat {' '.join(args)}", flush=True)
-    return subprocess.run([*CROSSHEAT, *args], check=check, text=True,
-                          capture_output=quiet)
+    return subprocess.run([*CROSSHEAT, *args], check=check, text=True, capture_output=quiet)
 
 
 def emulator_cloud() -> str:
@@ -37,8 +36,16 @@ def emulator_cloud() -> str:
     status = run("emulator", "status", "--json", quiet=True, check=False)
     running = json.loads(status.stdout or "[]") if status.returncode == 0 else []
     if not running:
-        run("emulator", "start", "--port", "0", "--regions", "East,West",
-            "--latency", "default=0.3,server=2")
+        run(
+            "emulator",
+            "start",
+            "--port",
+            "0",
+            "--regions",
+            "East,West",
+            "--latency",
+            "default=0.3,server=2",
+        )
         running = json.loads(run("emulator", "status", "--json", quiet=True).stdout)
     return str(running[0]["cloud"])
 
@@ -51,8 +58,7 @@ def write_region_map(cloud: str) -> None:
 
 def main() -> None:
     write_region_map(emulator_cloud())
-    common = ["-t", str(TEMPLATE), "--parameter", f"vpn_psk={PSK}",
-              "--region-map", str(REGION_MAP)]
+    common = ["-t", str(TEMPLATE), "--parameter", f"vpn_psk={PSK}", "--region-map", str(REGION_MAP)]
     run("validate", *common)
     run("plan", *common)
     if run("stack", "show", STACK, quiet=True, check=False).returncode == 0:

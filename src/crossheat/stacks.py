@@ -216,9 +216,7 @@ class Stacks:
         try:
             engine_id = self.lock(stack, Action.CHECK)
             try:
-                return asyncio.run(
-                    _with_heartbeat(self.store, stack.id, engine_id, run_check(op))
-                )
+                return asyncio.run(_with_heartbeat(self.store, stack.id, engine_id, run_check(op)))
             finally:
                 self.store.release_lock(stack.id, engine_id)
         finally:
@@ -275,6 +273,8 @@ def _close(op: Operation) -> None:
     op.close()
     if op.clients is not None:
         op.clients.close()
+
+
 #: How often a running operation looks for a ``stack cancel`` request.
 CANCEL_POLL_SECONDS = 1.0
 

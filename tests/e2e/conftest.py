@@ -38,8 +38,12 @@ class World:
     db_url: str = ""
     logs: list[str] = field(default_factory=list)
 
-    def crossheat(self, *args: str, check: bool = True, timeout: float = 300,
-                  ) -> subprocess.CompletedProcess[str]:
+    def crossheat(
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 300,
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``crossheat ARGS`` as a process; its output is kept for the secrets test."""
         done = subprocess.run(
             [sys.executable, "-m", "crossheat", *args], env=self.env, text=True,
@@ -95,10 +99,21 @@ def pg_schema() -> Iterator[str]:
     yield from private_schema("e2e")
 
 
-def start_emulator(world: World, latency: str = "default=0.02,server=0.1",
-                   faults: str = "") -> None:
-    args = ["emulator", "start", "--port", "0", "--regions", "East,West", "--state", ":memory:",
-            "--latency", latency]
+def start_emulator(
+    world: World, latency: str = "default=0.02,server=0.1", faults: str = ""
+) -> None:
+    args = [
+        "emulator",
+        "start",
+        "--port",
+        "0",
+        "--regions",
+        "East,West",
+        "--state",
+        ":memory:",
+        "--latency",
+        latency,
+    ]
     if faults:
         args += ["--faults", faults]
     out = world.crossheat(*args).stdout

@@ -75,8 +75,11 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     assert "operation_in_progress" not in stack
 
     preview = world.json("stack", "update", "vpn", "--existing", "--dry-run")
-    planned = {c["resource_name"]: (kind, c["reason"])
-               for kind in ("added", "updated", "replaced", "deleted") for c in preview[kind]}
+    planned = {
+        c["resource_name"]: (kind, c["reason"])
+        for kind in ("added", "updated", "replaced", "deleted")
+        for c in preview[kind]
+    }
     assert planned == {
         "west_server": ("replaced", "deleted outside crossheat: recreate"),
         "east_net": ("updated", "changed outside crossheat: reset name"),

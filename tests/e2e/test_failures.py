@@ -13,18 +13,33 @@ from tests.e2e.test_update import KINDS, counts
 
 def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world: World) -> None:
     start_emulator(world, faults="quota.West.servers=0")
-    done = world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE),
-                           "--parameter", f"vpn_psk={PSK}", "--wait", "-f", "json", check=False)
+    done = world.crossheat(
+        "stack",
+        "create",
+        "vpn",
+        "-t",
+        str(REFERENCE),
+        "--parameter",
+        f"vpn_psk={PSK}",
+        "--wait",
+        "-f",
+        "json",
+        check=False,
+    )
     assert done.returncode == 1
     stack = world.json("stack", "show", "vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE"
     events = world.json("stack", "event", "list", "vpn")
-    failed = [e for e in events if e["resource_status"] == "CREATE_FAILED"
-              and e["resource_type"] != "OS::Heat::Stack"]
+    failed = [
+        e
+        for e in events
+        if e["resource_status"] == "CREATE_FAILED" and e["resource_type"] != "OS::Heat::Stack"
+    ]
     assert [e["resource_name"] for e in failed] == ["west_server"]
     assert "quota" in failed[0]["resource_status_reason"].lower()
-    stack_failed = [e for e in events if e["resource_name"] == "vpn"
-                    and e["resource_status"] == "CREATE_FAILED"]
+    stack_failed = [
+        e for e in events if e["resource_name"] == "vpn" and e["resource_status"] == "CREATE_FAILED"
+    ]
     assert "west_server" in stack_failed[0]["resource_status_reason"]
     assert "quota" in stack_failed[0]["resource_status_reason"].lower()
     assert world.leftovers("East") == {}
@@ -46,8 +61,11 @@ def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_bac
     stack = world.json("stack", "show", "vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE"
     assert stack["timeout_mins"] == 1
-    failed = [e["resource_status_reason"] for e in world.json("stack", "event", "list", "vpn")
-              if e["resource_name"] == "vpn" and e["resource_status"] == "CREATE_FAILED"]
+    failed = [
+        e["resource_status_reason"]
+        for e in world.json("stack", "event", "list", "vpn")
+        if e["resource_name"] == "vpn" and e["resource_status"] == "CREATE_FAILED"
+    ]
     assert len(failed) == 1
     assert "timed out after 1 min" in failed[0]
     assert "east_server" in failed[0] and "west_server" in failed[0]
@@ -56,8 +74,9 @@ def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_bac
 
 def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
     start_emulator(world, faults="error_rate=0.2")
-    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    stack = world.json(
+        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
+    )
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     world.admin.faults(reset=True)
     world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
@@ -68,8 +87,9 @@ def test_lost_answers_to_creates_make_no_duplicates(world: World) -> None:
     """A 502 after the cloud made the resource (a proxy gave up): crossheat looks for it
     by its tags before creating again, so every resource exists exactly once."""
     start_emulator(world, faults="lost_answer_rate=0.5")
-    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    stack = world.json(
+        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
+    )
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     counters = world.admin.counters()
     lost = sum(n for c in counters.values() for key, n in c.items() if key.startswith("LOST"))
@@ -83,8 +103,9 @@ def test_lost_answers_to_creates_make_no_duplicates(world: World) -> None:
 
 def test_psk_appears_nowhere_in_clear(world: World) -> None:
     start_emulator(world)
-    world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE),
-                    "--parameter", f"vpn_psk={PSK}", "--wait")
+    world.crossheat(
+        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
+    )
     world.crossheat("stack", "show", "vpn", "-f", "json")
     world.crossheat("stack", "show", "vpn", "-f", "yaml")
     world.crossheat("stack", "event", "list", "vpn", "-f", "json")
@@ -119,11 +140,26 @@ def test_tunnel_that_stays_down_names_the_pair_and_the_disagreement(world: World
     )
     template = world.tmp / "wrong-peer.yaml"
     template.write_text(wrong)
-    assert world.crossheat("validate", "-t", str(template), "--parameter",
-                           f"vpn_psk={PSK}").returncode == 0
-    done = world.crossheat("stack", "create", "vpn", "-t", str(template), "--parameter",
-                           f"vpn_psk={PSK}", "--wait", "--tunnel-timeout", "3",
-                           "--disable-rollback", "-f", "json", check=False)
+    assert (
+        world.crossheat("validate", "-t", str(template), "--parameter", f"vpn_psk={PSK}").returncode
+        == 0
+    )
+    done = world.crossheat(
+        "stack",
+        "create",
+        "vpn",
+        "-t",
+        str(template),
+        "--parameter",
+        f"vpn_psk={PSK}",
+        "--wait",
+        "--tunnel-timeout",
+        "3",
+        "--disable-rollback",
+        "-f",
+        "json",
+        check=False,
+    )
     assert done.returncode == 1
     stack = world.json("stack", "show", "vpn")
     assert stack["stack_status"] == "CREATE_FAILED"

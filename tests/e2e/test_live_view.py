@@ -61,7 +61,13 @@ def test_wait_on_a_terminal_shows_a_live_table_per_region(world: World) -> None:
     assert "vpn: CREATE_IN_PROGRESS" in text  # the table's title while it runs
     header = next(line for line in text.splitlines() if "now working on" in line)
     assert re.findall(r"\w[\w ]*\w", header) == [
-        "region", "resources", "complete", "in progress", "failed", "now working on"]
+        "region",
+        "resources",
+        "complete",
+        "in progress",
+        "failed",
+        "now working on",
+    ]
     rows = [ROW.search(line) for line in text.splitlines()]
     frames = [m.groups() for m in rows if m]
     assert {f[0] for f in frames} == {"East", "West"}

@@ -22,8 +22,9 @@ def test_reference_use_case_deploys_with_both_tunnels_active_and_deletes_cleanly
     world: World,
 ) -> None:
     start_emulator(world)
-    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    stack = world.json(
+        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
+    )
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     outputs = _outputs(stack)
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}

@@ -30,15 +30,17 @@ def resume(world: World) -> dict[str, object]:
     return stack
 
 
-CREATE = ("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}",
-          "--wait")
+CREATE = ("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait")
 
 
-@pytest.mark.parametrize("point", [
-    "create:west_router:after-call",   # created in the cloud, id never recorded
-    "create:east_server:before-call",  # intent recorded, nothing created
-    "create:west_to_east:after-call",  # a connection: found again by its name
-])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "create:west_router:after-call",  # created in the cloud, id never recorded
+        "create:east_server:before-call",  # intent recorded, nothing created
+        "create:west_to_east:after-call",  # a connection: found again by its name
+    ],
+)
 def test_create_killed_then_resumed(world: World, point: str) -> None:
     start_emulator(world)
     killed(world, point, *CREATE)
@@ -46,23 +48,36 @@ def test_create_killed_then_resumed(world: World, point: str) -> None:
     assert stack["stack_status"] == "CREATE_COMPLETE", stack
     assert counts(world, "East") == ONE_EACH
     assert counts(world, "West") == ONE_EACH
-    outputs = {o["output_key"]: o["output_value"]
-               for o in world.json("stack", "show", "vpn")["outputs"]}
+    outputs = {
+        o["output_key"]: o["output_value"] for o in world.json("stack", "show", "vpn")["outputs"]
+    }
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
 
 
-@pytest.mark.parametrize("point", [
-    "create:west_subnet:after-call",
-    # The replacement's intent is recorded, nothing created: the old connection has the
-    # same name and tags, and must not be taken for the new one (then deleted as old).
-    "create:east_to_west:before-call",
-])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "create:west_subnet:after-call",
+        # The replacement's intent is recorded, nothing created: the old connection has the
+        # same name and tags, and must not be taken for the new one (then deleted as old).
+        "create:east_to_west:before-call",
+    ],
+)
 def test_update_killed_then_resumed(world: World, point: str) -> None:
     start_emulator(world)
     world.crossheat(*CREATE)
     old = {c["id"] for c in world.admin.resources("East")["ipsec_site_connections"]}
-    killed(world, point, "stack", "update", "vpn", "--existing",
-           "--parameter", "west_cidr=10.3.0.0/24", "--wait")
+    killed(
+        world,
+        point,
+        "stack",
+        "update",
+        "vpn",
+        "--existing",
+        "--parameter",
+        "west_cidr=10.3.0.0/24",
+        "--wait",
+    )
     stack = resume(world)
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack
     assert counts(world, "West") == ONE_EACH
@@ -72,7 +87,6 @@ def test_update_killed_then_resumed(world: World, point: str) -> None:
     (east_to_west,) = world.admin.resources("East")["ipsec_site_connections"]
     assert east_to_west["id"] not in old
     assert east_to_west["peer_cidrs"] == ["10.3.0.0/24"]
-
 
 
 def test_delete_killed_then_resumed(world: World) -> None:

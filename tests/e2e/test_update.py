@@ -12,14 +12,23 @@ import pytest
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 
-KINDS = ("networks", "subnets", "routers", "servers", "vpnservices", "ikepolicies",
-         "ipsecpolicies", "ipsec_site_connections")
+KINDS = (
+    "networks",
+    "subnets",
+    "routers",
+    "servers",
+    "vpnservices",
+    "ikepolicies",
+    "ipsecpolicies",
+    "ipsec_site_connections",
+)
 
 
 def deploy(world: World, latency: str = "default=0.02,server=0.1") -> None:
     start_emulator(world, latency=latency)
-    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")
+    stack = world.json(
+        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
+    )
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
 
 
@@ -45,8 +54,11 @@ def counts(world: World, region: str) -> dict[str, int]:
 
 
 def events_after(world: World, last: int) -> list[dict[str, Any]]:
-    return [e for e in world.json("stack", "event", "list", "vpn") if e["id"] > last
-            and e["resource_type"] != "OS::Heat::Stack"]
+    return [
+        e
+        for e in world.json("stack", "event", "list", "vpn")
+        if e["id"] > last and e["resource_type"] != "OS::Heat::Stack"
+    ]
 
 
 def last_event(world: World) -> int:
@@ -57,8 +69,9 @@ def test_west_flavor_change_updates_west_server_only_and_never_calls_east(world:
     deploy(world)
     before = last_event(world)
     world.admin.reset_counters()
-    stack = world.json("stack", "update", "vpn", "-t", str(west_flavor_template(world.tmp)),
-                       "--existing", "--wait")
+    stack = world.json(
+        "stack", "update", "vpn", "-t", str(west_flavor_template(world.tmp)), "--existing", "--wait"
+    )
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     touched = {e["resource_name"] for e in events_after(world, before)}
     assert touched == {"west_server"}
@@ -71,18 +84,27 @@ def test_west_flavor_change_updates_west_server_only_and_never_calls_east(world:
 
 def test_west_cidr_change_replaces_what_follows_and_tunnels_come_back(world: World) -> None:
     deploy(world)
-    preview = world.json("stack", "update", "vpn", "--existing", "--parameter",
-                         "west_cidr=10.3.0.0/24", "--dry-run")
+    preview = world.json(
+        "stack", "update", "vpn", "--existing", "--parameter", "west_cidr=10.3.0.0/24", "--dry-run"
+    )
     replaced = {r["resource_name"] for r in preview["replaced"]}
-    assert replaced == {"west_subnet", "west_router_interface", "west_vpn", "west_to_east",
-                        "west_server", "east_to_west"}
+    assert replaced == {
+        "west_subnet",
+        "west_router_interface",
+        "west_vpn",
+        "west_to_east",
+        "west_server",
+        "east_to_west",
+    }
     assert preview["added"] == [] and preview["deleted"] == [] and preview["updated"] == []
     assert set(preview["regions"]["East"]["replaced"]) == {"east_to_west"}
-    planned = world.json("plan", "-t", str(REFERENCE), "--stack", "vpn", "--parameter",
-                         "west_cidr=10.3.0.0/24")
+    planned = world.json(
+        "plan", "-t", str(REFERENCE), "--stack", "vpn", "--parameter", "west_cidr=10.3.0.0/24"
+    )
     assert {r["resource_name"] for r in planned["replaced"]} == replaced
-    stack = world.json("stack", "update", "vpn", "--existing", "--parameter",
-                       "west_cidr=10.3.0.0/24", "--wait")
+    stack = world.json(
+        "stack", "update", "vpn", "--existing", "--parameter", "west_cidr=10.3.0.0/24", "--wait"
+    )
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
@@ -102,8 +124,18 @@ def test_failed_update_rolls_back_to_the_old_template(world: World) -> None:
     )
     grown = with_resources(world, extra)
     world.admin.faults({"quota.West.servers": 1})
-    done = world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing", "--wait",
-                           "-f", "json", check=False)
+    done = world.crossheat(
+        "stack",
+        "update",
+        "vpn",
+        "-t",
+        str(grown),
+        "--existing",
+        "--wait",
+        "-f",
+        "json",
+        check=False,
+    )
     assert done.returncode == 1
     stack = world.json("stack", "show", "vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
@@ -128,8 +160,16 @@ def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
     while "operation_in_progress" not in world.json("stack", "show", "vpn"):
         assert time.monotonic() < deadline and first.poll() is None
         time.sleep(0.1)
-    second = world.crossheat("stack", "update", "vpn", "--existing", "--parameter",
-                             "west_cidr=10.4.0.0/24", "--wait", check=False)
+    second = world.crossheat(
+        "stack",
+        "update",
+        "vpn",
+        "--existing",
+        "--parameter",
+        "west_cidr=10.4.0.0/24",
+        "--wait",
+        check=False,
+    )
     assert second.returncode == 1
     assert "locked by a UPDATE operation" in second.stderr
     assert "since" in second.stderr
@@ -154,8 +194,9 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
     world.admin.latency({"server": 20, "jitter": 0})  # time enough to cancel in
     world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing")  # no --wait
     deadline = time.monotonic() + 60
-    while not any(e["resource_name"] == "slow_server"
-                  for e in world.json("stack", "event", "list", "vpn")):
+    while not any(
+        e["resource_name"] == "slow_server" for e in world.json("stack", "event", "list", "vpn")
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     world.crossheat("stack", "cancel", "vpn")
@@ -171,4 +212,5 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
         after = world.admin.resources(region)
         for kind in KINDS:
             assert {i["id"] for i in after.get(kind, [])} == {
-                i["id"] for i in before[region].get(kind, [])}, (region, kind)
+                i["id"] for i in before[region].get(kind, [])
+            }, (region, kind)

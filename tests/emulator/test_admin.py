@@ -43,9 +43,7 @@ def test_error_rate_answers_503_but_never_for_keystone(emulator: Base, admin: Ad
     assert httpx.get(f"{url}/East/compute/v2.1/flavors").status_code == 401
 
 
-def test_a_lost_answer_is_a_502_for_a_create_that_happened(
-    admin: AdminClient, conn: Any
-) -> None:
+def test_a_lost_answer_is_a_502_for_a_create_that_happened(admin: AdminClient, conn: Any) -> None:
     admin.faults({"lost_answer_rate": 1.0})
     with pytest.raises(openstack.exceptions.HttpException) as failure:
         conn.network.create_network(name="made-anyway")

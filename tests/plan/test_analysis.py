@@ -22,8 +22,13 @@ def registry() -> Registry:
     return default_registry()
 
 
-def run(tmp_path: Path, text: str, registry: Registry, regions: str | None = None,
-        params: dict[str, str] | None = None) -> Analysis:
+def run(
+    tmp_path: Path,
+    text: str,
+    registry: Registry,
+    regions: str | None = None,
+    params: dict[str, str] | None = None,
+) -> Analysis:
     path = tmp_path / "t.yaml"
     path.write_text(text)
     region_map = parse_region_map(regions, "regions.yaml") if regions else None
@@ -40,8 +45,7 @@ def test_reference_is_valid_with_nine_resources_per_region(registry: Registry) -
 
 
 def test_overlapping_subnets_name_both(registry: Registry) -> None:
-    analysis = analyse(REFERENCE, parameters={**PSK, "west_cidr": "10.1.0.0/24"},
-                       registry=registry)
+    analysis = analyse(REFERENCE, parameters={**PSK, "west_cidr": "10.1.0.0/24"}, registry=registry)
     [error] = analysis.errors
     assert "east_subnet" in error.message and "west_subnet" in error.message
     assert error.code == "vpn-overlap"
@@ -51,7 +55,9 @@ def test_overlapping_subnets_name_both(registry: Registry) -> None:
 def test_unknown_type_and_property_and_attribute_reported_together(
     tmp_path: Path, registry: Registry
 ) -> None:
-    analysis = run(tmp_path, """\
+    analysis = run(
+        tmp_path,
+        """\
 heat_template_version: 2018-08-31
 resources:
   net:
@@ -66,7 +72,9 @@ resources:
     type: OS::Heat::Value
     properties:
       value: {get_attr: [subnet, cidrr]}
-""", registry)
+""",
+        registry,
+    )
     by_code = {d.code: d for d in analysis.errors}
     assert set(by_code) == {"unknown-type", "unknown_property", "unknown-attribute"}
     assert by_code["unknown-type"].hint == "did you mean OS::Neutron::Net?"
@@ -78,14 +86,18 @@ resources:
 
 
 def test_cycle_names_every_resource_on_it(tmp_path: Path, registry: Registry) -> None:
-    analysis = run(tmp_path, """\
+    analysis = run(
+        tmp_path,
+        """\
 heat_template_version: 2018-08-31
 resources:
   a: {type: OS::Heat::Value, properties: {value: {get_attr: [b, value]}}}
   b: {type: OS::Heat::Value, depends_on: c, properties: {value: 1}}
   c: {type: OS::Heat::Value, properties: {value: {get_resource: a}}}
   d: {type: OS::Heat::Value, properties: {value: {get_resource: a}}}
-""", registry)
+""",
+        registry,
+    )
     [error] = analysis.errors
     assert error.code == "cycle"
     assert "a -> b -> c -> a" in error.message
@@ -101,7 +113,9 @@ default_region: East
 
 
 def test_unknown_region_and_unresolvable_image(tmp_path: Path, registry: Registry) -> None:
-    analysis = run(tmp_path, """\
+    analysis = run(
+        tmp_path,
+        """\
 heat_template_version: 2018-08-31
 resources:
   server:
@@ -111,7 +125,10 @@ resources:
   other:
     type: OS::Heat::None
     region: Sourth
-""", registry, REGIONS)
+""",
+        registry,
+        REGIONS,
+    )
     by_code = {d.code: d for d in analysis.errors}
     assert set(by_code) == {"unknown-region", "unknown-image"}
     assert "Sourth" in by_code["unknown-region"].message
@@ -122,12 +139,17 @@ resources:
 def test_resources_without_region_go_to_the_default_region(
     tmp_path: Path, registry: Registry
 ) -> None:
-    analysis = run(tmp_path, """\
+    analysis = run(
+        tmp_path,
+        """\
 heat_template_version: 2018-08-31
 resources:
   a: {type: OS::Heat::None}
   b: {type: OS::Heat::None, region: West}
-""", registry, REGIONS)
+""",
+        registry,
+        REGIONS,
+    )
     assert analysis.ok
     assert analysis.regions == {"a": "East", "b": "West"}
 
@@ -157,12 +179,17 @@ def test_a_cloud_missing_from_clouds_yaml_is_a_warning_naming_the_region(
     clouds = tmp_path / "clouds.yaml"
     clouds.write_text("clouds:\n  onprem:\n    auth: {auth_url: 'http://127.0.0.1:1/v3'}\n")
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
-    analysis = run(tmp_path, """\
+    analysis = run(
+        tmp_path,
+        """\
 heat_template_version: 2018-08-31
 resources:
   a: {type: OS::Heat::None, region: East}
   b: {type: OS::Heat::None, region: West}
-""", registry, REGIONS)
+""",
+        registry,
+        REGIONS,
+    )
     assert analysis.ok
     [warning] = analysis.warnings
     assert warning.code == "unknown-cloud"

@@ -13,8 +13,15 @@ from crossheat.resources.registry import Registry, default_registry
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "east-west-vpn.yaml"
 PSK = "0123456789abcdef-psk"
-HOT_SECTIONS = {"heat_template_version", "description", "parameter_groups", "parameters",
-                "resources", "outputs", "conditions"}
+HOT_SECTIONS = {
+    "heat_template_version",
+    "description",
+    "parameter_groups",
+    "parameters",
+    "resources",
+    "outputs",
+    "conditions",
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +57,10 @@ def test_reference_splits_into_3_or_4_valid_single_region_pieces(
             source = yaml.safe_load((tmp_path / f"{wire['from']}.yaml").read_text())
             assert wire["output"] in source["outputs"]
         given = {"vpn_psk": PSK} if "vpn_psk" in entry["user_parameters"] else {}
-        given |= {w["parameter"]: ("203.0.113.7" if w["type"] == "string" else "{}")
-                  for w in entry["inputs"]}
+        given |= {
+            w["parameter"]: ("203.0.113.7" if w["type"] == "string" else "{}")
+            for w in entry["inputs"]
+        }
         piece = analyse(tmp_path / entry["file"], parameters=given, registry=registry)
         assert piece.ok, piece.errors
         assert piece.region_names == ["default"]  # single region: no region keys left

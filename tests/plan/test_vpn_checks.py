@@ -29,8 +29,9 @@ def variant(tmp_path: Path, registry: Registry, *edits: tuple[str, str]) -> Anal
 
 
 def test_peer_cidrs_must_be_the_peers_subnet(tmp_path: Path, registry: Registry) -> None:
-    analysis = variant(tmp_path, registry,
-                       ("peer_cidrs: [{get_param: west_cidr}]", "peer_cidrs: [10.9.0.0/24]"))
+    analysis = variant(
+        tmp_path, registry, ("peer_cidrs: [{get_param: west_cidr}]", "peer_cidrs: [10.9.0.0/24]")
+    )
     [error] = analysis.errors
     assert error.code == "vpn-peer-cidrs"
     assert error.path == ("resources", "east_to_west", "properties", "peer_cidrs")
@@ -40,8 +41,9 @@ def test_peer_cidrs_must_be_the_peers_subnet(tmp_path: Path, registry: Registry)
 def test_different_psks_are_reported_without_showing_them(
     tmp_path: Path, registry: Registry
 ) -> None:
-    analysis = variant(tmp_path, registry,
-                       ("psk: {get_param: vpn_psk}", "psk: another-key-0123456789"))
+    analysis = variant(
+        tmp_path, registry, ("psk: {get_param: vpn_psk}", "psk: another-key-0123456789")
+    )
     [error] = analysis.errors
     assert error.code == "vpn-psk"
     assert PSK not in str(error) and "another-key" not in str(error)
@@ -49,10 +51,13 @@ def test_different_psks_are_reported_without_showing_them(
 
 def test_incompatible_ike_policies(tmp_path: Path, registry: Registry) -> None:
     analysis = variant(
-        tmp_path, registry,
-        ("  east_ike:\n    type: OS::Neutron::IKEPolicy\n    region: East\n",
-         "  east_ike:\n    type: OS::Neutron::IKEPolicy\n    region: East\n"
-         "    properties: {ike_version: v2, encryption_algorithm: aes-256}\n"),
+        tmp_path,
+        registry,
+        (
+            "  east_ike:\n    type: OS::Neutron::IKEPolicy\n    region: East\n",
+            "  east_ike:\n    type: OS::Neutron::IKEPolicy\n    region: East\n"
+            "    properties: {ike_version: v2, encryption_algorithm: aes-256}\n",
+        ),
     )
     [error] = analysis.errors
     assert error.code == "vpn-policy"
@@ -65,11 +70,18 @@ def test_no_tunnel_checks_without_a_peer_in_the_template(
 ) -> None:
     literal = "peer_address: 203.0.113.9"
     analysis = variant(
-        tmp_path, registry,
-        ("peer_address: {get_attr: [west_router, external_gateway_info, external_fixed_ips, 0,"
-         " ip_address]}", literal),
-        ("peer_address: {get_attr: [east_router, external_gateway_info, external_fixed_ips, 0,"
-         " ip_address]}", literal),
+        tmp_path,
+        registry,
+        (
+            "peer_address: {get_attr: [west_router, external_gateway_info, external_fixed_ips, 0,"
+            " ip_address]}",
+            literal,
+        ),
+        (
+            "peer_address: {get_attr: [east_router, external_gateway_info, external_fixed_ips, 0,"
+            " ip_address]}",
+            literal,
+        ),
         ("psk: {get_param: vpn_psk}", "psk: another-key-0123456789"),
     )
     assert analysis.ok, analysis.errors
@@ -77,9 +89,13 @@ def test_no_tunnel_checks_without_a_peer_in_the_template(
 
 def test_one_sided_reference_is_still_a_tunnel(tmp_path: Path, registry: Registry) -> None:
     analysis = variant(
-        tmp_path, registry,
-        ("peer_address: {get_attr: [west_router, external_gateway_info, external_fixed_ips, 0,"
-         " ip_address]}", "peer_address: 203.0.113.9"),
+        tmp_path,
+        registry,
+        (
+            "peer_address: {get_attr: [west_router, external_gateway_info, external_fixed_ips, 0,"
+            " ip_address]}",
+            "peer_address: 203.0.113.9",
+        ),
         ("psk: {get_param: vpn_psk}", "psk: another-key-0123456789"),
     )
     assert [e.code for e in analysis.errors] == ["vpn-psk"]

@@ -96,7 +96,6 @@ def test_a_status_change_can_write_its_event_in_the_same_call(store: Store, stac
     assert store.list_events(stack_id) == [event, stack_event]
 
 
-
 def test_the_cursor_returns_each_event_once_even_when_one_commits_late(
     store: Store, stack_id: str
 ) -> None:
