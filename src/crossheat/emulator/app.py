@@ -13,7 +13,7 @@ The middleware, on every request:
 - counts service calls per region by method and path template
   (``POST /network/v2.0/networks``, ``GET /compute/v2.1/servers/{id}``).
 
-``ApiError`` raised by a handler becomes its JSON body and status.
+Errors are answered in each service's own shape (``error_shapes``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crossheat.emulator import admin, glance, keystone, neutron, nova
-from crossheat.emulator.core import ApiError, Emulator
+from crossheat.emulator import admin, error_shapes, glance, keystone, neutron, nova
+from crossheat.emulator.core import Emulator
 
 _ID_SEGMENT = re.compile(
     r"/[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -86,15 +86,10 @@ async def _discard(message: Message) -> None:
     """Where a lost answer goes."""
 
 
-async def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
-
-
 def create_app(emu: Emulator) -> FastAPI:
     """The whole emulated cloud for ``emu``: Keystone, Neutron, Nova, Glance and admin."""
     app = FastAPI(title="crossheat emulator", openapi_url=None, docs_url=None, redoc_url=None)
-    app.add_exception_handler(ApiError, _api_error)
+    error_shapes.install(app)
     for build in (keystone.router, admin.router, neutron.router, nova.router, glance.router):
         app.include_router(build(emu))
     seed(emu)

@@ -5,6 +5,9 @@
     GET /{region}/image                  300 version list (v2.16)
     GET /{region}/image/v2/images        ?name=&status=&visibility=&owner=&id=in:A,B, limit/marker
     GET /{region}/image/v2/images/{id}   the image, bare (no wrapper key)
+    GET /{region}/image/v2/schemas/image[s]   the JSON schemas (``glance_schemas``)
+
+Errors are Glance's webob pages (``error_shapes.GlanceError``).
 
 Images are seeded (``cirros``, ``ubuntu``) with ids derived from region and
 name, so they are the same after a restart and differ between regions.
@@ -18,7 +21,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator.core import ApiError, Emulator, Record, match_filters, stable_id
+from crossheat.emulator import glance_schemas
+from crossheat.emulator.core import Emulator, Record, match_filters, stable_id
+from crossheat.emulator.error_shapes import GlanceError
 
 KIND = "images"
 
@@ -89,8 +94,8 @@ def select(images: list[Record], filters: dict[str, str]) -> list[Record]:
     return chosen
 
 
-def _not_found(id_: str) -> ApiError:
-    return ApiError(404, {"code": 404, "title": "Not Found", "message": f"No image with ID {id_}"})
+def _not_found(id_: str) -> GlanceError:
+    return GlanceError(404, f"No image found with ID {id_}")
 
 
 def _page(images: list[Record], params: dict[str, str]) -> tuple[list[Record], str | None]:
@@ -98,11 +103,11 @@ def _page(images: list[Record], params: dict[str, str]) -> tuple[list[Record], s
     if "marker" in params:
         ids = [i["id"] for i in images]
         if params["marker"] not in ids:
-            raise ApiError(400, {"code": 400, "message": "marker not found"})
+            raise GlanceError(400, "marker not found")
         images = images[ids.index(params["marker"]) + 1 :]
     text = params.get("limit", "25")
     if not text.isdigit():
-        raise ApiError(400, {"code": 400, "message": f"Invalid limit: {text}"})
+        raise GlanceError(400, f"Invalid limit: {text}")
     limit = int(text)
     if len(images) > limit:
         return images[:limit], images[limit - 1]["id"]
@@ -123,6 +128,16 @@ def router(emu: Emulator) -> APIRouter:
             "links": [{"rel": "self", "href": f"{base}/{region}/image/v2/"}],
         }
         return JSONResponse({"versions": [version]}, status_code=300)
+
+    @api.get("/v2/schemas/image")
+    async def image_schema(region: str, request: Request) -> JSONResponse:
+        emu.authenticate(request.headers.get("X-Auth-Token"))
+        return JSONResponse(glance_schemas.image_schema())
+
+    @api.get("/v2/schemas/images")
+    async def images_schema(region: str, request: Request) -> JSONResponse:
+        emu.authenticate(request.headers.get("X-Auth-Token"))
+        return JSONResponse(glance_schemas.images_schema())
 
     @api.get("/v2/images")
     async def list_images(region: str, request: Request) -> JSONResponse:

@@ -13,6 +13,8 @@ Under ``/{region}/compute``::
                                              reboot, os-stop, os-start
     POST|GET /v2.1/os-keypairs   GET|DELETE /v2.1/os-keypairs/{name}
     GET  /v2.1/limits                        quotas and what the project's servers hold
+    GET  /v2.1/os-availability-zone[/detail] zone ``nova`` (detail: its hosts, admin only)
+    .../v2.1/servers/{id}/os-interface       port interfaces (``nova_interfaces``)
 
 Every answer of the versioned API carries the microversion used
 (``nova_flavors.microversion``).
@@ -28,7 +30,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import nova_actions, nova_flavors, nova_keypairs, nova_servers
+from crossheat.emulator import (
+    nova_actions,
+    nova_flavors,
+    nova_interfaces,
+    nova_keypairs,
+    nova_servers,
+)
 from crossheat.emulator.core import Auth, Emulator, Record, iso_now, match_filters, nova_error
 
 
@@ -343,6 +351,39 @@ def _keypair_routes(api: APIRouter, emu: Emulator) -> None:
         return c.empty(204 if c.version >= (2, 2) else 202)
 
 
+def _zone_routes(api: APIRouter, emu: Emulator) -> None:
+    def zone(name: str, hosts: Record | None) -> Record:
+        return {"zoneName": name, "zoneState": {"available": True}, "hosts": hosts}
+
+    def service(updated: str) -> Record:
+        return {"available": True, "active": True, "updated_at": updated}
+
+    @api.get("/v2.1/os-availability-zone")
+    async def zones(region: str, request: Request) -> JSONResponse:
+        c = call(emu, region, request)
+        return c.answer({"availabilityZoneInfo": [zone("nova", None)]})
+
+    @api.get("/v2.1/os-availability-zone/detail")
+    async def zones_detail(region: str, request: Request) -> JSONResponse:
+        c = call(emu, region, request)
+        if not c.auth.is_admin:
+            message = (
+                "Policy doesn't allow os_compute_api:os-availability-zone:detail to be performed."
+            )
+            raise nova_error(403, message)
+        now = iso_now()
+        host = region.lower()
+        internal = {
+            f"controller-{host}": {
+                "nova-conductor": service(now),
+                "nova-scheduler": service(now),
+            }
+        }
+        compute = {f"compute-{host}": {"nova-compute": service(now)}}
+        info = [zone("internal", internal), zone("nova", compute)]
+        return c.answer({"availabilityZoneInfo": info})
+
+
 def router(emu: Emulator) -> APIRouter:
     """The Nova routes under ``/{region}/compute``."""
     api = APIRouter(prefix="/{region}/compute")
@@ -353,4 +394,6 @@ def router(emu: Emulator) -> APIRouter:
     _metadata_routes(api, emu)
     _limit_routes(api, emu)
     _keypair_routes(api, emu)
+    _zone_routes(api, emu)
+    nova_interfaces.add_routes(api, emu, call, body_of)
     return api
