@@ -5,6 +5,8 @@
   ``emulator`` (admin) and ``emulator-demo`` (demo); returns its path.
 - ``conn`` / ``demo_conn`` / ``west_conn``: ``openstack.connect(...)`` as admin in East,
   demo in East, admin in West.
+- ``ks_session`` / ``demo_ks_session``: keystoneauth1 sessions of admin and demo on the
+  emulator's Keystone, as Heat hands them to python-novaclient, -neutronclient, -glanceclient.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import openstack
 import pytest
+from keystoneauth1 import session as ks
+from keystoneauth1.identity import v3
 
 from crossheat.emulator.config_files import write_clouds_yaml
 from crossheat.emulator.core import Emulator, EmulatorConfig
@@ -57,3 +61,26 @@ def demo_conn(clouds_yaml: Path) -> Any:
 @pytest.fixture
 def west_conn(clouds_yaml: Path) -> Any:
     return connect("emulator", "West")
+
+
+def keystone_session(url: str, user: str) -> Any:
+    """A keystoneauth1 session of ``user`` (password = name) in its own project."""
+    auth = v3.Password(
+        auth_url=f"{url}/identity/v3",
+        username=user,
+        password=user,
+        project_name=user,
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    return ks.Session(auth=auth)
+
+
+@pytest.fixture
+def ks_session(emulator: tuple[str, Emulator]) -> Any:
+    return keystone_session(emulator[0], "admin")
+
+
+@pytest.fixture
+def demo_ks_session(emulator: tuple[str, Emulator]) -> Any:
+    return keystone_session(emulator[0], "demo")

@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from crossheat.emulator.core import ApiError
 
@@ -194,12 +195,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def _allowed(request: Request) -> str:
     """The methods the app's routes take for this path (``Allow`` of a 405)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match = getattr(route, "path_regex", None)
-        if match is not None and match.match(request.url.path):
-            methods |= set(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
