@@ -67,3 +67,39 @@ def test_lists_networks_servers_and_images_of_each_region(conn: Any, west_conn: 
     assert names[("East", "image")] == names[("West", "image")] == ["cirros", "ubuntu"]
     [vm] = out[("West", "server")]
     assert (vm["Status"], vm["Flavor"], vm["Image"]) == ("ACTIVE", "m1.small", "ubuntu")
+
+
+def run(region: str, argv: list[str]) -> str:
+    """Run one CLI command that prints no table (``server add network``...); its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = os.environ["OS_CLIENT_CONFIG_FILE"]
+    command = [str(OPENSTACK), "--os-cloud", "emulator", "--os-region-name", region, *argv]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_server_add_network_attaches_an_interface_and_zones_are_listed(conn: Any) -> None:
+    addresses = {}
+    for name, cidr in (("net-a", "10.20.0.0/24"), ("net-b", "10.21.0.0/24")):
+        network = conn.network.create_network(name=name)
+        conn.network.create_subnet(network_id=network.id, cidr=cidr, ip_version=4)
+        addresses[name] = cidr.rsplit(".", 1)[0]
+    image = conn.image.find_image("cirros", ignore_missing=False)
+    first = conn.network.find_network("net-a")
+    conn.compute.create_server(
+        name="vm", image_id=image.id, flavor_id="1", networks=[{"uuid": first.id}]
+    )
+    run("East", ["server", "add", "network", "vm", "net-b"])
+    out = run_all(
+        {
+            ("East", "ports"): ["port", "list", "--server", "vm"],
+            ("East", "zones"): ["availability", "zone", "list", "--compute"],
+        }
+    )
+    ips = sorted(
+        ip["ip_address"] for port in out[("East", "ports")] for ip in port["Fixed IP Addresses"]
+    )
+    assert [ip.rsplit(".", 1)[0] for ip in ips] == [addresses["net-a"], addresses["net-b"]]
+    zones = {(z["Zone Name"], z["Zone Status"]) for z in out[("East", "zones")]}
+    assert ("nova", "available") in zones
