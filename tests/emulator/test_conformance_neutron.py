@@ -71,6 +71,8 @@ def test_network_subnet_and_port_lifecycle(ks_session: Any) -> None:
         }
     )["subnet"]
     assert (subnet["gateway_ip"], subnet["allocation_pools"]) == ("10.5.0.1", pools)
+    client.replace_tag("networks", network_id, {"tags": ["heat", "app"]})
+    assert sorted(client.show_network(network_id)["network"]["tags"]) == ["app", "heat"]
     port = client.create_port({"port": {"network_id": network_id, "name": "p"}})["port"]
     assert port["fixed_ips"] == [{"subnet_id": subnet["id"], "ip_address": "10.5.0.10"}]
     client.update_port(port["id"], {"port": {"name": "renamed"}})

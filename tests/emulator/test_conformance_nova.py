@@ -133,6 +133,24 @@ def test_attaching_a_given_port_binds_it_and_detaching_unbinds_it(ks_session: An
     assert (kept["name"], kept["device_id"], kept["device_owner"]) == ("mine", "", "")
 
 
+def test_a_server_booted_on_a_port_heat_made_leaves_it_unbound_when_deleted(
+    ks_session: Any,
+) -> None:
+    networks = neutron(ks_session)
+    net = make_net(networks, "a", "10.1.0.0/24")
+    body = {"network_id": net.network["id"], "fixed_ips": [{"ip_address": "10.1.0.50"}]}
+    port_id = networks.create_port({"port": body})["port"]["id"]
+    client = nova(ks_session)
+    flavor = client.flavors.find(name="m1.tiny")
+    server = client.servers.create("vm", cirros(ks_session), flavor.id, nics=[{"port-id": port_id}])
+    [interface] = client.servers.interface_list(server.id)
+    assert (interface.port_id, interface.fixed_ips[0]["ip_address"]) == (port_id, "10.1.0.50")
+    assert client.servers.get(server.id).networks == {"a": ["10.1.0.50"]}
+    client.servers.delete(server.id)
+    assert gone(client, server.id)
+    assert networks.show_port(port_id)["port"]["device_id"] == ""
+
+
 def test_interface_errors_raise_novaclients_exceptions(
     emulator: tuple[str, Emulator], ks_session: Any
 ) -> None:
