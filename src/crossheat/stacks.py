@@ -27,7 +27,7 @@ from crossheat.clouds.regionmap import RegionMap, parse_region_map
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec, make_spec
-from crossheat.engine.stack import EngineOptions, Operation
+from crossheat.engine.stack import EngineOptions, Operation, live_resources, stack_outputs
 from crossheat.engine.update import UpdateOperation
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError, TemplateError
 from crossheat.plan.analysis import Analysis
@@ -242,12 +242,9 @@ class Stacks:
         return [stack_dict(s, regions=regions[s.id]) for s in stacks]
 
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
-        op = self.operation(stack)
-        try:
-            op.prepare_live()
-            return op.outputs()
-        finally:
-            _close(op)
+        """The stack's outputs, from the attributes stored: no cloud client, no request."""
+        live = live_resources(self.store.list_resources(stack.id))
+        return stack_outputs(load_spec(stack.spec), live)
 
     def resources(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
