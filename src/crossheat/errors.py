@@ -13,6 +13,7 @@ exceptions are translated into ``CloudError`` subclasses at one boundary
     │   ├── StackNotFound
     │   ├── StackExists
     │   └── StackLocked         another operation holds the stack
+    │       └── LockLost        this engine's lock was taken over: it stops
     ├── StoreError              the state database
     └── CloudError              a cloud answered with an error, or could not be reached
         ├── CloudNotFound       404: the thing is gone
@@ -166,6 +167,10 @@ class StackExists(StackError):
 
 class StackLocked(StackError):
     """Another operation holds the stack."""
+
+
+class LockLost(StackLocked):
+    """This engine's lock on the stack was taken over: it must stop and write nothing more."""
 
 
 class StoreError(CrossheatError):

@@ -27,9 +27,9 @@ from crossheat.clouds.regionmap import RegionMap, parse_region_map
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec, make_spec
-from crossheat.engine.stack import EngineOptions, Operation
+from crossheat.engine.stack import EngineOptions, Operation, live_resources, stack_outputs
 from crossheat.engine.update import UpdateOperation
-from crossheat.errors import ConfigError, StackError, TemplateError
+from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError, TemplateError
 from crossheat.plan.analysis import Analysis
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
@@ -42,8 +42,7 @@ from crossheat.store import (
     Status,
     Store,
 )
-from crossheat.store.locks import DEFAULT_STALE_AFTER, holder_is_dead, new_engine_id
-from crossheat.store.models import utcnow
+from crossheat.store.locks import holder_is_dead, new_engine_id
 from crossheat.template import Template
 
 T = TypeVar("T")
@@ -155,8 +154,8 @@ class Stacks:
             self.store.release_lock(stack.id, engine_id)
             raise
         try:
-            main = _with_heartbeat(
-                self.store, stack.id, engine_id, _start(op, action), on_cancel=op.stop.set
+            main = _holding(
+                self.store, stack.id, engine_id, _start(op, action), op.stop.set, on_cancel=True
             )
             asyncio.run(_with_view(_cancellable(op, main), view))
         finally:
@@ -195,7 +194,7 @@ class Stacks:
         lock = self.store.get_lock(stack.id)
         if not lock.held or lock.operation != Action.UPDATE.value or lock.engine_id is None:
             raise StackError(f"stack {stack.name} has no update in progress to cancel")
-        if holder_is_dead(lock, utcnow(), DEFAULT_STALE_AFTER):
+        if holder_is_dead(lock):
             raise StackError(
                 f"the engine of {stack.name} is gone; use `crossheat stack resume {stack.name}`"
             )
@@ -216,7 +215,9 @@ class Stacks:
         try:
             engine_id = self.lock(stack, Action.CHECK)
             try:
-                return asyncio.run(_with_heartbeat(self.store, stack.id, engine_id, run_check(op)))
+                return asyncio.run(
+                    _holding(self.store, stack.id, engine_id, run_check(op), op.stop.set)
+                )
             finally:
                 self.store.release_lock(stack.id, engine_id)
         finally:
@@ -241,12 +242,9 @@ class Stacks:
         return [stack_dict(s, regions=regions[s.id]) for s in stacks]
 
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
-        op = self.operation(stack)
-        try:
-            op.prepare_live()
-            return op.outputs()
-        finally:
-            _close(op)
+        """The stack's outputs, from the attributes stored: no cloud client, no request."""
+        live = live_resources(self.store.list_resources(stack.id))
+        return stack_outputs(load_spec(stack.spec), live)
 
     def resources(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
@@ -291,35 +289,54 @@ async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackReco
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _with_heartbeat(
+async def _holding(
     store: Store,
     stack_id: str,
     engine_id: str,
     main: Awaitable[T],
-    on_cancel: Callable[[], object] | None = None,
+    stop: Callable[[], object],
+    *,
+    on_cancel: bool = False,
 ) -> T:
-    """Run ``main`` while telling the store, every few seconds, that its engine is alive;
-    ``on_cancel`` is called once when ``stack cancel`` asks the operation to stop."""
+    """Run ``main`` while ``engine_id`` holds the stack: a heartbeat every few seconds,
+    every write fenced (``Store.fence``), and, with ``on_cancel``, ``stop`` called when
+    ``stack cancel`` asks.
+
+    If a heartbeat fails or a write is refused (another engine took the stack over),
+    ``stop`` is called at once: nothing new starts, what is in flight finishes, every
+    later write is refused, so the operation neither records nor rolls back anything;
+    ``LockLost`` is raised once ``main`` has returned.
+    """
+    loop = asyncio.get_running_loop()
+    store.fence(stack_id, engine_id, lambda: loop.call_soon_threadsafe(stop))
 
     async def beat() -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            await asyncio.to_thread(store.heartbeat_lock, stack_id, engine_id)
+            try:
+                await asyncio.to_thread(store.heartbeat_lock, stack_id, engine_id)
+            except CrossheatError as exc:
+                store.fence_lost(stack_id, f"engine {engine_id}'s heartbeat failed: {exc}")
+                stop()
+                return
 
-    async def watch(cancel: Callable[[], object]) -> None:
+    async def watch() -> None:
         while not await asyncio.to_thread(store.cancel_requested, stack_id, engine_id):
             await asyncio.sleep(CANCEL_POLL_SECONDS)
-        cancel()
+        stop()
 
-    watcher = asyncio.ensure_future(watch(on_cancel)) if on_cancel is not None else None
-
-    beating = asyncio.ensure_future(beat())
+    helpers = [asyncio.ensure_future(beat())]
+    if on_cancel:
+        helpers.append(asyncio.ensure_future(watch()))
     try:
-        return await main
+        result = await main
     finally:
-        beating.cancel()
-        if watcher is not None:
-            watcher.cancel()
+        for helper in helpers:
+            helper.cancel()
+        lost = store.unfence(stack_id)
+    if lost is not None:
+        raise LockLost(lost)
+    return result
 
 
 async def _with_view(
@@ -365,7 +382,7 @@ def stack_dict(
         "description": str(stack.spec.template.get("description") or "").strip(),
     }
     if stack.lock.held:
-        dead = holder_is_dead(stack.lock, utcnow(), DEFAULT_STALE_AFTER)
+        dead = holder_is_dead(stack.lock)
         out["operation_in_progress"] = {
             "operation": stack.lock.operation,
             "engine": stack.lock.engine_id,

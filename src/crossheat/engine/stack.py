@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,11 +113,7 @@ class Operation:
 
     def prepare_live(self) -> None:
         """What the store knows of every current resource (for outputs and get_attr)."""
-        for record in self.store.list_resources(self.stack.id):
-            if record.replaced_by is None and record.physical_id:
-                self.live[record.name] = LiveResource(
-                    record.name, record.region or "", record.physical_id, dict(record.attributes)
-                )
+        self.live.update(live_resources(self.store.list_resources(self.stack.id)))
 
     def stack_status(self, action: Action, status: Status, reason: str) -> None:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
@@ -248,16 +245,31 @@ class Operation:
 
     def outputs(self) -> list[dict[str, Any]]:
         """Heat's outputs: output_key, output_value, description (from stored attributes)."""
-        ctx = RuntimeContext(self.live)
-        out = []
-        for name, output in self.template.outputs.items():
-            value = resolve(output.value, ctx)
-            out.append({
-                "output_key": name,
-                "output_value": None if contains_unknown(value) else value,
-                "description": output.description or "No description given",
-            })  # fmt: skip
-        return out
+        return stack_outputs(self.template, self.live)
+
+
+def live_resources(records: Iterable[ResourceRecord]) -> dict[str, LiveResource]:
+    """The current resources the store knows, by name (replaced rows left out)."""
+    return {
+        r.name: LiveResource(r.name, r.region or "", r.physical_id, dict(r.attributes))
+        for r in records
+        if r.replaced_by is None and r.physical_id
+    }
+
+
+def stack_outputs(template: Template, live: Mapping[str, LiveResource]) -> list[dict[str, Any]]:
+    """Heat's outputs (output_key, output_value, description) resolved from ``live``: the
+    stored attributes. Reads only what it is given: no store, no cloud."""
+    ctx = RuntimeContext(live)
+    out = []
+    for name, output in template.outputs.items():
+        value = resolve(output.value, ctx)
+        out.append({
+            "output_key": name,
+            "output_value": None if contains_unknown(value) else value,
+            "description": output.description or "No description given",
+        })  # fmt: skip
+    return out
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,24 +2,40 @@
 
 Each public method runs one short transaction (``with self._session() as s``);
 database errors leave as ``StoreError``.
+
+Fencing: while an operation runs, its engine registers a fence for the stack
+(``store.fence(stack_id, engine_id, on_lost)``). Every write to that stack's
+rows then starts by checking, in the same transaction and under a lock the
+take-over must wait for, that ``engine_id`` still holds the stack; if it does
+not, nothing is written, ``on_lost`` is called once and ``LockLost`` raised.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crossheat.errors import StoreError
+from crossheat.errors import LockLost, StoreError
 from crossheat.store.models import ResourceRow, StackRow
 from crossheat.store.secrets import SecretBox
 
 #: What replaces a secret in texts the store writes (reasons, events).
 MASK = "******"
+
+
+@dataclass
+class Fence:
+    """The engine that must hold a stack for this process to write it."""
+
+    engine_id: str
+    on_lost: Callable[[], object] | None = None
+    lost: str | None = None
 
 
 class StoreCore:
@@ -32,6 +48,7 @@ class StoreCore:
         self._secret_texts: dict[str, set[str]] = {}
         self._extra_secrets: dict[str, set[str]] = {}
         self._secret_guard = threading.Lock()
+        self._fences: dict[str, Fence] = {}
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -44,6 +61,68 @@ class StoreCore:
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"state database error: {exc}") from exc
+
+    def fence(
+        self, stack_id: str, engine_id: str, on_lost: Callable[[], object] | None = None
+    ) -> None:
+        """From now on, write ``stack_id``'s rows only while ``engine_id`` holds its lock."""
+        self._fences[stack_id] = Fence(engine_id, on_lost)
+
+    def fence_lost(self, stack_id: str, reason: str) -> None:
+        """Refuse every further write of the fenced stack (its holder cannot prove it is
+        alive: a failed heartbeat)."""
+        fence = self._fences.get(stack_id)
+        if fence is not None and fence.lost is None:
+            fence.lost = f"{reason}; the operation stops and writes nothing more"
+
+    def unfence(self, stack_id: str) -> str | None:
+        """Stop fencing ``stack_id``; why the fence was lost, if it was."""
+        fence = self._fences.pop(stack_id, None)
+        return None if fence is None else fence.lost
+
+    @contextmanager
+    def _write(
+        self, stack_id: str | None = None, *, resource_id: str | None = None
+    ) -> Iterator[Session]:
+        """A write transaction on one stack's rows, fenced if the stack is (see above)."""
+        with self._session() as session:
+            if self._fences:
+                if stack_id is None and resource_id is not None:
+                    stack_id = session.scalar(
+                        select(ResourceRow.stack_id).where(ResourceRow.id == resource_id)
+                    )
+                if stack_id is not None and stack_id in self._fences:
+                    self._check_fence(session, stack_id, self._fences[stack_id])
+            yield session
+
+    def _check_fence(self, session: Session, stack_id: str, fence: Fence) -> None:
+        """Refuse the write unless ``fence.engine_id`` holds the stack. The check locks the
+        stack row until the transaction ends, so a take-over waits for this write."""
+        if fence.lost is None:
+            if session.get_bind().dialect.name == "postgresql":
+                holder = session.scalar(
+                    select(StackRow.lock_engine_id)
+                    .where(StackRow.id == stack_id)
+                    .with_for_update(read=True)
+                )
+            else:  # SQLite: a no-op write first takes the database's write lock
+                holder = session.scalar(
+                    update(StackRow)
+                    .where(StackRow.id == stack_id)
+                    .values(lock_engine_id=StackRow.lock_engine_id)
+                    .returning(StackRow.lock_engine_id)
+                    .execution_options(synchronize_session=False)
+                )
+            if holder == fence.engine_id:
+                return
+            fence.lost = (
+                f"engine {fence.engine_id} no longer holds the lock of stack {stack_id} "
+                f"({'it is free' if holder is None else f'engine {holder} holds it'}); "
+                "it stops and writes nothing more"
+            )
+            if fence.on_lost is not None:
+                fence.on_lost()
+        raise LockLost(fence.lost)
 
     def remember_secrets(self, stack_id: str, texts: Iterable[str]) -> None:
         """Add texts that must never appear in this stack's events and reasons.

@@ -89,7 +89,7 @@ class EventQueries(StoreCore):
         region: str | None = None,
     ) -> EventRecord:
         """Append one event; for the stack itself pass its name and the default type."""
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = EventRow(
                 stack_id=stack_id, resource_name=resource_name, resource_type=resource_type,
                 physical_id=physical_id, region=region, action=action.value,

@@ -77,7 +77,7 @@ class ResourceQueries(StoreCore):
         """Write the current row for ``name`` (the one not replaced), or add it as
         ``INIT_COMPLETE``. Values at ``secret_paths`` of ``properties`` are sealed."""
         sealed = self._box.seal_paths(dict(properties or {}), secret_paths)
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = session.scalar(
                 select(ResourceRow).where(
                     ResourceRow.stack_id == stack_id,
@@ -100,7 +100,7 @@ class ResourceQueries(StoreCore):
         self, stack_id: str, resources: Iterable[tuple[str, str, str | None]]
     ) -> list[ResourceRecord]:
         """New ``INIT_COMPLETE`` rows ``(name, type, region)`` in one transaction."""
-        with self._session() as session:
+        with self._write(stack_id) as session:
             rows = [_new_row(stack_id, name, type, region, {}) for name, type, region in resources]
             session.add_all(rows)
             session.flush()
@@ -116,7 +116,7 @@ class ResourceQueries(StoreCore):
     ) -> ResourceRecord:
         """A new ``INIT_COMPLETE`` row replacing ``resource_id`` (same name and region)."""
         sealed = self._box.seal_paths(dict(properties), secret_paths)
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             old = _get(session, resource_id)
             new = _new_row(old.stack_id, old.name, type or old.type, old.region, sealed)
             new.replaces = old.id
@@ -166,7 +166,7 @@ class ResourceQueries(StoreCore):
 
         With ``event``, the matching event is added in the same transaction and returned.
         """
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             row = _get(session, resource_id)
             self._apply_status(session, row, action, status, reason, physical_id)
             return _event_of(session, row) if event else None
@@ -187,7 +187,7 @@ class ResourceQueries(StoreCore):
         sealed = (
             None if properties is None else self._box.seal_paths(dict(properties), secret_paths)
         )
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             row = _get(session, resource_id)
             row.intent = intent
             if sealed is not None:
@@ -213,7 +213,7 @@ class ResourceQueries(StoreCore):
         sealed = (
             None if attributes is None else self._box.seal_paths(dict(attributes), secret_paths)
         )
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             row = _get(session, resource_id)
             if sealed is not None:
                 self._remember_sealed(row.stack_id, sealed)
@@ -260,7 +260,7 @@ class ResourceQueries(StoreCore):
 
     def remove_resource(self, resource_id: str) -> None:
         """Drop the row (its cloud resource is gone) and the links to it."""
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             row = _get(session, resource_id)
             session.execute(
                 update(ResourceRow).where(ResourceRow.replaces == row.id).values(replaces=None)
@@ -273,7 +273,7 @@ class ResourceQueries(StoreCore):
             session.delete(row)
 
     def _set(self, resource_id: str, **values: Any) -> str:
-        with self._session() as session:
+        with self._write(resource_id=resource_id) as session:
             stack_id: str | None = session.scalar(
                 update(ResourceRow)
                 .where(ResourceRow.id == resource_id)

@@ -7,6 +7,7 @@ environment's ``parameters`` / ``parameter_defaults``; the record opens them.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from crossheat.errors import StackError, StackExists, StackNotFound
 from crossheat.store._core import StoreCore
 from crossheat.store._events import insert_event
-from crossheat.store.models import EventRow, StackRow, utcnow
+from crossheat.store.models import EventRow, StackRow, db_now, utcnow
 from crossheat.store.records import (
     STACK_EVENT_TYPE,
     Action,
@@ -72,7 +73,8 @@ _SPEC_KEYS = (
 )  # fmt: skip
 
 
-def _record(box: SecretBox, row: StackRow) -> StackRecord:
+def _record(box: SecretBox, row: StackRow, now: datetime | None = None) -> StackRecord:
+    """The record of ``row``; ``now``: the database's clock when it was read."""
     return StackRecord(
         id=row.id,
         name=row.name,
@@ -92,6 +94,7 @@ def _record(box: SecretBox, row: StackRow) -> StackRecord:
             acquired_at=row.lock_acquired_at,
             heartbeat_at=row.lock_heartbeat_at,
             cancel_requested_at=row.lock_cancel_requested_at,
+            read_at=now,
         ),
     )
 
@@ -145,7 +148,7 @@ class StackQueries(StoreCore):
                 row = session.scalar(_live(project, name_or_id))
             if row is None:
                 raise StackNotFound(f"stack {name_or_id!r} not found")
-            return _record(self._box, row)
+            return _record(self._box, row, session.scalar(select(db_now())))
 
     def list_stacks(
         self, project: str | None = None, *, include_nested: bool = False
@@ -157,8 +160,9 @@ class StackQueries(StoreCore):
         if not include_nested:
             query = query.where(StackRow.parent_id.is_(None))
         with self._session() as session:
+            now = session.scalar(select(db_now()))
             rows = session.scalars(query.order_by(StackRow.created_at, StackRow.id))
-            return [_record(self._box, row) for row in rows]
+            return [_record(self._box, row, now) for row in rows]
 
     def update_stack_status(
         self,
@@ -174,7 +178,7 @@ class StackQueries(StoreCore):
         With ``event``, the stack's event (named after the stack, type
         ``OS::Heat::Stack``) is added in the same transaction and returned.
         """
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = _get(session, stack_id)
             row.action, row.status = action.value, status.value
             row.status_reason = self._scrub(session, stack_id, reason)
@@ -193,7 +197,7 @@ class StackQueries(StoreCore):
     def save_template_for_update(self, stack_id: str, spec: StackSpec) -> None:
         """Make ``spec`` current and keep the current one as ``previous`` (for rollback)."""
         sealed = _seal_spec(self._box, spec)
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = _get(session, stack_id)
             row.previous = _row_spec(row)
             _assign(row, sealed)
@@ -203,7 +207,7 @@ class StackQueries(StoreCore):
     def restore_previous_template(self, stack_id: str) -> StackSpec:
         """Rollback: ``previous`` becomes current again and is returned (``StackError``
         if there is none)."""
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = _get(session, stack_id)
             if row.previous is None:
                 raise StackError(f"stack {stack_id!r} has no previous template to roll back to")
@@ -214,7 +218,7 @@ class StackQueries(StoreCore):
 
     def soft_delete_stack(self, stack_id: str) -> None:
         """Hide the stack from lists and name lookups and free its lock; events stay."""
-        with self._session() as session:
+        with self._write(stack_id) as session:
             row = _get(session, stack_id)
             row.deleted_at = utcnow()
             row.lock_operation = row.lock_engine_id = None

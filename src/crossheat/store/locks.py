@@ -7,13 +7,17 @@
     store.release_lock(stack.id, engine_id)
 
     # After a crash: the holder's process is gone (same host), or it has not
-    # sent a heartbeat for ``stale_after``:
+    # sent a heartbeat for ``stale_after`` (by the database's clock):
     previous = store.take_over_lock(stack.id, new_engine_id())
     previous.operation                               # what to resume
 
 Every change is one conditional ``UPDATE ... WHERE <lock is as expected>``
 whose returned row says whether it won, so two engines sharing the database
-can never both hold a stack.
+can never both hold a stack. Lock times are the database's clock
+(``db_now()``), never a host's; ``LockInfo.read_at`` is that clock when the
+lock was read, so staleness compares two times of one clock. While it works,
+the holder's writes are fenced (``StoreCore.fence``): once another engine
+takes the stack over, the old holder's writes are refused.
 """
 
 from __future__ import annotations
@@ -21,13 +25,13 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Update, select, update
 
 from crossheat.errors import StackLocked, StackNotFound, StoreError
 from crossheat.store._core import StoreCore
-from crossheat.store.models import StackRow, utcnow
+from crossheat.store.models import StackRow, db_now, utcnow
 from crossheat.store.records import Action, LockInfo
 
 DEFAULT_STALE_AFTER = timedelta(seconds=90)
@@ -48,8 +52,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def holder_is_dead(lock: LockInfo, now: datetime, stale_after: timedelta) -> bool:
-    """True when the holder ran on this host and its pid is gone, or its heartbeat is stale."""
+def holder_is_dead(lock: LockInfo, stale_after: timedelta = DEFAULT_STALE_AFTER) -> bool:
+    """True when the holder ran on this host and its pid is gone, or its last heartbeat
+    is older than ``stale_after`` at ``lock.read_at`` (both by the database's clock)."""
     if lock.engine_id is None:
         return False
     parts = lock.engine_id.rsplit(":", 2)
@@ -57,6 +62,7 @@ def holder_is_dead(lock: LockInfo, now: datetime, stale_after: timedelta) -> boo
     if same_host and not _pid_alive(int(parts[1])):
         return True
     last = lock.heartbeat_at or lock.acquired_at
+    now = lock.read_at or utcnow()
     return last is None or now - last > stale_after
 
 
@@ -79,20 +85,20 @@ class LockQueries(StoreCore):
             return LockInfo(
                 row.lock_operation, row.lock_engine_id, row.lock_acquired_at,
                 row.lock_heartbeat_at, row.lock_cancel_requested_at,
+                read_at=session.scalar(select(db_now())),
             )  # fmt: skip
 
     def acquire_lock(self, stack_id: str, operation: Action, engine_id: str) -> None:
         """Take the free lock of a live stack, or raise ``StackLocked`` saying who holds it
         (``StackNotFound`` if the stack is missing or deleted)."""
-        now = utcnow()
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id.is_(None), StackRow.deleted_at.is_(None))
             .values(
                 lock_operation=operation.value,
                 lock_engine_id=engine_id,
-                lock_acquired_at=now,
-                lock_heartbeat_at=now,
+                lock_acquired_at=db_now(),
+                lock_heartbeat_at=db_now(),
             ),
             stack_id,
         )
@@ -104,7 +110,7 @@ class LockQueries(StoreCore):
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == engine_id)
-            .values(lock_heartbeat_at=utcnow()),
+            .values(lock_heartbeat_at=db_now()),
             stack_id,
         )
         if not won:
@@ -134,7 +140,7 @@ class LockQueries(StoreCore):
         return self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == engine_id)
-            .values(lock_cancel_requested_at=utcnow()),
+            .values(lock_cancel_requested_at=db_now()),
             stack_id,
         )
 
@@ -152,7 +158,7 @@ class LockQueries(StoreCore):
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == from_engine)
-            .values(lock_engine_id=to_engine, lock_heartbeat_at=utcnow()),
+            .values(lock_engine_id=to_engine, lock_heartbeat_at=db_now()),
             stack_id,
         )
         if not won:
@@ -173,13 +179,14 @@ class LockQueries(StoreCore):
         lock = self.get_lock(stack_id)
         if not lock.held:
             raise StoreError(f"stack {stack_id} is not locked; acquire the lock instead")
-        now = utcnow()
-        if not holder_is_dead(lock, now, stale_after):
+        if not holder_is_dead(lock, stale_after):
             raise StackLocked(_describe(stack_id, lock) + "; the holder is alive")
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == lock.engine_id)
-            .values(lock_engine_id=engine_id, lock_acquired_at=now, lock_heartbeat_at=now),
+            .values(
+                lock_engine_id=engine_id, lock_acquired_at=db_now(), lock_heartbeat_at=db_now()
+            ),
             stack_id,
         )
         if not won:

@@ -26,7 +26,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -62,6 +65,30 @@ EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class db_now(FunctionElement[datetime]):
+    """The database server's clock, in UTC: lock times and staleness are judged by it,
+    so engines on hosts whose clocks disagree still agree on who is alive."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(db_now)
+def _now_default(element: db_now, compiler: SQLCompiler, **kw: object) -> str:
+    return "CURRENT_TIMESTAMP"
+
+
+@compiles(db_now, "postgresql")
+def _now_postgresql(element: db_now, compiler: SQLCompiler, **kw: object) -> str:
+    return "now()"
+
+
+@compiles(db_now, "sqlite")
+def _now_sqlite(element: db_now, compiler: SQLCompiler, **kw: object) -> str:
+    # Microseconds, as the DATETIME columns store them, so the texts compare in order.
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
 class Base(DeclarativeBase):

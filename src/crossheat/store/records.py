@@ -71,6 +71,8 @@ class LockInfo:
     acquired_at: datetime | None
     heartbeat_at: datetime | None
     cancel_requested_at: datetime | None = None
+    #: The database's clock when this was read (to judge staleness by one clock).
+    read_at: datetime | None = field(default=None, compare=False)
 
     @property
     def held(self) -> bool:
