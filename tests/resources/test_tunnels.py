@@ -189,3 +189,20 @@ def test_connections_aimed_outside_the_template_are_not_reported() -> None:
     resources["a_to_far"] = connection("a_vpn0", "203.0.113.9", ["10.9.0.0/24"])
     found = match_tunnels(template(resources))
     assert found.pairs == [] and found.unpaired == {}
+
+
+def test_a_connection_aimed_at_another_kind_of_resource_pairs_with_nothing() -> None:
+    """b's connection reads a floating IP (a VPN appliance, say): it is no end of a's
+    tunnel, though a's connection is aimed at b's router."""
+    resources = site("a", "10.1.0.0/16") | site("b", "10.2.0.0/16")
+    resources["appliance_ip"] = {
+        "type": "OS::Neutron::FloatingIP",
+        "properties": {"floating_network": "public"},
+    }
+    resources["a_to_b"] = connection("a_vpn0", gateway("b_router"), ["10.2.0.0/24"])
+    resources["b_to_appliance"] = connection(
+        "b_vpn0", {"get_attr": ["appliance_ip", "floating_ip_address"]}, ["10.1.0.0/24"]
+    )
+    found = match_tunnels(template(resources))
+    assert found.pairs == []
+    assert found.unpaired == {"a_to_b": []}

@@ -8,7 +8,7 @@ of a VPN service on that router). Two connections ``a`` and ``b`` *fit* when:
 
 - they sit on two different routers of the template;
 - ``a``'s peer router is ``b``'s router, or ``a``'s ``peer_address`` reads no
-  router of the template (a literal or a parameter), and the same the other
+  resource of the template (a literal or a parameter), and the same the other
   way round; at least one of the two reads the other's router.
 
 So in a full mesh or a hub and spoke, where a router carries one connection
@@ -46,6 +46,8 @@ class TunnelEnd:
     peer_router: str | None
     ikepolicy: str | None
     ipsecpolicy: str | None
+    #: The resource ``peer_address`` reads (``peer_router``, or a VPN service, or another).
+    peer_reference: str | None = field(default=None, compare=False)
     #: The CIDR of ``subnet`` as far as the template tells (None: not known before deploy).
     cidr: str | None = field(default=None, compare=False)
     #: What ``peer_cidrs`` names: CIDRs known from the template, and subnets it reads.
@@ -79,9 +81,8 @@ def _type(template: Template, name: str | None) -> str | None:
     return definition.type if definition else None
 
 
-def _peer_router(template: Template, connection: str) -> str | None:
+def _peer_router(template: Template, target: str | None) -> str | None:
     """The router of the template ``peer_address`` reads (directly or via its VPN service)."""
-    target = referenced(template, connection, "peer_address")
     if _type(template, target) == SERVICE:
         target = referenced(template, target, "router", "router_id")
     return target if _type(template, target) == ROUTER else None
@@ -123,14 +124,16 @@ def tunnel_ends(template: Template) -> dict[str, TunnelEnd]:
         service = referenced(template, name, "vpnservice_id", "vpnservice")
         subnet = referenced(template, service, "subnet", "subnet_id")
         peer_cidrs, peer_subnets = _named_peer_cidrs(template, name)
+        peer = referenced(template, name, "peer_address")
         ends[name] = TunnelEnd(
             connection=name,
             service=service,
             subnet=subnet,
             router=referenced(template, service, "router", "router_id"),
-            peer_router=_peer_router(template, name),
+            peer_router=_peer_router(template, peer),
             ikepolicy=referenced(template, name, "ikepolicy_id", "ikepolicy"),
             ipsecpolicy=referenced(template, name, "ipsecpolicy_id", "ipsecpolicy"),
+            peer_reference=peer,
             cidr=_subnet_cidr(template, subnet),
             peer_cidrs=peer_cidrs,
             peer_subnets=peer_subnets,
@@ -145,11 +148,16 @@ def _names_subnet_of(end: TunnelEnd, other: TunnelEnd) -> bool:
     return other.cidr is not None and other.cidr in end.peer_cidrs
 
 
+def _may_aim_at(end: TunnelEnd, router: str) -> bool:
+    """Whether ``end`` reads ``router``'s address, or reads no resource (so may)."""
+    return end.peer_router == router or end.peer_reference is None
+
+
 def fit(a: TunnelEnd, b: TunnelEnd) -> int | None:
     """How well ``a`` and ``b`` fit as the two ends of one tunnel (None: they cannot be)."""
     if a.router is None or b.router is None or a.router == b.router:
         return None
-    if a.peer_router not in (b.router, None) or b.peer_router not in (a.router, None):
+    if not _may_aim_at(a, b.router) or not _may_aim_at(b, a.router):
         return None
     aimed = (a.peer_router == b.router) + (b.peer_router == a.router)
     if not aimed:
