@@ -1,9 +1,10 @@
 """End-to-end scenarios: the real ``crossheat`` command against the emulator, over HTTP.
 
 Each test gets its own world: private config/state/data directories, an
-emulator (East, West) started with ``crossheat emulator start`` as a user
-would, and a state database — SQLite, and PostgreSQL in a schema of its own.
-Every crossheat command runs as a separate process, exactly as typed.
+emulator (East, West, or the regions a test names) started with ``crossheat
+emulator start`` as a user would, and a state database — SQLite, and
+PostgreSQL in a schema of its own. Every crossheat command runs as a separate
+process, exactly as typed.
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def pg_schema() -> Iterator[str]:
 
 
 def start_emulator(
-    world: World, latency: str = "default=0.02,server=0.1", faults: str = ""
+    world: World,
+    latency: str = "default=0.02,server=0.1",
+    faults: str = "",
+    regions: str = "East,West",
 ) -> None:
     args = [
         "emulator",
@@ -108,7 +112,7 @@ def start_emulator(
         "--port",
         "0",
         "--regions",
-        "East,West",
+        regions,
         "--state",
         ":memory:",
         "--latency",

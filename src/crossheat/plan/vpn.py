@@ -2,13 +2,18 @@
 
 A tunnel in a template is two ``OS::Neutron::IPsecSiteConnection``s, each
 whose ``peer_address`` reads the other end's router (``get_attr: [router,
-external_gateway_info, ...]``). From that reference crossheat finds the peer
-connection (the one whose VPN service sits on that router) and checks:
+external_gateway_info, ...]``); ``crossheat.resources.tunnels`` says exactly
+which two connections are a tunnel, also when a router carries several (a
+full mesh, a hub and spoke). For each tunnel crossheat checks:
 
 - the subnets behind the two VPN services do not overlap;
 - each end's ``peer_cidrs`` are exactly the CIDRs behind the other end;
 - both ends use the same pre-shared key (compared, never printed);
 - their IKE and IPsec policies agree on what both sides must negotiate.
+
+A connection aimed at a router of the template that is in no tunnel (no
+connection there is aimed back, or several fit equally) gets a warning: its
+tunnel would stay DOWN, and crossheat does not wait for it.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from crossheat.errors import Diagnostic, Severity
 from crossheat.plan.analysis import Analysis
 from crossheat.resources.tunnels import TunnelEnd as End
-from crossheat.resources.tunnels import tunnel_pairs
+from crossheat.resources.tunnels import Tunnels, match_tunnels
 from crossheat.template.values import contains_unknown
 
 #: Policy properties both ends must agree on, with Heat's defaults.
@@ -54,13 +60,50 @@ def _cidr(
 
 def check_tunnels(analysis: Analysis) -> None:
     assert analysis.template is not None
-    for a, b in tunnel_pairs(analysis.template):
+    tunnels = match_tunnels(analysis.template)
+    _report_unpaired(analysis, tunnels)
+    for a, b in tunnels.pairs:
         _check_overlap(analysis, a, b)
         _check_peer_cidrs(analysis, a, b)
         _check_peer_cidrs(analysis, b, a)
         _check_psk(analysis, a, b)
         _check_policies(analysis, a, b, "ikepolicy_id", "IKE", IKE_MUST_MATCH)
         _check_policies(analysis, a, b, "ipsecpolicy_id", "IPsec", IPSEC_MUST_MATCH)
+
+
+def _report_unpaired(analysis: Analysis, tunnels: Tunnels) -> None:
+    partner = {a.connection: b.connection for a, b in tunnels.pairs}
+    partner |= {b: a for a, b in partner.items()}
+    for name, fits in tunnels.unpaired.items():
+        end = tunnels.ends[name]
+        if not fits and end.router is not None:
+            message = (
+                f"{name}.peer_address reads {end.peer_router}, but no IPsec site connection on "
+                f"{end.peer_router} is aimed back at {end.router}; the tunnel would stay DOWN"
+            )
+            hint = f"add a connection on {end.peer_router} whose peer_address reads {end.router}"
+        elif len(fits) == 1 and fits[0] in partner:
+            message = (
+                f"{name} is in no tunnel: {fits[0]}, the connection that could be its other "
+                f"end, is the other end of {partner[fits[0]]}; the tunnel would stay DOWN"
+            )
+            hint = f"remove {name}, or add a connection of its own aimed back at it"
+        elif fits:
+            message = (
+                f"{name} is in no tunnel: crossheat cannot tell which connections pair up among "
+                f"{name} and {', '.join(fits)} (they fit each other equally well), so it "
+                "neither checks nor waits for them"
+            )
+            hint = (
+                "make each connection's peer_address read the other end's router and its "
+                "peer_cidrs name the other end's subnet"
+            )
+        else:
+            continue
+        path = ("resources", name, "properties", "peer_address")
+        analysis.report(
+            Diagnostic(message, path, hint=hint, severity=Severity.WARNING, code="vpn-no-peer")
+        )
 
 
 def _check_overlap(analysis: Analysis, a: End, b: End) -> None:
