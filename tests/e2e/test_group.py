@@ -142,6 +142,7 @@ parameters:
   count: {type: number, default: 4}
   flavor: {type: string, default: m1.tiny}
   batch: {type: number, default: 2}
+  role: {type: string, default: web}
 resources:
   web:
     type: OS::Heat::ResourceGroup
@@ -153,7 +154,12 @@ resources:
       count: {get_param: count}
       resource_def:
         type: OS::Nova::Server
-        properties: {name: web-%index%, image: cirros, flavor: {get_param: flavor}, networks: []}
+        properties:
+          name: web-%index%
+          image: cirros
+          flavor: {get_param: flavor}
+          networks: []
+          metadata: {role: {get_param: role}}
 outputs:
   ids: {value: {get_attr: [web, refs]}}
 """
@@ -249,15 +255,24 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
     ids = {n: s["id"] for n, s in servers_of(world).items()}
     world.admin.faults({"quota.West.servers": 2})  # "2" cannot be made
     done = world.crossheat(
-        "stack", "update", "web", "--existing", "--wait",
-        "--parameter", "count=3", "--parameter", "flavor=m1.small", check=False,
+        "stack", "update", "web", "--existing", "--wait", "--parameter", "count=3",
+        "--parameter", "flavor=m1.small", "--parameter", "role=app", check=False,
     )  # fmt: skip
     assert done.returncode == 1
     stack = world.json("stack", "show", "web")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    [failed] = [
+        e for e in world.json("stack", "event", "list", "web")
+        if e["resource_type"] == "OS::Heat::ResourceGroup"
+        and e["resource_status"] == "UPDATE_FAILED"
+    ]  # fmt: skip
+    assert "Quota exceeded" in failed["resource_status_reason"]
+    assert "its members were put back as they were" in failed["resource_status_reason"]
     after = servers_of(world)
     assert {n: s["id"] for n, s in after.items()} == ids  # "2" deleted, "0" and "1" kept
-    assert {n: s["flavor_id"] for n, s in after.items()} == {"web-0": "1", "web-1": "1"}
+    for server in after.values():  # resized and relabelled, then changed back
+        assert (server["status"], server["flavor_id"]) == ("ACTIVE", "1")
+        assert server["metadata"]["role"] == "web"
     world.admin.faults(reset=True)
     world.crossheat("stack", "delete", "web", "--wait", "--yes")
     assert world.leftovers("West") == {}
