@@ -261,6 +261,11 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
     assert done.returncode == 1
     stack = world.json("stack", "show", "web")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    after = servers_of(world)
+    assert {n: s["id"] for n, s in after.items()} == ids  # "2" deleted, "0" and "1" kept
+    for server in after.values():  # resized and relabelled, then changed back
+        assert (server["status"], server["flavor_id"]) == ("ACTIVE", "1")
+        assert server["metadata"]["role"] == "web"
     [failed] = [
         e for e in world.json("stack", "event", "list", "web")
         if e["resource_type"] == "OS::Heat::ResourceGroup"
@@ -268,11 +273,6 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
     ]  # fmt: skip
     assert "Quota exceeded" in failed["resource_status_reason"]
     assert "its members were put back as they were" in failed["resource_status_reason"]
-    after = servers_of(world)
-    assert {n: s["id"] for n, s in after.items()} == ids  # "2" deleted, "0" and "1" kept
-    for server in after.values():  # resized and relabelled, then changed back
-        assert (server["status"], server["flavor_id"]) == ("ACTIVE", "1")
-        assert server["metadata"]["role"] == "web"
     world.admin.faults(reset=True)
     world.crossheat("stack", "delete", "web", "--wait", "--yes")
     assert world.leftovers("West") == {}
