@@ -312,3 +312,20 @@ def test_a_group_update_killed_midway_is_finished_by_stack_resume(world: World, 
     assert outputs["ids"] == [after[f"web-{i}"]["id"] for i in range(4)]
     world.crossheat("stack", "delete", "web", "--wait", "--yes")
     assert world.leftovers("West") == {}
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_a_batched_create_killed_midway_is_finished_by_stack_resume(world: World) -> None:
+    start_emulator(world, latency="default=0.02,server=0.2,jitter=0")
+    template = world.tmp / "servers.yaml"
+    template.write_text(SERVERS)
+    env = {**world.env, "CROSSHEAT_KILL_AT": "create:web-2:after-call"}  # the second batch
+    done = world.run_with_env(env, "stack", "create", "web", "-t", str(template), "--wait")
+    assert done.returncode == -9, (done.returncode, done.stderr)
+    assert sorted(servers_of(world)) == ["web-0", "web-1", "web-2"]
+    stack = world.json("stack", "resume", "web", "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    assert sorted(servers_of(world)) == [f"web-{i}" for i in range(4)]
+    assert len(world.admin.resources("West")["servers"]) == 4  # "2" found, not made again
+    world.crossheat("stack", "delete", "web", "--wait", "--yes")
+    assert world.leftovers("West") == {}

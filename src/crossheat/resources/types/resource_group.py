@@ -141,7 +141,11 @@ class ResourceGroup(ResourceType):
     }
 
     # The members are created, updated, polled and deleted by the group's own steps (see
-    # ``group_rollout`` and ``group_members``), each with its type's lifecycle.
+    # ``group_rollout`` and ``group_members``), each with its type's lifecycle. The
+    # operation started by ``create``/``update`` is carried on by the checks that follow
+    # (the engine calls both on one instance; it needs the properties, which a resumed
+    # operation gets from ``create``/``update`` being called again).
+    _rollout: Rollout | None = None
 
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
         """Start (or, after a crash, carry on) creating the members, in batches when
@@ -175,7 +179,7 @@ class ResourceGroup(ResourceType):
         return self._advance(ctx)
 
     def _advance(self, ctx: ResourceContext) -> Step:
-        rollout: Rollout | None = getattr(self, "_rollout", None)
+        rollout = self._rollout
         if rollout is None or rollout.ctx is not ctx:
             raise CrossheatError(f"{ctx.name}: the group's operation was not started here")
         step = rollout.advance()
@@ -274,6 +278,7 @@ def _begin_create(ctx: ResourceContext, props: Mapping[str, Any], values: tuple[
     leftovers += _unfinished_retirements(ctx)
     count = props["count"]
     policy = _policy(ctx, "batch_create") if count else None
+    ctx.progress.pop("deleting", None)
     ctx.progress["members"] = members
     ctx.progress["op"] = new_operation(
         "create", *values, count=count, removed=sorted(set(_policy_entries(props))),
@@ -294,6 +299,7 @@ def _begin_update(
     removed = _removed_names(ctx, new, members)
     current = len([n for n in members if n not in removed])
     policy = _policy(ctx, "rolling_update") if "resource_def" in changed else None
+    ctx.progress.pop("deleting", None)  # a delete that failed: its list is out of date now
     ctx.progress["members"] = members
     ctx.progress["op"] = new_operation(
         "update", *values, count=new["count"], removed=sorted(removed),
