@@ -27,7 +27,7 @@ class Crash(BaseException):
 class Cloud:
     """A context's calls, logged ``(time, call, the id it is about or the name it gives)``.
 
-    ``fail_on`` makes one call fail, ``crash_after`` one crash once it was made;
+    ``fail_on`` makes one call fail once, ``crash_after`` one crash once it was made;
     ``saved`` is the progress as the engine last recorded it."""
 
     ctx: ResourceContext
@@ -51,6 +51,7 @@ def watched(ctx: ResourceContext) -> Cloud:
         name = args[0] if args and isinstance(args[0], str) else getattr(fn, "__name__", "?")
         what = args[1] if len(args) > 1 else kwargs.get("name")
         if cloud.fail_on == (name, what):
+            cloud.fail_on = None
             raise CloudConflict(f"{name} {what} refused")
         result = real(fn, *args, **kwargs)
         cloud.log.append((time.monotonic(), name, what))
@@ -240,3 +241,28 @@ def test_a_resumed_batch_create_makes_only_what_is_missing(make_ctx: MakeCtx) ->
     assert set(tagged(resumed, "networks")) == set(resumed.attributes["refs"])
     assert len(resumed.attributes["refs"]) == 4
     delete(group, resumed)
+
+
+def test_a_failed_update_makes_again_members_replaced_delete_first(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx("keys", "East")
+    prefix = f"k{ctx.stack_id[:8]}"
+
+    def keys(kind: str) -> dict[str, Any]:
+        key = {"name": f"{prefix}-%index%", "type": kind}
+        return {"count": 2, "resource_def": {"type": "OS::Nova::KeyPair", "properties": key}}
+
+    def kinds() -> dict[str, str]:
+        found = ctx.call(lambda c: list(c.compute.keypairs()))
+        return {k.name: k.type for k in found if k.name.startswith(prefix)}
+
+    group = ResourceGroup()
+    create(group, ctx, keys("ssh"))
+    cloud = watched(ctx)
+    cloud.fail_on = ("create_keypair", f"{prefix}-1")  # after "1" was deleted to be replaced
+    with pytest.raises(ResourceFailed, match="put back"):
+        update(group, ctx, keys("ssh"), keys("x509"))
+    made = [what for _, what in cloud.calls("create_keypair")]
+    assert made == [f"{prefix}-0", f"{prefix}-0", f"{prefix}-1"]  # new "0", then both old
+    assert kinds() == {f"{prefix}-0": "ssh", f"{prefix}-1": "ssh"}
+    delete(group, ctx)
+    assert kinds() == {}

@@ -18,11 +18,10 @@ Each member has its own context, named ``<group>-<index>`` (its tags say so).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any
 
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, NotSupportedError
@@ -170,11 +169,3 @@ def delete_now(ctx: ResourceContext, state: State, taken: Collection[str]) -> No
                 f"{ctx.name}-{state['name']} is still there after its delete", region=ctx.region
             )
         time.sleep(0.2)
-
-
-def delete_all(ctx: ResourceContext, states: Mapping[str, State]) -> None:
-    """Start deleting every member (``name -> state``); already gone is fine."""
-    for name, state in states.items():
-        plugin = member_type(state["type"])()
-        with contextlib.suppress(CloudNotFound):
-            plugin.delete(member_ctx(ctx, name, {"type": state["type"], "id": state["id"]}))

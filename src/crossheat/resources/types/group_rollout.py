@@ -38,7 +38,7 @@ from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
 from crossheat.resources.types import group_members as gm
 from crossheat.resources.types.group_batches import batch_members
 
-#: ``(marker, name) -> member properties`` for the definitions ``"old"`` and ``"new"``.
+#: The group's properties by definition marker: ``{"old": before, "new": after}``.
 Definitions = Mapping[str, Mapping[str, Any]]
 
 
