@@ -266,3 +266,27 @@ def test_a_failed_update_makes_again_members_replaced_delete_first(make_ctx: Mak
     assert kinds() == {f"{prefix}-0": "ssh", f"{prefix}-1": "ssh"}
     delete(group, ctx)
     assert kinds() == {}
+
+
+def test_a_rolling_update_that_shrinks_deletes_the_unwanted_in_its_first_batch(
+    make_ctx: MakeCtx,
+) -> None:
+    ctx = make_ctx("shrink", "East")
+    group = ResourceGroup()
+    create(group, ctx, nets(4))
+    ids = list(ctx.attributes["refs"])
+    ctx.update_policy = {"rolling_update": {"max_batch_size": 1}}
+    cloud = watched(ctx)
+    smaller = {**nets(2, name="new-%index%"), "removal_policies": [{"resource_list": ["1"]}]}
+    update(group, ctx, nets(4), smaller)
+    calls = cloud.calls("update_network", "delete_network")
+    assert calls == [
+        ("update_network", ids[2]),  # batch 1: "2" changed, "1" (removed) and "3" deleted
+        ("delete_network", ids[1]),
+        ("delete_network", ids[3]),
+        ("update_network", ids[0]),  # batch 2
+    ]
+    assert ctx.attributes["refs_map"] == {"0": ids[0], "2": ids[2]}
+    assert ctx.attributes["removed_rsrc_list"] == ["1"]
+    assert tagged(ctx, "networks") == {ids[0]: "new-0", ids[2]: "new-2"}
+    delete(group, ctx)

@@ -254,6 +254,11 @@ def _policy(ctx: ResourceContext, key: str) -> dict[str, Any] | None:
     if not isinstance(policy, Mapping) or not isinstance(policy.get(key), Mapping):
         return None
     entry: dict[str, Any] = apply_defaults(ResourceGroup.update_policy_schema, policy)[key]
+    if contains_unknown(entry):
+        raise TemplateError.single(
+            f"the group's update_policy {key} must be known before deployment",
+            code="unknown_value",
+        )
     return entry
 
 
