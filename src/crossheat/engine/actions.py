@@ -10,28 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
-from crossheat.resources.lifecycle import CloudCaller, Done, Pending, ResourceContext, Step
+from crossheat.resources.lifecycle import (
+    CloudCaller,
+    Done,
+    Pending,
+    ResourceContext,
+    Step,
+    kill_point,
+)
 from crossheat.resources.registry import ResourceType
 from crossheat.store import Action, ResourceRecord, Status, Store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-#: Crash tests name where the engine should die: ``create:west_router:after-call``
-#: (operation, resource, point ``before-call`` or ``after-call``), comma-separated.
-KILL_VARIABLE = "CROSSHEAT_KILL_AT"
 
 #: Longest pause between two polls of one resource.
 MAX_POLL_DELAY = 2.0
@@ -49,6 +50,8 @@ class Runtime:
     pool: ThreadPoolExecutor
     stack_id: str
     stack_name: str
+    #: Each resource's ``update_policy`` (resolved), for the types that read one.
+    update_policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
@@ -80,7 +83,7 @@ class Runtime:
         def flavor(logical: str) -> str:
             return region_map.resolve_flavor(region, logical) if region_map else logical
 
-        return ResourceContext(
+        ctx = ResourceContext(
             stack_id=self.stack_id,
             stack_name=self.stack_name,
             name=record.name,
@@ -91,14 +94,10 @@ class Runtime:
             physical_id=record.physical_id,
             progress=dict(record.progress or {}),
             attributes=dict(record.attributes),
+            update_policy=self.update_policies.get(record.name, {}),
         )
-
-
-def kill_point(operation: str, name: str, point: str) -> None:
-    """Die here, as a crash would (SIGKILL, nothing cleaned up), when a test asks for it."""
-    wanted = os.environ.get(KILL_VARIABLE)
-    if wanted and f"{operation}:{name}:{point}" in wanted.split(","):
-        os.kill(os.getpid(), signal.SIGKILL)
+        ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
+        return ctx
 
 
 async def _poll(rt: Runtime, step: Step, check: Callable[[], Step]) -> None:
@@ -148,7 +147,7 @@ async def create_resource(
         ctx.taken = await rt.run(_taken, rt, record)
         ctx.physical_id = await rt.run(plugin.find, ctx)
     step: Step
-    if ctx.physical_id is not None:
+    if ctx.physical_id is not None and not cls.create_resumes:
         step = Pending(0.0)  # it exists: only wait until it is usable
     else:
         kill_point("create", record.name, "before-call")

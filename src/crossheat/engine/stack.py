@@ -25,7 +25,7 @@ from crossheat.errors import CrossheatError, StackError, TemplateError
 from crossheat.graph import Graph
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
-from crossheat.template import Template, resolve
+from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.values import contains_unknown
 
 
@@ -59,6 +59,11 @@ class Operation:
         self.rt = Runtime(
             self.store, self.clients, self.region_map, self.pool, self.stack.id, self.stack.name
         )
+        self.rt.update_policies = {
+            name: resolve(d.update_policy, PlanContext())
+            for name, d in self.template.resources.items()
+            if d.update_policy
+        }
 
     def regions(self) -> set[str]:
         return {self.region_of(name) for name in self.template.resources}

@@ -126,6 +126,7 @@ def run_passes(analysis: Analysis) -> None:
         passes.check_clouds,  # needs the regions the template uses
         passes.resolve_properties,  # parameters are known; resources' values are UNKNOWN
         passes.check_properties,
+        passes.check_update_policies,
         passes.check_attributes,
         passes.build_graph,  # needs the types' references, after unknown names are reported
         passes.check_cycles,

@@ -18,7 +18,7 @@ from crossheat.plan.analysis import (
 )
 from crossheat.resources.constraints import CustomConstraint
 from crossheat.resources.schema import Property
-from crossheat.template import Template
+from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.model import references_in
 
 #: Attributes every resource has, whatever its type (Heat's base attributes).
@@ -115,6 +115,25 @@ def check_properties(analysis: Analysis) -> None:
         for diagnostic in cls.validate(
             analysis.properties[name], ("resources", name, "properties")
         ):
+            analysis.report(diagnostic)
+
+
+def check_update_policies(analysis: Analysis) -> None:
+    """``update_policy`` against its type's schema (a group's ``rolling_update`` and
+    ``batch_create``); on a type that has none, it is ignored, which a warning says."""
+    template = _template(analysis)
+    for name, cls in analysis.types.items():
+        policy = template.resources[name].update_policy
+        if not policy:
+            continue
+        path = ("resources", name, "update_policy")
+        if not cls.update_policy_schema:
+            analysis.report(Diagnostic(
+                f"{cls.type_name} has no update policies; this update_policy is ignored",
+                path, hint="remove it", severity=Severity.WARNING, code="ignored-update-policy",
+            ))  # fmt: skip
+            continue
+        for diagnostic in cls.validate_update_policy(resolve(policy, PlanContext()), path):
             analysis.report(diagnostic)
 
 

@@ -54,6 +54,10 @@ def _section(cls: type[ResourceType]) -> str:
             for name, prop in _flatten(cls.properties_schema)
         ]
         lines.append("")
+    if cls.update_policy_schema:
+        lines += ["### Update policy", "", "| Key | Type | Default | Notes |", "|---|---|---|---|"]
+        lines += [_policy_row(name, prop) for name, prop in _flatten(cls.update_policy_schema)]
+        lines.append("")
     if cls.attributes_schema:
         lines += ["### Attributes", "", "| Attribute | Type | Description |", "|---|---|---|"]
         for name, attr in cls.attributes_schema.items():
@@ -92,6 +96,11 @@ def _property_row(name: str, prop: Property, nested: bool) -> str:
         " ".join(notes),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _policy_row(name: str, prop: Property) -> str:
+    notes = " ".join([prop.description, *(_constraint(c) for c in prop.constraints)]).strip()
+    return f"| `{name}` | {prop.type.value} | {_value(prop.default)} | {notes} |"
 
 
 def _value(value: Any) -> str:

@@ -23,6 +23,8 @@ and errors are translated into ``crossheat.errors.CloudError``s.
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +42,21 @@ MAX_POLL_DELAY = 2.0
 #: so that nothing created can be lost track of, even after a crash.
 STACK_TAG = "crossheat-stack"
 RESOURCE_TAG = "crossheat-resource"
+
+#: Crash tests name where the engine should die: ``create:west_router:after-call``
+#: (operation, resource, point ``before-call`` or ``after-call``), comma-separated.
+KILL_VARIABLE = "CROSSHEAT_KILL_AT"
+
+
+def kill_point(operation: str, name: str, point: str) -> None:
+    """Die here, as a crash would (SIGKILL, nothing cleaned up), when a test asks for it."""
+    wanted = os.environ.get(KILL_VARIABLE)
+    if wanted and f"{operation}:{name}:{point}" in wanted.split(","):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _nothing() -> None:
+    """``save_progress`` of a context no engine records."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,12 @@ class ResourceContext:
     #: replacement the old and the new one carry the same tags and name): ``find``
     #: must never return one of them.
     taken: frozenset[str] = frozenset()
+    #: The resource's ``update_policy`` section, resolved (only types that declare an
+    #: ``update_policy_schema`` read it: a group's ``rolling_update`` and ``batch_create``).
+    update_policy: Mapping[str, Any] = field(default_factory=dict)
+    #: Records ``progress`` now. A step that makes many calls (a group's, for its
+    #: members) calls it between them, so that an engine that dies mid-step resumes there.
+    save_progress: Callable[[], None] = field(default=_nothing, repr=False, compare=False)
 
     @property
     def tags(self) -> list[str]:

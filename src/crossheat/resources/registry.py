@@ -65,6 +65,13 @@ class ResourceType:
     #: harm (a subnet's network would hand out addresses from the old one; a key pair's
     #: name is taken). Everything else is replaced create-before-delete, as Heat does.
     replace_delete_first: ClassVar[bool] = False
+    #: Resumed after a crash by calling ``create`` again (with the same properties), not
+    #: only ``check_create``: the type finds what its earlier try made by itself (a group,
+    #: whose later members are made from the properties).
+    create_resumes: ClassVar[bool] = False
+    #: The keys its ``update_policy`` section may have (Heat's ``update_policy_schema``);
+    #: empty for the types that have none, whose ``update_policy`` is ignored.
+    update_policy_schema: ClassVar[Mapping[str, Property]] = {}
 
     @classmethod
     def attribute(cls, name: str) -> Attribute | None:
@@ -78,6 +85,14 @@ class ResourceType:
     def validate(cls, values: Any, path: TemplatePath) -> list[Diagnostic]:
         """Problems with ``values`` (the resource's ``properties:``) found without a cloud."""
         return validate_properties(cls.properties_schema, values, path)
+
+    @classmethod
+    def validate_update_policy(cls, values: Any, path: TemplatePath) -> list[Diagnostic]:
+        """Problems with ``values`` (the resource's ``update_policy:``), for the types
+        that have an ``update_policy_schema``."""
+        if not cls.update_policy_schema:
+            return []
+        return validate_properties(cls.update_policy_schema, values, path)
 
     @classmethod
     def with_defaults(cls, values: Mapping[str, Any] | None) -> dict[str, Any]:

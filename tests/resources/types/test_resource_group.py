@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crossheat.errors import TemplateError
+from crossheat.errors import TemplateError, format_path
+from crossheat.plan.analysis import analyse
+from crossheat.resources.registry import default_registry
 from crossheat.resources.types.resource_group import GroupMember, ResourceGroup, expand_group
 from crossheat.template.values import UNKNOWN
 
@@ -71,3 +74,84 @@ def test_expand_zero_members() -> None:
 def test_expand_needs_a_known_count() -> None:
     with pytest.raises(TemplateError, match="must be known"):
         expand_group({"count": UNKNOWN, "resource_def": DEFINITION})
+
+
+POLICY = ("resources", "group", "update_policy")
+
+
+def test_update_policy_schema_is_heats_with_its_defaults() -> None:
+    good = {"rolling_update": {"max_batch_size": "2", "pause_time": 0.5}, "batch_create": {}}
+    assert ResourceGroup.validate_update_policy(good, POLICY) == []
+    diags = ResourceGroup.validate_update_policy(
+        {
+            "rolling_updates": {},
+            "rolling_update": {"max_batch_size": 0, "min_in_service": -1, "pause": 1},
+            "batch_create": {"pause_time": "soon", "min_in_service": 1},
+        },
+        POLICY,
+    )
+    found = {(format_path(d.path), d.message, d.hint) for d in diags}
+    assert found == {
+        (
+            "resources.group.update_policy.rolling_updates",
+            "unknown property 'rolling_updates'",
+            "did you mean 'rolling_update'?",
+        ),
+        (
+            "resources.group.update_policy.rolling_update.max_batch_size",
+            "0 is out of range (min: 1, max: None)",
+            None,
+        ),
+        (
+            "resources.group.update_policy.rolling_update.min_in_service",
+            "-1 is out of range (min: 0, max: None)",
+            None,
+        ),
+        (
+            "resources.group.update_policy.rolling_update.pause",
+            "unknown property 'pause'",
+            "did you mean 'pause_time'?",
+        ),
+        (
+            "resources.group.update_policy.batch_create.pause_time",
+            "'soon' is not a number; expected number",
+            None,
+        ),
+        (
+            "resources.group.update_policy.batch_create.min_in_service",
+            "unknown property 'min_in_service'",
+            "known properties: max_batch_size, pause_time",
+        ),
+    }
+
+
+TEMPLATE = """\
+heat_template_version: 2018-08-31
+parameters:
+  batch: {type: number, default: 0}
+resources:
+  group:
+    type: OS::Heat::ResourceGroup
+    update_policy:
+      rolling_update: {max_batch_size: {get_param: batch}}
+    properties:
+      resource_def: {type: OS::Heat::None}
+  other:
+    type: OS::Heat::None
+    update_policy: {rolling_update: {}}
+"""
+
+
+def test_validate_reports_a_bad_update_policy_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "group.yaml"
+    path.write_text(TEMPLATE)
+    analysis = analyse(path, registry=default_registry())
+    [error] = analysis.errors
+    assert format_path(error.path) == "resources.group.update_policy.rolling_update.max_batch_size"
+    assert error.message == "0 is out of range (min: 1, max: None)"
+    assert error.location is not None and error.location.line == 8
+    [warning] = analysis.warnings
+    assert format_path(warning.path) == "resources.other.update_policy"
+    assert "OS::Heat::None has no update policies" in warning.message
+    fixed = analyse(path, parameters={"batch": "2"}, registry=default_registry())
+    assert fixed.errors == []

@@ -2,6 +2,9 @@
 
     group:
       type: OS::Heat::ResourceGroup
+      update_policy:
+        rolling_update: {max_batch_size: 2, min_in_service: 1, pause_time: 30}
+        batch_create: {max_batch_size: 5, pause_time: 10}
       properties:
         count: 2
         resource_def:
@@ -16,43 +19,54 @@ changing ``count`` from 2 to 3 creates member ``"2"`` and keeps ``"0"`` and ``"1
 shrinking deletes the highest indices (or the names ``removal_policies`` lists,
 which are never used again); a new ``resource_def`` updates each member through
 its own type's update, or replaces it when that type cannot change it in place.
+``batch_create`` and ``rolling_update`` make members in batches, as Heat's do
+(``group_batches``). An operation is recorded member by member and resumed after a
+crash; a failed update puts the members back as they were (``group_rollout``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import functools
 import itertools
-import time
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple
 
-from crossheat.errors import (
-    CloudError,
-    CloudNotFound,
-    CrossheatError,
-    NotSupportedError,
-    TemplateError,
-)
+from crossheat.errors import CrossheatError, TemplateError
 from crossheat.resources.constraints import AllowedValues, Length, Range
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
-from crossheat.resources.registry import Registry, ResourceType, default_registry
-from crossheat.resources.schema import Attribute, Property
+from crossheat.resources.registry import ResourceType
+from crossheat.resources.schema import Attribute, Property, apply_defaults
 from crossheat.resources.schema import PropertyType as T
+from crossheat.resources.types import group_members as gm
+from crossheat.resources.types.group_batches import batches
+from crossheat.resources.types.group_rollout import Rollout, by_index, new_operation, resumable
 from crossheat.template.values import contains_unknown, is_unknown
 
-#: One member as the group tracks it: ``{"type", "id", "done", "progress", ...}``.
-State = dict[str, Any]
+#: One member as the group tracks it (see ``group_members``).
+State = gm.State
 
-#: How long a member replaced delete-first may take to go before its successor is made.
-DELETE_FIRST_PATIENCE = 120.0
+_BATCH_SIZE = Property(
+    T.INTEGER, "Most members changed (or made) at once.", default=1, constraints=(Range(min=1),)
+)
+_PAUSE = Property(
+    T.NUMBER, "Seconds to wait between two batches.", default=0, constraints=(Range(min=0),)
+)
 
 
 class ResourceGroup(ResourceType):
-    """A group of identical resources, named ``"0"``, ``"1"``, ..."""
+    """A group of identical resources, named ``"0"``, ``"1"``, ...
+
+    Its ``update_policy`` works as in Heat. ``batch_create`` makes the members
+    ``max_batch_size`` at a time, ``pause_time`` seconds apart. ``rolling_update``
+    applies when ``resource_def`` changes: ``max_batch_size`` members at a time get
+    the new definition (the highest indices first), at least ``min_in_service``
+    members not being changed are kept (spare members are made for it, then deleted),
+    with ``pause_time`` seconds between batches. A crashed create or update is resumed
+    by ``stack resume`` where it was; a failed update puts the members back as they
+    were (made ones deleted, changed ones changed back, replaced ones restored).
+    """
 
     type_name = "OS::Heat::ResourceGroup"
+    create_resumes = True
     properties_schema = {
         "count": Property(
             T.INTEGER,
@@ -104,97 +118,74 @@ class ResourceGroup(ResourceType):
         "attributes": Attribute("Member names to one attribute of each.", T.MAP),
         "removed_rsrc_list": Attribute("Names of removed members.", T.LIST),
     }
+    update_policy_schema = {
+        "rolling_update": Property(
+            T.MAP,
+            "Update the members in batches when resource_def changes.",
+            schema={
+                "min_in_service": Property(
+                    T.INTEGER,
+                    "Fewest members in service (not being changed) during the update.",
+                    default=0,
+                    constraints=(Range(min=0),),
+                ),
+                "max_batch_size": _BATCH_SIZE,
+                "pause_time": _PAUSE,
+            },
+        ),
+        "batch_create": Property(
+            T.MAP,
+            "Create the members in batches.",
+            schema={"max_batch_size": _BATCH_SIZE, "pause_time": _PAUSE},
+        ),
+    }
 
-    # The members are created, polled and deleted by the group's own steps, each with
-    # its type's lifecycle and a context of its own (``<group>-<index>``, tagged so).
+    # The members are created, updated, polled and deleted by the group's own steps (see
+    # ``group_rollout`` and ``group_members``), each with its type's lifecycle. The
+    # operation started by ``create``/``update`` is carried on by the checks that follow
+    # (the engine calls both on one instance; it needs the properties, which a resumed
+    # operation gets from ``create``/``update`` being called again).
+    _rollout: Rollout | None = None
 
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
-        members = {}
-        for member in expand_group(props):
-            cls = _member_type(member.type)
-            state: State = {"type": member.type, "done": False}
-            mctx = _member_ctx(ctx, member.name, state)
-            mctx.physical_id = cls().find(mctx)  # made by an engine that died: adopt it
-            if mctx.physical_id is None:
-                step = cls().create(mctx, cls.with_defaults(member.properties))
-                state["done"] = isinstance(step, Done)
-            _keep(state, mctx)
-            members[member.name] = state
+        """Start (or, after a crash, carry on) creating the members, in batches when
+        ``batch_create`` says so."""
+        props = self.with_defaults(props)
+        values = (props, dict(ctx.update_policy))
+        if not resumable(ctx.progress, "create", *values):
+            _begin_create(ctx, props, values)
         ctx.physical_id = ctx.physical_id or ctx.physical_name
-        ctx.progress["members"] = members
-        ctx.progress["removed"] = sorted(set(_policy_entries(props)))
+        self._rollout = Rollout(ctx, {"old": props, "new": props}, _member_properties)
         return self.check_create(ctx)
 
     def check_create(self, ctx: ResourceContext) -> Step:
-        members: dict[str, State] = ctx.progress.get("members", {})
-        if not _poll_members(ctx, members):
-            return Pending(0.5)
-        ctx.attributes = self._attributes(ctx, members, ctx.progress.get("removed", []))
-        return Done()
-
-    # ---- update: grow, shrink, update the members in place ---------------------------
+        return self._advance(ctx)
 
     def update(
         self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
     ) -> Step:
-        """Start creating the new members and updating (or replacing) the changed ones.
-
-        The members to remove, and the old selves of replaced ones, are deleted by
-        ``check_update`` once every member is ready. ``changed`` may be empty of real
-        differences (members deleted behind crossheat's back): missing members are
-        made again either way.
-        """
+        """Start (or, after a crash, carry on) taking the members from ``old`` to ``new``:
+        in batches when ``rolling_update`` says so and ``resource_def`` changed, else at
+        once. ``changed`` may hold no real difference (members deleted behind
+        crossheat's back): missing members are made again either way."""
         old, new = self.with_defaults(old), self.with_defaults(new)
-        known = _known_members(ctx)
-        removed = _removed_names(ctx, new, known)
-        wanted = expand_group(new, skip=removed)
-        names = {m.name for m in wanted}
-        work: dict[str, Any] = {
-            "members": {},
-            "retire": {n: dict(m) for n, m in known.items() if n not in names},
-            "removed": sorted(removed),
-        }
-        ctx.progress["update"] = work
-        taken = frozenset(m["id"] for m in known.values() if m.get("id"))
-        with _undo_on_error(ctx, work):
-            for member in wanted:
-                self._start_member(ctx, work, member, old, known.get(member.name), taken)
+        values = (old, new, dict(ctx.update_policy), sorted(changed))
+        if not resumable(ctx.progress, "update", *values):
+            _begin_update(ctx, old, new, changed, values)
+        self._rollout = Rollout(ctx, {"old": old, "new": new}, _member_properties)
         return self.check_update(ctx)
 
-    def _start_member(
-        self,
-        ctx: ResourceContext,
-        work: dict[str, Any],
-        member: GroupMember,
-        old: Mapping[str, Any],
-        current: Mapping[str, Any] | None,
-        taken: frozenset[str],
-    ) -> None:
-        cls = _member_type(member.type)
-        after = cls.with_defaults(member.properties)
-        if current is not None and current["type"] == member.type:
-            before = cls.with_defaults(_member_properties(old, member.name))
-            state = _update_member(ctx, member.name, current, before, after)
-            if state is not None:
-                work["members"][member.name] = state
-                return
-        if current is not None:  # replaced: the old one goes once the group is ready
-            if cls.replace_delete_first and current["type"] == member.type:
-                _delete_now(ctx, member.name, current)  # two cannot live side by side
-            else:
-                work["retire"][member.name] = dict(current)
-        state = work["members"][member.name] = {"type": member.type, "action": "create"}
-        _create_member(ctx, member.name, state, after, taken)
-
     def check_update(self, ctx: ResourceContext) -> Step:
-        work: dict[str, Any] = ctx.progress["update"]
-        with _undo_on_error(ctx, work):
-            if not _poll_members(ctx, work["members"]):
-                return Pending(0.5)
-        if not _retire(ctx, work["retire"]):
-            return Pending(0.5)
-        ctx.attributes = self._attributes(ctx, work["members"], work["removed"])
-        return Done()
+        return self._advance(ctx)
+
+    def _advance(self, ctx: ResourceContext) -> Step:
+        rollout = self._rollout
+        if rollout is None or rollout.ctx is not ctx:
+            raise CrossheatError(f"{ctx.name}: the group's operation was not started here")
+        step = rollout.advance()
+        if isinstance(step, Done):
+            ctx.attributes = self._attributes(ctx, rollout.members, rollout.op["removed"])
+        return step
 
     # ---- attributes, delete, read ------------------------------------------------------
 
@@ -202,6 +193,7 @@ class ResourceGroup(ResourceType):
         self, ctx: ResourceContext, members: Mapping[str, State], removed: list[str]
     ) -> dict[str, Any]:
         """Heat's group attributes; every member attribute that is not secret."""
+        members = {n: members[n] for n in sorted(members, key=by_index)}
         out: dict[str, Any] = {
             "refs": [m["id"] for m in members.values()],
             "refs_map": {name: m["id"] for name, m in members.items()},
@@ -212,9 +204,8 @@ class ResourceGroup(ResourceType):
         }
         per_attribute: dict[str, list[Any]] = {}
         for name, state in members.items():
-            cls = _member_type(state["type"])
-            mctx = _member_ctx(ctx, name, dict(state))
-            live = cls().read(mctx) or {}
+            cls = gm.member_type(state["type"])
+            live = cls().read(gm.member_ctx(ctx, name, dict(state))) or {}
             public = {
                 k: v
                 for k, v in live.items()
@@ -227,171 +218,141 @@ class ResourceGroup(ResourceType):
         return out
 
     def delete(self, ctx: ResourceContext) -> Step:
-        for name, member in _known_members(ctx).items():
-            state = {"type": member["type"], "id": member["id"]}
-            with contextlib.suppress(CloudNotFound):
-                _member_type(member["type"])().delete(_member_ctx(ctx, name, state))
-        return Pending(0.2) if _known_members(ctx) else Done()
+        """Delete every member, and whatever an operation that did not finish left."""
+        if "deleting" not in ctx.progress:
+            ctx.progress["deleting"] = _everything(ctx)
+            ctx.save_progress()
+        return self.check_delete(ctx)
 
     def check_delete(self, ctx: ResourceContext) -> Step:
-        for name, member in _known_members(ctx).items():
-            state = {"type": member["type"], "id": member["id"]}
-            if _member_type(member["type"])().read(_member_ctx(ctx, name, state)) is not None:
-                return Pending(0.5)
-        return Done()
+        entries: list[State] = ctx.progress.get("deleting") or []
+        gone = gm.retire(ctx, entries, {e["id"] for e in entries if e.get("id")})
+        ctx.save_progress()
+        return Done() if gone else Pending(gm.POLL_DELAY)
 
     def read(self, ctx: ResourceContext) -> dict[str, Any] | None:
-        members = _known_members(ctx)
-        alive = {
-            n: m
-            for n, m in members.items()
-            if _member_type(m["type"])().read(_member_ctx(ctx, n, dict(m))) is not None
-        }
-        if members and not alive:
+        members = _current_members(ctx)
+        if members and not any(gm.is_alive(ctx, n, m) for n, m in members.items()):
             return None
         return ctx.attributes
 
     def find(self, ctx: ResourceContext) -> str | None:
-        """Nothing to find: members are found again by their own tags when recreated."""
-        return None
+        """The group, when an earlier try made (or began making) members; they are found
+        again by their own tags."""
+        return ctx.physical_name if _current_members(ctx) or ctx.progress.get("op") else None
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         """``count`` as the number of members still there (a deleted member is drift)."""
-        members = _known_members(ctx)
-        alive = [
-            n
-            for n, m in members.items()
-            if _member_type(m["type"])().read(_member_ctx(ctx, n, dict(m))) is not None
-        ]
+        members = _current_members(ctx)
+        alive = [n for n, m in members.items() if gm.is_alive(ctx, n, m)]
         return {"count": len(alive)} if alive or not members else None
 
 
-def _member_type(name: str) -> type[ResourceType]:
-    cls = _registry().get(name)
-    if cls is None or cls is ResourceGroup:
-        raise NotSupportedError(f"a resource group cannot have members of type {name}")
-    return cls
-
-
-@functools.cache
-def _registry() -> Registry:
-    return default_registry()
-
-
-def _member_ctx(ctx: ResourceContext, name: str, state: State) -> ResourceContext:
-    return dataclasses.replace(
-        ctx, name=f"{ctx.name}-{name}", physical_id=state.get("id"),
-        progress=state.setdefault("progress", {}), attributes={},
-    )  # fmt: skip
-
-
-def _keep(state: State, mctx: ResourceContext) -> None:
-    state["id"] = mctx.physical_id
-
-
-def _known_members(ctx: ResourceContext) -> dict[str, dict[str, Any]]:
-    shown = (ctx.attributes.get("show") or {}).get("members")
-    if shown:
-        return dict(shown)
-    progress = ctx.progress.get("members") or {}
-    return {n: {"id": m.get("id"), "type": m["type"]} for n, m in progress.items() if m.get("id")}
-
-
-def _poll_members(ctx: ResourceContext, members: Mapping[str, State]) -> bool:
-    """Poll each member not ready yet (its create, or its update); True when all are."""
-    for name, state in members.items():
-        if not state["done"]:
-            plugin = _member_type(state["type"])()
-            mctx = _member_ctx(ctx, name, state)
-            check = plugin.check_update if state.get("action") == "update" else plugin.check_create
-            state["done"] = isinstance(check(mctx), Done)
-            _keep(state, mctx)
-    return all(state["done"] for state in members.values())
-
-
-def _update_member(
-    ctx: ResourceContext,
-    name: str,
-    current: Mapping[str, Any],
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> State | None:
-    """The member updated in place through its type (or left alone when nothing changed);
-    ``None`` when it must be made anew: its type cannot change it in place, or it is gone."""
-    cls = _member_type(current["type"])
-    state: State = {"type": current["type"], "id": current["id"], "action": "update"}
-    state["done"] = True
-    mctx = _member_ctx(ctx, name, state)
-    live = cls().read(mctx)
-    in_place, replace = cls.classify_update(before, after)
-    if live is None or replace:
+def _policy(ctx: ResourceContext, key: str) -> dict[str, Any] | None:
+    """The ``update_policy`` entry ``key`` with Heat's defaults; None when not given."""
+    policy = ctx.update_policy
+    if not isinstance(policy, Mapping) or not isinstance(policy.get(key), Mapping):
         return None
-    if in_place:
-        mctx.attributes = live
-        state["done"] = isinstance(cls().update(mctx, before, after, in_place), Done)
-    return state
+    entry: dict[str, Any] = apply_defaults(ResourceGroup.update_policy_schema, policy)[key]
+    if contains_unknown(entry):
+        raise TemplateError.single(
+            f"the group's update_policy {key} must be known before deployment",
+            code="unknown_value",
+        )
+    return entry
 
 
-def _create_member(
-    ctx: ResourceContext, name: str, state: State, props: dict[str, Any], taken: Collection[str]
+def _plan(policy: Mapping[str, Any] | None, target: int, current: int) -> dict[str, Any]:
+    """The batches of an operation: Heat's when a policy applies, else one with everything."""
+    if policy is None:
+        return {"mode": "all", "batches": [[target, target]]}
+    size, least = policy["max_batch_size"], policy.get("min_in_service", 0)
+    planned = [list(b) for b in batches(target, current, size, least)]
+    return {"mode": "batches", "batches": planned, "pause": float(policy["pause_time"])}
+
+
+def _begin_create(ctx: ResourceContext, props: Mapping[str, Any], values: tuple[Any, ...]) -> None:
+    """A new create; members an earlier, failed try made ready are kept, the others go."""
+    earlier: dict[str, State] = ctx.progress.get("members") or {}
+    members = {
+        n: {"type": m["type"], "id": m["id"], "def": "new", "sent": True, "done": True}
+        for n, m in earlier.items()
+        if m.get("done") and m.get("id")
+    }
+    leftovers = [{**m, "name": n} for n, m in earlier.items() if n not in members]
+    leftovers += _unfinished_retirements(ctx)
+    count = props["count"]
+    policy = _policy(ctx, "batch_create") if count else None
+    ctx.progress.pop("deleting", None)
+    ctx.progress["members"] = members
+    ctx.progress["op"] = new_operation(
+        "create", *values, count=count, removed=sorted(set(_policy_entries(props))),
+        before=[], retire=leftovers, **_plan(policy, count, 0),
+    )  # fmt: skip
+    ctx.save_progress()
+
+
+def _begin_update(
+    ctx: ResourceContext,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    changed: set[str],
+    values: tuple[Any, ...],
 ) -> None:
-    """Create the member, or adopt the one an earlier try made (found by its tags)."""
-    plugin = _member_type(state["type"])()
-    state["done"] = False
-    mctx = _member_ctx(ctx, name, state)
-    mctx.taken = frozenset(taken)
-    try:
-        mctx.physical_id = plugin.find(mctx)
-        if mctx.physical_id is None:
-            state["done"] = isinstance(plugin.create(mctx, props), Done)
-    finally:
-        _keep(state, mctx)
+    """A new update, from the members the group has now (those still alive)."""
+    members, leftovers = _members_now(ctx)
+    removed = _removed_names(ctx, new, members)
+    current = len([n for n in members if n not in removed])
+    policy = _policy(ctx, "rolling_update") if "resource_def" in changed else None
+    ctx.progress.pop("deleting", None)  # a delete that failed: its list is out of date now
+    ctx.progress["members"] = members
+    ctx.progress["op"] = new_operation(
+        "update", *values, count=new["count"], removed=sorted(removed),
+        before=sorted(members, key=by_index), retire=leftovers,
+        **_plan(policy, new["count"], current),
+    )  # fmt: skip
+    ctx.save_progress()
 
 
-def _retire(ctx: ResourceContext, retire: Mapping[str, State]) -> bool:
-    """Delete the members no longer wanted (each started once, then polled); True when
-    all are gone."""
-    for name, state in retire.items():
-        if state.get("gone"):
-            continue
-        plugin = _member_type(state["type"])()
-        mctx = _member_ctx(ctx, name, state)
-        try:
-            if state.get("started"):
-                step = plugin.check_delete(mctx)
-            else:
-                state["started"] = True
-                step = plugin.delete(mctx)
-        except CloudNotFound:
-            step = Done()
-        state["gone"] = isinstance(step, Done)
-    return all(state["gone"] for state in retire.values())
+def _members_now(ctx: ResourceContext) -> tuple[dict[str, State], list[State]]:
+    """The members the group has, each with its current definition (``"old"``), those
+    deleted behind crossheat's back left out; and what an earlier operation that did
+    not finish left to delete (a create whose answer was lost, old selves)."""
+    leftovers = _unfinished_retirements(ctx)
+    members: dict[str, State] = {}
+    for name, member in _current_members(ctx, with_unsent=True).items():
+        state: State = {"type": member["type"], "id": member.get("id"), "def": "old"}
+        state.update(action=None, sent=True, done=True)
+        if not member.get("id"):
+            leftovers.append({**state, "name": name, "tried": True})
+        elif gm.is_alive(ctx, name, state):
+            members[name] = state
+    return members, leftovers
 
 
-def _delete_now(ctx: ResourceContext, name: str, current: Mapping[str, Any]) -> None:
-    """Delete a member and wait until it is gone, for a type replaced delete-first."""
-    retire = {name: dict(current)}
-    deadline = time.monotonic() + DELETE_FIRST_PATIENCE
-    while not _retire(ctx, retire):
-        if time.monotonic() > deadline:
-            raise CloudError(
-                f"{ctx.name}-{name} is still there after its delete", region=ctx.region
-            )
-        time.sleep(0.2)
+def _unfinished_retirements(ctx: ResourceContext) -> list[State]:
+    op = ctx.progress.get("op") or {}
+    return [dict(r) for r in op.get("retire") or [] if not r.get("gone")]
 
 
-@contextlib.contextmanager
-def _undo_on_error(ctx: ResourceContext, work: Mapping[str, Any]) -> Iterator[None]:
-    """On an error, delete (best effort) the members this update created: the engine,
-    which deletes what a failed update created, knows only the group."""
-    try:
-        yield
-    except CrossheatError:
-        for name, state in work["members"].items():
-            if state.get("action") == "create" and state.get("id"):
-                with contextlib.suppress(CloudError):
-                    _member_type(state["type"])().delete(_member_ctx(ctx, name, dict(state)))
-        raise
+def _current_members(ctx: ResourceContext, with_unsent: bool = False) -> dict[str, State]:
+    """The members as the last operation left them (its progress, when it did not
+    finish), else as the group's attributes show them; ``with_unsent`` adds those
+    whose create may or may not have happened."""
+    members = ctx.progress.get("members")
+    if members is None:
+        shown = (ctx.attributes.get("show") or {}).get("members") or {}
+        return {n: {"id": m.get("id"), "type": m["type"]} for n, m in shown.items()}
+    return {n: m for n, m in members.items() if m.get("id") or (with_unsent and m.get("tried"))}
+
+
+def _everything(ctx: ResourceContext) -> list[State]:
+    """What a delete must remove: the members, and what an operation left unfinished."""
+    entries = [
+        {"name": n, "type": m["type"], "id": m.get("id"), "tried": not m.get("id")}
+        for n, m in _current_members(ctx, with_unsent=True).items()
+    ]
+    return entries + _unfinished_retirements(ctx)
 
 
 def _removed_names(
