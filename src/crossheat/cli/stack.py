@@ -153,6 +153,19 @@ def resource_list(name: str, fmt: Format = FormatOpt) -> None:
     show_list(rows, RESOURCE_COLUMNS, fmt)
 
 
+@resource_app.command("show")
+def resource_show(
+    name: str,
+    resource: str = typer.Argument(..., help="Resource name (or physical id)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """One resource: status, region, resolved properties and attributes (secrets masked)."""
+    with handle_errors():
+        stacks = Service().stacks()
+        shown = stacks.resource(stacks.get(name), resource)
+    show_one(shown, fmt)
+
+
 @event_app.command("list")
 def event_list(
     name: str,
@@ -168,6 +181,15 @@ def event_list(
             return
         rows = [event_dict(e) for e in stacks.events(stack)]
     show_list(rows, EVENT_COLUMNS, fmt)
+
+
+@output_app.command("list")
+def output_list(name: str, fmt: Format = FormatOpt) -> None:
+    """The stack's outputs: name and description."""
+    with handle_errors():
+        stacks = Service().stacks()
+        outputs = stacks.outputs(stacks.get(name))
+    show_list(outputs, ("output_key", "description"), fmt)
 
 
 @output_app.command("show")
