@@ -444,6 +444,7 @@ def event_dict(event: EventRecord) -> dict[str, Any]:
         "event_time": _time(event.timestamp),
         "region": event.region,
         "resource_name": event.resource_name,
+        "logical_resource_id": event.resource_name,
         "physical_resource_id": event.physical_id or "",
         "resource_type": event.resource_type,
         "resource_status": f"{event.action}_{event.status}",

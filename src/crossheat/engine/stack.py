@@ -263,7 +263,7 @@ class Operation:
     # ---- outputs -----------------------------------------------------------------------
 
     def outputs(self) -> list[dict[str, Any]]:
-        """Heat's outputs: output_key, output_value, description (from stored attributes);
+        """Heat's outputs: output_key, description, output_value (from stored attributes);
         what a hidden parameter or a secret reached is shown as ``******``."""
         ctx = RuntimeContext(self.live)
         texts = self.store.secret_texts(self.stack.id) | set(self.template.hidden_values())
@@ -272,8 +272,8 @@ class Operation:
             value, paths = resolve_tainted(output.value, ctx, texts)
             out.append({
                 "output_key": name,
-                "output_value": None if contains_unknown(value) else mask_paths(value, paths),
                 "description": output.description or "No description given",
+                "output_value": None if contains_unknown(value) else mask_paths(value, paths),
             })  # fmt: skip
         return out
 
