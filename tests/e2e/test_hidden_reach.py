@@ -3,8 +3,9 @@
 The value feeds a server's name (as is), a network's description (through
 ``list_join``, in ``value_specs``) and two outputs (``get_attr`` of the server's name, and
 ``str_split`` of a ``str_replace``). After create and after an update that
-changes it: the emulator holds the clear value, while the database (raw SQLite
-bytes, PostgreSQL rows as text), every command's output and the engine's
+changes it (after a rename behind crossheat's back that ``stack check`` reports):
+the emulator holds the clear value, while the database (raw SQLite bytes,
+PostgreSQL rows as text), every command's output, the events and the engine's
 debug log (openstacksdk's requests included) show ``******`` instead.
 """
 
@@ -14,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from openstack.config import OpenStackConfig
+from openstack.connection import Connection
 from sqlalchemy import create_engine, make_url, text
 
 from tests.e2e.conftest import World, start_emulator
@@ -124,6 +127,16 @@ def _check_database(world: World, secret: str) -> None:
     assert secret not in raw and _piece(secret) not in raw  # ... the secret is not, nor a part
 
 
+def _rename_behind_crossheat(world: World, server_id: str) -> None:
+    """Drift: the server renamed with the user's own openstacksdk connection."""
+    config = OpenStackConfig(config_files=[world.env["OS_CLIENT_CONFIG_FILE"]])
+    east = Connection(config=config.get_one(cloud="emulator", region_name="East"))
+    try:
+        east.compute.update_server(server_id, name="renamed")
+    finally:
+        east.close()
+
+
 def test_a_hidden_parameter_is_sealed_wherever_it_goes(world: World) -> None:
     views = world.db_url.startswith("sqlite")  # the views are the same whatever the database
     start_emulator(world)
@@ -148,6 +161,17 @@ def test_a_hidden_parameter_is_sealed_wherever_it_goes(world: World) -> None:
         _check_views(world, SECRET)
     server_id = east["servers"][0]["id"]
 
+    if views:
+        _rename_behind_crossheat(world, server_id)
+        done = world.crossheat("stack", "check", "hid", "-f", "json", check=False)
+        assert done.returncode == 1 and SECRET not in done.stdout
+        (drifted,) = [r for r in json.loads(done.stdout) if r["status"] == "MODIFIED"]
+        assert drifted["differences"] == [
+            {"property": "name", "expected": MASK, "actual": "renamed"}
+        ]
+        events = world.crossheat("stack", "event", "list", "hid").stdout  # Heat's log lines
+        assert f"[server]: CHECK_FAILED  changed outside crossheat: name '{MASK}'" in events
+        assert SECRET not in events
     change = ("stack", "update", "hid", "--existing", "--parameter", f"server_name={NEW_SECRET}")
     if views:
         preview = world.json(*change, "--dry-run")

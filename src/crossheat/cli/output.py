@@ -101,11 +101,9 @@ DEFAULT = Output()
 
 
 def _common(formats: type[StrEnum], default: str) -> list[inspect.Parameter]:
-    names = ", ".join(f.value for f in formats)  # type: ignore[attr-defined]
     return [
         _option("out_format", formats, typer.Option(
-            formats(default), "-f", "--format", rich_help_panel=PANEL,
-            help=f"The output format ({names}), defaults to {default}.",
+            formats(default), "-f", "--format", rich_help_panel=PANEL, help="The output format.",
         )),
         _option("out_columns", list[str], typer.Option(
             [], "-c", "--column", metavar="COLUMN", rich_help_panel=PANEL,
