@@ -6,7 +6,14 @@ import logging
 
 import pytest
 
-from crossheat.redact import MASK, forget_in_logs, leaf_texts, mask_paths, secret_leaf_paths
+from crossheat.redact import (
+    MASK,
+    forget_in_logs,
+    leaf_texts,
+    mask_paths,
+    scrub,
+    secret_leaf_paths,
+)
 
 SECRET = "Log-Secret-91ce"
 
@@ -34,3 +41,10 @@ def test_every_log_record_loses_the_secret(caplog: pytest.LogCaptureFixture) -> 
             logging.getLogger("crossheat.engine").exception("failed")
     assert SECRET not in caplog.text
     assert f'"name": "{MASK}"' in caplog.text and f"bad name {MASK}" in caplog.text
+
+
+def test_a_short_secret_is_scrubbed_only_where_it_stands_alone() -> None:
+    assert scrub("name '42' -> 'x', mtu 1420, 10.42.0.0/24, 42", {"42"}) == (
+        f"name '{MASK}' -> 'x', mtu 1420, 10.42.0.0/24, {MASK}"
+    )
+    assert scrub("key Long-Secret-Value!", {"Long-Secret-Value"}) == f"key {MASK}!"

@@ -16,6 +16,7 @@ record's message and traceback lose from then on.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
@@ -81,10 +82,20 @@ def _leaves(value: Any) -> Iterator[str]:
         yield str(value)
 
 
+#: What may stand around a short secret for it to count as a word of its own.
+_APART = r"\s'\"`,;:=()\[\]{}<>"
+
+
 def scrub(text: str, texts: Iterable[str]) -> str:
-    """``text`` with every one of ``texts`` replaced by ``MASK`` (longest first)."""
+    """``text`` with every one of ``texts`` replaced by ``MASK`` (longest first). A text
+    shorter than ``MIN_EMBEDDED`` is replaced only where it stands alone (between spaces,
+    quotes or punctuation other than ``.``, ``-`` and ``/``): a hidden ``"1"`` leaves
+    ``10.1.0.0/24`` alone, which would otherwise both garble it and give the ``1`` away."""
     for secret in sorted((t for t in texts if t), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+        if len(secret) >= MIN_EMBEDDED:
+            text = text.replace(secret, MASK)
+        else:
+            text = re.sub(rf"(?<![^{_APART}]){re.escape(secret)}(?![^{_APART}])", MASK, text)
     return text
 
 
