@@ -31,6 +31,7 @@ from crossheat.engine.stack import EngineOptions, Operation, live_resources, sta
 from crossheat.engine.update import UpdateOperation
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError, TemplateError
 from crossheat.plan.analysis import Analysis
+from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.store import (
@@ -244,10 +245,24 @@ class Stacks:
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
         """The stack's outputs, from the attributes stored: no cloud client, no request."""
         live = live_resources(self.store.list_resources(stack.id))
-        return stack_outputs(load_spec(stack.spec), live)
+        return stack_outputs(load_spec(stack.spec), live, self.store.secret_texts(stack.id))
 
     def resources(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
+
+    def resource(self, stack: StackRecord, name: str) -> dict[str, Any]:
+        """Heat's ``resource show`` of ``name`` (by name or physical id), secrets masked."""
+        current = self.resources(stack)
+        found = [r for r in current if name in (r.name, r.physical_id)]
+        if not found:
+            raise StackError(f"stack {stack.name} has no resource {name!r}")
+        template = load_spec(stack.spec)
+        required_by = sorted(
+            other
+            for other, definition in template.resources.items()
+            if found[0].name in definition.dependencies() and other != found[0].name
+        )
+        return resource_detail(found[0], required_by)
 
     def events(self, stack: StackRecord, after_id: int | None = None) -> list[EventRecord]:
         return self.store.list_events(stack.id, after_id)
@@ -414,12 +429,39 @@ def resource_dict(record: ResourceRecord) -> dict[str, Any]:
     }
 
 
+def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str, Any]:
+    """Heat's ``resource show`` fields (and crossheat's region and resolved properties);
+    every sealed value is ``******``. ``attributes`` leaves out ``show`` (the whole cloud
+    resource), as Heat does unless asked."""
+
+    def masked(section: str, value: dict[str, Any]) -> Any:
+        return mask_paths(value, [p[1:] for p in record.secret_paths if p[0] == section])
+
+    attributes = masked("attributes", record.attributes)
+    return {
+        "attributes": {k: v for k, v in attributes.items() if k != "show"},
+        "creation_time": _time(record.created_at),
+        "description": "",
+        "logical_resource_id": record.name,
+        "physical_resource_id": record.physical_id or "",
+        "properties": masked("properties", record.properties),
+        "region": record.region,
+        "required_by": required_by,
+        "resource_name": record.name,
+        "resource_status": record.resource_status,
+        "resource_status_reason": record.status_reason,
+        "resource_type": record.type,
+        "updated_time": _time(record.updated_at or record.created_at),
+    }
+
+
 def event_dict(event: EventRecord) -> dict[str, Any]:
     return {
         "id": event.id,
         "event_time": _time(event.timestamp),
         "region": event.region,
         "resource_name": event.resource_name,
+        "logical_resource_id": event.resource_name,
         "physical_resource_id": event.physical_id or "",
         "resource_type": event.resource_type,
         "resource_status": f"{event.action}_{event.status}",

@@ -21,6 +21,6 @@ def test_reads_of_the_reference_stack_make_no_cloud_request(world: World) -> Non
     resources = world.json("stack", "resource", "list", "vpn")
     assert {r["region"] for r in resources} == {"East", "West"}
     assert world.json("stack", "event", "list", "vpn")
-    assert [s["stack_name"] for s in world.json("stack", "list")] == ["vpn"]
+    assert [s["Stack Name"] for s in world.json("stack", "list")] == ["vpn"]
     calls = world.admin.counters()
     assert {region: n for region, c in calls.items() if (n := sum(c.values()))} == {}

@@ -37,7 +37,7 @@ def test_reference_use_case_deploys_with_both_tunnels_active_and_deletes_cleanly
     assert {r["region"] for r in resources} == {"East", "West"}
     assert len(resources) == 18
     assert all(r["resource_status"] == "CREATE_COMPLETE" for r in resources)
-    assert [s["regions"] for s in world.json("stack", "list")] == [["East", "West"]]
+    assert [s["Regions"] for s in world.json("stack", "list")] == [["East", "West"]]
 
     world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
     assert world.leftovers("East") == {}

@@ -59,7 +59,7 @@ def _stack(piece: dict[str, Any] | str) -> str:
 def _outputs(world: World, piece: str) -> dict[str, Any]:
     """Every output of the stack of ``piece``, as ``crossheat stack output show`` gives it."""
     shown = world.json("stack", "output", "show", _stack(piece), "--all")
-    return {o["output_key"]: o["output_value"] for o in shown}
+    return {key: o["output_value"] for key, o in shown.items()}
 
 
 def _topology(world: World) -> dict[str, Counter[str]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 import typer
 
 from crossheat import __version__
@@ -42,6 +45,15 @@ def _register() -> None:
     app.add_typer(emulator_cli.app, name="emulator")
 
 
+def _logging() -> None:
+    """``CROSSHEAT_LOG_LEVEL=debug``: log to stderr (openstacksdk's requests included);
+    secrets are scrubbed from every record (``crossheat.redact``)."""
+    level = logging.getLevelName(os.environ.get("CROSSHEAT_LOG_LEVEL", "").upper())
+    if isinstance(level, int):
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main() -> None:
+    _logging()
     _register()
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -20,7 +21,15 @@ from crossheat.cli.common import (
     handle_errors,
     parse_parameters,
 )
-from crossheat.cli.output import FormatOpt, show_list, show_one
+from crossheat.cli.output import (
+    DEFAULT,
+    Output,
+    emit_list,
+    emit_one,
+    list_command,
+    log_list_command,
+    show_command,
+)
 from crossheat.cli.progress import follow_events, live_view
 from crossheat.engine.stack import EngineOptions
 from crossheat.service import Inputs, Service
@@ -40,22 +49,45 @@ TunnelTimeoutOpt = typer.Option(
     "--tunnel-timeout",
     help="Seconds to wait, once both ends exist, for IPsec tunnels to be ACTIVE.",
 )
-STACK_COLUMNS = ("id", "stack_name", "stack_status", "creation_time", "updated_time", "regions")
+# Heat's columns (python-heatclient's), then crossheat's own (regions).
+STACK_COLUMNS = (
+    ("ID", "id"),
+    ("Stack Name", "stack_name"),
+    ("Stack Status", "stack_status"),
+    ("Creation Time", "creation_time"),
+    ("Updated Time", "updated_time"),
+    ("Regions", "regions"),
+)
 RESOURCE_COLUMNS = (
     "resource_name",
     "physical_resource_id",
     "resource_type",
     "resource_status",
-    "region",
     "updated_time",
+    "region",
 )
 EVENT_COLUMNS = (
-    "event_time",
-    "region",
     "resource_name",
-    "physical_resource_id",
+    "id",
     "resource_status",
     "resource_status_reason",
+    "event_time",
+    "physical_resource_id",
+    "logical_resource_id",
+    "resource_type",
+    "region",
+)
+#: ``stack show``'s first fields, in Heat's order; the others follow as they come.
+STACK_FIELDS = (
+    "id",
+    "stack_name",
+    "description",
+    "creation_time",
+    "updated_time",
+    "stack_status",
+    "stack_status_reason",
+    "parameters",
+    "outputs",
 )
 
 
@@ -71,14 +103,21 @@ def _finish(
     return stacks.run(stack, action, view, engine_id)
 
 
-def _show_outcome(stack: StackRecord, shown: dict[str, object], fmt: Format) -> None:
+def _heat_order(shown: dict[str, Any]) -> dict[str, Any]:
+    """A stack's fields in the order ``openstack stack show`` has them."""
+    first = {key: shown[key] for key in STACK_FIELDS if key in shown}
+    return first | {key: value for key, value in shown.items() if key not in first}
+
+
+def _show_outcome(stack: StackRecord, shown: dict[str, Any], out: Output) -> None:
     """Show the stack an operation left; exit 1 when it failed or was rolled back."""
-    show_one(shown, fmt)
+    emit_one(_heat_order(shown), out)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
 
 
 @app.command("create")
+@show_command
 def create(
     name: str = typer.Argument(..., help="Stack name (unique in the project)."),
     template: Path = TemplateOpt,
@@ -91,7 +130,7 @@ def create(
     ),
     timeout: int | None = typer.Option(None, "--timeout", help="Stack timeout in minutes."),
     tunnel_timeout: float = TunnelTimeoutOpt,
-    fmt: Format = FormatOpt,
+    out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
@@ -103,26 +142,28 @@ def create(
         engine_id = service.stacks().lock(stack, Action.CREATE)
         stack = _finish(service, stack, wait, Action.CREATE, engine_id)
         shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
-    _show_outcome(stack, shown, fmt)
+    _show_outcome(stack, shown, out)
 
 
 @app.command("list")
-def list_stacks(fmt: Format = FormatOpt) -> None:
+@list_command
+def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
     with handle_errors():
         service = Service().stacks()
         shown = service.describe_all(service.all())
-    show_list(shown, STACK_COLUMNS, fmt)
+    emit_list(STACK_COLUMNS, shown, out)
 
 
 @app.command("show")
-def show(name: str, fmt: Format = FormatOpt) -> None:
+@show_command
+def show(name: str, out: Output = DEFAULT) -> None:
     """Show a stack, its status and its outputs."""
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
         shown = stacks.describe(stack, stacks.outputs(stack))
-    show_one(shown, fmt)
+    emit_one(_heat_order(shown), out)
 
 
 @app.command("delete")
@@ -145,19 +186,35 @@ def delete(
 
 
 @resource_app.command("list")
-def resource_list(name: str, fmt: Format = FormatOpt) -> None:
+@list_command
+def resource_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's resources, with their region."""
     with handle_errors():
         stacks = Service().stacks()
         rows = [resource_dict(r) for r in stacks.resources(stacks.get(name))]
-    show_list(rows, RESOURCE_COLUMNS, fmt)
+    emit_list(RESOURCE_COLUMNS, rows, out)
+
+
+@resource_app.command("show")
+@show_command
+def resource_show(
+    name: str,
+    resource: str = typer.Argument(..., help="Resource name (or physical id)."),
+    out: Output = DEFAULT,
+) -> None:
+    """One resource: status, region, resolved properties and attributes (secrets masked)."""
+    with handle_errors():
+        stacks = Service().stacks()
+        shown = stacks.resource(stacks.get(name), resource)
+    emit_one(shown, out)
 
 
 @event_app.command("list")
+@log_list_command
 def event_list(
     name: str,
     follow: bool = typer.Option(False, "--follow", help="Keep printing new events."),
-    fmt: Format = FormatOpt,
+    out: Output = DEFAULT,
 ) -> None:
     """The stack's events: every status change, with time, region and reason."""
     with handle_errors():
@@ -167,34 +224,66 @@ def event_list(
             asyncio.run(follow_events(stacks, stack, until_done=True)())
             return
         rows = [event_dict(e) for e in stacks.events(stack)]
-    show_list(rows, EVENT_COLUMNS, fmt)
+    emit_list(EVENT_COLUMNS, rows, out)
+
+
+@event_app.command("show")
+@show_command
+def event_show(
+    name: str,
+    resource: str = typer.Argument(..., help="The resource (or the stack) the event is about."),
+    event: int = typer.Argument(..., help="The event's id."),
+    out: Output = DEFAULT,
+) -> None:
+    """One event of the stack."""
+    with handle_errors():
+        stacks = Service().stacks()
+        stack = stacks.get(name)
+        found = [e for e in stacks.events(stack) if e.id == event and e.resource_name == resource]
+    if not found:
+        err_console.print(f"error: stack {name} has no event {event} of {resource}", markup=False)
+        raise typer.Exit(1)
+    emit_one(event_dict(found[0]), out)
+
+
+@output_app.command("list")
+@list_command
+def output_list(name: str, out: Output = DEFAULT) -> None:
+    """The stack's outputs: name and description."""
+    with handle_errors():
+        stacks = Service().stacks()
+        outputs = stacks.outputs(stacks.get(name))
+    emit_list(("output_key", "description"), outputs, out)
 
 
 @output_app.command("show")
+@show_command
 def output_show(
     name: str,
     key: str | None = typer.Argument(None, help="Output name."),
     all_outputs: bool = typer.Option(False, "--all", help="Show every output."),
-    fmt: Format = FormatOpt,
+    out: Output = DEFAULT,
 ) -> None:
-    """Show one output of the stack, or all of them."""
+    """Show one output of the stack, or (``--all``, or no name) every output by name."""
     with handle_errors():
         stacks = Service().stacks()
         outputs = stacks.outputs(stacks.get(name))
     if all_outputs or key is None:
-        show_list(outputs, ("output_key", "output_value", "description"), fmt)
+        emit_one({o["output_key"]: o for o in outputs}, out)
         return
     match = [o for o in outputs if o["output_key"] == key]
     if not match:
         err_console.print(
             f"error: stack {name} has no output {key!r}; it has: "
-            + ", ".join(o["output_key"] for o in outputs)
+            + ", ".join(o["output_key"] for o in outputs),
+            markup=False,
         )
         raise typer.Exit(1)
-    show_one(match[0], fmt)
+    emit_one(match[0], out)
 
 
 @app.command("update")
+@show_command
 def update(
     name: str,
     template: Path | None = typer.Option(None, "-t", "--template", help="New HOT template."),
@@ -215,7 +304,7 @@ def update(
         False, "--dry-run", help="Only show what would change, per region."
     ),
     tunnel_timeout: float = TunnelTimeoutOpt,
-    fmt: Format = FormatOpt,
+    out: Output = DEFAULT,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
@@ -233,13 +322,13 @@ def update(
             disable_rollback=disable_rollback,
         )
         if dry_run:
-            show_preview(service.stacks().preview_update(stack, new_template).preview(), fmt)
+            show_preview(service.stacks().preview_update(stack, new_template).preview(), out.fmt)
             return
         engine_id = service.stacks().lock(stack, Action.UPDATE)
         stack = service.stacks().begin_update(stack, spec)
         stack = _finish(service, stack, wait, Action.UPDATE, engine_id)
         shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
-    _show_outcome(stack, shown, fmt)
+    _show_outcome(stack, shown, out)
 
 
 def show_preview(preview: dict[str, object], fmt: Format) -> None:
@@ -272,7 +361,8 @@ def show_preview(preview: dict[str, object], fmt: Format) -> None:
 
 
 @app.command("check")
-def check(name: str, fmt: Format = FormatOpt) -> None:
+@list_command
+def check(name: str, out: Output = DEFAULT) -> None:
     """Read every resource from its cloud and report drift: what was deleted or changed
     outside crossheat, property by property. Exits 1 when drift was found.
 
@@ -282,23 +372,25 @@ def check(name: str, fmt: Format = FormatOpt) -> None:
         stacks = Service().stacks()
         result = stacks.check(stacks.get(name))
     rows = [report.as_dict() for report in result.reports]
-    if fmt not in (Format.json, Format.yaml):
+    if out.format not in (Format.json, Format.yaml):
         for row in rows:
             row["differences"] = "; ".join(
                 f"{d['property']}: {d['expected']!r} -> {d['actual']!r}" for d in row["differences"]
             ) or ("" if row["status"] == "IN_SYNC" else row["reason"])
-    show_list(rows, ("resource_name", "region", "status", "differences"), fmt)
-    if fmt is Format.table:
+    columns = ("resource_name", "region", "physical_resource_id", "status", "differences")
+    emit_list(columns, rows, out)
+    if out.format == Format.table:
         console.print(f"stack {name}: CHECK_{result.status} {result.reason}", markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
 
 @app.command("resume")
+@show_command
 def resume(
     name: str,
     wait: bool = typer.Option(False, "--wait", help="Wait until the operation is finished."),
-    fmt: Format = FormatOpt,
+    out: Output = DEFAULT,
 ) -> None:
     """Finish the operation a dead engine left in progress (after a crash or kill -9).
 
@@ -315,7 +407,7 @@ def resume(
         action, engine_id = taken
         stack = _finish(service, stack, wait, action, engine_id)
         shown = service.stacks().describe(stack)
-    _show_outcome(stack, shown, fmt)
+    _show_outcome(stack, shown, out)
 
 
 @app.command("cancel")

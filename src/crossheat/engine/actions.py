@@ -20,6 +20,7 @@ from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
+from crossheat.redact import Path
 from crossheat.resources.lifecycle import (
     CloudCaller,
     Done,
@@ -52,6 +53,15 @@ class Runtime:
     stack_name: str
     #: Each resource's ``update_policy`` (resolved), for the types that read one.
     update_policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Resource name -> paths of its resolved properties that hidden parameters reached
+    #: (``Operation.resolved_properties``); sealed like secret properties.
+    tainted: dict[str, list[Path]] = field(default_factory=dict)
+
+    def property_secret_paths(self, name: str, cls: type[ResourceType]) -> list[Path]:
+        """Where ``name``'s properties hold secrets: its type's secret properties and what
+        hidden parameters reached."""
+        own: list[Path] = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+        return own + self.tainted.get(name, [])
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
@@ -109,11 +119,13 @@ async def _poll(rt: Runtime, step: Step, check: Callable[[], Step]) -> None:
     assert isinstance(step, Done)
 
 
-def secret_attribute_paths(cls: type[ResourceType]) -> list[tuple[str | int, ...]]:
-    """Secret attributes, and secret values inside ``show`` (the whole cloud resource)."""
+def secret_attribute_paths(cls: type[ResourceType]) -> list[Path]:
+    """Secret attributes, and secret values inside ``show`` (the whole cloud resource).
+    The store also seals every attribute holding a secret text of the stack (what a
+    hidden parameter reached, e.g. a server's name)."""
     names = {name for name, attr in cls.attributes_schema.items() if attr.secret}
     names |= {name for name, prop in cls.properties_schema.items() if prop.secret}
-    paths: list[tuple[str | int, ...]] = [(n,) for n in sorted(names)]
+    paths: list[Path] = [(n,) for n in sorted(names)]
     return paths + [("show", n) for n in sorted(names)]
 
 
@@ -127,7 +139,7 @@ async def create_resource(
     intent = {"operation": "create", "tags": ctx.tags, "name": ctx.physical_name}
     if record.intent:  # resuming: keep the intent recorded before the crash
         intent = dict(record.intent)
-    secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+    secret_paths = rt.property_secret_paths(record.name, cls)
     await rt.run(
         lambda: rt.store.start_action(
             record.id, Action.CREATE, intent, properties=props, secret_paths=secret_paths
@@ -286,7 +298,7 @@ async def update_resource(
     await _poll(rt, step, lambda: plugin.check_update(ctx))
     attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
     ctx.attributes = attributes or ctx.attributes
-    secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+    secret_paths = rt.property_secret_paths(record.name, cls)
 
     def finish() -> None:
         rt.store.upsert_resource(

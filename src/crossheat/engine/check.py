@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from crossheat.engine.stack import Operation
 from crossheat.errors import CloudError, NotSupportedError
+from crossheat.redact import holds_secret
 from crossheat.resources.constraints import CustomConstraint
 from crossheat.resources.lifecycle import ResourceContext, looks_like_id
 from crossheat.resources.registry import ResourceType
-from crossheat.resources.schema import Property, Schema, mask_secrets
+from crossheat.resources.schema import SECRET_MASK, Property, Schema, mask_secrets
 from crossheat.store import Action, ResourceRecord, Status
 
 #: Resource status reasons that ``update --existing`` acts on.
@@ -338,7 +339,18 @@ def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
         return report(DriftStatus.NOT_CHECKED, detail=f"not checked: {exc}")
     except CloudError as exc:
         return report(DriftStatus.UNKNOWN, detail=f"could not be read: {type(exc).__name__}: {exc}")
+    texts = op.store.secret_texts(op.stack.id)
+    diffs = [_without_secrets(d, texts) for d in diffs]
     return report(DriftStatus.MODIFIED if diffs else DriftStatus.IN_SYNC, tuple(diffs))
+
+
+def _without_secrets(difference: Difference, texts: Collection[str]) -> Difference:
+    """``difference`` with each side that holds a secret text shown as ``******``."""
+    expected, actual = (
+        SECRET_MASK if holds_secret(v, texts) else v
+        for v in (difference.expected, difference.actual)
+    )
+    return Difference(difference.property, expected, actual)
 
 
 @dataclass(frozen=True)

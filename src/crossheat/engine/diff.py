@@ -15,17 +15,19 @@ call. A change travels only along real references, in dependency order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.graph import Graph
-from crossheat.resources.registry import Registry
-from crossheat.resources.schema import SECRET_MASK
+from crossheat.redact import Path
+from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.schema import SECRET_MASK, canonical_path
 from crossheat.store import ResourceRecord
-from crossheat.template import Template, resolve
+from crossheat.template import Template
+from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import UNKNOWN, contains_unknown
 
 
@@ -99,6 +101,18 @@ class _DiffContext(RuntimeContext):
         return super().get_attr(name, path)
 
 
+def _secret_properties(
+    cls: type[ResourceType], record: ResourceRecord, paths: list[Path], new: Mapping[str, Any]
+) -> set[str]:
+    """Names of the properties to mask: secret ones, sealed before, tainted now."""
+    secret = {k for k, p in cls.properties_schema.items() if p.secret}
+    secret |= {str(p[1]) for p in record.secret_paths if p[0] == "properties" and len(p) > 1}
+    for path in paths:
+        found = canonical_path(cls.properties_schema, path)
+        secret |= {str(found[0])} if found else set(new)
+    return secret
+
+
 def _mask(value: Any, secret: bool) -> Any:
     return SECRET_MASK if secret and value is not None else value
 
@@ -117,11 +131,14 @@ def diff(
     registry: Registry,
     region_of: Mapping[str, str],
     drift: Drift | None = None,
+    texts: Collection[str] = (),
 ) -> Diff:
     """How ``records`` (the stack now) must change to become ``template``.
 
     With ``drift``, resources deleted outside crossheat are recreated and properties
     changed outside it are set back (``stack update --existing`` after ``stack check``).
+    Secret values (secret properties, what hidden parameters or the secret ``texts``
+    reached, before or after) are shown as ``******``.
     """
     drift = drift or Drift()
     graph: Graph[str] = Graph(template.resources)
@@ -138,7 +155,9 @@ def diff(
     ctx = _DiffContext(live, replaced, updated)
     changes: dict[str, ResourceChange] = {}
     for name in graph.topological_order():
-        change = _one(template, name, records.get(name), registry, region_of[name], ctx, graph)
+        change = _one(
+            template, name, records.get(name), registry, region_of[name], ctx, graph, texts
+        )
         _repair(change, drift)
         changes[name] = change
         if change.change in (Change.REPLACED, Change.ADDED):
@@ -179,6 +198,7 @@ def _one(
     region: str,
     ctx: _DiffContext,
     graph: Graph[str],
+    texts: Collection[str],
 ) -> ResourceChange:
     definition = template.resources[name]
     base = ResourceChange(name, definition.type, region, Change.UNCHANGED)
@@ -195,11 +215,11 @@ def _one(
     cls = registry.get(definition.type)
     if cls is None:
         return base
-    value = resolve(definition.properties, ctx)
+    value, paths = resolve_tainted(definition.properties, ctx, texts)
     new = cls.with_defaults(value if isinstance(value, dict) else {})
     old = dict(record.properties)
     in_place, replace = cls.classify_update(old, new)
-    secret = {k for k, p in cls.properties_schema.items() if p.secret}
+    secret = _secret_properties(cls, record, paths, new)
     base.properties = {
         k: (_mask(old.get(k), k in secret),
             None if contains_unknown(new.get(k)) else _mask(new.get(k), k in secret))

@@ -4,7 +4,8 @@ Like Heat, crossheat keeps the template, the environment files, every file
 the template uses (``get_file``, nested templates) and the parameters as the
 user gave them; loading the stack again parses them exactly as the first
 time, and expands template resources (``flatten``) exactly as ``analyse``
-did. Hidden parameters are sealed by the store.
+did. Hidden parameters are sealed by the store: their values, their defaults in
+the template, and the environment files that give them a value.
 """
 
 from __future__ import annotations
@@ -52,18 +53,44 @@ def make_spec(
     """The spec to store for ``template`` loaded from its file with these inputs."""
     root = template.path.resolve().parent
     raw, _, _ = load_yaml(template.path.read_text(), str(template.path))  # dates stay strings
-    sources = [{"name": Path(p).name, "text": Path(p).read_text()} for p in environment_files]
+    hidden = _hidden_names(template)
+    sources = [_source(Path(p), hidden) for p in environment_files]
     return StackSpec(
         template=raw if isinstance(raw, dict) else {},
         environment={"sources": sources},
         parameters=dict(parameters),
-        hidden_parameters=frozenset(template.hidden_parameters() & set(parameters)),
+        hidden_parameters=frozenset(template.hidden_parameters()),
         files=_nested_files(template, root),
         template_path=str(template.path),
         disable_rollback=disable_rollback,
         timeout_mins=timeout_mins,
         region_map=_region_map_dict(region_map),
     )
+
+
+def _hidden_names(template: Template) -> set[str]:
+    """The hidden parameters of ``template`` and of every template it nests."""
+    names = template.hidden_parameters()
+    for definition in [*template.resources.values(), *template.expanded.values()]:
+        if definition.nested is not None:
+            names |= _hidden_names(definition.nested)
+    return names
+
+
+def _source(path: Path, hidden: set[str]) -> dict[str, Any]:
+    """An environment file as stored; ``secret`` (its text sealed by the store) when it
+    gives a hidden parameter a value."""
+    text = path.read_text()
+    data, _, _ = load_yaml(text, str(path))
+    given: set[Any] = set()
+    if isinstance(data, dict):
+        for section in ("parameters", "parameter_defaults"):
+            values = data.get(section)
+            given |= set(values) if isinstance(values, dict) else set()
+    source: dict[str, Any] = {"name": path.name, "text": text}
+    if given & hidden:
+        source["secret"] = True
+    return source
 
 
 def _region_map_dict(region_map: RegionMap | None) -> dict[str, Any]:

@@ -23,9 +23,12 @@ from crossheat.engine.tunnels import wait_for_tunnels
 from crossheat.engine.walker import WalkResult, walk
 from crossheat.errors import CrossheatError, StackError, TemplateError
 from crossheat.graph import Graph
+from crossheat.redact import leaf_texts, mask_paths
 from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.schema import canonical_path
 from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
 from crossheat.template import PlanContext, Template, resolve
+from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
 
 
@@ -124,21 +127,34 @@ class Operation:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
 
     def remember_secrets(self) -> None:
+        """Tell the store the hidden parameters' values (to seal and scrub wherever they go),
+        and have it load the secrets it holds already."""
         texts = self.template.hidden_values()
         if texts:
             self.store.remember_secrets(self.stack.id, texts)
+        self.store.secret_texts(self.stack.id)
 
     # ---- create ------------------------------------------------------------------------
 
     def resolved_properties(self, name: str, cls: type[ResourceType]) -> dict[str, Any]:
-        value = resolve(self.template.resources[name].properties, RuntimeContext(self.live))
+        """``name``'s properties resolved now; where hidden parameters reached them is kept
+        in ``rt.tainted`` (sealed like secret properties) and their texts told to the store."""
+        texts = self.store.secret_texts(self.stack.id)
+        definition = self.template.resources[name]
+        value, paths = resolve_tainted(definition.properties, RuntimeContext(self.live), texts)
         props = value if isinstance(value, dict) else {}
         if contains_unknown(props):
             raise StackError(f"resource {name}: a value it needs is not known yet")
         problems = cls.validate(props, ("resources", name, "properties"))
         if problems:
             raise TemplateError(problems)
-        return cls.with_defaults(props)
+        full = cls.with_defaults(props)
+        tainted = [canonical_path(cls.properties_schema, path) for path in paths]
+        self.rt.tainted[name] = tainted
+        derived = leaf_texts(full, tainted) - texts
+        if derived:
+            self.store.remember_secrets(self.stack.id, derived)
+        return full
 
     async def create_one(self, name: str) -> None:
         record = self.records[name]
@@ -249,8 +265,10 @@ class Operation:
     # ---- outputs -----------------------------------------------------------------------
 
     def outputs(self) -> list[dict[str, Any]]:
-        """Heat's outputs: output_key, output_value, description (from stored attributes)."""
-        return stack_outputs(self.template, self.live)
+        """Heat's outputs: output_key, description, output_value (from stored attributes);
+        what a hidden parameter or a secret reached is shown as ``******``."""
+        texts = self.store.secret_texts(self.stack.id)
+        return stack_outputs(self.template, self.live, texts)
 
 
 def live_resources(records: Iterable[ResourceRecord]) -> dict[str, LiveResource]:
@@ -262,17 +280,21 @@ def live_resources(records: Iterable[ResourceRecord]) -> dict[str, LiveResource]
     }
 
 
-def stack_outputs(template: Template, live: Mapping[str, LiveResource]) -> list[dict[str, Any]]:
-    """Heat's outputs (output_key, output_value, description) resolved from ``live``: the
-    stored attributes. Reads only what it is given: no store, no cloud."""
+def stack_outputs(
+    template: Template, live: Mapping[str, LiveResource], secret_texts: set[str]
+) -> list[dict[str, Any]]:
+    """Heat's outputs (output_key, description, output_value) resolved from ``live``, the
+    stored attributes; what a hidden parameter or one of ``secret_texts`` reached is shown
+    as ``******``. Reads only what it is given: no store, no cloud."""
     ctx = RuntimeContext(live)
+    texts = secret_texts | set(template.hidden_values())
     out = []
     for name, output in template.outputs.items():
-        value = resolve(output.value, ctx)
+        value, paths = resolve_tainted(output.value, ctx, texts)
         out.append({
             "output_key": name,
-            "output_value": None if contains_unknown(value) else value,
             "description": output.description or "No description given",
+            "output_value": None if contains_unknown(value) else mask_paths(value, paths),
         })  # fmt: skip
     return out
 

@@ -56,7 +56,9 @@ class UpdateOperation(Operation):
         a 1,000-resource stack's rows takes over 0.1 s)."""
         current = {r.name: r for r in every if r.replaced_by is None}
         region_of = {n: self.region_of(n) for n in self.template.resources}
-        return diff(self.template, current, self.registry, region_of, self.recorded_drift(current))
+        texts = self.store.secret_texts(self.stack.id) | set(self.template.hidden_values())
+        drift = self.recorded_drift(current)
+        return diff(self.template, current, self.registry, region_of, drift, texts)
 
     def recorded_drift(self, current: dict[str, ResourceRecord]) -> Drift:
         """Drift the last ``stack check`` recorded; changed resources are read again (only
@@ -110,7 +112,7 @@ class UpdateOperation(Operation):
         cls = self.type_of(name)
         props = self.resolved_properties(name, cls)
         old = self.records[name]
-        secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
+        secret_paths = self.rt.property_secret_paths(name, cls)
         if name in self.gone:  # deleted first: its row is gone, this is a plain create
             new = await self.rt.run(
                 lambda: self.store.upsert_resource(

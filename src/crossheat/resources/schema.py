@@ -35,6 +35,7 @@ __all__ = [
     "PropertyType",
     "Schema",
     "apply_defaults",
+    "canonical_path",
     "changed_properties",
     "mask_secrets",
     "validate_properties",
@@ -98,6 +99,24 @@ def _canonical(
 def _alias_of(schema: Schema, key: Any) -> str | None:
     """The property that ``key`` is an alias of (``None`` when none is)."""
     return next((name for name, prop in schema.items() if key in prop.aliases), None)
+
+
+def canonical_path(schema: Schema, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where the value at ``path`` of written properties is after ``apply_defaults``:
+    each alias on the way becomes its property's name (``("network_id",)`` ->
+    ``("network",)``, ``("fixed_ips", 0, "subnet_id")`` -> ``("fixed_ips", 0, "subnet")``)."""
+    out: list[str | int] = []
+    current: Schema | None = schema
+    prop: Property | None = None
+    for part in path:
+        if isinstance(part, str) and current is not None:
+            part = part if part in current else (_alias_of(current, part) or part)
+            prop = current.get(part)
+        else:
+            prop = prop.items if prop is not None and isinstance(part, int) else None
+        current = prop.schema if prop is not None else None
+        out.append(part)
+    return tuple(out)
 
 
 def _unknown_property(schema: Schema, key: str, path: TemplatePath) -> Diagnostic:

@@ -16,17 +16,16 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crossheat.errors import LockLost, StoreError
+from crossheat.redact import forget_in_logs, scrub, secret_leaf_paths
 from crossheat.store.models import ResourceRow, StackRow
 from crossheat.store.secrets import SecretBox
-
-#: What replaces a secret in texts the store writes (reasons, events).
-MASK = "******"
 
 
 @dataclass
@@ -133,6 +132,12 @@ class StoreCore:
         new = {text for text in texts if text}
         with self._secret_guard:
             self._extra_secrets.setdefault(stack_id, set()).update(new)
+        forget_in_logs(new)
+
+    def secret_texts(self, stack_id: str) -> set[str]:
+        """Every secret text of the stack the store knows (see ``_secrets_of``)."""
+        with self._session() as session:
+            return self._secrets_of(session, stack_id)
 
     def _remember_sealed(self, stack_id: str, *documents: object) -> None:
         """Remember the plain texts of the sealed values in ``documents``."""
@@ -144,9 +149,16 @@ class StoreCore:
         """``text`` with every secret of the stack replaced by ``******``."""
         if not text:
             return text
-        for secret in sorted(self._secrets_of(session, stack_id), key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        return text
+        return scrub(text, self._secrets_of(session, stack_id))
+
+    def _seal_secrets(
+        self, session: Session, stack_id: str, document: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``document`` (already a private copy) with every value that holds one of the
+        stack's secret texts sealed: what a hidden parameter reached, wherever it went."""
+        texts = self._secrets_of(session, stack_id)
+        paths = list(secret_leaf_paths(document, texts))
+        return self._box.seal_paths(document, paths) if paths else document
 
     def _secrets_of(self, session: Session, stack_id: str) -> set[str]:
         """The secrets in the database when first asked, and every one written since."""
@@ -156,6 +168,7 @@ class StoreCore:
             loaded = self._load_secret_texts(session, stack_id)
             with self._secret_guard:
                 self._secret_texts[stack_id] = loaded
+            forget_in_logs(loaded)
         with self._secret_guard:
             return loaded | self._extra_secrets.get(stack_id, set())
 
@@ -163,7 +176,7 @@ class StoreCore:
         texts: set[str] = set()
         stack = session.get(StackRow, stack_id)
         if stack is not None:
-            for doc in (stack.parameters, stack.environment, stack.previous):
+            for doc in (stack.parameters, stack.environment, stack.template, stack.previous):
                 texts |= self._box.secret_texts(doc)
         rows = session.execute(
             select(ResourceRow.properties, ResourceRow.attributes).where(

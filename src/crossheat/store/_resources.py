@@ -23,6 +23,7 @@ same name (``replaces`` = old id) and marks the old row ``replaced_by``;
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -54,7 +55,7 @@ def _record(box: SecretBox, row: ResourceRow) -> ResourceRecord:
         properties=box.open_all(row.properties),
         attributes=box.open_all(row.attributes),
         secret_paths=tuple(paths),
-        progress=row.progress,
+        progress=box.open_all(row.progress),
         intent=row.intent,
         replaces=row.replaces,
         replaced_by=row.replaced_by,
@@ -75,9 +76,11 @@ class ResourceQueries(StoreCore):
         secret_paths: Iterable[SecretPath] = (),
     ) -> ResourceRecord:
         """Write the current row for ``name`` (the one not replaced), or add it as
-        ``INIT_COMPLETE``. Values at ``secret_paths`` of ``properties`` are sealed."""
+        ``INIT_COMPLETE``. Values at ``secret_paths`` of ``properties`` are sealed, and
+        every value holding a secret text of the stack."""
         sealed = self._box.seal_paths(dict(properties or {}), secret_paths)
         with self._write(stack_id) as session:
+            sealed = self._seal_secrets(session, stack_id, sealed)
             row = session.scalar(
                 select(ResourceRow).where(
                     ResourceRow.stack_id == stack_id,
@@ -118,6 +121,7 @@ class ResourceQueries(StoreCore):
         sealed = self._box.seal_paths(dict(properties), secret_paths)
         with self._write(resource_id=resource_id) as session:
             old = _get(session, resource_id)
+            sealed = self._seal_secrets(session, old.stack_id, sealed)
             new = _new_row(old.stack_id, old.name, type or old.type, old.region, sealed)
             new.replaces = old.id
             old.replaced_by = new.id
@@ -191,6 +195,7 @@ class ResourceQueries(StoreCore):
             row = _get(session, resource_id)
             row.intent = intent
             if sealed is not None:
+                sealed = self._seal_secrets(session, row.stack_id, sealed)
                 self._remember_sealed(row.stack_id, sealed)
                 row.properties = sealed
             self._apply_status(session, row, action, Status.IN_PROGRESS, reason, None)
@@ -216,6 +221,7 @@ class ResourceQueries(StoreCore):
         with self._write(resource_id=resource_id) as session:
             row = _get(session, resource_id)
             if sealed is not None:
+                sealed = self._seal_secrets(session, row.stack_id, sealed)
                 self._remember_sealed(row.stack_id, sealed)
                 row.attributes = sealed
             if status is Status.COMPLETE:
@@ -244,9 +250,14 @@ class ResourceQueries(StoreCore):
         attributes: Mapping[str, Any],
         secret_paths: Iterable[SecretPath] = (),
     ) -> None:
-        """Replace the resource's attributes; values at ``secret_paths`` are sealed."""
+        """Replace the resource's attributes; values at ``secret_paths`` are sealed, and
+        every value holding a secret text of the stack."""
         sealed = self._box.seal_paths(dict(attributes), secret_paths)
-        stack_id = self._set(resource_id, attributes=sealed)
+        with self._write(resource_id=resource_id) as session:
+            row = _get(session, resource_id)
+            row.attributes = self._seal_secrets(session, row.stack_id, sealed)
+            row.updated_at = utcnow()
+            stack_id = row.stack_id
         self._remember_sealed(stack_id, sealed)
 
     def record_intent(self, resource_id: str, intent: JSONDict | None) -> None:
@@ -255,8 +266,15 @@ class ResourceQueries(StoreCore):
         self._set(resource_id, intent=intent)
 
     def set_progress(self, resource_id: str, progress: JSONDict | None) -> None:
-        """The start/poll step state that lets an interrupted action resume."""
-        self._set(resource_id, progress=progress)
+        """The start/poll step state that lets an interrupted action resume (a value
+        holding a secret text of the stack sealed)."""
+        if not progress:
+            self._set(resource_id, progress=progress)
+            return
+        with self._write(resource_id=resource_id) as session:
+            row = _get(session, resource_id)
+            row.progress = self._seal_secrets(session, row.stack_id, _plain_copy(progress))
+            row.updated_at = utcnow()
 
     def remove_resource(self, resource_id: str) -> None:
         """Drop the row (its cloud resource is gone) and the links to it."""
@@ -283,6 +301,11 @@ class ResourceQueries(StoreCore):
         if stack_id is None:
             raise StoreError(f"resource {resource_id!r} not found")
         return stack_id
+
+
+def _plain_copy(document: Mapping[str, Any]) -> dict[str, Any]:
+    copied: dict[str, Any] = json.loads(json.dumps(document))
+    return copied
 
 
 def _new_row(

@@ -28,16 +28,20 @@ from crossheat.store.records import (
     StackSpec,
     Status,
 )
-from crossheat.store.secrets import SecretBox, is_sealed
+from crossheat.store.secrets import SecretBox, is_sealed, sealed_paths
 
 
 def _seal_spec(box: SecretBox, spec: StackSpec) -> JSONDict:
     hidden = sorted(spec.hidden_parameters)
-    env_paths = [
+    env_paths: list[tuple[str | int, ...]] = [
         (section, name) for section in ("parameters", "parameter_defaults") for name in hidden
     ]
+    sources = spec.environment.get("sources")
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(source, dict) and source.get("secret"):
+            env_paths.append(("sources", index, "text"))
     return {
-        "template": spec.template,
+        "template": _seal_defaults(box, spec.template, hidden),
         "template_path": spec.template_path,
         "files": dict(spec.files),
         "environment": box.seal_paths(spec.environment, env_paths),
@@ -48,13 +52,31 @@ def _seal_spec(box: SecretBox, spec: StackSpec) -> JSONDict:
     }
 
 
+def _seal_defaults(box: SecretBox, template: JSONDict, hidden: list[str]) -> JSONDict:
+    """The template with the defaults of hidden parameters sealed."""
+    declared = template.get("parameters")
+    if not isinstance(declared, dict):
+        return template
+    paths = [(name, "default") for name in hidden if isinstance(declared.get(name), dict)]
+    paths = [p for p in paths if declared[p[0]].get("default") is not None]
+    if not paths:
+        return template
+    return {**template, "parameters": box.seal_paths(declared, paths)}
+
+
 def _open_spec(box: SecretBox, doc: JSONDict) -> StackSpec:
     parameters: JSONDict = doc["parameters"]
+    template: JSONDict = doc["template"]
+    hidden = {k for k, v in parameters.items() if is_sealed(v)}
+    declared = template.get("parameters")
+    if isinstance(declared, dict) and sealed_paths(declared):
+        hidden |= {str(path[0]) for path in sealed_paths(declared)}
+        template = {**template, "parameters": box.open_all(declared)}
     return StackSpec(
-        template=doc["template"],
+        template=template,
         environment=box.open_all(doc["environment"]),
         parameters=box.open_all(parameters),
-        hidden_parameters=frozenset(k for k, v in parameters.items() if is_sealed(v)),
+        hidden_parameters=frozenset(str(name) for name in hidden),
         files=doc["files"],
         template_path=doc["template_path"],
         disable_rollback=doc["disable_rollback"],

@@ -133,8 +133,12 @@ class _Loader:
         if not origin.nested:
             self.env, problems = load_environments(self.env_paths, params)
             found += problems
+            for name in self.env.encrypted_param_names:  # as secret as hidden: true
+                if isinstance(name, str) and name in params:
+                    params[name].hidden = True
         found += bind(params, source, self.env, given, origin)
         scope = Scope(version, source, base_dir=path.parent, facade=facade)
+        scope.hidden = frozenset(name for name, p in params.items() if p.hidden)
         scope.parameters = {name: p.value for name, p in params.items()}
         template = Template(path, version, source, parameters=params, environment=self.env)
         template.description = str(data.get("description") or "")

@@ -69,6 +69,9 @@ class Scope:
     disabled: dict[str, str] = field(default_factory=dict)
     facade: dict[str, Any] | None = None
     base_dir: Path = field(default_factory=Path)
+    #: Names of the hidden parameters (``hidden: true`` or the environment's
+    #: ``encrypted_param_names``): what they reach is secret.
+    hidden: frozenset[str] = frozenset()
 
 
 class Function(ABC):
