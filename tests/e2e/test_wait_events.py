@@ -48,3 +48,13 @@ def test_wait_on_a_pipe_prints_every_event_in_order(world: World) -> None:
     assert _printed(deleted.stderr) == delete_events
     assert sum(" DELETE_COMPLETE " in line for line in delete_events) >= 18  # every resource
     assert delete_events[-1].split(" ", 1)[1].startswith("[-] vpn DELETE_COMPLETE")
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_event_list_follow_prints_every_event_until_the_operation_ends(world: World) -> None:
+    start_emulator(world)
+    world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}")
+    followed = world.crossheat("stack", "event", "list", "vpn", "--follow", timeout=120)
+    stored = [_line(e) for e in world.json("stack", "event", "list", "vpn")]
+    assert _printed(followed.stdout) == stored
+    assert stored[-1].endswith("vpn CREATE_COMPLETE Stack CREATE completed successfully")
