@@ -143,11 +143,12 @@ class Stacks:
         self,
         stack: StackRecord,
         action: Action,
-        view: Callable[[], Awaitable[None]] | None = None,
+        view: Callable[[asyncio.Event], Awaitable[None]] | None = None,
         engine_id: str | None = None,
     ) -> StackRecord:
         """Run ``action`` on ``stack`` here, holding its lock (taken now unless ``engine_id``
-        already holds it); ``view`` runs beside it. Returns the stack afterwards."""
+        already holds it); ``view`` runs beside it and is given an event set when the operation
+        has ended, to show its last events. Returns the stack afterwards."""
         engine_id = engine_id or self.lock(stack, action)
         try:
             op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
@@ -226,8 +227,10 @@ class Stacks:
 
     # ---- views --------------------------------------------------------------------------
 
-    def get(self, name_or_id: str) -> StackRecord:
-        return self.store.get_stack(name_or_id, current_project())
+    def get(self, name_or_id: str, *, include_deleted: bool = False) -> StackRecord:
+        """A live stack by name or id; a deleted one too, by id, with ``include_deleted``
+        (as Heat shows a deleted stack's events by its id)."""
+        return self.store.get_stack(name_or_id, current_project(), include_deleted=include_deleted)
 
     def all(self) -> list[StackRecord]:
         return self.store.list_stacks(current_project())
@@ -354,16 +357,30 @@ async def _holding(
     return result
 
 
+#: How long, once the operation has ended, its view may take to show the last of it.
+VIEW_DRAIN_SECONDS = 30.0
+
+
 async def _with_view(
-    main: Awaitable[StackRecord], view: Callable[[], Awaitable[None]] | None
+    main: Awaitable[StackRecord], view: Callable[[asyncio.Event], Awaitable[None]] | None
 ) -> StackRecord:
+    """Run ``main`` with ``view`` beside it. When ``main`` ends, however it ends, the view
+    is told so and given time to show what happened last (the final events) before it
+    stops; it is not cut off mid-way."""
     if view is None:
         return await main
-    viewer = asyncio.ensure_future(view())
+    done = asyncio.Event()
+    viewer = asyncio.ensure_future(view(done))
     try:
         return await main
     finally:
-        viewer.cancel()
+        done.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(viewer), VIEW_DRAIN_SECONDS)
+        except (Exception, asyncio.CancelledError):
+            pass  # a view that fails or hangs does not change the operation's outcome
+        finally:
+            viewer.cancel()
 
 
 def stack_dict(

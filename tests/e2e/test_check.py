@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from openstack.config import OpenStackConfig
 from openstack.connection import Connection
 
@@ -24,9 +25,18 @@ def _deploy(world: World) -> None:
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
 
 
-def _check(world: World) -> tuple[int, dict[str, dict[str, Any]]]:
-    done = world.crossheat("stack", "check", "vpn", "-f", "json", check=False)
+def _check(world: World, stack: str = "vpn") -> tuple[int, dict[str, dict[str, Any]]]:
+    done = world.crossheat("stack", "check", stack, "-f", "json", check=False)
     return done.returncode, {r["resource_name"]: r for r in json.loads(done.stdout)}
+
+
+def _not_in_sync(report: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the check found for each resource not in sync: its differences or reason."""
+    return {
+        name: row["differences"] or row["reason"]
+        for name, row in report.items()
+        if row["status"] != "IN_SYNC"
+    }
 
 
 def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> None:
@@ -151,3 +161,135 @@ def test_a_server_resized_outside_is_reported_and_resized_back(world: World) -> 
         assert east.compute.get_server(server.id).flavor["original_name"] == "m1.small"
     finally:
         east.close()
+
+
+NICS = """\
+heat_template_version: 2018-08-31
+resources:
+  net:
+    type: OS::Neutron::Net
+    region: East
+    properties: {name: nics-net}
+  subnet:
+    type: OS::Neutron::Subnet
+    region: East
+    properties: {network: {get_resource: net}, cidr: 10.5.0.0/24}
+  router:
+    type: OS::Neutron::Router
+    region: East
+    properties: {external_gateway_info: {network: public}}
+  router_interface:
+    type: OS::Neutron::RouterInterface
+    region: East
+    properties: {router: {get_resource: router}, subnet: {get_resource: subnet}}
+  port:
+    type: OS::Neutron::Port
+    region: East
+    properties: {network: {get_resource: net}, fixed_ips: [{subnet: {get_resource: subnet}}]}
+  fip:
+    type: OS::Neutron::FloatingIP
+    region: East
+    properties: {floating_network: public}
+  fixed:
+    type: OS::Nova::Server
+    region: East
+    depends_on: subnet
+    properties:
+      image: cirros
+      flavor: m1.small
+      networks: [{network: {get_resource: net}, fixed_ip: 10.5.0.10}]
+  plugged:
+    type: OS::Nova::Server
+    region: East
+    properties:
+      image: cirros
+      flavor: m1.small
+      networks: [{port: {get_resource: port}}]
+  floating:
+    type: OS::Nova::Server
+    region: East
+    depends_on: router_interface
+    properties:
+      image: cirros
+      flavor: m1.small
+      networks: [{network: {get_resource: net}, floating_ip: {get_resource: fip}}]
+  two:
+    type: OS::Nova::Server
+    region: East
+    depends_on: subnet
+    properties:
+      image: cirros
+      flavor: m1.small
+      networks: [{subnet: {get_resource: subnet}}, {network: {get_resource: net}}]
+"""
+
+
+def _server_ports(conn: Connection, name: str) -> list[Any]:
+    server = conn.compute.find_server(f"nics-{name}", ignore_missing=False)
+    return list(conn.network.ports(device_id=server.id))
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_check_reports_servers_whose_ports_and_addresses_changed_outside(world: World) -> None:
+    """A server's ``networks`` as far as its ports map to them: a detached port, a fixed
+    IP changed, a floating IP removed, one NIC of two deleted; then repaired."""
+    start_emulator(world, latency="default=0.0,server=0.05")
+    template = world.tmp / "nics.yaml"
+    template.write_text(NICS)
+    stack = world.json("stack", "create", "nics", "-t", str(template), "--wait")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    code, report = _check(world, "nics")
+    assert code == 0, _not_in_sync(report)
+    resources = {r["resource_name"]: r for r in world.json("stack", "resource", "list", "nics")}
+    port_id, fip_id = (resources[n]["physical_resource_id"] for n in ("port", "fip"))
+    net_id, subnet_id = (resources[n]["physical_resource_id"] for n in ("net", "subnet"))
+
+    east = _connect(world, "East")
+    try:
+        [fixed_port] = _server_ports(east, "fixed")
+        east.network.update_port(
+            fixed_port, fixed_ips=[{"subnet_id": subnet_id, "ip_address": "10.5.0.20"}]
+        )
+        east.network.update_port(port_id, device_id="", device_owner="")  # detached
+        east.network.update_ip(fip_id, port_id=None)  # floating IP removed
+        two_ports = _server_ports(east, "two")
+        assert len(two_ports) == 2
+        east.network.delete_port(two_ports[1])
+    finally:
+        east.close()
+
+    code, report = _check(world, "nics")
+    assert code == 1
+    drifted = {n: r["status"] for n, r in report.items() if r["status"] != "IN_SYNC"}
+    assert drifted == {n: "MODIFIED" for n in ("fixed", "plugged", "floating", "two")}
+    differences = {n: report[n]["differences"] for n in drifted}
+    assert differences["fixed"] == [
+        {
+            "property": "networks",
+            "expected": [{"network": net_id, "fixed_ip": "10.5.0.10"}],
+            "actual": [{"network": net_id, "fixed_ip": "10.5.0.20"}],
+        }
+    ]
+    assert differences["plugged"] == [
+        {"property": "networks", "expected": [{"port": port_id}], "actual": []}
+    ]
+    assert differences["floating"] == [
+        {
+            "property": "networks",
+            "expected": [{"network": net_id, "floating_ip": fip_id}],
+            "actual": [{"network": net_id, "floating_ip": None}],
+        }
+    ]
+    [two] = differences["two"]
+    assert two["expected"] == [{"subnet": subnet_id}, {"network": net_id}]
+    assert len(two["actual"]) == 1 and two["actual"][0] in two["expected"]
+
+    preview = world.json("stack", "update", "nics", "--existing", "--dry-run")
+    assert sorted(c["resource_name"] for c in preview["replaced"]) == sorted(drifted)
+    assert all("reset networks" in c["reason"] for c in preview["replaced"])
+    repaired = world.json("stack", "update", "nics", "--existing", "--wait")
+    assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
+    code, report = _check(world, "nics")
+    assert code == 0, _not_in_sync(report)
+    world.crossheat("stack", "delete", "nics", "--wait", "--yes")
+    assert world.leftovers("East") == {}

@@ -1,4 +1,5 @@
-"""`--wait` on a terminal: the live Rich view of progress per region (in a real pty)."""
+"""`--wait` on a terminal: the live Rich view of progress per region, with every event
+printed above it (in a real pty)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import select
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -52,6 +54,13 @@ def _run_in_terminal(world: World, *args: str, timeout: float = 120) -> tuple[in
     return code, text
 
 
+def _event_line(event: dict[str, Any]) -> str:
+    return (
+        f"{event['event_time']} [{event['region'] or '-'}] {event['resource_name']} "
+        f"{event['resource_status']} {event['resource_status_reason']}"
+    ).rstrip()
+
+
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_wait_on_a_terminal_shows_a_live_table_per_region(world: World) -> None:
     start_emulator(world, latency="default=0.02,server=2")
@@ -78,3 +87,10 @@ def test_wait_on_a_terminal_shows_a_live_table_per_region(world: World) -> None:
         assert any(server in f[5] for f in mine)  # named while it boots (2 s)
     assert "CREATE_COMPLETE" in text  # the stack shown at the end
     assert PSK not in text
+    # every event is printed above the table, in order, the last ones included
+    position = 0
+    for line in [_event_line(e) for e in world.json("stack", "event", "list", "vpn")]:
+        found = text.find(line, position)
+        assert found >= 0, f"{line!r} not printed (in order)\n{text}"
+        position = found + len(line)
+    assert "vpn CREATE_COMPLETE Stack CREATE completed successfully" in text

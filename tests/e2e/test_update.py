@@ -214,3 +214,36 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
             assert {i["id"] for i in after.get(kind, [])} == {
                 i["id"] for i in before[region].get(kind, [])
             }, (region, kind)
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_in_place_update_is_one_call_and_a_noop_none(world: World) -> None:
+    """Counted by the emulator: renaming a network is its PUT alone (the PUT's answer is
+    the new state, nothing is read back); updating to the same template calls nothing."""
+    deploy(world)
+    renamed = world.tmp / "renamed.yaml"
+    renamed.write_text(REFERENCE.read_text().replace("{name: east-net}", "{name: east-net-2}"))
+    world.admin.reset_counters()
+    stack = world.json("stack", "update", "vpn", "-t", str(renamed), "--existing", "--wait")
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    assert regional_calls(world) == {"East": {"PUT /network/v2.0/networks/{id}": 1}, "West": {}}
+    network = next(n for n in world.admin.resources("East")["networks"] if n["name"] != "public")
+    assert network["name"] == "east-net-2"
+    world.admin.reset_counters()
+    stack = world.json("stack", "update", "vpn", "-t", str(renamed), "--existing", "--wait")
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    assert regional_calls(world) == {"East": {}, "West": {}}
+
+
+def regional_calls(world: World) -> dict[str, dict[str, int]]:
+    """The emulator's counts of Nova/Neutron/Glance calls per region (Keystone's left out:
+    every command authenticates)."""
+    calls = world.admin.counters()
+    return {
+        region: {
+            call: n
+            for call, n in calls.get(region, {}).items()
+            if not call.split(" ", 1)[-1].startswith(("/identity", "/v3"))
+        }
+        for region in ("East", "West")
+    }

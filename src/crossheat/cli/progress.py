@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -14,7 +15,8 @@ from crossheat.cli.common import console, err_console
 from crossheat.stacks import Stacks, event_dict
 from crossheat.store import EventCursor, ResourceRecord, StackRecord, Status
 
-View = Callable[[], Coroutine[Any, Any, None]]
+#: Runs beside an operation until the event it is given is set (the operation has ended).
+View = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 INTERVAL = 0.5
 
 
@@ -39,49 +41,80 @@ def _progress_table(stack: StackRecord, records: list[ResourceRecord]) -> Table:
     return table
 
 
-def live_view(stacks: Stacks, stack: StackRecord) -> View:
-    """A Rich live table of resources per region, refreshed while the operation runs."""
+def live_view(stacks: Stacks, stack: StackRecord, cursor: EventCursor) -> View:
+    """A Rich live table of resources per region, refreshed while the operation runs, with
+    each new event printed above it as a line; after ``done`` is set, a last read prints the
+    operation's final events and the table's final state."""
 
-    async def view() -> None:
+    async def view(done: asyncio.Event) -> None:
         with Live(console=console, refresh_per_second=4) as live:
             while True:
+                finished = done.is_set()
+                for line in await asyncio.to_thread(_event_lines, cursor):
+                    live.console.print(line, markup=False)
                 current = await asyncio.to_thread(
                     stacks.store.get_stack, stack.id, include_deleted=True
                 )
                 records = await asyncio.to_thread(stacks.resources, stack)
                 live.update(_progress_table(current, records))
-                await asyncio.sleep(INTERVAL)
+                if finished:
+                    return
+                await _pause(done)
 
     return view
 
 
-def follow_events(stacks: Stacks, stack: StackRecord, until_done: bool = False) -> View:
-    """Print each new event as a line, like ``openstack stack event list --follow``.
+def follow_events(
+    stacks: Stacks, stack: StackRecord, cursor: EventCursor | None = None, until_done: bool = False
+) -> View:
+    """Print each new event as a line, like ``openstack stack event list --follow``:
+    those ``cursor`` has not returned yet (all of the stack's without one).
 
     While an operation runs (``until_done`` False) the lines go to stderr, so that
-    ``-f json`` output on stdout stays machine-readable.
+    ``-f json`` output on stdout stays machine-readable; once ``done`` is set, one
+    last read prints the operation's final events.
     """
     out = console if until_done else err_console
+    cursor = cursor or EventCursor(stacks.store, stack.id)
 
-    async def view() -> None:
-        cursor = EventCursor(stacks.store, stack.id)
-        if not until_done:
-            await asyncio.to_thread(cursor.read)  # only what happens from now on
+    async def view(done: asyncio.Event) -> None:
         while True:
-            events = await asyncio.to_thread(cursor.read)
-            for event in events:
-                row = event_dict(event)
-                out.print(
-                    f"{row['event_time']} [{row['region'] or '-'}] {row['resource_name']} "
-                    f"{row['resource_status']} {row['resource_status_reason']}".rstrip(),
-                    markup=False,
-                )
+            finished = done.is_set()
+            for line in await asyncio.to_thread(_event_lines, cursor):
+                out.print(line, markup=False)
+            if finished:
+                return
             if until_done:
                 current = await asyncio.to_thread(
                     stacks.store.get_stack, stack.id, include_deleted=True
                 )
                 if current.status is not Status.IN_PROGRESS and not current.lock.held:
-                    return
-            await asyncio.sleep(INTERVAL)
+                    done.set()  # one more read: what was written before the lock's release
+                    continue
+            await _pause(done)
 
     return view
+
+
+def events_from_now(stacks: Stacks, stack: StackRecord) -> EventCursor:
+    """A cursor past the stack's events so far: a view given it prints only newer ones."""
+    cursor = EventCursor(stacks.store, stack.id)
+    cursor.read()
+    return cursor
+
+
+def _event_lines(cursor: EventCursor) -> list[str]:
+    lines = []
+    for event in cursor.read():
+        row = event_dict(event)
+        lines.append(
+            f"{row['event_time']} [{row['region'] or '-'}] {row['resource_name']} "
+            f"{row['resource_status']} {row['resource_status_reason']}".rstrip()
+        )
+    return lines
+
+
+async def _pause(done: asyncio.Event) -> None:
+    """Wait ``INTERVAL`` seconds, or less if ``done`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), INTERVAL)

@@ -30,11 +30,11 @@ from crossheat.cli.output import (
     log_list_command,
     show_command,
 )
-from crossheat.cli.progress import follow_events, live_view
+from crossheat.cli.progress import events_from_now, follow_events, live_view
 from crossheat.engine.stack import EngineOptions
 from crossheat.service import Inputs, Service
 from crossheat.stacks import event_dict, resource_dict
-from crossheat.store import Action, StackRecord, Status
+from crossheat.store import Action, EventCursor, StackRecord, Status
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -92,14 +92,25 @@ STACK_FIELDS = (
 
 
 def _finish(
-    service: Service, stack: StackRecord, wait: bool, action: Action, engine_id: str
+    service: Service,
+    stack: StackRecord,
+    wait: bool,
+    action: Action,
+    engine_id: str,
+    cursor: EventCursor | None = None,
 ) -> StackRecord:
-    """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker."""
+    """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker.
+    The view prints the events ``cursor`` has not returned (those from now on without one)."""
     stacks = service.stacks()
     if not wait:
         stacks.spawn(stack, action, engine_id)
         return stacks.store.get_stack(stack.id, include_deleted=True)
-    view = live_view(stacks, stack) if sys.stdout.isatty() else follow_events(stacks, stack)
+    cursor = cursor or events_from_now(stacks, stack)
+    view = (
+        live_view(stacks, stack, cursor)
+        if sys.stdout.isatty()
+        else follow_events(stacks, stack, cursor)
+    )
     return stacks.run(stack, action, view, engine_id)
 
 
@@ -140,7 +151,8 @@ def create(
             name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
         )
         engine_id = service.stacks().lock(stack, Action.CREATE)
-        stack = _finish(service, stack, wait, Action.CREATE, engine_id)
+        every_event = EventCursor(service.store(), stack.id)
+        stack = _finish(service, stack, wait, Action.CREATE, engine_id, every_event)
         shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
     _show_outcome(stack, shown, out)
 
@@ -216,12 +228,13 @@ def event_list(
     follow: bool = typer.Option(False, "--follow", help="Keep printing new events."),
     out: Output = DEFAULT,
 ) -> None:
-    """The stack's events: every status change, with time, region and reason."""
+    """The stack's events: every status change, with time, region and reason (a deleted
+    stack's too, given its id)."""
     with handle_errors():
         stacks = Service().stacks()
-        stack = stacks.get(name)
+        stack = stacks.get(name, include_deleted=True)
         if follow:
-            asyncio.run(follow_events(stacks, stack, until_done=True)())
+            asyncio.run(follow_events(stacks, stack, until_done=True)(asyncio.Event()))
             return
         rows = [event_dict(e) for e in stacks.events(stack)]
     emit_list(EVENT_COLUMNS, rows, out)
@@ -325,8 +338,9 @@ def update(
             show_preview(service.stacks().preview_update(stack, new_template).preview(), out.fmt)
             return
         engine_id = service.stacks().lock(stack, Action.UPDATE)
+        cursor = events_from_now(service.stacks(), stack)
         stack = service.stacks().begin_update(stack, spec)
-        stack = _finish(service, stack, wait, Action.UPDATE, engine_id)
+        stack = _finish(service, stack, wait, Action.UPDATE, engine_id, cursor)
         shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
     _show_outcome(stack, shown, out)
 

@@ -1,4 +1,5 @@
-"""The openstacksdk driver: one connection per region, and the one error boundary.
+"""The openstacksdk driver: one connection per region, one session per cloud, and the
+one error boundary.
 
     clients = RegionClients(load_region_map())
     net = clients.call("East", lambda conn: conn.network.create_network(name="n"))
@@ -19,6 +20,7 @@ import contextlib
 import dataclasses
 import email.utils
 import functools
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +30,9 @@ from typing import Any, TypeVar
 import requests
 import yaml
 from keystoneauth1 import exceptions as ksa_exc
+from keystoneauth1.session import Session
 from openstack import exceptions as sdk_exc
+from openstack.config.cloud_region import CloudRegion, from_session
 from openstack.config.loader import OpenStackConfig
 from openstack.connection import Connection
 
@@ -80,6 +84,18 @@ _SDK_STATUS: dict[type[sdk_exc.HttpException], int] = {
     sdk_exc.ConflictException: 409,
     sdk_exc.PreconditionFailedException: 412,
 }
+
+
+def _session_key(cloud: str, cloud_region: CloudRegion) -> str:
+    """What decides whether two regions may share a session: the cloud, and how it
+    authenticates and reaches Keystone (``clouds.yaml`` may set these per region)."""
+    config = cloud_region.config
+    verify, cert = cloud_region.get_requests_verify_args()
+    return json.dumps(
+        [cloud, config.get("auth_type"), config.get("auth"), verify, cert,
+         config.get("api_timeout")],
+        sort_keys=True, default=str,
+    )  # fmt: skip
 
 
 def is_cloud_exception(exc: BaseException) -> bool:
@@ -227,7 +243,9 @@ def _retry_after(response: requests.Response | None) -> float | None:
 
 
 class RegionClients:
-    """One shared openstacksdk ``Connection`` per region, created on first use.
+    """One shared openstacksdk ``Connection`` per region, created on first use, and one
+    authenticated keystoneauth session per cloud, shared by its regions: one token (and
+    one catalog) serves every region of a cloud, and is renewed once for all of them.
 
     ``config`` defaults to openstacksdk's own loader (``clouds.yaml``, ``OS_*``).
     ``acall`` runs SDK calls on a pool of ``max_workers`` threads shared by all
@@ -247,6 +265,8 @@ class RegionClients:
         self._retry_once = dataclasses.replace(self.retry, repeat_maybe_done=False)
         self._config = config
         self._connections: dict[str, Connection] = {}
+        #: One keystoneauth session per cloud and credentials (see ``_session_key``).
+        self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._max_workers = max_workers
         self._executor: ThreadPoolExecutor | None = None
@@ -260,12 +280,24 @@ class RegionClients:
             return self._connections[spec.name]
 
     def _connect(self, cloud: str, region_name: str) -> Connection:
+        """The region's connection; its session is the one of the cloud's regions
+        connected before, when they authenticate the same way (caller holds the lock)."""
         try:
             if self._config is None:
                 self._config = OpenStackConfig()
             cloud_region = self._config.get_one(
                 cloud=cloud, region_name=region_name, **NO_SDK_RETRIES
             )
+            key = _session_key(cloud, cloud_region)
+            session = self._sessions.get(key)
+            if session is None:
+                self._sessions[key] = cloud_region.get_session()  # authenticates on first use
+            else:
+                settings = {k: v for k, v in cloud_region.config.items() if k != "region_name"}
+                cloud_region = from_session(
+                    session, name=cloud_region.name, region_name=cloud_region.region_name,
+                    force_ipv4=cloud_region.force_ipv4, **settings,
+                )  # fmt: skip
         except (sdk_exc.ConfigException, ksa_exc.ClientException, yaml.YAMLError) as exc:
             raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from exc
         return Connection(config=cloud_region)
@@ -311,6 +343,7 @@ class RegionClients:
             for conn in self._connections.values():
                 conn.close()
             self._connections.clear()
+            self._sessions.clear()
             if self._executor is not None:
                 self._executor.shutdown(wait=False)
                 self._executor = None

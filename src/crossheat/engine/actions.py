@@ -293,11 +293,13 @@ async def update_resource(
     intent = {"operation": "update", "properties": sorted(changed)}
     await rt.run(rt.store.start_action, record.id, Action.UPDATE, intent)
     kill_point("update", record.name, "before-call")
+    before = ctx.attributes
     step = await rt.run(plugin.update, ctx, old, new, changed)
     kill_point("update", record.name, "after-call")
     await _poll(rt, step, lambda: plugin.check_update(ctx))
-    attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
-    ctx.attributes = attributes or ctx.attributes
+    if ctx.attributes is before:  # the steps did not leave the new state (a PUT's answer)
+        attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
+        ctx.attributes = attributes or ctx.attributes
     secret_paths = rt.property_secret_paths(record.name, cls)
 
     def finish() -> None:

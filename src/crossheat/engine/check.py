@@ -4,11 +4,12 @@
     reports = await run_check(op)         # and recorded as Heat's CHECK action
 
 For each current resource (a physical id, not replaced) the type's ``read``
-says whether it still exists and ``live_properties`` what its properties are
-now, in the template's terms. Those are compared with the stored resolved
-properties, only where the cloud answered and the template asked for a value
-(a property left to the cloud's choice cannot drift). Representation
-differences are not drift: list order, ``""`` vs ``null``, ``"4"`` vs ``4``,
+says whether it still exists and ``live_properties_for`` what its properties are
+now, in the template's terms (a server's ports and floating IPs mapped to its
+``networks`` entries, see ``nova_server.live_networks``). Those are compared
+with the stored resolved properties, only where the cloud answered and the
+template asked for a value (a property left to the cloud's choice cannot
+drift). Representation differences are not drift: list order, ``""`` vs ``null``, ``"4"`` vs ``4``,
 ``10.1.0.0/24`` written differently, a network's name vs its id, a server's
 ``flavor: small`` (a logical name the region map translates, or an id) vs the
 region's ``m1.small`` that Nova shows. When in doubt the value counts as in
@@ -318,7 +319,7 @@ def differences(
     """How the resource of ``ctx`` now differs from its ``stored`` properties (``None``
     when it is gone), names looked up in its region. Blocking; raises ``CloudError``,
     and ``NotSupportedError`` for a type that cannot be read back."""
-    live = None if plugin.read(ctx) is None else plugin.live_properties(ctx)
+    live = None if plugin.read(ctx) is None else plugin.live_properties_for(ctx, stored)
     if live is None:
         return None
     schema = type(plugin).properties_schema

@@ -158,7 +158,7 @@ def diff(
         change = _one(
             template, name, records.get(name), registry, region_of[name], ctx, graph, texts
         )
-        _repair(change, drift)
+        _repair(change, drift, registry, records.get(name))
         changes[name] = change
         if change.change in (Change.REPLACED, Change.ADDED):
             replaced.add(name)
@@ -176,18 +176,35 @@ def diff(
     return Diff(changes)
 
 
-def _repair(change: ResourceChange, drift: Drift) -> None:
-    """Fold what a check found into ``change``."""
+def _repair(
+    change: ResourceChange, drift: Drift, registry: Registry, record: ResourceRecord | None
+) -> None:
+    """Fold what a check found into ``change``: properties changed outside crossheat are
+    set back in place, or by replacing the resource when its type cannot set them so."""
     if change.change in (Change.ADDED, Change.REPLACED):
         return
     if change.name in drift.deleted:
         change.change, change.reason = Change.REPLACED, "deleted outside crossheat: recreate"
     elif change.name in drift.changed:
         props = sorted(drift.changed[change.name])
-        change.change = Change.UPDATED
+        cls = registry.get(change.type)
+        replace = _not_reset_in_place(cls, record, set(props)) if cls and record else set()
+        change.change = Change.REPLACED if replace else Change.UPDATED
         change.reason = f"changed outside crossheat: reset {', '.join(props)}"
+        if replace:
+            change.reason += f" ({', '.join(sorted(replace))} cannot change in place)"
         for prop in props:
             change.properties.setdefault(prop, (None, None))
+
+
+def _not_reset_in_place(
+    cls: type[ResourceType], record: ResourceRecord, drifted: set[str]
+) -> set[str]:
+    """The ``drifted`` properties ``cls`` cannot set back in place (a server's networks):
+    those its update rules replace for, going to the stored values from anything else."""
+    stored = dict(record.properties)
+    unset = {key: value for key, value in stored.items() if key not in drifted}
+    return cls.classify_update(unset, stored)[1] & drifted
 
 
 def _one(

@@ -16,6 +16,10 @@ where it was.
         def check_create(self, ctx):
             return Done()
 
+A step that has the resource's new state at hand (a create's or an update's
+answer) puts it in ``ctx.attributes`` as a new dict; the engine then reads
+nothing more. Otherwise it reads the resource (``read``) once the action is done.
+
 Steps are synchronous (openstacksdk is) and run in worker threads; every
 SDK call goes through ``ctx.call`` so that transient failures are retried
 and errors are translated into ``crossheat.errors.CloudError``s.

@@ -53,6 +53,7 @@ class ResourceType:
         delete(ctx) -> Step                 then check_delete(ctx) while Pending
         read(ctx) -> attributes | None      find(ctx) -> physical id | None
         live_properties(ctx) -> properties | None
+        live_properties_for(ctx, stored) -> properties | None   (default: live_properties)
 
     Here every start step, ``read``, ``find`` and ``live_properties`` raise
     ``NotSupportedError``; the poll steps return ``Done()``.
@@ -140,6 +141,14 @@ class ResourceType:
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         raise self.unsupported("live_properties")
+
+    def live_properties_for(
+        self, ctx: ResourceContext, stored: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """``live_properties`` read in the terms of the ``stored`` ones, for a type whose
+        live state maps to its properties only through what they asked for (a server's
+        ports to its ``networks`` entries). By default ``live_properties``."""
+        return self.live_properties(ctx)
 
 
 class Registry:

@@ -156,3 +156,42 @@ def test_server_rebuilt_outside_shows_image_drift_until_rebuilt_back(
     assert update(server, ctx, props | {"image": "ubuntu"}, props) >= 1  # REBUILD, then ACTIVE
     assert differences(server, ctx, props) == []
     delete(server, ctx)
+
+
+def test_server_networks_drift_as_far_as_its_ports_map_to_the_entries(
+    make_ctx: MakeCtx, clients: RegionClients
+) -> None:
+    network = make_ctx("nics_net")
+    create(Net(), network, {"name": "nics-net"})
+    create(Subnet(), make_ctx("nics_sub"), {"network": "nics-net", "cidr": "10.31.0.0/24"})
+    server, ctx = Server(), make_ctx("nics")
+    nic = [{"network": "nics-net", "fixed_ip": "10.31.0.60", "tag": "a"}]
+    props = Server.with_defaults({"image": "linux", "flavor": "small", "networks": nic})
+    create(server, ctx, props)
+    assert differences(server, ctx, props) == []  # a network by name; a tag is not read
+    unknown = props | {"networks": [{"network": "no-such-net", "fixed_ip": "10.31.0.99"}]}
+    assert differences(server, ctx, unknown) == []  # cannot be looked up: not compared
+    auto = props | {"networks": [{"allocate_network": "auto"}]}
+    assert differences(server, ctx, auto) == []
+
+    conn = clients.connection("East")
+    extra = conn.network.create_port(
+        network_id=network.physical_id, device_id=ctx.physical_id, device_owner="compute:nova"
+    )  # an interface attached behind crossheat's back
+    assert differences(server, ctx, props) == [
+        Difference(
+            "networks",
+            nic,
+            [
+                {"network": "nics-net", "fixed_ip": "10.31.0.60"},
+                {"port": extra.id, "network": network.physical_id},
+            ],
+        )
+    ]
+    assert differences(server, ctx, auto) == []  # allocated: whatever ports it has
+    none = props | {"networks": [{"allocate_network": "none"}]}
+    assert differences(server, ctx, none) == [
+        Difference("networks", [{"allocate_network": "none"}], [{"allocate_network": "auto"}])
+    ]
+    delete(server, ctx)
+    conn.network.delete_port(extra)

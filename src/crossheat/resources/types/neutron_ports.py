@@ -186,6 +186,17 @@ class Port(NeutronResource):
             ]
         return body
 
+    def live_properties_for(
+        self, ctx: ResourceContext, stored: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """A port the template leaves unbound (no ``device_id``/``device_owner``) is bound
+        by what uses it (a server it is given to): that is no drift."""
+        live = self.live_properties(ctx)
+        for key in ("device_id", "device_owner"):
+            if live is not None and not stored.get(key):
+                live.pop(key, None)
+        return live
+
 
 def fixed_ip(ctx: ResourceContext, wanted: Mapping[str, Any]) -> dict[str, Any]:
     """``{subnet: name-or-id, ip_address}`` -> the API's ``{subnet_id, ip_address}``."""

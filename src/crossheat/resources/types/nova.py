@@ -28,6 +28,7 @@ from crossheat.resources.types.nova_server import (
     flavor_id,
     floating_ips,
     image_id,
+    live_networks,
     metadata,
     server_attributes,
     server_body,
@@ -336,7 +337,7 @@ class Server(ResourceType):
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         """``name``, ``key_name``, ``metadata`` (without crossheat's marks), and ``flavor``
         and ``image`` by the region's own names (the check compares them with what the
-        template's names become in the region). ``networks`` is not read back."""
+        template's names become in the region). ``networks``: ``live_properties_for``."""
         server = self._get_or_none(ctx)
         if server is None:
             return None
@@ -348,6 +349,18 @@ class Server(ResourceType):
         live["flavor"] = ctx.call(live_flavor_name, flavor) if flavor else None
         live["image"] = ctx.call(live_image_name, image["id"]) if image.get("id") else None
         return {key: value for key, value in live.items() if key in _ALWAYS or value is not None}
+
+    def live_properties_for(
+        self, ctx: ResourceContext, stored: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """``live_properties`` and ``networks``: the server's ports (one more call) mapped
+        to the stored entries, with their fixed and floating IPs (``live_networks``)."""
+        live = self.live_properties(ctx)
+        wanted = stored.get("networks")
+        if live is not None and isinstance(wanted, list) and wanted:
+            ports = ctx.call(sdk_list, "ports", device_id=ctx.physical_id)
+            live["networks"] = live_networks(ctx, wanted, ports)
+        return live
 
     def _get(self, ctx: ResourceContext) -> dict[str, Any]:
         return as_api_dict(ctx.call(compute, "get_server", ctx.physical_id))

@@ -3,6 +3,7 @@
     server_body(ctx, props)          -> keyword arguments of ``create_server``
     server_attributes(server, ports) -> Heat's attributes: addresses (with ``port``),
                                         networks (by name and by id), first_address, ...
+    live_networks(ctx, wanted, ports) -> ``networks`` as the server's ports show it now
 
 ``image`` and ``flavor`` are logical names: the region map gives the region's
 own, and Glance/Nova give their ids (a missing one is an error naming the
@@ -13,12 +14,20 @@ strings are sent as JSON, as Heat does.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from crossheat.errors import CloudError, CloudNotFound
 from crossheat.resources.lifecycle import ResourceContext
-from crossheat.resources.types.neutron_crud import as_api_dict, find_id, sdk, without_none
+from crossheat.resources.types.neutron_crud import (
+    as_api_dict,
+    find_id,
+    sdk,
+    sdk_list,
+    without_none,
+)
 
 #: Server statuses after which nothing more will happen by itself.
 FAILED = "ERROR"
@@ -184,3 +193,139 @@ def server_attributes(server: Mapping[str, Any], ports: list[dict[str, Any]]) ->
 def fault_message(server: Mapping[str, Any]) -> str | None:
     fault = server.get("fault") or {}
     return str(fault.get("message")) if fault.get("message") else None
+
+
+# ---- drift: the server's NICs in the terms of its ``networks`` entries ---------------------
+
+#: The keys of a ``networks`` entry the cloud shows (``tag`` and ``port_extra_properties``
+#: are not read back).
+COMPARED_NIC_KEYS = ("port", "network", "subnet", "fixed_ip", "floating_ip", "allocate_network")
+
+
+def live_networks(
+    ctx: ResourceContext, wanted: Sequence[Mapping[str, Any]], ports: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The server's ``networks`` as its ``ports`` (Neutron's, ``device_id`` the server)
+    show them now, entry by entry of the stored ``wanted``, as far as each can be mapped.
+
+    Each entry claims one port: its ``port``; else one on its ``network``, or with an
+    address in its ``subnet``, the one holding its ``fixed_ip`` first. An entry whose
+    port is gone (deleted, detached) has no live entry. A claimed port shows the
+    entry's keys: ``port`` and ``network`` as the entry gives them; ``fixed_ip`` and
+    ``subnet`` as given while the port still has them, else the port's own;
+    ``floating_ip`` as given while it points at the port, else the port's (or None).
+    ``allocate_network`` is ``auto`` while unclaimed ports remain, ``none`` otherwise.
+    Ports no entry claims (attached behind crossheat's back) are entries of their own.
+    An entry naming what cannot be looked up (missing, ambiguous) is taken as it is (in
+    sync), and then unclaimed ports are not reported either.
+    """
+    free = list(ports)
+    live: dict[int, dict[str, Any]] = {}
+    certain = True
+    order = sorted(range(len(wanted)), key=lambda i: _specificity(wanted[i]))
+    for i in order:
+        entry = wanted[i]
+        if entry.get("allocate_network"):
+            continue
+        try:
+            ids = _ids(ctx, entry)
+        except CloudError:  # not found, ambiguous, or the lookup failed: not compared
+            live[i], certain = _comparable(entry), False
+            continue
+        port = _claim(entry, ids, free)
+        if port is not None:
+            free.remove(port)
+            live[i] = _live_entry(ctx, entry, ids, port)
+    for i in order:
+        if wanted[i].get("allocate_network"):
+            live[i] = {"allocate_network": "auto" if free else "none"}
+            free = []
+    extras = [{"port": p["id"], "network": p.get("network_id")} for p in free if certain]
+    return [live[i] for i in sorted(live)] + extras
+
+
+def _specificity(entry: Mapping[str, Any]) -> int:
+    """Entries naming a port claim first, then those with a fixed IP, then the others."""
+    if entry.get("port"):
+        return 0
+    if entry.get("fixed_ip"):
+        return 1
+    return 3 if entry.get("allocate_network") else 2
+
+
+def _comparable(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: entry[k] for k in COMPARED_NIC_KEYS if entry.get(k) is not None}
+
+
+def _ids(ctx: ResourceContext, entry: Mapping[str, Any]) -> dict[str, str]:
+    """The ids of the port, network and subnet ``entry`` names (looked up when names)."""
+    return {
+        key: find_id(ctx, key, str(entry[key]))
+        for key in ("port", "network", "subnet")
+        if entry.get(key)
+    }
+
+
+def _addresses(port: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(port.get("fixed_ips") or [])
+
+
+def _has_ip(port: Mapping[str, Any], wanted: Any) -> bool:
+    return any(_same_ip(ip.get("ip_address"), wanted) for ip in _addresses(port))
+
+
+def _same_ip(live: Any, wanted: Any) -> bool:
+    try:
+        return ipaddress.ip_address(str(live)) == ipaddress.ip_address(str(wanted))
+    except ValueError:
+        return str(live) == str(wanted)
+
+
+def _claim(
+    entry: Mapping[str, Any], ids: Mapping[str, str], free: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    if "port" in ids:
+        return next((p for p in free if p["id"] == ids["port"]), None)
+    subnet = ids.get("subnet")
+    if "network" in ids:
+        candidates = [p for p in free if p.get("network_id") == ids["network"]]
+    elif subnet is not None:
+        candidates = [p for p in free if subnet in {a.get("subnet_id") for a in _addresses(p)}]
+    else:
+        return None
+    fixed_ip = entry.get("fixed_ip")
+    candidates.sort(
+        key=lambda p: (
+            not (fixed_ip and _has_ip(p, fixed_ip)),
+            subnet not in {a.get("subnet_id") for a in _addresses(p)},
+        )
+    )
+    return candidates[0] if candidates else None
+
+
+def _live_entry(
+    ctx: ResourceContext, entry: Mapping[str, Any], ids: Mapping[str, str], port: dict[str, Any]
+) -> dict[str, Any]:
+    """The keys of ``entry`` the cloud shows, as ``port`` has them now."""
+    live = {key: entry[key] for key in ("port", "network") if entry.get(key)}
+    addresses = _addresses(port)
+    if entry.get("subnet"):
+        subnets = [a.get("subnet_id") for a in addresses]
+        live["subnet"] = entry["subnet"] if ids["subnet"] in subnets else next(iter(subnets), None)
+    if entry.get("fixed_ip"):
+        own = next((a.get("ip_address") for a in addresses), None)
+        live["fixed_ip"] = entry["fixed_ip"] if _has_ip(port, entry["fixed_ip"]) else own
+    if entry.get("floating_ip"):
+        live["floating_ip"] = _live_floating_ip(ctx, str(entry["floating_ip"]), port["id"])
+    return live
+
+
+def _live_floating_ip(ctx: ResourceContext, wanted: str, port_id: str) -> str | None:
+    """``wanted`` while it points at the port; else the floating IP that does, or None."""
+    try:
+        if as_api_dict(ctx.call(sdk, "get_ip", wanted)).get("port_id") == port_id:
+            return wanted
+    except CloudNotFound:
+        pass
+    found = ctx.call(sdk_list, "ips", port_id=port_id)
+    return str(found[0]["id"]) if found else None
