@@ -46,7 +46,6 @@ from benchmarks.generate import region_map, write
 from crossheat.emulator.core import Latency
 from crossheat.graph import Graph
 from crossheat.service import Inputs, Service
-from crossheat.store import Action
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "east-west-vpn.yaml"
@@ -104,20 +103,20 @@ def deploy_and_delete(
     service = Service(database_url=world.database_url)
     try:
         started = time.perf_counter()
-        stack = service.create_stack(name, Inputs(template, parameters=parameters))
+        begun = service.create(name, Inputs(template, parameters=parameters))
         validated = time.perf_counter()
         world.admin.reset_counters()
         cpu = time.process_time()
-        created = service.stacks().run(stack, Action.CREATE)
+        created = service.run_here(begun)
         create_s = time.perf_counter() - validated
         cpu = time.process_time() - cpu
         if created.stack_status != "CREATE_COMPLETE":
             raise RuntimeError(f"{name}: {created.stack_status} {created.status_reason}")
-        count = len(service.stacks().resources(created))
+        count = len(service.resources(created))
         create_calls = world.calls()
         world.admin.reset_counters()
         started_delete = time.perf_counter()
-        deleted = service.stacks().run(created, Action.DELETE)
+        deleted = service.run_here(service.delete(created))
         delete_s = time.perf_counter() - started_delete
         if deleted.stack_status != "DELETE_COMPLETE":
             raise RuntimeError(f"{name}: {deleted.stack_status} {deleted.status_reason}")

@@ -98,9 +98,7 @@ def renamed(template: dict[str, Any], suffix: str) -> tuple[dict[str, Any], str]
 def create(service: Service, template: Path) -> tuple[StackRecord, float]:
     """The stack created from ``template``, as ``stack create --wait`` does; its seconds."""
     started = time.perf_counter()
-    stack = service.create_stack(STACK, Inputs(template))
-    engine_id = service.stacks().lock(stack, Action.CREATE)
-    stack = service.stacks().run(stack, Action.CREATE, engine_id=engine_id)
+    stack = service.run_here(service.create(STACK, Inputs(template)))
     if stack.stack_status != "CREATE_COMPLETE":
         raise RuntimeError(f"create: {stack.stack_status} {stack.status_reason}")
     return stack, time.perf_counter() - started
@@ -108,20 +106,17 @@ def create(service: Service, template: Path) -> tuple[StackRecord, float]:
 
 def update(world: World, service: Service, template: Path) -> dict[str, Any]:
     """Update the stack to ``template`` as ``stack update --existing -t`` does, measured."""
-    stacks = service.stacks()
-    before = stacks.events(stacks.get(STACK))
+    before = service.events(STACK)
     world.admin.reset_counters()
     with http_calls() as sent:
         started = time.perf_counter()
-        stack, _, spec = service.prepare_update(STACK, Inputs(template), existing=True)
-        engine_id = stacks.lock(stack, Action.UPDATE)
-        stack = stacks.begin_update(stack, spec)
+        begun = service.update(service.prepare_update(STACK, Inputs(template), existing=True))
         running = time.perf_counter()
-        stack = stacks.run(stack, Action.UPDATE, engine_id=engine_id)
+        stack = service.run_here(begun)
         finished = time.perf_counter()
     if stack.stack_status != "UPDATE_COMPLETE":
         raise RuntimeError(f"update: {stack.stack_status} {stack.status_reason}")
-    events = stacks.events(stack, before[-1].id if before else None)
+    events = service.events(stack, before[-1].id if before else None)
     return {
         "engine_s": finished - running,
         "total_s": finished - started,

@@ -1,28 +1,86 @@
-"""crossheat's one typed facade: what the CLI, the API and the dashboard call.
+"""crossheat's one door: every operation a face (the CLI, the API, the dashboard) offers.
 
-service = Service()
-analysis = service.validate(Inputs("stack.yaml", parameters={"vpn_psk": "..."}))
-plan = service.plan(Inputs("stack.yaml", ...))
+    with Service() as service:
+        analysis = service.validate(Inputs("stack.yaml", parameters={"vpn_psk": "..."}))
+        started = service.create("vpn", Inputs("stack.yaml"))   # recorded and locked
+        service.submit(started)                # the executor runs it (a worker process)
+        service.show("vpn")                    # Heat's fields: stack_status, outputs...
+
+Faces import this module, ``crossheat.errors`` and the package root, nothing below:
+the records, plans and diagnostics they render are re-exported here. An operation is
+a coroutine (``run_operation``) that runs in whatever event loop its caller has; the
+process entry point owns the loop and the signals (``run_here``), or hands the
+operation to the service's ``Executor``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Mapping, Sequence
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
+from crossheat.engine.check import CheckResult
+from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec, make_spec
 from crossheat.engine.stack import EngineOptions
-from crossheat.errors import ConfigError, TemplateError
-from crossheat.plan.analysis import Analysis, analyse
+from crossheat.errors import ConfigError, Diagnostic, TemplateError
+from crossheat.plan.analysis import Analysis, CrossRegionReference, analyse
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
-from crossheat.stacks import Stacks
-from crossheat.store import StackRecord, StackSpec, Store
+from crossheat.stacks import Stacks, event_dict, resource_dict, stack_dict
+from crossheat.store import (
+    Action,
+    EventCursor,
+    EventRecord,
+    ResourceRecord,
+    StackRecord,
+    StackSpec,
+    Status,
+    Store,
+    new_engine_id,
+)
 from crossheat.template import Template
+
+if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
+    from crossheat.plan.pieces import PieceTemplate
+    from crossheat.plan.split import SplitResult
+
+__all__ = [
+    "Action",
+    "Analysis",
+    "CheckResult",
+    "CrossRegionReference",
+    "Diagnostic",
+    "Diff",
+    "EngineOptions",
+    "EventCursor",
+    "EventRecord",
+    "Executor",
+    "Inputs",
+    "LocalExecutor",
+    "Plan",
+    "PreparedUpdate",
+    "ResourceRecord",
+    "Service",
+    "StackRecord",
+    "Started",
+    "Status",
+    "event_dict",
+    "resource_dict",
+    "stack_dict",
+]
+
+#: A view of a running operation: runs beside it until the event it is given is set.
+View = Callable[[asyncio.Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -35,8 +93,53 @@ class Inputs:
     region_map: str | Path | None = None
 
 
+@dataclass(frozen=True)
+class Started:
+    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
+    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
+    events from the first one it wrote (for a create, every event of the stack)."""
+
+    stack: StackRecord
+    action: Action
+    engine_id: str
+    cursor: EventCursor
+
+
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """The stack, the template it would become and the spec to store; nothing changed yet."""
+
+    stack: StackRecord
+    template: Template
+    spec: StackSpec
+
+
+class Executor(Protocol):
+    """Runs operations the service has recorded and locked, somewhere else than the caller.
+
+    ``submit`` returns at once; whatever runs the operation takes the lock over from
+    ``engine_id`` (``Service.take_over``) and awaits ``Service.run_operation``. Today's
+    implementation is ``LocalExecutor`` (a detached worker process on this host); a
+    server-hosted or a distributed one (a task queue) fits behind the same method.
+    """
+
+    def submit(self, stack_id: str, action: Action, engine_id: str) -> None: ...
+
+
+class LocalExecutor:
+    """A detached ``python -m crossheat.worker`` process per operation, on this host."""
+
+    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+        subprocess.Popen(
+            [sys.executable, "-m", "crossheat.worker", action.value, stack_id, engine_id],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=dict(os.environ),
+        )  # fmt: skip
+
+
 class Service:
-    """Validate, plan (and, with the engine, create, update, delete) stacks."""
+    """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
+    them, their resources, events and outputs. Close it (or use it as a context manager)."""
 
     def __init__(
         self,
@@ -44,11 +147,29 @@ class Service:
         *,
         database_url: str | None = None,
         options: EngineOptions | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
+        self.executor: Executor = executor or LocalExecutor()
         self._store: Store | None = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @cached_property
     def registry(self) -> Registry:
@@ -65,6 +186,18 @@ class Service:
             return None
         return load_region_map(path)
 
+    def store(self) -> Store:
+        """The state database, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store.open(self._database_url)
+        return self._store
+
+    def stacks(self) -> Stacks:
+        """The service layer's own stack operations (not for faces)."""
+        return Stacks(self.store(), self.registry, self.options)
+
+    # ---- templates -----------------------------------------------------------------------
+
     def validate(self, inputs: Inputs) -> Analysis:
         """Every problem with the template, environment, parameters and regions."""
         return analyse(
@@ -75,29 +208,46 @@ class Service:
             registry=self.registry,
         )
 
-    def store(self) -> Store:
-        """The state database, opened (and migrated) on first use."""
-        if self._store is None:
-            self._store = Store.open(self._database_url)
-        return self._store
+    def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
+        """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
+        analysis = self.validate(inputs)
+        if not analysis.ok:
+            raise TemplateError(analysis.diagnostics)
+        return analysis, make_plan(analysis)
 
-    def stacks(self) -> Stacks:
-        return Stacks(self.store(), self.registry, self.options)
+    def split(
+        self, inputs: Inputs, objective: Literal["pieces", "time"] = "pieces"
+    ) -> tuple[Analysis, Plan, SplitResult, list[PieceTemplate]]:
+        """The plan and the single-region pieces the template splits into."""
+        from crossheat.plan.pieces import split_analysis
 
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        analysis, the_plan = self.plan(inputs)
+        result, pieces = split_analysis(analysis, objective)
+        return analysis, the_plan, result, pieces
 
-    def create_stack(
+    def write_split(
+        self,
+        directory: Path,
+        result: SplitResult,
+        pieces: list[PieceTemplate],
+        source: str,
+    ) -> Path:
+        """Write the pieces and their manifest into ``directory``; the manifest's path."""
+        from crossheat.plan.pieces import write
+
+        return write(directory, result, pieces, source)
+
+    # ---- operations ----------------------------------------------------------------------
+
+    def create(
         self,
         name: str,
         inputs: Inputs,
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
-    ) -> StackRecord:
-        """Validate, then record the stack CREATE_IN_PROGRESS; run it with ``stacks().run``."""
+    ) -> Started:
+        """Validate, record the stack CREATE_IN_PROGRESS and take its lock."""
         region_map = self.region_map(inputs.region_map)
         if region_map is None:
             raise ConfigError(
@@ -108,10 +258,13 @@ class Service:
             inputs.template, inputs.environment_files, inputs.parameters,
             region_map=region_map, registry=self.registry,
         )  # fmt: skip
-        return self.stacks().create(
+        stacks = self.stacks()
+        stack = stacks.create(
             name, analysis, [str(p) for p in inputs.environment_files], dict(inputs.parameters),
             region_map, disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
+        engine_id = stacks.lock(stack, Action.CREATE)
+        return Started(stack, Action.CREATE, engine_id, EventCursor(self.store(), stack.id))
 
     def prepare_update(
         self,
@@ -119,10 +272,10 @@ class Service:
         inputs: Inputs | None,
         *,
         existing: bool = False,
-        parameters: dict[str, str] | None = None,
+        parameters: Mapping[str, str] | None = None,
         disable_rollback: bool | None = None,
-    ) -> tuple[StackRecord, Template, StackSpec]:
-        """The stack, the template it would become and the spec to store; nothing changes yet.
+    ) -> PreparedUpdate:
+        """What updating ``name`` would store; nothing changes yet.
 
         With ``existing``, the stored template, environment and parameters are kept
         and only what is given changes (``inputs`` may then be None).
@@ -136,7 +289,7 @@ class Service:
             if not existing:
                 raise ConfigError("give a template (-t) or --existing to keep the stored one")
             spec = replace(stack.spec, parameters=params, disable_rollback=rollback_off)
-            return stack, load_spec(spec), spec
+            return PreparedUpdate(stack, load_spec(spec), spec)
         region_map = stacks.region_map_of(stack)
         analysis = analyse(
             inputs.template,
@@ -151,11 +304,163 @@ class Service:
             analysis.template, inputs.environment_files, params, region_map=region_map,
             disable_rollback=rollback_off, timeout_mins=stack.spec.timeout_mins,
         )  # fmt: skip
-        return stack, analysis.template, spec
+        return PreparedUpdate(stack, analysis.template, spec)
 
-    def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
-        """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
-        analysis = self.validate(inputs)
-        if not analysis.ok:
-            raise TemplateError(analysis.diagnostics)
-        return analysis, make_plan(analysis)
+    def preview_update(self, prepared: PreparedUpdate) -> Diff:
+        """What the update would do (Heat's preview), the drift repairs included."""
+        return self.stacks().preview_update(prepared.stack, prepared.template)
+
+    def update(self, prepared: PreparedUpdate) -> Started:
+        """Take the stack's lock, store the new spec (the old kept for rollback) and mark
+        it UPDATE_IN_PROGRESS."""
+        stacks = self.stacks()
+        engine_id = stacks.lock(prepared.stack, Action.UPDATE)
+        cursor = self._cursor_from_now(prepared.stack)
+        stack = stacks.begin_update(prepared.stack, prepared.spec)
+        return Started(stack, Action.UPDATE, engine_id, cursor)
+
+    def deletable(self, name: str) -> StackRecord:
+        """The stack ``delete`` would delete; ``StackError`` when it is deleted already."""
+        return self.stacks().begin_delete(name)
+
+    def delete(self, stack: StackRecord) -> Started:
+        """Take the stack's lock to delete it (``deletable`` gives the stack)."""
+        engine_id = self.stacks().lock(stack, Action.DELETE)
+        return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
+
+    def resume(self, name: str) -> Started | None:
+        """Take over the operation a dead engine left; None when nothing is in progress.
+        ``StackLocked`` when the engine that holds the stack is still alive."""
+        stack = self.get(name)
+        taken = self.stacks().resume(stack)
+        if taken is None:
+            return None
+        action, engine_id = taken
+        return Started(stack, action, engine_id, self._cursor_from_now(stack))
+
+    def cancel(self, name: str) -> str:
+        """Ask the engine running the stack's update to stop and roll back; what was asked."""
+        stacks = self.stacks()
+        return stacks.cancel(stacks.get(name))
+
+    async def check_stack(self, name: str) -> CheckResult:
+        """Read every resource back from its cloud and record drift, in the running loop."""
+        stacks = self.stacks()
+        return await stacks.check(stacks.get(name))
+
+    def check(self, name: str) -> CheckResult:
+        """``check_stack`` for a caller without an event loop (the CLI)."""
+        return asyncio.run(self.check_stack(name))
+
+    # ---- running operations --------------------------------------------------------------
+
+    def submit(self, started: Started) -> StackRecord:
+        """Hand the operation to the executor; the stack as it is now."""
+        self.executor.submit(started.stack.id, started.action, started.engine_id)
+        return self.get_by_id(started.stack.id)
+
+    async def run_operation(
+        self,
+        stack_id: str,
+        action: Action,
+        engine_id: str,
+        *,
+        stop: asyncio.Event | None = None,
+        view: View | None = None,
+    ) -> StackRecord:
+        """Run the operation ``engine_id`` holds the lock of, in the running event loop;
+        the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
+        starts, the operation fails and rolls back). Returns the stack afterwards."""
+        return await self.stacks().run_operation(stack_id, action, engine_id, stop=stop, view=view)
+
+    def run_here(self, started: Started, view: View | None = None) -> StackRecord:
+        """Run the operation in this process, in its own event loop, until it ends; for a
+        process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
+        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        return run_in_process(self, started.stack.id, started.action, started.engine_id, view)
+
+    def take_over(self, stack_id: str, handed_by: str) -> str:
+        """Take the lock ``handed_by`` holds for an operation given to an executor; the new
+        holder's engine id."""
+        engine_id = new_engine_id()
+        self.store().hand_over_lock(stack_id, handed_by, engine_id)
+        return engine_id
+
+    # ---- views ---------------------------------------------------------------------------
+
+    def get(self, name_or_id: str, *, include_deleted: bool = False) -> StackRecord:
+        """A live stack by name or id; a deleted one too, by id, with ``include_deleted``."""
+        return self.stacks().get(name_or_id, include_deleted=include_deleted)
+
+    def get_by_id(self, stack_id: str) -> StackRecord:
+        """The stack with this id, deleted or not, in any project."""
+        return self.store().get_stack(stack_id, include_deleted=True)
+
+    def list_stacks(self) -> list[dict[str, Any]]:
+        """The project's stacks, in Heat's field names (and their regions)."""
+        stacks = self.stacks()
+        return stacks.describe_all(stacks.all())
+
+    def show(self, stack: str | StackRecord, *, outputs: bool = True) -> dict[str, Any]:
+        """The stack in Heat's field names, with its outputs unless told not to."""
+        stacks = self.stacks()
+        record = stacks.get(stack) if isinstance(stack, str) else stack
+        return stacks.describe(record, stacks.outputs(record) if outputs else None)
+
+    def outputs(self, name: str) -> list[dict[str, Any]]:
+        """The stack's outputs (from the attributes stored; no cloud request)."""
+        stacks = self.stacks()
+        return stacks.outputs(stacks.get(name))
+
+    def resources(self, stack: str | StackRecord) -> list[ResourceRecord]:
+        """The stack's current resources."""
+        stacks = self.stacks()
+        return stacks.resources(stacks.get(stack) if isinstance(stack, str) else stack)
+
+    def resource(self, name: str, resource: str) -> dict[str, Any]:
+        """Heat's ``resource show`` (by name or physical id), secrets masked."""
+        stacks = self.stacks()
+        return stacks.resource(stacks.get(name), resource)
+
+    def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
+        """The stack's events after the event ``marker`` (all without one), in id order;
+        a deleted stack's too, given its id."""
+        stacks = self.stacks()
+        record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
+        return stacks.events(record, marker)
+
+    def event_cursor(self, stack: StackRecord, *, from_now: bool = False) -> EventCursor:
+        """Reads the stack's events as they come, each once (``--follow``): all of them,
+        or those written from now on."""
+        return self._cursor_from_now(stack) if from_now else EventCursor(self.store(), stack.id)
+
+    def template(self, name: str) -> dict[str, Any]:
+        """The stack's stored template (hidden defaults sealed)."""
+        return dict(self.get(name).spec.template)
+
+    def environment(self, name: str) -> dict[str, Any]:
+        """The stack's stored environment: the environment files given, in order."""
+        return dict(self.get(name).spec.environment)
+
+    def _cursor_from_now(self, stack: StackRecord) -> EventCursor:
+        cursor = EventCursor(self.store(), stack.id)
+        cursor.read()
+        return cursor
+
+
+def run_in_process(
+    service: Service, stack_id: str, action: Action, engine_id: str, view: View | None = None
+) -> StackRecord:
+    """``asyncio.run`` of ``run_operation``, SIGTERM setting its stop event: what a process
+    entry point (the CLI with ``--wait``, ``crossheat.worker``) does."""
+
+    async def main() -> StackRecord:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            return await service.run_operation(stack_id, action, engine_id, stop=stop, view=view)
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(main())

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -139,39 +136,36 @@ class Stacks:
         self.store.acquire_lock(stack.id, action, engine_id)
         return engine_id
 
-    def run(
+    async def run_operation(
         self,
-        stack: StackRecord,
+        stack_id: str,
         action: Action,
+        engine_id: str,
+        *,
+        stop: asyncio.Event | None = None,
         view: Callable[[asyncio.Event], Awaitable[None]] | None = None,
-        engine_id: str | None = None,
     ) -> StackRecord:
-        """Run ``action`` on ``stack`` here, holding its lock (taken now unless ``engine_id``
-        already holds it); ``view`` runs beside it and is given an event set when the operation
-        has ended, to show its last events. Returns the stack afterwards."""
-        engine_id = engine_id or self.lock(stack, action)
+        """Run ``action`` on the stack in the running event loop, ``engine_id`` holding its
+        lock (released at the end, however it ends). Setting ``stop`` stops the operation
+        gracefully, as ``stack cancel`` does; ``view`` runs beside it and is given an event
+        set when the operation has ended, to show its last events. Returns the stack after."""
         try:
+            stack = await asyncio.to_thread(self.store.get_stack, stack_id)
             op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
         except BaseException:
-            self.store.release_lock(stack.id, engine_id)
+            self.store.release_lock(stack_id, engine_id)
             raise
+        if stop is not None:
+            op.stop = stop
         try:
             main = _holding(
                 self.store, stack.id, engine_id, _start(op, action), op.stop.set, on_cancel=True
             )
-            asyncio.run(_with_view(_cancellable(op, main), view))
+            await _with_view(main, view)
         finally:
             _close(op)
             self.store.release_lock(stack.id, engine_id)
         return self.store.get_stack(stack.id, include_deleted=True)
-
-    def spawn(self, stack: StackRecord, action: Action, engine_id: str) -> None:
-        """Hand ``action`` (whose lock ``engine_id`` holds) to a detached worker process."""
-        subprocess.Popen(
-            [sys.executable, "-m", "crossheat.worker", action.value, stack.id, engine_id],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=dict(os.environ),
-        )  # fmt: skip
 
     def resume(self, stack: StackRecord) -> tuple[Action, str] | None:
         """Take over an operation a dead engine left: ``(action, engine_id)`` to run, or None.
@@ -210,16 +204,14 @@ class Stacks:
             raise StackError(f"stack {name} is already deleted")
         return stack
 
-    def check(self, stack: StackRecord) -> CheckResult:
-        """Read every resource back from its cloud and record drift (Heat's CHECK), here,
-        holding the stack's lock; see ``crossheat.engine.check``."""
+    async def check(self, stack: StackRecord) -> CheckResult:
+        """Read every resource back from its cloud and record drift (Heat's CHECK), in the
+        running event loop, holding the stack's lock; see ``crossheat.engine.check``."""
         op = self.operation(stack)
         try:
             engine_id = self.lock(stack, Action.CHECK)
             try:
-                return asyncio.run(
-                    _holding(self.store, stack.id, engine_id, run_check(op), op.stop.set)
-                )
+                return await _holding(self.store, stack.id, engine_id, run_check(op), op.stop.set)
             finally:
                 self.store.release_lock(stack.id, engine_id)
         finally:
@@ -293,18 +285,6 @@ def _close(op: Operation) -> None:
 
 #: How often a running operation looks for a ``stack cancel`` request.
 CANCEL_POLL_SECONDS = 1.0
-
-
-async def _cancellable(op: Operation, main: Awaitable[StackRecord]) -> StackRecord:
-    """SIGTERM (an operator stopping the engine) stops the operation gracefully, as a
-    ``stack cancel`` does: nothing new starts, what runs finishes, and the operation
-    fails and rolls back."""
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, op.stop.set)
-    try:
-        return await main
-    finally:
-        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _holding(

@@ -1,24 +1,23 @@
 """A detached engine process: ``python -m crossheat.worker ACTION STACK_ID ENGINE_ID``.
 
 ``crossheat stack create`` without ``--wait`` records the stack and starts
-this, so the command returns at once while the operation goes on.
+this (``LocalExecutor``), so the command returns at once while the operation
+goes on. The worker takes the lock over and runs the operation from the
+stack's stored content: the files it was created from are not read again.
 """
 
 from __future__ import annotations
 
 import sys
 
-from crossheat.service import Service
-from crossheat.store import Action
-from crossheat.store.locks import new_engine_id
+from crossheat.service import Action, Service, run_in_process
 
 
 def main(argv: list[str]) -> int:
     action, stack_id, handed_by = Action(argv[0]), argv[1], argv[2]
-    stacks = Service().stacks()
-    engine_id = new_engine_id()
-    stacks.store.hand_over_lock(stack_id, handed_by, engine_id)
-    stacks.run(stacks.store.get_stack(stack_id), action, engine_id=engine_id)
+    with Service() as service:
+        engine_id = service.take_over(stack_id, handed_by)
+        run_in_process(service, stack_id, action, engine_id)
     return 0
 
 

@@ -291,8 +291,8 @@ def test_a_check_refuses_a_locked_stack_and_frees_the_lock_it_took(store: Store)
     stacks = Stacks(store, op.registry, EngineOptions())
     store.acquire_lock(op.stack.id, Action.UPDATE, "another-engine")
     with pytest.raises(StackLocked, match="another-engine"):
-        stacks.check(stacks.get("s"))
+        asyncio.run(stacks.check(stacks.get("s")))
     assert store.get_stack(op.stack.id).action is Action.CREATE
     store.release_lock(op.stack.id, "another-engine")
-    assert stacks.check(stacks.get("s")).ok
+    assert asyncio.run(stacks.check(stacks.get("s"))).ok
     assert not store.get_lock(op.stack.id).held

@@ -21,9 +21,7 @@ from crossheat.cli.common import (
     handle_errors,
     parse_parameters,
 )
-from crossheat.plan.analysis import Analysis
-from crossheat.plan.plan import Plan
-from crossheat.service import Inputs, Service
+from crossheat.service import Analysis, Inputs, Plan, Service
 
 
 class Objective(StrEnum):
@@ -62,8 +60,8 @@ def validate(
 
     Exit status 0 when valid, 1 when not.
     """
-    with handle_errors():
-        analysis = Service().validate(_inputs(template, environment, parameter, region_map))
+    with handle_errors(), Service() as service:
+        analysis = service.validate(_inputs(template, environment, parameter, region_map))
     if fmt in (Format.json, Format.yaml):
         dump(validate_summary(analysis), fmt)
     else:
@@ -126,14 +124,12 @@ def plan(
     added, updated in place, replaced, deleted and left unchanged (the stack's
     stored parameters apply unless given again).
     """
-    from crossheat.plan.pieces import split_analysis
-
     if stack is not None:
         _preview(stack, _inputs(template, environment, parameter, region_map), fmt)
         return
-    with handle_errors():
-        analysis, the_plan = Service().plan(_inputs(template, environment, parameter, region_map))
-        _, pieces = split_analysis(analysis, objective.value)
+    with handle_errors(), Service() as service:
+        inputs = _inputs(template, environment, parameter, region_map)
+        analysis, the_plan, _, pieces = service.split(inputs, objective.value)
     the_plan.pieces = [
         {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after}
         for p in pieces
@@ -147,10 +143,9 @@ def plan(
 def _preview(stack: str, inputs: Inputs, fmt: Format) -> None:
     from crossheat.cli.stack import show_preview
 
-    service = Service()
-    with handle_errors():
-        record, template, _ = service.prepare_update(stack, inputs, existing=True)
-        preview = service.stacks().preview_update(record, template).preview()
+    with handle_errors(), Service() as service:
+        prepared = service.prepare_update(stack, inputs, existing=True)
+        preview = service.preview_update(prepared).preview()
     show_preview(preview, fmt)
 
 
@@ -188,12 +183,10 @@ def split_command(
     Each piece is a plain HOT file stock Heat accepts; manifest.yaml gives the
     order, the region of each piece, and which output feeds which parameter.
     """
-    from crossheat.plan.pieces import split_analysis, write
-
-    with handle_errors():
-        analysis, _ = Service().plan(_inputs(template, environment, parameter, region_map))
-        result, pieces = split_analysis(analysis, objective.value)
-        manifest_path = write(output, result, pieces, str(template))
+    with handle_errors(), Service() as service:
+        inputs = _inputs(template, environment, parameter, region_map)
+        _, _, result, pieces = service.split(inputs, objective.value)
+        manifest_path = service.write_split(output, result, pieces, str(template))
     quality = (
         "proven optimal"
         if result.optimal

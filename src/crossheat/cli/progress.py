@@ -12,8 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 from crossheat.cli.common import console, err_console
-from crossheat.stacks import Stacks, event_dict
-from crossheat.store import EventCursor, ResourceRecord, StackRecord, Status
+from crossheat.service import EventCursor, ResourceRecord, Service, StackRecord, Status, event_dict
 
 #: Runs beside an operation until the event it is given is set (the operation has ended).
 View = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -41,7 +40,7 @@ def _progress_table(stack: StackRecord, records: list[ResourceRecord]) -> Table:
     return table
 
 
-def live_view(stacks: Stacks, stack: StackRecord, cursor: EventCursor) -> View:
+def live_view(service: Service, stack: StackRecord, cursor: EventCursor) -> View:
     """A Rich live table of resources per region, refreshed while the operation runs, with
     each new event printed above it as a line; after ``done`` is set, a last read prints the
     operation's final events and the table's final state."""
@@ -52,10 +51,8 @@ def live_view(stacks: Stacks, stack: StackRecord, cursor: EventCursor) -> View:
                 finished = done.is_set()
                 for line in await asyncio.to_thread(_event_lines, cursor):
                     live.console.print(line, markup=False)
-                current = await asyncio.to_thread(
-                    stacks.store.get_stack, stack.id, include_deleted=True
-                )
-                records = await asyncio.to_thread(stacks.resources, stack)
+                current = await asyncio.to_thread(service.get_by_id, stack.id)
+                records = await asyncio.to_thread(service.resources, stack)
                 live.update(_progress_table(current, records))
                 if finished:
                     return
@@ -65,7 +62,10 @@ def live_view(stacks: Stacks, stack: StackRecord, cursor: EventCursor) -> View:
 
 
 def follow_events(
-    stacks: Stacks, stack: StackRecord, cursor: EventCursor | None = None, until_done: bool = False
+    service: Service,
+    stack: StackRecord,
+    cursor: EventCursor | None = None,
+    until_done: bool = False,
 ) -> View:
     """Print each new event as a line, like ``openstack stack event list --follow``:
     those ``cursor`` has not returned yet (all of the stack's without one).
@@ -75,7 +75,7 @@ def follow_events(
     last read prints the operation's final events.
     """
     out = console if until_done else err_console
-    cursor = cursor or EventCursor(stacks.store, stack.id)
+    cursor = cursor or service.event_cursor(stack)
 
     async def view(done: asyncio.Event) -> None:
         while True:
@@ -85,22 +85,13 @@ def follow_events(
             if finished:
                 return
             if until_done:
-                current = await asyncio.to_thread(
-                    stacks.store.get_stack, stack.id, include_deleted=True
-                )
+                current = await asyncio.to_thread(service.get_by_id, stack.id)
                 if current.status is not Status.IN_PROGRESS and not current.lock.held:
                     done.set()  # one more read: what was written before the lock's release
                     continue
             await _pause(done)
 
     return view
-
-
-def events_from_now(stacks: Stacks, stack: StackRecord) -> EventCursor:
-    """A cursor past the stack's events so far: a view given it prints only newer ones."""
-    cursor = EventCursor(stacks.store, stack.id)
-    cursor.read()
-    return cursor
 
 
 def _event_lines(cursor: EventCursor) -> list[str]:

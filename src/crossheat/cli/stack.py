@@ -30,11 +30,18 @@ from crossheat.cli.output import (
     log_list_command,
     show_command,
 )
-from crossheat.cli.progress import events_from_now, follow_events, live_view
-from crossheat.engine.stack import EngineOptions
-from crossheat.service import Inputs, Service
-from crossheat.stacks import event_dict, resource_dict
-from crossheat.store import Action, EventCursor, StackRecord, Status
+from crossheat.cli.progress import follow_events, live_view
+from crossheat.service import (
+    Action,
+    EngineOptions,
+    Inputs,
+    Service,
+    StackRecord,
+    Started,
+    Status,
+    event_dict,
+    resource_dict,
+)
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -91,27 +98,17 @@ STACK_FIELDS = (
 )
 
 
-def _finish(
-    service: Service,
-    stack: StackRecord,
-    wait: bool,
-    action: Action,
-    engine_id: str,
-    cursor: EventCursor | None = None,
-) -> StackRecord:
-    """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker.
-    The view prints the events ``cursor`` has not returned (those from now on without one)."""
-    stacks = service.stacks()
+def _finish(service: Service, started: Started, wait: bool) -> StackRecord:
+    """Run the operation here with a view of its events, or hand it to the executor."""
     if not wait:
-        stacks.spawn(stack, action, engine_id)
-        return stacks.store.get_stack(stack.id, include_deleted=True)
-    cursor = cursor or events_from_now(stacks, stack)
+        return service.submit(started)
+    stack, cursor = started.stack, started.cursor
     view = (
-        live_view(stacks, stack, cursor)
+        live_view(service, stack, cursor)
         if sys.stdout.isatty()
-        else follow_events(stacks, stack, cursor)
+        else follow_events(service, stack, cursor)
     )
-    return stacks.run(stack, action, view, engine_id)
+    return service.run_here(started, view)
 
 
 def _heat_order(shown: dict[str, Any]) -> dict[str, Any]:
@@ -144,16 +141,14 @@ def create(
     out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
-    service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
-    with handle_errors():
+    options = EngineOptions(tunnel_timeout=tunnel_timeout)
+    with handle_errors(), Service(options=options) as service:
         inputs = Inputs(template, environment, parse_parameters(parameter), region_map)
-        stack = service.create_stack(
+        started = service.create(
             name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
         )
-        engine_id = service.stacks().lock(stack, Action.CREATE)
-        every_event = EventCursor(service.store(), stack.id)
-        stack = _finish(service, stack, wait, Action.CREATE, engine_id, every_event)
-        shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
+        stack = _finish(service, started, wait)
+        shown = service.show(stack, outputs=wait)
     _show_outcome(stack, shown, out)
 
 
@@ -161,9 +156,8 @@ def create(
 @list_command
 def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
-    with handle_errors():
-        service = Service().stacks()
-        shown = service.describe_all(service.all())
+    with handle_errors(), Service() as service:
+        shown = service.list_stacks()
     emit_list(STACK_COLUMNS, shown, out)
 
 
@@ -171,10 +165,8 @@ def list_stacks(out: Output = DEFAULT) -> None:
 @show_command
 def show(name: str, out: Output = DEFAULT) -> None:
     """Show a stack, its status and its outputs."""
-    with handle_errors():
-        stacks = Service().stacks()
-        stack = stacks.get(name)
-        shown = stacks.describe(stack, stacks.outputs(stack))
+    with handle_errors(), Service() as service:
+        shown = service.show(name)
     emit_one(_heat_order(shown), out)
 
 
@@ -185,13 +177,11 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a stack and everything it created, in every region."""
-    service = Service()
-    with handle_errors():
-        stack = service.stacks().begin_delete(name)
+    with handle_errors(), Service() as service:
+        stack = service.deletable(name)
         if not yes and sys.stdin.isatty():
             typer.confirm(f"Delete stack {stack.name} and all its resources?", abort=True)
-        engine_id = service.stacks().lock(stack, Action.DELETE)
-        stack = _finish(service, stack, wait, Action.DELETE, engine_id)
+        stack = _finish(service, service.delete(stack), wait)
     console.print(f"stack {stack.name}: {stack.stack_status} {stack.status_reason}".rstrip())
     if stack.status is Status.FAILED:
         raise typer.Exit(1)
@@ -201,9 +191,8 @@ def delete(
 @list_command
 def resource_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's resources, with their region."""
-    with handle_errors():
-        stacks = Service().stacks()
-        rows = [resource_dict(r) for r in stacks.resources(stacks.get(name))]
+    with handle_errors(), Service() as service:
+        rows = [resource_dict(r) for r in service.resources(name)]
     emit_list(RESOURCE_COLUMNS, rows, out)
 
 
@@ -215,9 +204,8 @@ def resource_show(
     out: Output = DEFAULT,
 ) -> None:
     """One resource: status, region, resolved properties and attributes (secrets masked)."""
-    with handle_errors():
-        stacks = Service().stacks()
-        shown = stacks.resource(stacks.get(name), resource)
+    with handle_errors(), Service() as service:
+        shown = service.resource(name, resource)
     emit_one(shown, out)
 
 
@@ -230,13 +218,12 @@ def event_list(
 ) -> None:
     """The stack's events: every status change, with time, region and reason (a deleted
     stack's too, given its id)."""
-    with handle_errors():
-        stacks = Service().stacks()
-        stack = stacks.get(name, include_deleted=True)
+    with handle_errors(), Service() as service:
+        stack = service.get(name, include_deleted=True)
         if follow:
-            asyncio.run(follow_events(stacks, stack, until_done=True)(asyncio.Event()))
+            asyncio.run(follow_events(service, stack, until_done=True)(asyncio.Event()))
             return
-        rows = [event_dict(e) for e in stacks.events(stack)]
+        rows = [event_dict(e) for e in service.events(stack)]
     emit_list(EVENT_COLUMNS, rows, out)
 
 
@@ -249,10 +236,9 @@ def event_show(
     out: Output = DEFAULT,
 ) -> None:
     """One event of the stack."""
-    with handle_errors():
-        stacks = Service().stacks()
-        stack = stacks.get(name)
-        found = [e for e in stacks.events(stack) if e.id == event and e.resource_name == resource]
+    with handle_errors(), Service() as service:
+        stack = service.get(name)
+        found = [e for e in service.events(stack) if e.id == event and e.resource_name == resource]
     if not found:
         err_console.print(f"error: stack {name} has no event {event} of {resource}", markup=False)
         raise typer.Exit(1)
@@ -263,9 +249,8 @@ def event_show(
 @list_command
 def output_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's outputs: name and description."""
-    with handle_errors():
-        stacks = Service().stacks()
-        outputs = stacks.outputs(stacks.get(name))
+    with handle_errors(), Service() as service:
+        outputs = service.outputs(name)
     emit_list(("output_key", "description"), outputs, out)
 
 
@@ -278,9 +263,8 @@ def output_show(
     out: Output = DEFAULT,
 ) -> None:
     """Show one output of the stack, or (``--all``, or no name) every output by name."""
-    with handle_errors():
-        stacks = Service().stacks()
-        outputs = stacks.outputs(stacks.get(name))
+    with handle_errors(), Service() as service:
+        outputs = service.outputs(name)
     if all_outputs or key is None:
         emit_one({o["output_key"]: o for o in outputs}, out)
         return
@@ -320,14 +304,14 @@ def update(
     out: Output = DEFAULT,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
-    service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
-    with handle_errors():
+    options = EngineOptions(tunnel_timeout=tunnel_timeout)
+    with handle_errors(), Service(options=options) as service:
         inputs = (
             Inputs(template, environment, parse_parameters(parameter))
             if template is not None
             else None
         )
-        stack, new_template, spec = service.prepare_update(
+        prepared = service.prepare_update(
             name,
             inputs,
             existing=existing,
@@ -335,13 +319,10 @@ def update(
             disable_rollback=disable_rollback,
         )
         if dry_run:
-            show_preview(service.stacks().preview_update(stack, new_template).preview(), out.fmt)
+            show_preview(service.preview_update(prepared).preview(), out.fmt)
             return
-        engine_id = service.stacks().lock(stack, Action.UPDATE)
-        cursor = events_from_now(service.stacks(), stack)
-        stack = service.stacks().begin_update(stack, spec)
-        stack = _finish(service, stack, wait, Action.UPDATE, engine_id, cursor)
-        shown = service.stacks().describe(stack, service.stacks().outputs(stack) if wait else None)
+        stack = _finish(service, service.update(prepared), wait)
+        shown = service.show(stack, outputs=wait)
     _show_outcome(stack, shown, out)
 
 
@@ -382,9 +363,8 @@ def check(name: str, out: Output = DEFAULT) -> None:
 
     ``crossheat stack update NAME --existing`` repairs what this reports.
     """
-    with handle_errors():
-        stacks = Service().stacks()
-        result = stacks.check(stacks.get(name))
+    with handle_errors(), Service() as service:
+        result = service.check(name)
     rows = [report.as_dict() for report in result.reports]
     if out.format not in (Format.json, Format.yaml):
         for row in rows:
@@ -411,23 +391,19 @@ def resume(
     Resources whose creation had started are found again by their tags, not
     created twice. Refused while the engine holding the stack is alive.
     """
-    service = Service()
-    with handle_errors():
-        stack = service.stacks().get(name)
-        taken = service.stacks().resume(stack)
-        if taken is None:
+    with handle_errors(), Service() as service:
+        started = service.resume(name)
+        if started is None:
+            stack = service.get(name)
             console.print(f"stack {stack.name} is {stack.stack_status}: nothing to resume")
             return
-        action, engine_id = taken
-        stack = _finish(service, stack, wait, action, engine_id)
-        shown = service.stacks().describe(stack)
+        stack = _finish(service, started, wait)
+        shown = service.show(stack, outputs=False)
     _show_outcome(stack, shown, out)
 
 
 @app.command("cancel")
 def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
-    with handle_errors():
-        stacks = Service().stacks()
-        stack = stacks.get(name)
-        console.print(stacks.cancel(stack))
+    with handle_errors(), Service() as service:
+        console.print(service.cancel(name))
