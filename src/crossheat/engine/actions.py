@@ -13,9 +13,9 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from crossheat.clouds.driver import RegionClients
@@ -49,6 +49,8 @@ class Runtime:
     pool: ThreadPoolExecutor
     stack_id: str
     stack_name: str
+    #: Per resource name: what its lifecycle steps find in ``ctx.extra``.
+    extras: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
@@ -91,6 +93,7 @@ class Runtime:
             physical_id=record.physical_id,
             progress=dict(record.progress or {}),
             attributes=dict(record.attributes),
+            extra=self.extras.get(record.name, {}),
         )
 
 
