@@ -1,4 +1,4 @@
-"""Split problems shared by the split tests: the east-west VPN reference case."""
+"""Split problems shared by the split tests: the east-west VPN reference case, and meshes."""
 
 from __future__ import annotations
 
@@ -31,23 +31,35 @@ LOCAL_EDGES = [
 ]
 
 
-def east_west_vpn() -> SplitProblem:
-    """The reference use case: 9 resources per region, the connections cross over."""
-    names = {"east": "East", "west": "West"}
+def east_west_vpn(tunnel_rule: bool = True) -> SplitProblem:
+    """The reference use case: 9 resources per region, the connections cross over.
+
+    With ``tunnel_rule``, the two connections are a pair (stock Heat completes each
+    only once the other exists); without, the problem as if Heat did not wait.
+    """
+    return mesh(("East", "West"), tunnel_rule)
+
+
+def mesh(regions: tuple[str, ...], tunnel_rule: bool = True) -> SplitProblem:
+    """The reference use case in every region of ``regions``, with a tunnel between every
+    two: ``east_to_west`` in East needs ``west_router`` and pairs with ``west_to_east``."""
+    prefixes = {region.lower(): region for region in regions}
     nodes: dict[str, str] = {}
     edges: list[tuple[str, str]] = []
     durations: dict[str, float] = {}
-    for prefix, region in names.items():
-        peer = "west" if prefix == "east" else "east"
-        for kind in [*DURATION, "to_peer"]:
-            name = f"{prefix}_to_{peer}" if kind == "to_peer" else f"{prefix}_{kind}"
-            nodes[name] = region
-            durations[name] = DURATION.get(kind, 3.0)
-        for node, req in LOCAL_EDGES:
-            edges.append((_name(prefix, peer, node), _name(prefix, peer, req)))
-        edges.append((f"{prefix}_to_{peer}", f"{peer}_router"))
-    return SplitProblem(nodes, edges, durations)
-
-
-def _name(prefix: str, peer: str, kind: str) -> str:
-    return f"{prefix}_to_{peer}" if kind == "to_peer" else f"{prefix}_{kind}"
+    pairs: list[tuple[str, str]] = []
+    for prefix, region in prefixes.items():
+        for kind in DURATION:
+            nodes[f"{prefix}_{kind}"] = region
+            durations[f"{prefix}_{kind}"] = DURATION[kind]
+        edges += [(f"{prefix}_{a}", f"{prefix}_{b}") for a, b in LOCAL_EDGES if a != "to_peer"]
+        for peer in prefixes:
+            if peer == prefix:
+                continue
+            link = f"{prefix}_to_{peer}"
+            nodes[link], durations[link] = region, 3.0
+            edges += [(link, f"{prefix}_{b}") for a, b in LOCAL_EDGES if a == "to_peer"]
+            edges.append((link, f"{peer}_router"))
+            if tunnel_rule and prefix < peer:
+                pairs.append((link, f"{peer}_to_{prefix}"))
+    return SplitProblem(nodes, edges, durations, pairs)

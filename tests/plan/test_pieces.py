@@ -29,21 +29,28 @@ def registry() -> Registry:
     return default_registry()
 
 
-@pytest.mark.parametrize(("objective", "count"), [("pieces", 3), ("time", 4)])
-def test_reference_splits_into_3_or_4_valid_single_region_pieces(
-    tmp_path: Path, registry: Registry, objective: str, count: int
+@pytest.mark.parametrize("objective", ["pieces", "time"])
+def test_reference_splits_into_4_valid_single_region_pieces_in_2_waves(
+    tmp_path: Path, registry: Registry, objective: str
 ) -> None:
     analysis = analyse(REFERENCE, parameters={"vpn_psk": PSK}, registry=registry)
     result, pieces = split_analysis(analysis, objective)  # type: ignore[arg-type]
-    assert len(pieces) == count
-    assert result.optimal
-    if objective == "pieces":
-        sizes = sorted((p.region, len(p.resources)) for p in pieces)
-        whole = [r for r, n in sizes if n == 9]
-        assert len(whole) == 1  # one region whole, the other in two
+    assert len(pieces) == 4
+    assert result.optimal and result.lower_bound == 4
+    assert [(p.name, p.wave, p.start_with) for p in pieces] == [
+        ("01-East", 1, []), ("02-West", 1, []),
+        ("03-East", 2, ["04-West"]), ("04-West", 2, ["03-East"]),
+    ]  # fmt: skip
+    assert {"east_to_west", "west_to_east"} == {
+        r for p in pieces[2:] for r in p.resources if r.endswith(("_to_west", "_to_east"))
+    }
     manifest_path = write(tmp_path, result, pieces, str(REFERENCE))
     manifest = yaml.safe_load(manifest_path.read_text())
     assert [p["name"] for p in manifest["pieces"]] == [p.name for p in pieces]
+    assert manifest["waves"] == 2
+    assert [(p["wave"], p["start_with"]) for p in manifest["pieces"]] == [
+        (1, []), (1, []), (2, ["04-West"]), (2, ["03-East"]),
+    ]  # fmt: skip
     seen: set[str] = set()
     for entry in manifest["pieces"]:
         assert set(entry["after"]) <= seen  # pieces come in an order that can be deployed
