@@ -100,7 +100,10 @@ def pg_schema() -> Iterator[str]:
 
 
 def start_emulator(
-    world: World, latency: str = "default=0.02,server=0.1", faults: str = ""
+    world: World,
+    latency: str = "default=0.02,server=0.1",
+    faults: str = "",
+    regions: str = "East,West",
 ) -> None:
     """``crossheat emulator start``; a lone IPsec connection reads DOWN after 1 s unless
     ``latency`` names another ``vpn_peer_timeout``."""
@@ -112,7 +115,7 @@ def start_emulator(
         "--port",
         "0",
         "--regions",
-        "East,West",
+        regions,
         "--state",
         ":memory:",
         "--latency",
