@@ -135,9 +135,10 @@ def plan(
         analysis, the_plan = Service().plan(_inputs(template, environment, parameter, region_map))
         _, pieces = split_analysis(analysis, objective.value)
     the_plan.pieces = [
-        {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after}
+        {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after,
+         "wave": p.wave, "start_with": p.start_with}
         for p in pieces
-    ]
+    ]  # fmt: skip
     if fmt in (Format.json, Format.yaml):
         dump(the_plan.as_dict(), fmt)
         return
