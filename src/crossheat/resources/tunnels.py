@@ -67,7 +67,7 @@ def tunnel_pairs(template: Template) -> list[tuple[TunnelEnd, TunnelEnd]]:
         for other in ends.values():
             if other is end or end.peer_router is None or other.router != end.peer_router:
                 continue
-            if other.peer_router != end.router:
+            if other.peer_router is not None and other.peer_router != end.router:
                 continue  # another tunnel of the peer's router (a mesh): not this one's end
             key = frozenset((end.connection, other.connection))
             if key not in seen:
