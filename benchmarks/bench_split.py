@@ -1,10 +1,12 @@
-"""Benchmark the split: heuristic speed and quality, exact gap, graph speed.
+"""Benchmark the split: heuristic speed and quality, exact gap, tunnels, graph speed.
 
     .venv/bin/python -m benchmarks.bench_split      # prints a table, writes results/split.json
 
 Graphs are layered random DAGs over 10 regions (seeded): each node requires
 1-3 nodes of the previous few layers and mostly stays in the region of one
-of them, so cross-region edges are a minority, as in real templates.
+of them, so cross-region edges are a minority, as in real templates. The
+``tunnels`` rows add one pair of coupled nodes (tunnel ends stock Heat
+completes only together) per 50 nodes.
 """
 
 from __future__ import annotations
@@ -79,6 +81,41 @@ def run_split(size: int, seed: int, objective: Objective, exact: bool) -> dict[s
     )
 
 
+def with_tunnels(problem: SplitProblem, seed: int, per: int = 50) -> SplitProblem:
+    """``problem`` with one pair (tunnel ends, started together) per ``per`` nodes: two
+    nodes nothing needs, in different regions."""
+    rng = random.Random(seed)
+    needed = {req for _, req in problem.edges}
+    ends = sorted(n for n in problem.nodes if n not in needed)
+    pairs = []
+    for _ in range(len(problem.nodes) // per):
+        a, b = rng.sample(ends, 2)
+        if problem.nodes[a] != problem.nodes[b]:
+            pairs.append((a, b))
+    return SplitProblem(problem.nodes, problem.edges, problem.durations, pairs)
+
+
+def run_tunnels(size: int, seed: int, objective: Objective) -> dict[str, Any]:
+    """One split of a layered graph with tunnel pairs (exact search up to 200 nodes)."""
+    problem = with_tunnels(layered(size, seed, width=max(5, size // 100)), seed)
+    start = time.perf_counter()
+    result = split(problem, objective, time_budget=5.0)
+    took = time.perf_counter() - start
+    return _row(
+        f"tunnels ({len(problem.pairs)} pairs)",
+        size,
+        seed,
+        nodes_edges=len(problem.edges),
+        objective=objective,
+        pieces=len(result.pieces),
+        lower_bound=result.lower_bound,
+        optimal=result.optimal,
+        est_time=result.estimated_time,
+        time_lb=result.time_lower_bound,
+        seconds=round(took, 3),
+    )
+
+
 def _row(kind: str, size: int, seed: int, **values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS, "")
     row.update(kind=kind, nodes=size, seed=seed)
@@ -121,8 +158,14 @@ def main() -> None:
         for objective in OBJECTIVES
     ]
     rows += [exact_gap(size, seed) for size, seeds in GAP_SIZES for seed in range(1, seeds + 1)]
+    rows += [
+        run_tunnels(size, seed, objective)
+        for size in (100, 200, 1_000)
+        for seed in (1, 2)
+        for objective in OBJECTIVES
+    ]
     rows.append(graph_speed())
-    report("split", "split: heuristic on large graphs, gap to exact, graph speed", rows)
+    report("split", "split: heuristic on large graphs, gap to exact, tunnels, graph speed", rows)
 
 
 if __name__ == "__main__":

@@ -112,3 +112,13 @@ def test_plan_table_shows_regions_and_critical_path(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "region East: 9 resources" in done.stdout
     assert "critical path" in done.stdout
+
+
+def test_plan_json_lists_the_pieces_in_their_waves(tmp_path: Path) -> None:
+    done = crossheat("plan", "-t", str(REFERENCE), "--parameter", PSK, "-f", "json", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pieces = json.loads(done.stdout)["pieces"]
+    assert [(p["name"], p["wave"], p["start_with"]) for p in pieces] == [
+        ("01-East", 1, []), ("02-West", 1, []),
+        ("03-East", 2, ["04-West"]), ("04-West", 2, ["03-East"]),
+    ]  # fmt: skip

@@ -70,16 +70,26 @@ def _validate(tmp_path: Path, out: Path, piece: dict[str, Any], wired: bool = Tr
                      home=tmp_path)  # fmt: skip
 
 
-@pytest.mark.parametrize(("objective", "count"), [("pieces", 3), ("time", 4)])
+@pytest.mark.parametrize(("objective", "sizes"), [("pieces", (8, 8, 1, 1)), ("time", (5, 5, 4, 4))])
 def test_split_writes_pieces_that_validate_as_single_region_templates(
-    tmp_path: Path, split: Callable[[str], Split], objective: str, count: int
+    tmp_path: Path, split: Callable[[str], Split], objective: str, sizes: tuple[int, ...]
 ) -> None:
     done, out = split(objective)
     assert done.returncode == 0, done.stderr
-    summary = done.stdout.splitlines()[0]
-    assert re.match(rf"{count} pieces \(lower bound 3, proven optimal; objective {objective},",
-                    summary), summary  # fmt: skip
-    assert f"{out / 'manifest.yaml'}" in done.stdout
+    lines = done.stdout.splitlines()
+    assert re.match(rf"4 pieces in 2 waves \(lower bound 4, proven optimal; objective "
+                    rf"{objective},", lines[0]), lines[0]  # fmt: skip
+    east, west = f"{out / '03-East.yaml'}", f"{out / '04-West.yaml'}"
+    assert lines[1:5] == [
+        f"  wave 1: {out / '01-East.yaml'}: {sizes[0]} resources in East",
+        f"  wave 1: {out / '02-West.yaml'}: {sizes[1]} resources in West",
+        f"  wave 2: {east}: {_resources(sizes[2])} in East after 01-East, 02-West; "
+        "start with 04-West",
+        f"  wave 2: {west}: {_resources(sizes[3])} in West after 01-East, 02-West; "
+        "start with 03-East",
+    ]
+    assert lines[5] == f"  {out / 'manifest.yaml'}"
+    assert lines[6].startswith("Deploy wave by wave; start the pieces of a wave together")
 
     manifest = yaml.safe_load((out / "manifest.yaml").read_text())
     pieces = manifest["pieces"]
@@ -123,6 +133,10 @@ def test_split_without_a_required_parameter_writes_nothing(tmp_path: Path) -> No
     assert done.returncode == 1
     assert "vpn_psk" in done.stderr and "--parameter" in done.stderr
     assert not out.exists()
+
+
+def _resources(count: int) -> str:
+    return "1 resource" if count == 1 else f"{count} resources"
 
 
 def _reference() -> dict[str, Any]:

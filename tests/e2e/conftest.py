@@ -106,6 +106,10 @@ def start_emulator(
     faults: str = "",
     regions: str = "East,West",
 ) -> None:
+    """``crossheat emulator start``; a lone IPsec connection reads DOWN after 1 s unless
+    ``latency`` names another ``vpn_peer_timeout``."""
+    if "vpn_peer_timeout" not in latency:
+        latency += ",vpn_peer_timeout=1"
     args = [
         "emulator",
         "start",

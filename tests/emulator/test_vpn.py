@@ -6,12 +6,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from openstack import exceptions
 
-from crossheat.emulator.core import Emulator
+from crossheat.emulator.core import VPN_PEER_TIMEOUT, Emulator, Latency
 
 LATENCY = 0.05
+#: How long a connection waits for its peer before DOWN, in these tests.
+PEER_TIMEOUT = 0.3
 
 
 @dataclass
@@ -26,8 +29,9 @@ class Site:
 
 @pytest.fixture(autouse=True)
 def _fast_vpn(emulator: tuple[str, Emulator]) -> None:
-    seconds = emulator[1].config.latency.seconds
-    seconds.update(vpnservice=LATENCY, ipsec_site_connection=LATENCY)
+    latency = emulator[1].config.latency
+    latency.seconds.update(vpnservice=LATENCY, ipsec_site_connection=LATENCY)
+    latency.vpn_peer_timeout = PEER_TIMEOUT
 
 
 def make_site(conn: Any, cidr: str, with_subnet: bool = True, **ike: Any) -> Site:
@@ -84,6 +88,37 @@ def test_pair_comes_up_on_both_ends_and_goes_down_with_its_peer(conn: Any, west_
     assert status(east, east_link) == "ACTIVE"
     west_conn.network.delete_vpn_ipsec_site_connection(west_link)
     assert status(east, east_link) == "DOWN"
+
+
+def test_an_end_waits_for_its_peer_before_it_reads_down(
+    emulator: tuple[str, Emulator], conn: Any, west_conn: Any
+) -> None:
+    """Two ends created seconds apart come up; a lone end goes DOWN after the peer timeout."""
+    base_url, emu = emulator
+    shown = httpx.put(f"{base_url}/admin/latency", json={"vpn_peer_timeout": 1.5}).json()
+    assert shown["vpn_peer_timeout"] == 1.5
+    assert httpx.get(f"{base_url}/admin/latency").json()["vpn_peer_timeout"] == 1.5
+    east, west = make_site(conn, "10.1.0.0/24"), make_site(west_conn, "10.2.0.0/24")
+    east_link = link(east, west)
+    time.sleep(LATENCY + 0.5)  # past its latency: no peer yet, but not given up either
+    assert status(east, east_link) == "PENDING_CREATE"
+    west_link = link(west, east)
+    assert settled(west, west_link) == "ACTIVE"
+    assert status(east, east_link) == "ACTIVE"
+
+    lone = link(make_site(conn, "10.3.0.0/24"), west, psk="nobody-has-this-one")
+    started = time.monotonic()
+    assert settled(east, lone) == "DOWN"
+    assert time.monotonic() - started >= 1.5 - LATENCY - 0.2  # not before the timeout
+    assert emu.config.latency.vpn_peer_timeout == 1.5
+
+
+def test_latency_spec_and_reset_set_the_peer_timeout(emulator: tuple[str, Emulator]) -> None:
+    assert Latency.from_spec("server=3,vpn_peer_timeout=2").vpn_peer_timeout == 2.0
+    assert Latency.from_spec("server=3").seconds == {"server": 3.0}
+    base_url = emulator[0]
+    reset = httpx.put(f"{base_url}/admin/latency", json={"reset": True}).json()
+    assert reset["vpn_peer_timeout"] == VPN_PEER_TIMEOUT
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
-"""Split problems shared by the split tests: the east-west VPN reference case."""
+"""Split problems shared by the split tests: the east-west VPN reference case, and meshes."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from crossheat.plan.split import SplitProblem
 
@@ -31,23 +33,92 @@ LOCAL_EDGES = [
 ]
 
 
-def east_west_vpn() -> SplitProblem:
-    """The reference use case: 9 resources per region, the connections cross over."""
-    names = {"east": "East", "west": "West"}
+def east_west_vpn(tunnel_rule: bool = True) -> SplitProblem:
+    """The reference use case: 9 resources per region, the connections cross over.
+
+    With ``tunnel_rule``, the two connections are a pair (stock Heat completes each
+    only once the other exists); without, the problem as if Heat did not wait.
+    """
+    return mesh(("East", "West"), tunnel_rule)
+
+
+def mesh(regions: tuple[str, ...], tunnel_rule: bool = True) -> SplitProblem:
+    """The reference use case in every region of ``regions``, with a tunnel between every
+    two: ``east_to_west`` in East needs ``west_router`` and pairs with ``west_to_east``."""
+    prefixes = {region.lower(): region for region in regions}
     nodes: dict[str, str] = {}
     edges: list[tuple[str, str]] = []
     durations: dict[str, float] = {}
-    for prefix, region in names.items():
-        peer = "west" if prefix == "east" else "east"
-        for kind in [*DURATION, "to_peer"]:
-            name = f"{prefix}_to_{peer}" if kind == "to_peer" else f"{prefix}_{kind}"
-            nodes[name] = region
-            durations[name] = DURATION.get(kind, 3.0)
-        for node, req in LOCAL_EDGES:
-            edges.append((_name(prefix, peer, node), _name(prefix, peer, req)))
-        edges.append((f"{prefix}_to_{peer}", f"{peer}_router"))
-    return SplitProblem(nodes, edges, durations)
+    pairs: list[tuple[str, str]] = []
+    for prefix, region in prefixes.items():
+        for kind in DURATION:
+            nodes[f"{prefix}_{kind}"] = region
+            durations[f"{prefix}_{kind}"] = DURATION[kind]
+        edges += [(f"{prefix}_{a}", f"{prefix}_{b}") for a, b in LOCAL_EDGES if a != "to_peer"]
+        for peer in prefixes:
+            if peer == prefix:
+                continue
+            link = f"{prefix}_to_{peer}"
+            nodes[link], durations[link] = region, 3.0
+            edges += [(link, f"{prefix}_{b}") for a, b in LOCAL_EDGES if a == "to_peer"]
+            edges.append((link, f"{peer}_router"))
+            if tunnel_rule and prefix < peer:
+                pairs.append((link, f"{peer}_to_{prefix}"))
+    return SplitProblem(nodes, edges, durations, pairs)
 
 
-def _name(prefix: str, peer: str, kind: str) -> str:
-    return f"{prefix}_to_{peer}" if kind == "to_peer" else f"{prefix}_{kind}"
+def mesh_template(cidrs: dict[str, str]) -> dict[str, Any]:
+    """The reference use case without servers, over every region of ``cidrs``, with a
+    tunnel between every two (one VPN service per region, one connection per peer)."""
+    resources: dict[str, Any] = {}
+    for region, cidr in cidrs.items():
+        me = region.lower()
+        resources |= _site(me, region, cidr)
+        for peer, peer_cidr in cidrs.items():
+            if peer == region:
+                continue
+            gateway = {"get_attr": [f"{peer.lower()}_router", "external_gateway_info",
+                                    "external_fixed_ips", 0, "ip_address"]}  # fmt: skip
+            resources[f"{me}_to_{peer.lower()}"] = {
+                "type": "OS::Neutron::IPsecSiteConnection",
+                "region": region,
+                "properties": {
+                    "vpnservice_id": {"get_resource": f"{me}_vpn"},
+                    "ikepolicy_id": {"get_resource": f"{me}_ike"},
+                    "ipsecpolicy_id": {"get_resource": f"{me}_ipsec"},
+                    "peer_address": gateway,
+                    "peer_id": gateway,
+                    "peer_cidrs": [peer_cidr],
+                    "psk": {"get_param": "vpn_psk"},
+                },
+            }
+    return {
+        "heat_template_version": "2018-08-31",
+        "parameters": {"vpn_psk": {"type": "string", "hidden": True}},
+        "resources": resources,
+    }
+
+
+def _site(me: str, region: str, cidr: str) -> dict[str, Any]:
+    def res(kind: str, **properties: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": f"OS::Neutron::{kind}", "region": region}
+        return out | ({"properties": properties} if properties else {})
+
+    return {
+        f"{me}_net": res("Net", name=f"{me}-net"),
+        f"{me}_subnet": res("Subnet", network={"get_resource": f"{me}_net"}, cidr=cidr),
+        f"{me}_router": res("Router", external_gateway_info={"network": "public"}),
+        f"{me}_router_interface": res(
+            "RouterInterface",
+            router={"get_resource": f"{me}_router"},
+            subnet={"get_resource": f"{me}_subnet"},
+        ),
+        f"{me}_vpn": res(
+            "VPNService",
+            router={"get_resource": f"{me}_router"},
+            subnet={"get_resource": f"{me}_subnet"},
+        )
+        | {"depends_on": f"{me}_router_interface"},
+        f"{me}_ike": res("IKEPolicy"),
+        f"{me}_ipsec": res("IPsecPolicy"),
+    }

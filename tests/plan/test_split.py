@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from crossheat.errors import CrossheatError
 from crossheat.graph import CycleError
-from crossheat.plan.split import Piece, SplitProblem, SplitResult, check_split, lower_bound, split
-from tests.plan.split_cases import east_west_vpn
+from crossheat.plan.split import (
+    Objective,
+    Piece,
+    SplitProblem,
+    SplitResult,
+    check_split,
+    lower_bound,
+    split,
+)
+from tests.plan.split_cases import east_west_vpn, mesh
 
 
 def regions_of(result: SplitResult) -> list[str]:
     return [p.region for p in result.pieces]
 
 
-def test_vpn_fewest_pieces_is_three_with_one_region_whole() -> None:
+def test_vpn_fewest_pieces_is_four_in_two_waves_networks_then_both_connections() -> None:
     problem = east_west_vpn()
     result = split(problem)
     assert check_split(problem, result) == []
-    assert len(result.pieces) == 3 and result.optimal
-    sizes = sorted((p.region, len(p.nodes)) for p in result.pieces)
-    assert sizes in (
-        [("East", 1), ("East", 8), ("West", 9)],
-        [("East", 9), ("West", 1), ("West", 8)],
-    )
-    assert [p.index for p in result.pieces] == [0, 1, 2]
+    assert len(result.pieces) == 4 and result.optimal and result.lower_bound == 4
+    assert lower_bound(problem) == 4
+    first, second = result.pieces[:2], result.pieces[2:]
+    assert [(p.region, p.wave, len(p.nodes)) for p in result.pieces] == [
+        ("East", 1, 8), ("West", 1, 8), ("East", 2, 1), ("West", 2, 1),
+    ]  # fmt: skip
+    assert all(not p.after and not p.together for p in first)
+    assert [(p.nodes, p.after, p.together) for p in second] == [
+        (("east_to_west",), (0, 1), (3,)),
+        (("west_to_east",), (0, 1), (2,)),
+    ]
+
+
+def test_vpn_without_heats_rule_is_three_pieces_that_heat_cannot_deploy() -> None:
+    """The old answer: one region whole, its connection created before the peer exists."""
+    relaxed = split(east_west_vpn(tunnel_rule=False))
+    assert len(relaxed.pieces) == 3 and relaxed.optimal
+    assert [p.wave for p in relaxed.pieces] == [1, 2, 3]
+    found = check_split(east_west_vpn(), relaxed)
+    assert len(found) == 1 and "are not started together" in found[0], found
+    assert check_split(east_west_vpn(tunnel_rule=False), relaxed) == []
 
 
 def test_vpn_fastest_is_four_pieces_each_region_in_two() -> None:
@@ -38,7 +62,61 @@ def test_vpn_fastest_is_four_pieces_each_region_in_two() -> None:
     assert result.estimated_time < split(problem).estimated_time
     first, second = result.pieces[:2], result.pieces[2:]
     assert all(not p.after for p in first) and all(p.after == (0, 1) for p in second)
+    assert [p.wave for p in result.pieces] == [1, 1, 2, 2]
     assert {"east_to_west", "west_to_east"} <= {n for p in second for n in p.nodes}
+    assert {"east_server", "west_server"} <= {n for p in second for n in p.nodes}
+
+
+@pytest.mark.parametrize("objective", ["pieces", "time"])
+def test_three_region_mesh_is_each_network_then_each_regions_connections(
+    objective: Objective,
+) -> None:
+    problem = mesh(("East", "North", "West"))
+    result = split(problem, objective)
+    assert check_split(problem, result) == []
+    assert len(result.pieces) == 6 and result.optimal and result.lower_bound == 6
+    assert [(p.region, p.wave) for p in result.pieces] == [
+        ("East", 1), ("North", 1), ("West", 1), ("East", 2), ("North", 2), ("West", 2),
+    ]  # fmt: skip
+    assert all(p.together == tuple(q for q in (3, 4, 5) if q != p.index) for p in result.pieces[3:])
+    links = {n for p in result.pieces[3:] for n in p.nodes if "_to_" in n}
+    assert len(links) == 6
+
+
+def test_pairs_one_of_which_needs_the_other_cannot_be_split() -> None:
+    problem = SplitProblem({"a": "A", "b": "B"}, [("b", "a")], pairs=[("a", "b")])
+    with pytest.raises(CrossheatError, match="a, b must be created together"):
+        split(problem)
+    with pytest.raises(CrossheatError, match="unknown 'ghost'"):
+        split(SplitProblem({"a": "A"}, [], pairs=[("a", "ghost")]))
+
+
+def test_check_split_refuses_pieces_of_one_wave_that_wait_for_each_other() -> None:
+    problem = SplitProblem({"a": "A", "b": "B", "c": "B"}, [("c", "a")], pairs=[("a", "b")])
+    waits = SplitResult(
+        pieces=(
+            Piece(0, "A", ("a",), (), wave=1, together=(1,)),
+            Piece(1, "B", ("b", "c"), (0,), wave=1, together=(0,)),
+        ),
+        objective="pieces", lower_bound=2, optimal=False, method="heuristic",
+        estimated_time=0.0, time_lower_bound=None,
+    )  # fmt: skip
+    assert check_split(problem, waits) == [
+        "piece 1 (wave 1) waits for piece 0 of wave 1, not an earlier one"
+    ]
+    good = split(problem)  # c, which needs a, comes in a second wave
+    assert check_split(problem, good) == [] and good.optimal
+    assert [(p.nodes, p.wave, p.together) for p in good.pieces] == [
+        (("a",), 1, (1,)), (("b",), 1, (0,)), (("c",), 2, ()),
+    ]  # fmt: skip
+    alone = SplitResult(**{**good.__dict__, "pieces": (
+        replace(good.pieces[0], together=()), replace(good.pieces[1], together=()),
+        good.pieces[2],
+    )})  # fmt: skip
+    assert check_split(problem, alone) == [
+        "piece 0 is started with [], must be with [1]",
+        "piece 1 is started with [], must be with [0]",
+    ]
 
 
 def test_single_region_graph_is_one_piece() -> None:

@@ -33,7 +33,11 @@ REGIONS = typer.Option("East,West", help="Comma-separated region names.")
 STATE = typer.Option(
     "", help="SQLite state file; ':memory:' for a throwaway run. Default: one per cloud."
 )
-LATENCY = typer.Option("", help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'.")
+LATENCY = typer.Option(
+    "",
+    help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'; 'vpn_peer_timeout=5': "
+    "how long an IPsec connection waits for its peer before it reads DOWN.",
+)
 FAULTS = typer.Option(
     "", help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2'."
 )

@@ -131,9 +131,10 @@ def plan(
         inputs = _inputs(template, environment, parameter, region_map)
         analysis, the_plan, _, pieces = service.split(inputs, objective.value)
     the_plan.pieces = [
-        {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after}
+        {"name": p.name, "region": p.region, "resources": p.resources, "after": p.after,
+         "wave": p.wave, "start_with": p.start_with}
         for p in pieces
-    ]
+    ]  # fmt: skip
     if fmt in (Format.json, Format.yaml):
         dump(the_plan.as_dict(), fmt)
         return
@@ -180,8 +181,11 @@ def split_command(
 ) -> None:
     """Split a multi-region template into single-region templates and a manifest.
 
-    Each piece is a plain HOT file stock Heat accepts; manifest.yaml gives the
-    order, the region of each piece, and which output feeds which parameter.
+    Each piece is a plain HOT file a region's own Heat deploys; manifest.yaml
+    gives the region and wave of each piece and which output feeds which
+    parameter. Deploy wave by wave, starting the pieces of a wave together:
+    Heat completes an IPsec connection only once its peer, in another piece of
+    the same wave, exists too.
     """
     with handle_errors(), Service() as service:
         inputs = _inputs(template, environment, parameter, region_map)
@@ -192,15 +196,27 @@ def split_command(
         if result.optimal
         else (f"at most {len(pieces) - result.lower_bound} above optimal")
     )
+    waves = max((piece.wave for piece in pieces), default=0)
     console.print(
-        f"{len(pieces)} pieces (lower bound {result.lower_bound}, {quality}; "
-        f"objective {result.objective}, method {result.method}, "
-        f"estimated {result.estimated_time:g} s)"
+        f"{_count(len(pieces), 'piece')} in {_count(waves, 'wave')} (lower bound "
+        f"{result.lower_bound}, {quality}; objective {result.objective}, method "
+        f"{result.method}, estimated {result.estimated_time:g} s)"
     )
     for piece in pieces:
         after = f" after {', '.join(piece.after)}" if piece.after else ""
+        together = f"; start with {', '.join(piece.start_with)}" if piece.start_with else ""
         console.print(
-            f"  {output / piece.file}: {len(piece.resources)} resources in {piece.region}{after}",
+            f"  wave {piece.wave}: {output / piece.file}: "
+            f"{_count(len(piece.resources), 'resource')} in {piece.region}{after}{together}",
             markup=False,
         )
     console.print(f"  {manifest_path}", markup=False)
+    if any(piece.start_with for piece in pieces):
+        console.print(
+            "Deploy wave by wave; start the pieces of a wave together (stock Heat completes "
+            "an IPsec connection only once its peer exists)."
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -6,9 +6,9 @@
                                                 "region_down", "quota"}
     PUT|POST /admin/faults                     {"error_rate": 0.2} | {"region_down": ["West"]}
                                                | {"quota.servers": 0} | {"reset": true}
-    GET      /admin/latency                    {"seconds": {...}, "jitter"}
+    GET      /admin/latency                    {"seconds": {...}, "jitter", "vpn_peer_timeout"}
     PUT|POST /admin/latency                    {"server": 3, "default": 0.5, "jitter": 0.1}
-                                               | {"reset": true}
+                                               | {"vpn_peer_timeout": 2} | {"reset": true}
     GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}}}
     POST     /admin/counters/reset             204
     GET      /admin/regions/{region}/resources {"networks": [...], "servers": [...], ...}
@@ -60,6 +60,8 @@ def _change_latency(emu: Emulator, body: dict[str, Any]) -> None:
     try:
         if "jitter" in body:
             latency.jitter = float(body.pop("jitter"))
+        if "vpn_peer_timeout" in body:
+            latency.vpn_peer_timeout = float(body.pop("vpn_peer_timeout"))
         latency.seconds.update({str(k): float(v) for k, v in body.items()})
     except (ValueError, TypeError) as exc:
         raise _bad(str(exc)) from exc

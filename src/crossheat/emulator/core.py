@@ -145,23 +145,31 @@ class Faults:
         }
 
 
+#: Seconds an IPsec connection waits for its peer before it reads DOWN (``Latency``).
+VPN_PEER_TIMEOUT = 5.0
+
+
 @dataclass
 class Latency:
     """Seconds a kind of resource takes (``server``, ``network``, ``default``...), with jitter.
 
     Resources with a status (servers, ports, VPN services, connections) change
     status when their latency has passed; the others answer their create call
-    after it.
+    after it. ``vpn_peer_timeout`` is how long an IPsec site connection whose
+    latency has passed waits for its peer (still ``PENDING_*``) before it reads
+    ``DOWN``, as Neutron's agent gives up on a peer that is not there.
     """
 
     seconds: dict[str, float] = field(default_factory=dict)
     jitter: float = 0.1
+    vpn_peer_timeout: float = VPN_PEER_TIMEOUT
 
     @classmethod
     def from_spec(cls, spec: str | None) -> Latency:
         items = parse_spec(spec)
         jitter = float(items.pop("jitter", 0.1))
-        return cls({k: float(v) for k, v in items.items()}, jitter)
+        peer = float(items.pop("vpn_peer_timeout", VPN_PEER_TIMEOUT))
+        return cls({k: float(v) for k, v in items.items()}, jitter, peer)
 
     def base(self, kind: str) -> float:
         return self.seconds.get(kind, self.seconds.get("default", 0.0))
@@ -173,7 +181,11 @@ class Latency:
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seconds": dict(self.seconds), "jitter": self.jitter}
+        return {
+            "seconds": dict(self.seconds),
+            "jitter": self.jitter,
+            "vpn_peer_timeout": self.vpn_peer_timeout,
+        }
 
 
 DEFAULT_QUOTAS: dict[str, int] = {

@@ -1,9 +1,19 @@
 """IPsec site connections, and whether their tunnel is up.
 
-A connection is PENDING_CREATE (PENDING_UPDATE after a change) until its
-``ipsec_site_connection`` latency has passed; then it is ACTIVE while a *peer*
-exists, else DOWN. The peer is another connection, in any region of this
-emulator or of another one announced in ``registry_dir``, such that::
+A connection's status, as Neutron's VPN agent would report it:
+
+- PENDING_CREATE (PENDING_UPDATE after a change) until its
+  ``ipsec_site_connection`` latency has passed;
+- then ACTIVE as soon as a *peer* is there (both ends agree);
+- while no peer has been there since then, still PENDING_* until
+  ``latency.vpn_peer_timeout`` more seconds have passed, then DOWN: two ends
+  created a few seconds apart come up, a lone end goes DOWN;
+- once it has been ACTIVE, DOWN as soon as its peer is gone (dead peer
+  detection is immediate here), ACTIVE again when it is back;
+- DOWN when it or its VPN service is administratively down.
+
+The peer is another connection, in any region of this emulator or of another
+one announced in ``registry_dir``, such that::
 
     peer.external_v4_ip == this.peer_address   and  this.external_v4_ip == peer.peer_address
     peer.local_cidrs    == this.peer_cidrs     and  this.local_cidrs    == peer.peer_cidrs
@@ -44,7 +54,6 @@ from crossheat.emulator.vpn import (
     VPNServices,
     check_not_pending,
     gateway_ip,
-    pending_status,
 )
 
 IKE_KEYS = ("auth_algorithm", "encryption_algorithm", "ike_version", "pfs",
@@ -238,12 +247,26 @@ class IPsecSiteConnections(Collection):
 
     def view(self, ctx: Ctx, record: Record) -> Record:
         out = public(record)
-        mine = endpoint(ctx.emu, ctx.region, record)
-        others = ctx.extra.get("endpoints") or local_endpoints(ctx.emu)
-        now = time.time()
-        up = is_up(mine, now) and any(is_peer(mine, other, now) for other in others)
-        out["status"] = pending_status(record, "ACTIVE" if up else "DOWN")
+        out["status"] = self.status(ctx, record)
         return out
+
+    def status(self, ctx: Ctx, record: Record) -> str:
+        """The status the module doc describes; notes the first time the tunnel is up."""
+        mine = endpoint(ctx.emu, ctx.region, record)
+        now = time.time()
+        if now < record["_ready_at"]:
+            return str(record["_pending"])
+        if not mine["enabled"]:
+            return "DOWN"
+        others = ctx.extra.get("endpoints") or local_endpoints(ctx.emu)
+        if any(is_peer(mine, other, now) for other in others):
+            if not record.get("_connected"):
+                ctx.emu.store.update(ctx.region, self.kind, record["id"], {"_connected": True})
+            return "ACTIVE"
+        waited = now - record["_ready_at"]
+        if record.get("_connected") or waited >= ctx.emu.config.latency.vpn_peer_timeout:
+            return "DOWN"
+        return str(record["_pending"])
 
     def create(self, ctx: Ctx, body: Record) -> Record:
         require(body, "vpnservice_id", "ikepolicy_id", "ipsecpolicy_id", "peer_address", "psk")
@@ -260,6 +283,7 @@ class IPsecSiteConnections(Collection):
         _check_settings(record)
         _check_cidrs(ctx, service, record)
         record.update(_pending="PENDING_CREATE", _ready_at=ready_at(ctx, "ipsec_site_connection"))
+        record["_connected"] = False
         return ctx.insert(self.kind, stamp(ctx, record, body_project(ctx, body)))
 
     def check_update(self, ctx: Ctx, record: Record, body: Record) -> None:
@@ -272,3 +296,4 @@ class IPsecSiteConnections(Collection):
         _check_cidrs(ctx, service, merged)
         body["peer_cidrs"] = merged["peer_cidrs"]
         body.update(_pending="PENDING_UPDATE", _ready_at=ready_at(ctx, "ipsec_site_connection"))
+        body["_connected"] = False  # negotiated again: waits for its peer as when created

@@ -56,6 +56,8 @@ class Runtime:
     #: Resource name -> paths of its resolved properties that hidden parameters reached
     #: (``Operation.resolved_properties``); sealed like secret properties.
     tainted: dict[str, list[Path]] = field(default_factory=dict)
+    #: Per resource name: what its lifecycle steps find in ``ctx.extra``.
+    extras: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def property_secret_paths(self, name: str, cls: type[ResourceType]) -> list[Path]:
         """Where ``name``'s properties hold secrets: its type's secret properties and what
@@ -105,6 +107,7 @@ class Runtime:
             progress=dict(record.progress or {}),
             attributes=dict(record.attributes),
             update_policy=self.update_policies.get(record.name, {}),
+            extra=self.extras.get(record.name, {}),
         )
         ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
         return ctx

@@ -26,6 +26,8 @@ from crossheat.graph import Graph
 from crossheat.redact import leaf_texts, mask_paths
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import canonical_path
+from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
+from crossheat.resources.types.vpnaas import PEER_OUTSIDE_STACK
 from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
 from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.taint import resolve_tainted
@@ -60,8 +62,9 @@ class Operation:
         workers = max(8, self.options.concurrency * max(1, len(self.regions())) + 4)
         self.pool = ThreadPoolExecutor(workers, "crossheat-engine")
         self.rt = Runtime(
-            self.store, self.clients, self.region_map, self.pool, self.stack.id, self.stack.name
-        )
+            self.store, self.clients, self.region_map, self.pool, self.stack.id, self.stack.name,
+            extras=lone_connections(self.template),
+        )  # fmt: skip
         self.rt.update_policies = {
             name: resolve(d.update_policy, PlanContext())
             for name, d in self.template.resources.items()
@@ -301,6 +304,22 @@ def stack_outputs(
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def lone_connections(template: Template) -> dict[str, dict[str, Any]]:
+    """IPsec connections whose peer end is not in the stack, marked ``PEER_OUTSIDE_STACK``.
+
+    Their create waits, as Heat's does, until the connection is ACTIVE and fails
+    when it reads DOWN (a single-region piece of a split is deployable by stock
+    Heat only if it is deployable this way); a pair inside the stack is waited
+    for as a pair once both ends exist (``wait_for_tunnels``).
+    """
+    paired = {end.connection for pair in tunnel_pairs(template) for end in pair}
+    return {
+        name: {PEER_OUTSIDE_STACK: True}
+        for name, definition in template.resources.items()
+        if definition.type == CONNECTION and name not in paired
+    }
 
 
 def _failure(result: WalkResult[str], action: str, timeout: float) -> str | None:

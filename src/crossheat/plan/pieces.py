@@ -6,7 +6,10 @@ parameters it uses, a parameter for each value that comes from another piece
 another piece needs. The source template's own outputs go into the piece that
 holds every resource they refer to (one that spans pieces is left out).
 ``manifest.yaml`` says in which order to deploy the pieces, in which region,
-which source outputs each gives, and which output feeds which parameter.
+in which wave (the pieces of a wave are started together: a region's Heat
+completes an IPsec connection only once its peer, in another piece of the
+same wave, exists too), which source outputs each gives, and which output
+feeds which parameter.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from crossheat.plan.estimates import estimate
 from crossheat.plan.split import SplitProblem, SplitResult, split
 from crossheat.plan.split_pieces import Piece
 from crossheat.resources.coerce import PropertyType
+from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.template import Template
 from crossheat.template.functions.base import render
 from crossheat.template.model import dependencies_in
@@ -48,6 +52,9 @@ class PieceTemplate:
     resources: list[str]
     after: list[str]
     template: dict[str, Any]
+    #: Deployed wave by wave (1 first); ``start_with``: pieces that must start at once.
+    wave: int = 1
+    start_with: list[str] = field(default_factory=list)
     inputs: list[Wire] = field(default_factory=list)
     user_parameters: list[str] = field(default_factory=list)
     #: Outputs of the source template this piece gives, under their own names.
@@ -65,6 +72,7 @@ def problem_of(analysis: Analysis) -> SplitProblem:
         nodes=dict(analysis.regions),
         edges=analysis.graph.edges(),
         durations={n: estimate(d.type) for n, d in template.resources.items()},
+        pairs=[(a.connection, b.connection) for a, b in tunnel_pairs(template)],
     )
 
 
@@ -168,6 +176,7 @@ def _piece(b: _Builder, piece: Piece, resources: dict[str, Any], wires: list[Wir
         name=name, region=piece.region, resources=list(piece.nodes),
         after=[b.names[i] for i in piece.after], template=template, inputs=wires,
         user_parameters=[n for n in b.template.parameters if n in used], outputs=list(carried),
+        wave=piece.wave, start_with=[b.names[i] for i in piece.together],
     )  # fmt: skip
 
 
@@ -234,13 +243,15 @@ def manifest(result: SplitResult, pieces: list[PieceTemplate], source: str) -> d
         "source": source,
         "objective": result.objective,
         "pieces_count": len(pieces),
+        "waves": max((p.wave for p in pieces), default=0),
         "lower_bound": result.lower_bound,
         "optimal": result.optimal,
         "method": result.method,
         "estimated_seconds": result.estimated_time,
         "pieces": [
             {
-                "name": p.name, "file": p.file, "region": p.region, "after": p.after,
+                "name": p.name, "file": p.file, "region": p.region, "wave": p.wave,
+                "start_with": p.start_with, "after": p.after,
                 "resources": p.resources, "user_parameters": p.user_parameters,
                 "outputs": p.outputs,
                 "inputs": [{"parameter": w.parameter, "from": w.source, "output": w.output,

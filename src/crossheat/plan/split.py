@@ -23,8 +23,14 @@ Objectives:
   first; graphs up to ``TIME_EXACT_NODES`` (and ``exact_limit``) nodes are
   then solved exactly with CP-SAT within ``time_budget``.
 
-Pieces are numbered in deployment order (ties by region name), so piece
-``i`` can be written as ``f"{i + 1:02d}-{region}.yaml"``.
+Pieces are numbered in deployment order (by wave, ties by region name), so
+piece ``i`` can be written as ``f"{i + 1:02d}-{region}.yaml"``.
+
+Stock Heat's rule: ``pairs`` are nodes (the two ends of an IPsec tunnel) that
+Heat only completes together, so their pieces must be started at the same
+time (in one wave, ``Piece.together``) and may not wait for each other. With
+pairs, both objectives search over waves (``split_coupled``); without, the
+search over single-region steps below.
 """
 
 from __future__ import annotations
@@ -34,12 +40,14 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from crossheat.plan.split_check import problems_with
+from crossheat.plan.split_coupled import Found, fastest, fewest, group_waves
 from crossheat.plan.split_greedy import Step, heuristic
 from crossheat.plan.split_model import Indexed, index_problem, piece_lower_bound
 from crossheat.plan.split_pieces import Piece, makespan, number_pieces, piece_edges, piece_order
 from crossheat.plan.split_search import exact
 from crossheat.plan.split_time import Owners, time_candidates
 from crossheat.plan.split_time_exact import solve_time
+from crossheat.plan.split_waves import Coupling, coupled_makespan
 
 __all__ = ["Piece", "SplitProblem", "SplitResult", "check_split", "lower_bound", "split"]
 
@@ -51,14 +59,16 @@ TIME_EXACT_NODES = 40
 
 @dataclass(frozen=True)
 class SplitProblem:
-    """``nodes``: node -> region; ``edges``: ``(node, requires)``; ``durations``: node -> s."""
+    """``nodes``: node -> region; ``edges``: ``(node, requires)``; ``durations``: node -> s;
+    ``pairs``: nodes whose pieces must be started together (tunnel ends)."""
 
     nodes: Mapping[str, str]
     edges: Sequence[tuple[str, str]]
     durations: Mapping[str, float] = field(default_factory=dict)
+    pairs: Sequence[tuple[str, str]] = ()
 
     def indexed(self) -> Indexed:
-        return index_problem(self.nodes, self.edges, self.durations)
+        return index_problem(self.nodes, self.edges, self.durations, self.pairs)
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ class SplitResult:
 
 def lower_bound(problem: SplitProblem) -> int:
     """Pieces that any valid split of ``problem`` needs at least."""
-    return piece_lower_bound(problem.indexed())
+    ix = problem.indexed()
+    return max(piece_lower_bound(ix), Coupling(ix).lower_bound())
 
 
 def split(
@@ -97,9 +108,17 @@ def split(
     ``time_budget`` is the limit, in seconds, of each exact search (A* for
     pieces, then CP-SAT for time), so ``time`` may take about twice that.
     Raises ``CycleError`` on a dependency cycle, ``CrossheatError`` on an
-    edge naming an unknown node.
+    edge or pair naming an unknown node, or on a pair one of whose nodes needs
+    the other (no split can start them together).
     """
     ix = problem.indexed()
+    coupling = Coupling(ix)
+    if coupling.coupled:
+        few = fewest(coupling, exact_limit, time_budget)
+        if objective == "pieces":
+            return _coupled_result(coupling, few, objective, None)
+        fast, _, floor = fastest(coupling, few, time_budget)
+        return _coupled_result(coupling, fast, objective, floor)
     bound = piece_lower_bound(ix)
     small = ix.size <= exact_limit
     steps = heuristic(ix, bound, restarts=not small)
@@ -170,6 +189,28 @@ def _result(
     )
 
 
+def _coupled_result(
+    coupling: Coupling, found: Found, objective: str, floor: float | None
+) -> SplitResult:
+    ix = coupling.ix
+    owner, regions = found.owners
+    members: list[list[int]] = [[] for _ in regions]
+    for node in range(ix.size):
+        members[owner[node]].append(node)
+    groups = [(regions[p], members[p]) for p in range(len(regions))]
+    took = coupled_makespan(coupling, owner, len(regions))
+    assert took is not None
+    return SplitResult(
+        pieces=number_pieces(ix, groups, group_waves(coupling, found.owners)),
+        objective=objective,
+        lower_bound=found.bound,
+        optimal=found.proved,
+        method=found.method,
+        estimated_time=took,
+        time_lower_bound=floor,
+    )
+
+
 def _critical_path(ix: Indexed) -> float:
     finish = [0.0] * ix.size
     for node in range(ix.size):
@@ -179,5 +220,6 @@ def _critical_path(ix: Indexed) -> float:
 
 
 def check_split(problem: SplitProblem, result: SplitResult) -> list[str]:
-    """Every way ``result`` is not a valid split of ``problem``; empty when valid."""
-    return problems_with(problem.nodes, problem.edges, result.pieces)
+    """Every way ``result`` is not a valid split of ``problem``; empty when valid
+    (including: stock Heat could deploy it, wave by wave)."""
+    return problems_with(problem.nodes, problem.edges, result.pieces, problem.pairs)

@@ -41,6 +41,8 @@ class Indexed:
     requires: tuple[tuple[int, ...], ...]
     dependents: tuple[tuple[int, ...], ...]
     duration: tuple[float, ...]
+    #: Nodes that must be in pieces started together (the two ends of a tunnel).
+    pairs: tuple[tuple[int, int], ...] = ()
 
     @property
     def size(self) -> int:
@@ -48,14 +50,19 @@ class Indexed:
 
 
 def index_problem(
-    nodes: Mapping[str, str], edges: Sequence[tuple[str, str]], durations: Mapping[str, float]
+    nodes: Mapping[str, str],
+    edges: Sequence[tuple[str, str]],
+    durations: Mapping[str, float],
+    pairs: Sequence[tuple[str, str]] = (),
 ) -> Indexed:
     """Number the nodes topologically; raise on unknown nodes or a cycle."""
     graph: Graph[str] = Graph(nodes)
+    for kind, items in (("edge", edges), ("pair", pairs)):
+        for a, b in items:
+            unknown = [n for n in (a, b) if n not in nodes]
+            if unknown:
+                raise CrossheatError(f"split: {kind} ({a!r}, {b!r}) names unknown {unknown[0]!r}")
     for node, req in edges:
-        unknown = [n for n in (node, req) if n not in nodes]
-        if unknown:
-            raise CrossheatError(f"split: edge ({node!r}, {req!r}) names unknown {unknown[0]!r}")
         graph.add_dependency(node, req)
     names = tuple(graph.topological_order())
     ids = {name: i for i, name in enumerate(names)}
@@ -68,7 +75,12 @@ def index_problem(
         requires=tuple(tuple(ids[r] for r in graph.requirements(n)) for n in names),
         dependents=tuple(tuple(ids[d] for d in graph.dependents(n)) for n in names),
         duration=tuple(float(durations.get(n, 0.0)) for n in names),
+        pairs=tuple(sorted({_ordered(ids[a], ids[b]) for a, b in pairs if a != b})),
     )
+
+
+def _ordered(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
 
 
 def chain_heights(ix: Indexed) -> list[int]:

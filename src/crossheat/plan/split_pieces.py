@@ -1,8 +1,8 @@
 """From node groups to numbered ``Piece``s, and the timing of a set of pieces.
 
-Pieces are numbered in deployment order: a topological order of the piece
-graph, where among pieces ready together the region name decides, then the
-order the search produced them in.
+Pieces are numbered in deployment order: by wave, then in a topological
+order of the piece graph where among pieces ready together the region name
+decides, then the order the search produced them in.
 """
 
 from __future__ import annotations
@@ -16,12 +16,19 @@ from crossheat.plan.split_model import Indexed
 
 @dataclass(frozen=True)
 class Piece:
-    """One single-region piece: ``after`` lists the pieces it directly waits for."""
+    """One single-region piece: ``after`` lists the pieces it directly waits for.
+
+    ``wave``: pieces are deployed wave by wave (1 first); ``together``: the pieces of
+    its wave that must be started at the same time as this one (they hold the other
+    ends of its tunnels, which stock Heat waits for).
+    """
 
     index: int
     region: str
     nodes: tuple[str, ...]
     after: tuple[int, ...]
+    wave: int = 1
+    together: tuple[int, ...] = ()
 
 
 def piece_edges(ix: Indexed, owner: Sequence[int], count: int) -> list[set[int]]:
@@ -34,14 +41,25 @@ def piece_edges(ix: Indexed, owner: Sequence[int], count: int) -> list[set[int]]
     return after
 
 
-def number_pieces(ix: Indexed, groups: Sequence[tuple[int, Sequence[int]]]) -> tuple[Piece, ...]:
-    """Turn ``(region id, node ids)`` groups (any valid order) into numbered pieces."""
+def number_pieces(
+    ix: Indexed,
+    groups: Sequence[tuple[int, Sequence[int]]],
+    waves: tuple[Sequence[int], Sequence[Sequence[int]]] | None = None,
+) -> tuple[Piece, ...]:
+    """Turn ``(region id, node ids)`` groups (any valid order) into numbered pieces.
+
+    ``waves``: per group, its wave and the groups started with it; by default the
+    levels of the piece graph, each piece on its own.
+    """
     owner = [0] * ix.size
     for g, (_, nodes) in enumerate(groups):
         for node in nodes:
             owner[node] = g
     after = piece_edges(ix, owner, len(groups))
-    order = piece_order(after, [ix.regions[region] for region, _ in groups])
+    topological = piece_order(after, [ix.regions[region] for region, _ in groups])
+    wave, together = waves if waves is not None else (levels(after, topological), None)
+    position = {g: i for i, g in enumerate(topological)}
+    order = sorted(topological, key=lambda g: (wave[g], position[g]))
     number = {g: i for i, g in enumerate(order)}
     return tuple(
         Piece(
@@ -49,9 +67,19 @@ def number_pieces(ix: Indexed, groups: Sequence[tuple[int, Sequence[int]]]) -> t
             region=ix.regions[groups[g][0]],
             nodes=tuple(ix.names[n] for n in sorted(groups[g][1])),
             after=tuple(sorted(number[a] for a in after[g])),
+            wave=wave[g],
+            together=tuple(sorted(number[t] for t in together[g])) if together else (),
         )
         for g in order
     )
+
+
+def levels(after: Sequence[set[int]], order: Sequence[int]) -> list[int]:
+    """Per piece: 1 + the latest level of the pieces it waits for (``order`` topological)."""
+    level = [1] * len(after)
+    for piece in order:
+        level[piece] = 1 + max((level[a] for a in after[piece]), default=0)
+    return level
 
 
 def piece_order(after: Sequence[set[int]], key: Sequence[str] = ()) -> list[int]:

@@ -80,14 +80,17 @@ def in_piece_finish(ix: Indexed, owner: Sequence[int]) -> list[float]:
     return finish
 
 
-def refill(ix: Indexed, wave: list[int]) -> Owners:
-    """Move nodes into earlier pieces of their region while no piece gets later."""
+def refill(ix: Indexed, wave: list[int], fixed: frozenset[int] = frozenset()) -> Owners:
+    """Move nodes (but the ``fixed`` ones) into earlier pieces of their region while no
+    piece gets later."""
     owner, regions = owners_from_waves(ix, wave)
     start, end = schedule(ix, owner, len(regions))
     span = [e - s for s, e in zip(start, end, strict=True)]
     finish = in_piece_finish(ix, owner)
     piece_at = {(regions[owner[n]], wave[n]): owner[n] for n in range(ix.size)}
     for node in range(ix.size):
+        if node in fixed:
+            continue
         own = ix.region[node]
         for w in range(_earliest(ix, wave, node), wave[node]):
             target = piece_at.get((own, w))

@@ -36,6 +36,7 @@ MakeCtx = Callable[..., ResourceContext]
 def emulator() -> Iterator[tuple[str, Emulator]]:
     running = ThreadedEmulator(EmulatorConfig(regions=["East", "West"], state=":memory:"))
     running.emulator.config.latency.seconds.update(LATENCY)
+    running.emulator.config.latency.vpn_peer_timeout = 0.3  # a lone connection: DOWN soon
     try:
         yield running.url, running.emulator
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +11,11 @@ import pytest
 
 from crossheat.clouds.driver import RegionClients
 from crossheat.engine.check import Difference, differences
-from crossheat.errors import CloudConflict
+from crossheat.errors import CloudConflict, ResourceFailed
 from crossheat.resources.lifecycle import ResourceContext
 from crossheat.resources.types.neutron import Net, Router, RouterInterface, Subnet
 from crossheat.resources.types.vpnaas import (
+    PEER_OUTSIDE_STACK,
     IKEPolicy,
     IPsecPolicy,
     IPsecSiteConnection,
@@ -134,6 +136,42 @@ def test_east_west_tunnel_comes_up_and_tears_down(make_ctx: MakeCtx) -> None:
     delete(IPsecSiteConnection(), west_link)
     assert settled(east_link) == "DOWN"
     delete(IPsecSiteConnection(), east_link)
+    tear_down(east)
+    tear_down(west)
+
+
+def _heat_like_link(
+    make_ctx: MakeCtx, site: Site, peer: Site, psk: str = "secret"
+) -> tuple[ResourceContext, dict[str, Any]]:
+    """A connection whose peer is outside its stack, as the engine marks it."""
+    ctx = make_ctx(f"{site.net.region.lower()}_lone_link", site.net.region)
+    ctx.extra = {PEER_OUTSIDE_STACK: True}
+    props = {
+        "peer_address": peer.gateway_ip, "peer_id": peer.gateway_ip, "peer_cidrs": [peer.cidr],
+        "psk": psk, "vpnservice_id": site.service.physical_id,
+        "ikepolicy_id": site.ike.physical_id, "ipsecpolicy_id": site.ipsec.physical_id,
+    }  # fmt: skip
+    return ctx, props
+
+
+def test_connection_whose_peer_is_elsewhere_is_created_as_heat_creates_it(
+    make_ctx: MakeCtx,
+) -> None:
+    """Done only once ACTIVE (two ends created at once both complete); DOWN fails it."""
+    east = build_site(make_ctx, "East", "10.6.0.0/24")
+    west = build_site(make_ctx, "West", "10.7.0.0/24")
+    ends = [_heat_like_link(make_ctx, east, west), _heat_like_link(make_ctx, west, east)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        polls = list(pool.map(lambda end: create(IPsecSiteConnection(), *end), ends))
+    assert min(polls) >= 1  # not done when it merely exists
+    assert [ctx.attributes["status"] for ctx, _ in ends] == ["ACTIVE", "ACTIVE"]
+    for ctx, _ in ends:
+        delete(IPsecSiteConnection(), ctx)
+
+    lone, props = _heat_like_link(make_ctx, east, west, psk="no-peer-has-this-key")
+    with pytest.raises(ResourceFailed, match="creation failed - Unknown status DOWN"):
+        create(IPsecSiteConnection(), lone, props)
+    delete(IPsecSiteConnection(), lone)
     tear_down(east)
     tear_down(west)
 

@@ -5,8 +5,12 @@ connections, with Heat's schemas (openstack/heat,
 
 Neutron cannot tag VPNaaS resources, so ``find`` looks them up by name. A
 VPN service is ready once it has left ``PENDING_*``; a site connection as soon
-as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``);
-its ``read`` reports the tunnel's current ``status``, and an update is done
+as it exists (the engine waits for both ends of a tunnel to be ``ACTIVE``),
+except one whose peer is outside the stack (``ctx.extra[PEER_OUTSIDE_STACK]``,
+set by the engine): that one is created as Heat's plugin creates it, done once
+``ACTIVE``, failed when it reads anything but ``PENDING_CREATE`` or ``ACTIVE``
+(``DOWN``: Heat's ``ResourceUnknownStatus``). Its ``read`` reports the
+tunnel's current ``status``, and an update is done
 once the connection has left ``PENDING_UPDATE`` (Neutron refuses the next one
 before). Besides Heat's attributes, a VPN service reports Neutron's
 ``external_v4_ip``/``external_v6_ip``. A connection's ``dpd`` goes to Neutron
@@ -18,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crossheat.errors import ResourceFailed
 from crossheat.resources.constraints import AllowedValues
-from crossheat.resources.lifecycle import ResourceContext
+from crossheat.resources.lifecycle import Done, ResourceContext, Step
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
@@ -31,6 +36,9 @@ _DESCRIPTION = Property(T.STRING, "Description.", update_allowed=True)
 _ADMIN_STATE_UP = Property(T.BOOLEAN, "Administrative state.", default=True, update_allowed=True)
 _ENCRYPTION = AllowedValues(("3des", "aes-128", "aes-192", "aes-256"))
 _PFS = AllowedValues(("group2", "group5", "group14"))
+#: ``ctx.extra`` key: the connection's peer is not in the stack, so its create waits,
+#: as Heat's does, until the connection is ACTIVE (and fails when it reads DOWN).
+PEER_OUTSIDE_STACK = "peer_outside_stack"
 
 
 def _lifetime(update_allowed: bool) -> Property:
@@ -285,6 +293,28 @@ class IPsecSiteConnection(NeutronResource):
         if body.get("dpd"):
             body["dpd"] = _renamed(body["dpd"], "actions", "action")
         return body
+
+    def settle(self, ctx: ResourceContext, data: dict[str, Any], updating: bool = False) -> Step:
+        """As the base does; with ``PEER_OUTSIDE_STACK``, a create settles as in Heat's
+        ``check_create_complete``: not yet while PENDING_CREATE, done on ACTIVE, failed
+        on ERROR or any other status (DOWN: the peer did not come up)."""
+        if updating or not ctx.extra.get(PEER_OUTSIDE_STACK):
+            return super().settle(ctx, data, updating)
+        status = data.get("status")
+        if status == "PENDING_CREATE":
+            return ctx.next_delay()
+        if status == "ACTIVE":
+            ctx.attributes = self.shape(ctx, data)
+            return Done()
+        if status == "ERROR":
+            raise ctx.fail(self.type_name, "Error in IPsecSiteConnection")
+        raise ResourceFailed(
+            f"{ctx.name} ({self.type_name}): IPsecSiteConnection creation failed - Unknown "
+            f"status {status}: its peer at {data.get('peer_address')} is not in this stack "
+            "and did not come up in time (a connection whose peer is elsewhere is created, "
+            "as in Heat, only once it is ACTIVE)",
+            region=ctx.region,
+        )
 
     def properties_from(self, ctx: ResourceContext, data: Mapping[str, Any]) -> dict[str, Any]:
         """As the base does; ``dpd`` in Heat's terms (``actions``, ``interval``, ``timeout``)."""
