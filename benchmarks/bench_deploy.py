@@ -80,7 +80,7 @@ COLUMNS = ("case", "measured", "resources", "regions", "validate_s", "create_s",
 def critical_path(template: Path, latency: Latency) -> tuple[float, list[str]]:
     """The longest chain of emulator latencies through ``template``'s dependency graph."""
     service = Service()
-    analysis = service.validate(Inputs(template, parameters=PARAMETERS))
+    analysis = service.validate(Inputs.from_files(template, parameters=PARAMETERS))
     assert analysis.ok, analysis.errors[:3]
     graph: Graph[str] = analysis.graph
     weights = {
@@ -103,7 +103,7 @@ def deploy_and_delete(
     service = Service(database_url=world.database_url)
     try:
         started = time.perf_counter()
-        begun = service.create(name, Inputs(template, parameters=parameters))
+        begun = service.create(name, Inputs.from_files(template, parameters=parameters))
         validated = time.perf_counter()
         world.admin.reset_counters()
         cpu = time.process_time()

@@ -98,7 +98,7 @@ def renamed(template: dict[str, Any], suffix: str) -> tuple[dict[str, Any], str]
 def create(service: Service, template: Path) -> tuple[StackRecord, float]:
     """The stack created from ``template``, as ``stack create --wait`` does; its seconds."""
     started = time.perf_counter()
-    stack = service.run_here(service.create(STACK, Inputs(template)))
+    stack = service.run_here(service.create(STACK, Inputs.from_files(template)))
     if stack.stack_status != "CREATE_COMPLETE":
         raise RuntimeError(f"create: {stack.stack_status} {stack.status_reason}")
     return stack, time.perf_counter() - started
@@ -110,7 +110,9 @@ def update(world: World, service: Service, template: Path) -> dict[str, Any]:
     world.admin.reset_counters()
     with http_calls() as sent:
         started = time.perf_counter()
-        begun = service.update(service.prepare_update(STACK, Inputs(template), existing=True))
+        begun = service.update(
+            service.prepare_update(STACK, Inputs.from_files(template), existing=True)
+        )
         running = time.perf_counter()
         stack = service.run_here(begun)
         finished = time.perf_counter()

@@ -16,11 +16,12 @@ operation to the service's ``Executor``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -30,10 +31,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
-from crossheat.engine.spec import load_spec, make_spec
+from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
 from crossheat.engine.stack import EngineOptions
-from crossheat.errors import ConfigError, Diagnostic, TemplateError
-from crossheat.plan.analysis import Analysis, CrossRegionReference, analyse
+from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
+from crossheat.plan.analysis import Analysis, CrossRegionReference, analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.stacks import Stacks, event_dict, resource_dict, stack_dict
@@ -48,7 +49,7 @@ from crossheat.store import (
     Store,
     new_engine_id,
 )
-from crossheat.template import Template
+from crossheat.template import Reader, Template, parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.pieces import PieceTemplate
@@ -61,6 +62,7 @@ __all__ = [
     "CrossRegionReference",
     "Diagnostic",
     "Diff",
+    "DiskFiles",
     "EngineOptions",
     "EventCursor",
     "EventRecord",
@@ -71,6 +73,7 @@ __all__ = [
     "PreparedUpdate",
     "ResourceRecord",
     "Service",
+    "Source",
     "StackRecord",
     "Started",
     "Status",
@@ -83,14 +86,89 @@ __all__ = [
 View = Callable[[asyncio.Event], Awaitable[None]]
 
 
+class DiskFiles(Mapping[str, str]):
+    """Files read from the disk, each when the template first names it, by its path (what
+    the CLI gives ``Inputs.files``: the face reads, the service sees content only)."""
+
+    def read(self, path: Path) -> str:
+        return path.read_text()
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return Path(name).read_text()
+        except OSError as exc:
+            raise KeyError(name) from exc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """An environment: its name (a path, for messages and the files it names) and its
+    content, text or mapping; without content, it is read from ``Inputs.files``."""
+
+    name: str
+    content: str | Mapping[str, Any] | None = None
+
+
 @dataclass(frozen=True)
 class Inputs:
-    """What a user gives: ``-t TEMPLATE -e ENV... --parameter K=V... --region-map FILE``."""
+    """What a user gives, as content, as Heat's API takes it: the template (text or
+    mapping; ``None``: read from ``files`` by ``template_name``), the ``files`` it names
+    (``get_file``, nested templates: name -> content, names relative to the template's
+    folder), environments merged in order, parameters, and the region map (a path)."""
 
-    template: str | Path
-    environment_files: Sequence[str | Path] = ()
+    template: str | Mapping[str, Any] | None = None
+    template_name: str = "template.yaml"
+    files: Mapping[str, str] = field(default_factory=dict)
+    environments: Sequence[Source | str | Mapping[str, Any]] = ()
     parameters: Mapping[str, str] = field(default_factory=dict)
     region_map: str | Path | None = None
+
+    @classmethod
+    def from_files(
+        cls,
+        template: str | Path,
+        environment_files: Sequence[str | Path] = (),
+        parameters: Mapping[str, str] | None = None,
+        region_map: str | Path | None = None,
+    ) -> Inputs:
+        """``-t TEMPLATE -e ENV...``: every file read from the disk, named by its path."""
+        return cls(
+            None,
+            str(template),
+            DiskFiles(),
+            [Source(str(p)) for p in environment_files],
+            dict(parameters or {}),
+            region_map,
+        )
+
+
+@dataclass
+class _Parsed:
+    """One parse of some ``Inputs``: its analysis and what to store of it."""
+
+    analysis: Analysis
+    content: str | Mapping[str, Any]
+    files: dict[str, str]
+    environments: list[str]
+
+    def template(self) -> Template:
+        if not self.analysis.ok or self.analysis.template is None:
+            raise TemplateError(self.analysis.diagnostics)
+        return self.analysis.template
+
+
+def _reader(files: Mapping[str, str]) -> Reader:
+    return files.read if isinstance(files, DiskFiles) else content_reader(files)
+
+
+def _text(content: str | Mapping[str, Any]) -> str:
+    return content if isinstance(content, str) else json.dumps(content)
 
 
 @dataclass(frozen=True)
@@ -200,13 +278,44 @@ class Service:
 
     def validate(self, inputs: Inputs) -> Analysis:
         """Every problem with the template, environment, parameters and regions."""
-        return analyse(
-            inputs.template,
-            inputs.environment_files,
-            inputs.parameters,
-            region_map=self.region_map(inputs.region_map),
-            registry=self.registry,
+        return self._parse(inputs, self.region_map(inputs.region_map)).analysis
+
+    def _parse(
+        self,
+        inputs: Inputs,
+        region_map: RegionMap | None,
+        parameters: Mapping[str, str] | None = None,
+    ) -> _Parsed:
+        """Parse and analyse ``inputs`` once, keeping every file read (to be stored)."""
+        given = _reader(inputs.files)
+        extra: dict[str, str] = {}
+        environments = []
+        for index, env in enumerate(inputs.environments):
+            source = env if isinstance(env, Source) else Source(f"environment-{index}.yaml", env)
+            if source.content is not None:
+                extra[file_key(source.name)] = _text(source.content)
+            environments.append(file_key(source.name))
+        overlay = content_reader(extra)
+
+        def read(path: Path) -> str:
+            return overlay(path) if file_key(path) in extra else given(path)
+
+        files: dict[str, str] = {}
+        params = dict(inputs.parameters if parameters is None else parameters)
+        name = inputs.template_name
+        content = inputs.template
+        if content is None:
+            try:
+                content = given(Path(name))
+            except OSError as exc:
+                problem = Diagnostic(f"cannot read template: {exc.strerror}", (), Location(name))
+                analysis = analyse_parsed(None, [problem], registry=self.registry)
+                return _Parsed(analysis, "", files, environments)
+        template, found = parse_content(
+            content, name, environments, params, read=recording(read, files)
         )
+        analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
+        return _Parsed(analysis, content, files, environments)
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
         """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
@@ -254,15 +363,14 @@ class Service:
                 "no region map: pass --region-map FILE, set CROSSHEAT_REGION_MAP, or start "
                 "the emulator (`crossheat emulator start`), which writes one"
             )
-        analysis = analyse(
-            inputs.template, inputs.environment_files, inputs.parameters,
-            region_map=region_map, registry=self.registry,
+        parsed = self._parse(inputs, region_map)
+        spec = make_spec(
+            parsed.template(), parsed.content, parsed.files, parsed.environments,
+            inputs.parameters, region_map=region_map,
+            disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
         stacks = self.stacks()
-        stack = stacks.create(
-            name, analysis, [str(p) for p in inputs.environment_files], dict(inputs.parameters),
-            region_map, disable_rollback=disable_rollback, timeout_mins=timeout_mins,
-        )  # fmt: skip
+        stack = stacks.create(name, spec)
         engine_id = stacks.lock(stack, Action.CREATE)
         return Started(stack, Action.CREATE, engine_id, EventCursor(self.store(), stack.id))
 
@@ -291,20 +399,14 @@ class Service:
             spec = replace(stack.spec, parameters=params, disable_rollback=rollback_off)
             return PreparedUpdate(stack, load_spec(spec), spec)
         region_map = stacks.region_map_of(stack)
-        analysis = analyse(
-            inputs.template,
-            inputs.environment_files,
-            params,
-            region_map=region_map,
-            registry=self.registry,
-        )
-        if not analysis.ok or analysis.template is None:
-            raise TemplateError(analysis.diagnostics)
+        parsed = self._parse(inputs, region_map, params)
+        template = parsed.template()
         spec = make_spec(
-            analysis.template, inputs.environment_files, params, region_map=region_map,
-            disable_rollback=rollback_off, timeout_mins=stack.spec.timeout_mins,
+            template, parsed.content, parsed.files, parsed.environments, params,
+            region_map=region_map, disable_rollback=rollback_off,
+            timeout_mins=stack.spec.timeout_mins,
         )  # fmt: skip
-        return PreparedUpdate(stack, analysis.template, spec)
+        return PreparedUpdate(stack, template, spec)
 
     def preview_update(self, prepared: PreparedUpdate) -> Diff:
         """What the update would do (Heat's preview), the drift repairs included."""

@@ -23,11 +23,10 @@ from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap, parse_region_map
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
-from crossheat.engine.spec import load_spec, make_spec
+from crossheat.engine.spec import load_spec
 from crossheat.engine.stack import EngineOptions, Operation, live_resources, stack_outputs
 from crossheat.engine.update import UpdateOperation
-from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError, TemplateError
-from crossheat.plan.analysis import Analysis
+from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError
 from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
@@ -61,24 +60,8 @@ class Stacks:
 
     # ---- operations ---------------------------------------------------------------------
 
-    def create(
-        self,
-        name: str,
-        analysis: Analysis,
-        environment_files: list[str],
-        parameters: dict[str, str],
-        region_map: RegionMap,
-        *,
-        disable_rollback: bool = False,
-        timeout_mins: int | None = None,
-    ) -> StackRecord:
+    def create(self, name: str, spec: StackSpec) -> StackRecord:
         """Record the stack as CREATE_IN_PROGRESS (nothing is created yet) and return it."""
-        if not analysis.ok or analysis.template is None:
-            raise TemplateError(analysis.diagnostics)
-        spec = make_spec(
-            analysis.template, environment_files, parameters, region_map=region_map,
-            disable_rollback=disable_rollback, timeout_mins=timeout_mins,
-        )  # fmt: skip
         stack = self.store.create_stack(name, current_project(), spec)
         self.store.update_stack_status(
             stack.id, Action.CREATE, Status.IN_PROGRESS, "Stack CREATE started", event=True

@@ -3,10 +3,8 @@ environment file, in the template or in a template it nests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from crossheat.engine.spec import load_spec, make_spec
-from crossheat.template import load_template
+from crossheat.engine.spec import content_reader, load_spec, make_spec, recording
+from crossheat.template import parse_content
 
 NESTED = """heat_template_version: 2018-08-31
 parameters:
@@ -23,22 +21,23 @@ resources:
 """
 
 
-def test_environment_files_giving_a_hidden_value_are_secret(tmp_path: Path) -> None:
-    (tmp_path / "nested.yaml").write_text(NESTED)
-    (tmp_path / "top.yaml").write_text(TOP)
+def test_environment_files_giving_a_hidden_value_are_secret() -> None:
     envs = {
         "hidden.yaml": "parameters: {key: from-env-1f9b}\n",
         "nested.yaml.env": "parameter_defaults: {token: t-5c3a}\n",
         "plain.yaml": "parameters: {size: 2}\n",
     }
-    for name, text in envs.items():
-        (tmp_path / name).write_text(text)
-    paths = [tmp_path / name for name in envs]
-    template = load_template(tmp_path / "top.yaml", paths)
+    given = {"nested.yaml": NESTED, **envs}
+    files: dict[str, str] = {}
+    read = recording(content_reader(given), files)
+    template, found = parse_content(TOP, "top.yaml", list(envs), read=read)
+    assert template is not None and not found
     spec = make_spec(
-        template, paths, {}, region_map=None, disable_rollback=False, timeout_mins=None
-    )
+        template, TOP, files, list(envs), {},
+        region_map=None, disable_rollback=False, timeout_mins=None,
+    )  # fmt: skip
     sources = spec.environment["sources"]
     assert [s.get("secret", False) for s in sources] == [True, True, False]
     assert spec.hidden_parameters == {"key"}
+    assert spec.files == {"nested.yaml": NESTED}
     assert load_spec(spec).parameters["key"].value == "from-env-1f9b"

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from crossheat.engine.context import walk_path
-from crossheat.engine.spec import load_spec, make_spec
+from crossheat.engine.spec import load_spec, make_spec, recording
 from crossheat.errors import TemplateError
-from crossheat.plan.analysis import analyse
+from crossheat.plan.analysis import analyse, analyse_parsed
 from crossheat.resources.registry import default_registry
-from crossheat.template import PlanContext, Template, load_template, render, resolve
+from crossheat.template import PlanContext, Template, load_template, parse_content, render, resolve
 from crossheat.template.flatten import flatten
 from crossheat.template.values import UNKNOWN
 
@@ -254,13 +254,18 @@ def test_the_stored_spec_keeps_the_files_and_loads_flattened_again(tmp_path: Pat
             "top.yaml": top("  m: {type: outer.yaml}\n"),
         },
     )
-    analysis = analyse(path, registry=default_registry())
+    files: dict[str, str] = {}
+    text = path.read_text()
+    read = recording(Path.read_text, files)
+    template, found = parse_content(text, str(path), read=read)
+    analysis = analyse_parsed(template, found, registry=default_registry())
     assert analysis.ok, analysis.diagnostics
     assert analysis.template is not None
     spec = make_spec(
-        analysis.template, [], {}, region_map=None, disable_rollback=False, timeout_mins=None
-    )
-    assert set(spec.files) == {"outer.yaml", "lib/net.yaml"}
+        analysis.template, text, files, [], {},
+        region_map=None, disable_rollback=False, timeout_mins=None,
+    )  # fmt: skip
+    assert set(spec.files) == {f"{tmp_path}/outer.yaml", f"{tmp_path}/lib/net.yaml"}
     again = load_spec(spec)
     assert sorted(again.resources) == ["m.inner.net", "m.inner.subnet"]
     props = resolve(again.resources["m.inner.subnet"].properties, Deployed())

@@ -32,7 +32,7 @@ class Objective(StrEnum):
 def _inputs(
     template: Path, environment: list[Path], parameter: list[str], region_map: Path | None
 ) -> Inputs:
-    return Inputs(template, environment, parse_parameters(parameter), region_map)
+    return Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
 
 
 def validate_summary(analysis: Analysis) -> dict[str, Any]:

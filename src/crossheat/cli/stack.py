@@ -143,7 +143,7 @@ def create(
     """Create a stack from a multi-region template."""
     options = EngineOptions(tunnel_timeout=tunnel_timeout)
     with handle_errors(), Service(options=options) as service:
-        inputs = Inputs(template, environment, parse_parameters(parameter), region_map)
+        inputs = Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
         started = service.create(
             name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
         )
@@ -307,7 +307,7 @@ def update(
     options = EngineOptions(tunnel_timeout=tunnel_timeout)
     with handle_errors(), Service(options=options) as service:
         inputs = (
-            Inputs(template, environment, parse_parameters(parameter))
+            Inputs.from_files(template, environment, parse_parameters(parameter))
             if template is not None
             else None
         )

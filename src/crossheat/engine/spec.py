@@ -1,66 +1,86 @@
 """What a stack is made of, kept in the store, and read back as a ``Template``.
 
-Like Heat, crossheat keeps the template, the environment files, every file
-the template uses (``get_file``, nested templates) and the parameters as the
-user gave them; loading the stack again parses them exactly as the first
-time, and expands template resources (``flatten``) exactly as ``analyse``
-did. Hidden parameters are sealed by the store: their values, their defaults in
-the template, and the environment files that give them a value.
+Like Heat, crossheat keeps the template, the environments, every file the
+template uses (``get_file``, nested templates) and the parameters as the user
+gave them; loading the stack again parses them, in memory, exactly as the first
+time, and expands template resources (``flatten``) exactly as ``analyse`` did.
+Hidden parameters are sealed by the store: their values, their defaults in the
+template, and the environments that give them a value.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Mapping, Sequence
+import errno
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from crossheat.clouds.regionmap import RegionMap
+from crossheat.errors import raise_if_errors
 from crossheat.store import StackSpec
-from crossheat.template import Template, load_template
+from crossheat.template import Reader, Template, parse_content
 from crossheat.template.flatten import flatten_checked
 from crossheat.template.yamlmarks import load_yaml
 
 
-def _nested_files(template: Template, root: Path) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for name, text in template.files.items():
-        files[name] = text
-    for definition in [*template.resources.values(), *template.expanded.values()]:
-        nested = definition.nested
-        if nested is None:
-            continue
-        try:
-            relative = nested.path.resolve().relative_to(root)
-        except ValueError:
-            continue
-        files[str(relative)] = nested.path.read_text()
-        files.update(_nested_files(nested, root))
-    return files
+def file_key(path: Path | str) -> str:
+    """The name a file read by the loader is known by in ``files`` (``lib/x.yaml``)."""
+    return os.path.normpath(str(path)).replace(os.sep, "/")
+
+
+def content_reader(files: Mapping[str, str], base: str | None = None) -> Reader:
+    """Reads from ``files`` (name -> content) what the loader asks for by path; ``base``
+    (a folder) is also tried relative to, for specs stored with names relative to it."""
+
+    def read(path: Path) -> str:
+        key = file_key(path)
+        if key in files:
+            return files[key]
+        if base is not None:
+            relative = file_key(os.path.relpath(key, base or "."))
+            if relative in files:
+                return files[relative]
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), key)
+
+    return read
+
+
+def recording(read: Reader, into: dict[str, str]) -> Reader:
+    """``read``, keeping each file it returns in ``into`` by its name (to be stored)."""
+
+    def recorded(path: Path) -> str:
+        text = read(path)
+        into[file_key(path)] = text
+        return text
+
+    return recorded
 
 
 def make_spec(
     template: Template,
-    environment_files: Sequence[str | Path],
+    text: str | Mapping[str, Any],
+    files: Mapping[str, str],
+    environments: list[str],
     parameters: Mapping[str, str],
     *,
     region_map: RegionMap | None,
     disable_rollback: bool,
     timeout_mins: int | None,
 ) -> StackSpec:
-    """The spec to store for ``template`` loaded from its file with these inputs."""
-    root = template.path.resolve().parent
-    raw, _, _ = load_yaml(template.path.read_text(), str(template.path))  # dates stay strings
+    """The spec to store for ``template``, parsed from ``text`` (its content) with these
+    inputs; ``files`` holds every file read for it, ``environments`` among them, by name."""
+    raw = load_yaml(text, str(template.path))[0] if isinstance(text, str) else dict(text)
     hidden = _hidden_names(template)
-    sources = [_source(Path(p), hidden) for p in environment_files]
+    environment_names = set(environments)
     return StackSpec(
         template=raw if isinstance(raw, dict) else {},
-        environment={"sources": sources},
+        environment={"sources": [_source(name, files[name], hidden) for name in environments]},
         parameters=dict(parameters),
         hidden_parameters=frozenset(template.hidden_parameters()),
-        files=_nested_files(template, root),
+        files={k: v for k, v in files.items() if k not in environment_names},
         template_path=str(template.path),
         disable_rollback=disable_rollback,
         timeout_mins=timeout_mins,
@@ -77,17 +97,16 @@ def _hidden_names(template: Template) -> set[str]:
     return names
 
 
-def _source(path: Path, hidden: set[str]) -> dict[str, Any]:
-    """An environment file as stored; ``secret`` (its text sealed by the store) when it
-    gives a hidden parameter a value."""
-    text = path.read_text()
-    data, _, _ = load_yaml(text, str(path))
+def _source(name: str, text: str, hidden: set[str]) -> dict[str, Any]:
+    """An environment as stored; ``secret`` (its text sealed by the store) when it gives
+    a hidden parameter a value."""
+    data, _, _ = load_yaml(text, name)
     given: set[Any] = set()
     if isinstance(data, dict):
         for section in ("parameters", "parameter_defaults"):
             values = data.get(section)
             given |= set(values) if isinstance(values, dict) else set()
-    source: dict[str, Any] = {"name": path.name, "text": text}
+    source: dict[str, Any] = {"name": name, "text": text}
     if given & hidden:
         source["secret"] = True
     return source
@@ -101,22 +120,19 @@ def _region_map_dict(region_map: RegionMap | None) -> dict[str, Any]:
 
 
 def load_spec(spec: StackSpec) -> Template:
-    """Parse a stored spec again, from a private copy of its files."""
-    with tempfile.TemporaryDirectory(prefix="crossheat-") as tmp:
-        root = Path(tmp)
-        name = Path(spec.template_path or "template.yaml").name
-        for relative, text in spec.files.items():
-            target = root / relative
-            if root not in target.resolve().parents:
-                continue  # a file outside the template's folder: not materialised
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        text = yaml.dump(spec.template, Dumper=yaml.CSafeDumper, sort_keys=False)
-        (root / name).write_text(text)
-        envs = []
-        for index, source in enumerate(spec.environment.get("sources", [])):
-            env = root / f".env-{index}-{source['name']}"
-            env.write_text(source["text"])
-            envs.append(env)
-        params = {k: str(v) for k, v in spec.parameters.items()}
-        return flatten_checked(load_template(root / name, envs, params))
+    """Parse a stored spec again, in memory, from its stored content."""
+    name = spec.template_path or "template.yaml"
+    files = dict(spec.files)
+    envs = []
+    for source in spec.environment.get("sources", []):
+        env = file_key(source["name"])
+        while files.get(env, source["text"]) != source["text"]:
+            env = file_key(f"{env}.again")  # two environments of one name: keep both
+        files[env] = source["text"]
+        envs.append(env)
+    params = {k: str(v) for k, v in spec.parameters.items()}
+    read = content_reader(files, os.path.dirname(file_key(name)))
+    template, found = parse_content(spec.template, name, envs, params, read=read)
+    raise_if_errors(found)
+    assert template is not None
+    return flatten_checked(template)

@@ -106,6 +106,17 @@ def analyse(
 ) -> Analysis:
     """Load the template and run every pass; the result holds every diagnostic."""
     template, diagnostics = parse_template(template_path, environment_files, parameters)
+    return analyse_parsed(template, diagnostics, region_map=region_map, registry=registry)
+
+
+def analyse_parsed(
+    template: Template | None,
+    diagnostics: list[Diagnostic],
+    *,
+    region_map: RegionMap | None = None,
+    registry: Registry,
+) -> Analysis:
+    """``analyse`` of a template already parsed (``parse_content``) with its diagnostics."""
     if template is not None:
         template, problems = flatten(template)  # template resources become their resources
         diagnostics += problems

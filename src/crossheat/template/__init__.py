@@ -16,7 +16,13 @@ from crossheat.template.functions.base import (
     resolve,
 )
 from crossheat.template.functions.table import functions_for_version
-from crossheat.template.loader import load_template, load_template_text, parse_template
+from crossheat.template.loader import (
+    Reader,
+    load_template,
+    load_template_text,
+    parse_content,
+    parse_template,
+)
 from crossheat.template.model import (
     OutputDefinition,
     Reference,
@@ -34,6 +40,7 @@ __all__ = [
     "OutputDefinition",
     "Parameter",
     "PlanContext",
+    "Reader",
     "Reference",
     "ResolveContext",
     "ResourceDefinition",
@@ -42,6 +49,7 @@ __all__ = [
     "functions_for_version",
     "load_template",
     "load_template_text",
+    "parse_content",
     "parse_template",
     "render",
     "resolve",

@@ -16,6 +16,7 @@ event_sinks: [...]
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -87,16 +88,18 @@ class Environment:
 
 
 def load_environments(
-    paths: list[Path], schemas: dict[str, Parameter]
+    paths: list[Path],
+    schemas: dict[str, Parameter],
+    read: Callable[[Path], str] = Path.read_text,
 ) -> tuple[Environment, list[Diagnostic]]:
-    """Read and merge ``paths`` in order."""
+    """Read (with ``read``) and merge ``paths`` in order."""
     env = Environment()
     found: list[Diagnostic] = []
     strategies: dict[str, str] = {}
     for path in paths:
         env.files.append(path)
         try:
-            text = path.read_text()
+            text = read(path)
         except OSError as exc:
             found.append(
                 Diagnostic(f"cannot read environment: {exc.strerror}", (), Location(str(path)))

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -46,6 +46,8 @@ _SECTIONS: Final = (
 _CFN_KEYS: Final = ("AWSTemplateFormatVersion", "HeatTemplateFormatVersion")
 
 Diagnostics = list[Diagnostic]
+#: Reads a file by its path (``OSError`` when it cannot): the disk, or content given.
+Reader = Callable[[Path], str]
 
 
 def load_template(
@@ -68,6 +70,23 @@ def load_template_text(
     envs = [Path(p) for p in environment_files]
     template, found = _Loader(envs).root(Path(filename), text, dict(parameters or {}))
     return _checked(template, _unique(found))
+
+
+def parse_content(
+    template: str | Mapping[str, Any],
+    name: str,
+    environments: Sequence[str | Path] = (),
+    parameters: Mapping[str, str] | None = None,
+    *,
+    read: Reader,
+) -> tuple[Template | None, Diagnostics]:
+    """Like ``parse_template`` for content in hand: ``template`` is the text (or the data)
+    of the template named ``name``; every other file (environments, ``get_file``, nested
+    templates) is read with ``read``, named by its path joined to the folder of the file
+    that names it (``lib/server.yaml`` for ``type: server.yaml`` in ``lib/web.yaml``)."""
+    envs = [Path(p) for p in environments]
+    template_, found = _Loader(envs, read).root(Path(name), template, dict(parameters or {}))
+    return template_, _unique(found)
 
 
 def parse_template(
@@ -101,25 +120,29 @@ def _checked(template: Template | None, found: Diagnostics) -> Template:
 class _Loader:
     """One load: the merged environment and the chain of template files."""
 
-    def __init__(self, env_paths: list[Path]) -> None:
+    def __init__(self, env_paths: list[Path], read: Reader = Path.read_text) -> None:
         self.env_paths = env_paths
         self.env = Environment()
+        self.read = read
 
     def root(
-        self, path: Path, text: str, given: dict[str, Any]
+        self, path: Path, text: str | Mapping[str, Any], given: dict[str, Any]
     ) -> tuple[Template | None, Diagnostics]:
         return self.load(path, text, given, Origin(), (path.resolve(),), None)
 
     def load(
         self,
         path: Path,
-        text: str,
+        text: str | Mapping[str, Any],
         given: Mapping[str, Any],
         origin: Origin,
         chain: tuple[Path, ...],
         facade: dict[str, Any] | None,
     ) -> tuple[Template | None, Diagnostics]:
-        data, source, found = load_yaml(text, str(path))
+        if isinstance(text, str):
+            data, source, found = load_yaml(text, str(path))
+        else:  # data in hand (a stored template): no marks to locate problems with
+            data, source, found = dict(text), SourceMap(str(path)), []
         if data is None:
             if not found:
                 found.append(Diagnostic("the template is empty", (), Location(str(path))))
@@ -131,13 +154,13 @@ class _Loader:
         params, problems = declare(data.get("parameters"), version, source)
         found += problems
         if not origin.nested:
-            self.env, problems = load_environments(self.env_paths, params)
+            self.env, problems = load_environments(self.env_paths, params, self.read)
             found += problems
             for name in self.env.encrypted_param_names:  # as secret as hidden: true
                 if isinstance(name, str) and name in params:
                     params[name].hidden = True
         found += bind(params, source, self.env, given, origin)
-        scope = Scope(version, source, base_dir=path.parent, facade=facade)
+        scope = Scope(version, source, base_dir=path.parent, facade=facade, read=self.read)
         scope.hidden = frozenset(name for name, p in params.items() if p.hidden)
         scope.parameters = {name: p.value for name, p in params.items()}
         template = Template(path, version, source, parameters=params, environment=self.env)
@@ -207,7 +230,7 @@ class _Loader:
             )
             return
         try:
-            text = file.read_text()
+            text = self.read(file)
         except OSError as exc:
             message = f"cannot read template {resource.type!r}: {exc.strerror}"
             found.append(Diagnostic(message, where, location))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,6 +69,8 @@ class Scope:
     disabled: dict[str, str] = field(default_factory=dict)
     facade: dict[str, Any] | None = None
     base_dir: Path = field(default_factory=Path)
+    #: Reads a file the template names (``get_file``): from the disk, or from given content.
+    read: Callable[[Path], str] = field(default=Path.read_text)
     #: Names of the hidden parameters (``hidden: true`` or the environment's
     #: ``encrypted_param_names``): what they reach is secret.
     hidden: frozenset[str] = frozenset()

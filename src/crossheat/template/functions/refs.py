@@ -162,7 +162,7 @@ class GetFile(Function):
             return []
         local = self.args.removeprefix("file://")
         try:
-            self.scope.files[self.args] = (self.scope.base_dir / local).read_text()
+            self.scope.files[self.args] = self.scope.read(self.scope.base_dir / local)
         except OSError as exc:
             return [self.diagnostic(f"get_file cannot read {self.args!r}: {exc.strerror}")]
         return []
