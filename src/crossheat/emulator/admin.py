@@ -9,7 +9,8 @@
     GET      /admin/latency                    {"seconds": {...}, "jitter"}
     PUT|POST /admin/latency                    {"server": 3, "default": 0.5, "jitter": 0.1}
                                                | {"reset": true}
-    GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}}}
+    GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}},
+                                                "identity": {"POST /v3/auth/tokens": 2}}
     POST     /admin/counters/reset             204
     GET      /admin/regions/{region}/resources {"networks": [...], "servers": [...], ...}
                                                (seeded public network, images: only with ?all=true)
@@ -28,6 +29,9 @@ from fastapi.responses import JSONResponse
 
 from crossheat.emulator import glance, neutron, nova_keypairs, nova_servers
 from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, Record
+
+#: Where Keystone's calls are counted (the middleware's key; not a region).
+IDENTITY = "identity"
 
 
 def _bad(message: str) -> ApiError:
@@ -65,12 +69,15 @@ def _change_latency(emu: Emulator, body: dict[str, Any]) -> None:
         raise _bad(str(exc)) from exc
 
 
-def counters(emu: Emulator) -> dict[str, dict[str, int]]:
-    """Request counts per region, keyed ``"METHOD /path/template"``."""
-    out: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
+def counters(emu: Emulator) -> dict[str, dict[str, dict[str, int]]]:
+    """Request counts keyed ``"METHOD /path/template"``: per region under ``regions``,
+    Keystone's (which no region owns) under ``identity``."""
+    regions: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
+    identity: dict[str, int] = {}
     for (region, method, path), count in sorted(emu.counter_snapshot().items()):
-        out.setdefault(region, {})[f"{method} {path}"] = count
-    return out
+        into = identity if region == IDENTITY else regions.setdefault(region, {})
+        into[f"{method} {path}"] = count
+    return {"regions": regions, "identity": identity}
 
 
 def resources(emu: Emulator, region: str, everything: bool) -> dict[str, list[Record]]:
@@ -81,6 +88,7 @@ def resources(emu: Emulator, region: str, everything: bool) -> dict[str, list[Re
     """
     if region not in emu.regions:
         raise ApiError(404, {"error": {"code": 404, "message": f"No region {region!r}"}})
+    nova_servers.reap(emu, region)
     out = neutron.list_all(emu, region, include_seeded=everything)
     servers = emu.store.records(region, nova_servers.KIND)
     out["servers"] = [{**s, "status": nova_servers.status(s)} for s in servers]
@@ -114,7 +122,7 @@ def router(emu: Emulator) -> APIRouter:
 
     @api.get("/counters")
     async def get_counters() -> JSONResponse:
-        return JSONResponse({"regions": counters(emu)})
+        return JSONResponse(counters(emu))
 
     @api.post("/counters/reset")
     async def reset_counters() -> Response:

@@ -6,6 +6,7 @@
     admin.faults({"region_down": ["West"]})        # and {"quota.servers": 0}, reset=True
     admin.latency({"server": 3.0}, reset=True)
     admin.counters()["East"]["POST /network/v2.0/networks"]
+    admin.identity_counters()["POST /v3/auth/tokens"]
     admin.reset_counters()
     admin.resources("East")["servers"]
     admin.expire_tokens()
@@ -61,6 +62,11 @@ class AdminClient:
     def counters(self) -> dict[str, dict[str, int]]:
         """Request counts: ``{region: {"METHOD /path/template": count}}``."""
         result: dict[str, dict[str, int]] = self._call("GET", "/counters")["regions"]
+        return result
+
+    def identity_counters(self) -> dict[str, int]:
+        """Keystone's request counts: ``{"POST /v3/auth/tokens": 2, ...}``."""
+        result: dict[str, int] = self._call("GET", "/counters")["identity"]
         return result
 
     def reset_counters(self) -> None:

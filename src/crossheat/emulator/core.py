@@ -106,13 +106,16 @@ class Faults:
     - ``error_rate``: fraction of service calls (not Keystone, not admin) answered 503.
     - ``region_down``: regions whose every service call is answered 503.
     - ``quota``: overrides of per-project quotas, e.g. ``{"servers": 2}``.
-    - ``lost_answer_rate``: fraction of service POSTs that are carried out and then
-      answered 502, as when a proxy in front of a real cloud times out: the client
-      cannot know whether the resource was made.
+    - ``lost_answer_rate``: fraction of service POSTs and PUTs that are carried out and
+      then answered 502, as when a proxy in front of a real cloud times out: the client
+      cannot know whether the resource was made (or the router interface added).
+    - ``lost_answer_path``: only calls whose path template contains this text lose
+      their answer (``/add_router_interface``); empty: every POST and PUT may.
     """
 
     error_rate: float = 0.0
     lost_answer_rate: float = 0.0
+    lost_answer_path: str = ""
     region_down: set[str] = field(default_factory=set)
     quota: dict[str, int] = field(default_factory=dict)
 
@@ -128,6 +131,8 @@ class Faults:
                 self.error_rate = float(value)
             elif key == "lost_answer_rate":
                 self.lost_answer_rate = float(value)
+            elif key == "lost_answer_path":
+                self.lost_answer_path = str(value)
             elif key == "region_down":
                 names = value if isinstance(value, list) else str(value).split(";")
                 self.region_down = {n for n in names if n}
@@ -140,6 +145,7 @@ class Faults:
         return {
             "error_rate": self.error_rate,
             "lost_answer_rate": self.lost_answer_rate,
+            "lost_answer_path": self.lost_answer_path,
             "region_down": sorted(self.region_down),
             "quota": dict(self.quota),
         }
@@ -151,7 +157,8 @@ class Latency:
 
     Resources with a status (servers, ports, VPN services, connections) change
     status when their latency has passed; the others answer their create call
-    after it.
+    after it. Deletes take it too: a Neutron DELETE answers after it, a server
+    shows task state ``deleting`` until it has passed, then is gone.
     """
 
     seconds: dict[str, float] = field(default_factory=dict)
@@ -342,10 +349,13 @@ class Emulator:
             return True
         return faults.error_rate > 0 and random.random() < faults.error_rate
 
-    def loses_answer(self, method: str) -> bool:
-        """Whether to carry out this call and answer 502 (``lost_answer_rate``, POSTs only)."""
-        rate = self.config.faults.lost_answer_rate
-        return method == "POST" and rate > 0 and random.random() < rate
+    def loses_answer(self, method: str, path: str) -> bool:
+        """Whether to carry out this call and answer 502 (``lost_answer_rate``, POST and PUT
+        calls whose path template contains ``lost_answer_path``)."""
+        faults = self.config.faults
+        if method not in ("POST", "PUT") or faults.lost_answer_path not in path:
+            return False
+        return faults.lost_answer_rate > 0 and random.random() < faults.lost_answer_rate
 
     def authenticate(self, token: str | None) -> Auth:
         """The caller behind an ``X-Auth-Token``; 401 when missing, unknown or expired.

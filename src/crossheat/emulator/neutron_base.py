@@ -150,6 +150,14 @@ class Collection(ABC):
     #: (they answer at once and change status when their ``ready_at`` passes).
     latency: ClassVar[str | None]
     tagged: ClassVar[bool] = False
+
+    @property
+    def delete_latency(self) -> str:
+        """Latency kind a delete call waits for: the create's, or for a resource with a
+        status lifecycle the kind its status waits for (``port``, ``vpnservice``...), which
+        is its ``key``. Neutron deletes synchronously, so the call itself takes the time."""
+        return self.latency or self.key
+
     #: Attributes a PUT may change; others give 400.
     updatable: ClassVar[frozenset[str]] = frozenset({"name", "description"})
 

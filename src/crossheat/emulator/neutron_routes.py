@@ -7,7 +7,7 @@ For a collection at ``networks``::
                                     (also limit, marker -> networks_links; sort_key, sort_dir)
     GET    /{region}/network/v2.0/networks/{id}
     PUT    /{region}/network/v2.0/networks/{id}       {"network": {...}} -> 200
-    DELETE /{region}/network/v2.0/networks/{id}       -> 204
+    DELETE /{region}/network/v2.0/networks/{id}       -> 204 after the kind's latency
     GET|PUT|DELETE .../networks/{id}/tags             {"tags": [...]}
     GET|PUT|DELETE .../networks/{id}/tags/{tag}
 """
@@ -183,9 +183,13 @@ class _Routes:
         return JSONResponse({coll.key: coll.view(ctx, record)})
 
     async def delete(self, request: Request) -> Response:
-        ctx = context(self.emu, request)
+        """Synchronous, as in Neutron: the answer comes once the kind's latency has passed
+        (an unknown id is answered 404 at once)."""
+        coll, ctx = self.coll, context(self.emu, request)
+        coll.find(ctx, request.path_params["id"])
+        await asyncio.sleep(self.emu.config.latency.sample(coll.delete_latency))
         with LOCK:
-            self.coll.delete(ctx, self.coll.find(ctx, request.path_params["id"]))
+            coll.delete(ctx, coll.find(ctx, request.path_params["id"]))
         return Response(status_code=204)
 
     async def get_tags(self, request: Request) -> Response:

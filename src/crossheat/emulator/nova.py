@@ -6,7 +6,7 @@ Under ``/{region}/compute``::
     GET  /v2.1/flavors[/detail]  /v2.1/flavors/{id}
     POST /v2.1/servers                       202 {"server": {id, links, adminPass}}
     GET  /v2.1/servers[/detail]              ?name=REGEX&status=&image=&flavor=&limit=&marker=
-    GET|PUT|DELETE /v2.1/servers/{id}
+    GET|PUT|DELETE /v2.1/servers/{id}         DELETE: task state ``deleting``, then 404
     GET|PUT|POST   /v2.1/servers/{id}/metadata
     GET|PUT|DELETE /v2.1/servers/{id}/metadata/{key}
     POST /v2.1/servers/{id}/action           resize, confirmResize, revertResize, rebuild,
@@ -339,6 +339,7 @@ def _keypair_routes(api: APIRouter, emu: Emulator) -> None:
     async def delete_keypair(region: str, name: str, request: Request) -> Response:
         c = call(emu, region, request)
         record = nova_keypairs.find(emu, region, c.auth, name)
+        await asyncio.sleep(emu.config.latency.sample("keypair"))
         emu.store.delete(region, nova_keypairs.KIND, record["id"])
         return c.empty(204 if c.version >= (2, 2) else 202)
 
