@@ -5,6 +5,7 @@
     crossheat emulator serve [--host 127.0.0.1] [--port N|0] [--regions East,West]
                              [--state FILE|:memory:] [--latency SPEC] [--faults SPEC]
                              [--orchestration-url URL] [--cloud NAME] [--cloud-index N]
+                             [--project NAME:USER:PASSWORD[:admin]]...
     crossheat emulator start ...same options...   (background; returns once it answers)
     crossheat emulator stop [--port N]
     crossheat emulator status
@@ -19,7 +20,7 @@ from typing import Any
 import typer
 
 from crossheat.emulator.config_files import Settings
-from crossheat.emulator.core import EmulatorConfig, Faults, Latency
+from crossheat.emulator.core import EmulatorConfig, Faults, Latency, ProjectSeed
 from crossheat.errors import CrossheatError
 
 app = typer.Typer(
@@ -42,6 +43,12 @@ ORCHESTRATION = typer.Option(
 )
 CLOUD = typer.Option(None, help="Its clouds.yaml entry name (default: emulator, emulator1...).")
 CLOUD_INDEX = typer.Option(-1, help="Index among several clouds (public ranges differ); -1: auto.")
+PROJECT = typer.Option(
+    [],
+    "--project",
+    help="NAME:USER:PASSWORD[:admin]: a project with a user in it (role member, and admin"
+    " with ':admin'); clouds.yaml gets an entry CLOUD-NAME-USER. Repeatable.",
+)
 
 
 def _config(
@@ -53,10 +60,15 @@ def _config(
     faults: str,
     orchestration_url: str | None,
     cloud_index: int,
+    projects: list[str],
 ) -> EmulatorConfig:
     names = [r.strip() for r in regions.split(",") if r.strip()]
     if not names:
         raise typer.BadParameter("at least one region is needed", param_hint="--regions")
+    try:
+        seeds = [ProjectSeed.from_spec(spec) for spec in projects]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--project") from exc
     try:
         return EmulatorConfig(
             host=host,
@@ -67,6 +79,7 @@ def _config(
             faults=Faults.from_spec(faults),
             orchestration_url=orchestration_url,
             cloud_index=cloud_index,
+            projects=seeds,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -88,9 +101,12 @@ def serve(
     orchestration_url: str | None = ORCHESTRATION,
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
+    project: list[str] = PROJECT,
 ) -> None:
     """Run the emulator in the foreground (Ctrl-C stops it)."""
-    config = _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index)
+    config = _config(
+        host, port, regions, state, latency, faults, orchestration_url, cloud_index, project
+    )
 
     def ready(entry: dict[str, Any]) -> None:
         typer.echo(f"crossheat emulator listening on {_describe(entry)}", err=False)
@@ -115,9 +131,10 @@ def start(
     orchestration_url: str | None = ORCHESTRATION,
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
+    project: list[str] = PROJECT,
 ) -> None:
     """Run the emulator in the background; print where it is once it answers."""
-    _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index)
+    _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index, project)
     argv = [sys.executable, "-m", "crossheat.cli.emulator", "serve"]
     argv += ["--host", host, "--port", str(port), "--regions", regions, "--state", state]
     argv += ["--latency", latency, "--faults", faults, "--cloud-index", str(cloud_index)]
@@ -125,6 +142,8 @@ def start(
         argv += ["--orchestration-url", orchestration_url]
     if cloud:
         argv += ["--cloud", cloud]
+    for spec in project:
+        argv += ["--project", spec]
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
 

@@ -14,6 +14,9 @@
     POST     /admin/counters/reset             204
     GET      /admin/regions/{region}/resources {"networks": [...], "servers": [...], ...}
                                                (seeded public network, images: only with ?all=true)
+    POST     /admin/projects                   {"project", "user", "password", "admin": false}
+                                               -> 201 {"project_id", "user_id"}: a project
+                                               with that user in it (as ``--project``)
     POST     /admin/tokens/expire              every token expires now (tests of re-authentication)
 
 VPN peer lookup (``/admin/vpn/...``) belongs to the Neutron side.
@@ -27,8 +30,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import glance, neutron, nova_keypairs, nova_servers
-from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, Record
+from crossheat.emulator import glance, keystone_identity, neutron, nova_keypairs, nova_servers
+from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, ProjectSeed, Record
 
 #: Where Keystone's calls are counted (the middleware's key; not a region).
 IDENTITY = "identity"
@@ -69,7 +72,7 @@ def _change_latency(emu: Emulator, body: dict[str, Any]) -> None:
         raise _bad(str(exc)) from exc
 
 
-def counters(emu: Emulator) -> dict[str, dict[str, dict[str, int]]]:
+def counters(emu: Emulator) -> dict[str, Any]:
     """Request counts keyed ``"METHOD /path/template"``: per region under ``regions``,
     Keystone's (which no region owns) under ``identity``."""
     regions: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
@@ -132,6 +135,19 @@ def router(emu: Emulator) -> APIRouter:
     @api.get("/regions/{region}/resources")
     async def list_resources(region: str, all: bool = False) -> JSONResponse:
         return JSONResponse(resources(emu, region, all))
+
+    @api.post("/projects")
+    async def add_project(request: Request) -> JSONResponse:
+        body = await _json_object(request)
+        try:
+            seed = ProjectSeed(
+                str(body["project"]), str(body["user"]), str(body["password"]),
+                bool(body.get("admin", False)),
+            )  # fmt: skip
+        except KeyError as exc:
+            raise _bad(f"missing {exc}") from exc
+        project, user = keystone_identity.seed_member(emu, seed)
+        return JSONResponse({"project_id": project["id"], "user_id": user["id"]}, 201)
 
     @api.post("/tokens/expire")
     async def expire_tokens() -> Response:

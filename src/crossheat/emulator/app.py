@@ -29,7 +29,15 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crossheat.emulator import admin, glance, keystone, neutron, nova, nova_servers
+from crossheat.emulator import (
+    admin,
+    glance,
+    keystone,
+    keystone_identity,
+    neutron,
+    nova,
+    nova_servers,
+)
 from crossheat.emulator.core import ApiError, Emulator
 
 _ID_SEGMENT = re.compile(
@@ -109,6 +117,8 @@ def create_app(emu: Emulator) -> FastAPI:
 
 
 def seed(emu: Emulator) -> None:
-    """What every region starts with (idempotent): public network, images, flavors."""
+    """What the cloud starts with (idempotent): Keystone's projects, users and roles, and in
+    every region the public network, images and flavors."""
+    keystone_identity.seed(emu)
     neutron.seed(emu, keystone.project_id("admin"))
     glance.seed(emu, keystone.project_id("admin"))

@@ -9,6 +9,7 @@
     admin.identity_counters()["POST /v3/auth/tokens"]
     admin.reset_counters()
     admin.resources("East")["servers"]
+    admin.add_project("alpha", "alice", "secret")   # admin=True: alice is an admin
     admin.expire_tokens()
 """
 
@@ -78,6 +79,15 @@ class AdminClient:
         result: dict[str, list[dict[str, Any]]] = self._call(
             "GET", f"/regions/{region}/resources{query}"
         )
+        return result
+
+    def add_project(
+        self, project: str, user: str, password: str, *, admin: bool = False
+    ) -> dict[str, str]:
+        """Make ``project`` with ``user`` in it (role member, and admin when asked), as
+        ``--project`` does; ``{"project_id", "user_id"}``."""
+        body = {"project": project, "user": user, "password": password, "admin": admin}
+        result: dict[str, str] = self._call("POST", "/projects", body)
         return result
 
     def expire_tokens(self) -> None:

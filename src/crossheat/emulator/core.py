@@ -290,6 +290,25 @@ class Auth:
     is_admin: bool
 
 
+@dataclass(frozen=True)
+class ProjectSeed:
+    """A project with a user in it, made at start: ``NAME:USER:PASSWORD[:admin]``."""
+
+    project: str
+    user: str
+    password: str
+    admin: bool = False
+
+    @classmethod
+    def from_spec(cls, spec: str) -> ProjectSeed:
+        parts = spec.split(":")
+        admin = len(parts) >= 4 and parts[-1] == "admin"
+        password = ":".join(parts[2:-1] if admin else parts[2:])
+        if len(parts) < 3 or not parts[0] or not parts[1] or not password:
+            raise ValueError(f"expected NAME:USER:PASSWORD[:admin], got {spec!r}")
+        return cls(parts[0], parts[1], password, admin)
+
+
 @dataclass
 class EmulatorConfig:
     host: str = "127.0.0.1"
@@ -306,6 +325,8 @@ class EmulatorConfig:
     #: ``{"url": ..., "pid": ...}``), so that a VPN connection in one emulator can find
     #: its peer in another. ``None``: no other clouds are looked at.
     registry_dir: str | None = None
+    #: Projects and users made at start besides ``admin`` and ``demo`` (``keystone_identity``).
+    projects: list[ProjectSeed] = field(default_factory=list)
 
 
 class Emulator:
@@ -358,14 +379,15 @@ class Emulator:
         return faults.lost_answer_rate > 0 and random.random() < faults.lost_answer_rate
 
     def authenticate(self, token: str | None) -> Auth:
-        """The caller behind an ``X-Auth-Token``; 401 when missing, unknown or expired.
+        """The caller behind an ``X-Auth-Token``; 401 when missing, unknown, expired or
+        not scoped to a project.
 
         Keystone stores tokens as records of kind ``tokens`` in region ``"*"``:
         ``{id, user_id, user_name, project_id, project_name, is_admin, expires}``
         (``expires`` in epoch seconds).
         """
         record = self.store.get("*", "tokens", token) if token else None
-        if record is None or record["expires"] <= time.time():
+        if record is None or record["expires"] <= time.time() or not record.get("project_id"):
             raise ApiError(
                 401,
                 {

@@ -32,6 +32,8 @@ NON_FILTERS = frozenset(
         "tags-any",
         "not-tags",
         "not-tags-any",
+        "all_projects",
+        "all_tenants",
     }
 )
 

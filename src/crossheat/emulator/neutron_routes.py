@@ -4,7 +4,9 @@ For a collection at ``networks``::
 
     POST   /{region}/network/v2.0/networks            {"network": {...}} -> 201
     GET    /{region}/network/v2.0/networks?name=x&tags=a,b&fields=id
-                                    (also limit, marker -> networks_links; sort_key, sort_dir)
+                                    (also limit, marker -> networks_links; sort_key, sort_dir;
+                                    all_projects=true or project_id=: every project's,
+                                    for an admin)
     GET    /{region}/network/v2.0/networks/{id}
     PUT    /{region}/network/v2.0/networks/{id}       {"network": {...}} -> 200
     DELETE /{region}/network/v2.0/networks/{id}       -> 204 after the kind's latency
@@ -124,6 +126,18 @@ def paginate(
     return page, [{"rel": "next", "href": href}]
 
 
+def _all_projects(query: dict[str, list[str]]) -> bool:
+    """Whether an admin's listing takes in every project: with ``?all_projects=true`` (or
+    ``all_tenants``), or a ``project_id``/``tenant_id`` filter (which then narrows it).
+    Real Neutron shows an admin everything without asking; the emulator keeps an admin's
+    plain listing to its own project, so that names such as ``default`` stay unambiguous
+    for the admin clients that tests and crossheat use."""
+    if "project_id" in query or "tenant_id" in query:
+        return True
+    values = query.get("all_projects", []) + query.get("all_tenants", [])
+    return any(v.lower() in ("1", "true", "yes") for v in values)
+
+
 def _fields(record: Record, fields: list[str]) -> Record:
     wanted = _split(fields)
     return {k: v for k, v in record.items() if k in wanted} if wanted else record
@@ -160,7 +174,10 @@ class _Routes:
         coll, ctx = self.coll, context(self.emu, request)
         await coll.prepare(ctx)
         query = _query(request)
-        views = [coll.view(ctx, r) for r in ctx.records(coll.kind) if coll.visible(ctx, r)]
+        everyone = ctx.auth.is_admin and _all_projects(query)
+        views = [
+            coll.view(ctx, r) for r in ctx.records(coll.kind) if everyone or coll.visible(ctx, r)
+        ]
         page, links = paginate(_sorted(filter_records(views, query), query), query, request)
         items = [_fields(v, query.get("fields", [])) for v in page]
         return JSONResponse(

@@ -6,6 +6,7 @@ Under ``/{region}/compute``::
     GET  /v2.1/flavors[/detail]  /v2.1/flavors/{id}
     POST /v2.1/servers                       202 {"server": {id, links, adminPass}}
     GET  /v2.1/servers[/detail]              ?name=REGEX&status=&image=&flavor=&limit=&marker=
+                                             (admin: all_tenants=1[&project_id=])
     GET|PUT|DELETE /v2.1/servers/{id}         DELETE: task state ``deleting``, then 404
     GET|PUT|POST   /v2.1/servers/{id}/metadata
     GET|PUT|DELETE /v2.1/servers/{id}/metadata/{key}
@@ -125,10 +126,11 @@ def _flavor_routes(api: APIRouter, emu: Emulator) -> None:
 def _select(c: Call, params: dict[str, str]) -> list[Record]:
     """The servers a list call shows, newest first, filtered as Nova filters them."""
     everyone = c.auth.is_admin and params.get("all_tenants", "0").lower() in ("1", "true")
+    wanted = params.get("project_id") or params.get("tenant_id") if everyone else None
     servers = [
         s
         for s in reversed(c.emu.store.records(c.region, nova_servers.KIND))
-        if everyone or s["project_id"] == c.auth.project_id
+        if (wanted in (None, s["project_id"]) if everyone else s["project_id"] == c.auth.project_id)
     ]
     if "name" in params:
         try:
