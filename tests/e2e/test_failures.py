@@ -50,8 +50,9 @@ def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world:
 def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_back(
     world: World,
 ) -> None:
-    """``--timeout 1``: servers that take five minutes to boot stop the create at one."""
-    start_emulator(world, latency="default=0.02,server=300")
+    """``--timeout 1``: servers that take five minutes to boot stop the create at one (and
+    are deleted quickly, so that the rollback fits in its own minute)."""
+    start_emulator(world, latency="default=0.02,server=300,server_delete=0.1")
     started = time.monotonic()
     done = world.crossheat("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter",
                            f"vpn_psk={PSK}", "--timeout", "1", "--wait", "-f", "json",

@@ -48,6 +48,16 @@ def test_a_deleted_server_shows_deleting_then_is_gone_after_its_latency(
     assert admin.resources("East").get("servers") is None
 
 
+def test_a_servers_delete_latency_can_differ_from_its_boot(admin: AdminClient, conn: Any) -> None:
+    admin.latency({"server": 30, "server_delete": 0.2, "jitter": 0})
+    server = boot(conn)
+    assert conn.compute.get_server(server.id).status == "BUILD"
+    started = time.monotonic()
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=5)
+    assert 0.2 <= time.monotonic() - started < 5
+
+
 def test_the_admin_listing_does_not_show_a_server_whose_delete_has_finished(
     admin: AdminClient, conn: Any
 ) -> None:

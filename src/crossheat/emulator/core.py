@@ -158,7 +158,8 @@ class Latency:
     Resources with a status (servers, ports, VPN services, connections) change
     status when their latency has passed; the others answer their create call
     after it. Deletes take it too: a Neutron DELETE answers after it, a server
-    shows task state ``deleting`` until it has passed, then is gone.
+    shows task state ``deleting`` until it has passed, then is gone. A delete's kind
+    is ``{kind}_delete`` (``server_delete``), which falls back to ``{kind}``.
     """
 
     seconds: dict[str, float] = field(default_factory=dict)
@@ -171,6 +172,8 @@ class Latency:
         return cls({k: float(v) for k, v in items.items()}, jitter)
 
     def base(self, kind: str) -> float:
+        if kind not in self.seconds and kind.endswith("_delete"):
+            return self.base(kind.removesuffix("_delete"))
         return self.seconds.get(kind, self.seconds.get("default", 0.0))
 
     def sample(self, kind: str) -> float:

@@ -155,10 +155,11 @@ class Collection(ABC):
 
     @property
     def delete_latency(self) -> str:
-        """Latency kind a delete call waits for: the create's, or for a resource with a
-        status lifecycle the kind its status waits for (``port``, ``vpnservice``...), which
-        is its ``key``. Neutron deletes synchronously, so the call itself takes the time."""
-        return self.latency or self.key
+        """Latency kind a delete call waits for: ``{kind}_delete`` (which falls back to
+        ``{kind}``) of the create's kind, or for a resource with a status lifecycle of the
+        kind its status waits for (``port``, ``vpnservice``...), which is its ``key``.
+        Neutron deletes synchronously, so the call itself takes the time."""
+        return f"{self.latency or self.key}_delete"
 
     #: Attributes a PUT may change; others give 400.
     updatable: ClassVar[frozenset[str]] = frozenset({"name", "description"})

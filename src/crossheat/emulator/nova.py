@@ -341,7 +341,7 @@ def _keypair_routes(api: APIRouter, emu: Emulator) -> None:
     async def delete_keypair(region: str, name: str, request: Request) -> Response:
         c = call(emu, region, request)
         record = nova_keypairs.find(emu, region, c.auth, name)
-        await asyncio.sleep(emu.config.latency.sample("keypair"))
+        await asyncio.sleep(emu.config.latency.sample("keypair_delete"))
         emu.store.delete(region, nova_keypairs.KIND, record["id"])
         return c.empty(204 if c.version >= (2, 2) else 202)
 

@@ -16,9 +16,10 @@ ram) do not fail the create call: the server goes ``ERROR`` with a ``fault``
 saying why, as the issue asks.
 
 A delete takes time, as in Nova: the server keeps its status with task state
-``deleting`` (``OS-EXT-STS:task_state``) until ``deleting_until`` (its ``server``
-latency), and still counts against the quota; then ``reap`` (run before every
-call to the region) removes it and its ports, and a GET answers 404.
+``deleting`` (``OS-EXT-STS:task_state``) until ``deleting_until`` (its
+``server_delete`` latency, which is the ``server`` latency unless set), and still
+counts against the quota; then ``reap`` (run before every call to the region)
+removes it and its ports, and a GET answers 404.
 """
 
 from __future__ import annotations
@@ -163,12 +164,13 @@ def create(emu: Emulator, region: str, auth: Auth, spec: Record) -> Record:
 
 
 def delete(emu: Emulator, region: str, server: Record) -> None:
-    """Start deleting ``server``: it shows task state ``deleting`` until its ``server``
-    latency has passed, then ``reap`` removes it (and its ports). Deleting a server
-    already being deleted changes nothing."""
+    """Start deleting ``server``: it shows task state ``deleting`` until its
+    ``server_delete`` latency (by default its ``server`` latency) has passed, then
+    ``reap`` removes it (and its ports). Deleting a server already being deleted
+    changes nothing."""
     if server.get("deleting_until") is not None:
         return
-    until = time.time() + emu.config.latency.sample("server")
+    until = time.time() + emu.config.latency.sample("server_delete")
     emu.store.update(region, KIND, server["id"], {"deleting_until": until, "updated": iso_now()})
 
 
