@@ -34,9 +34,15 @@ REGIONS = typer.Option("East,West", help="Comma-separated region names.")
 STATE = typer.Option(
     "", help="SQLite state file; ':memory:' for a throwaway run. Default: one per cloud."
 )
-LATENCY = typer.Option("", help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'.")
+LATENCY = typer.Option(
+    "",
+    help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'; deletes take the same"
+    " unless set apart ('server_delete=1').",
+)
 FAULTS = typer.Option(
-    "", help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2'."
+    "",
+    help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2';"
+    " lost_answer_path=/add_router_interface loses only those answers.",
 )
 ORCHESTRATION = typer.Option(
     None, help="Orchestration endpoint for the catalog; %(tenant_id)s becomes the project id."
