@@ -27,6 +27,7 @@ from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import SECRET_MASK, canonical_path
 from crossheat.store import ResourceRecord
 from crossheat.template import Template
+from crossheat.template.model import dependency_graph
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import UNKNOWN, contains_unknown
 
@@ -141,11 +142,7 @@ def diff(
     reached, before or after) are shown as ``******``.
     """
     drift = drift or Drift()
-    graph: Graph[str] = Graph(template.resources)
-    for name, definition in template.resources.items():
-        for required in definition.dependencies():
-            if required in template.resources and required != name:
-                graph.add_dependency(name, required)
+    graph = dependency_graph(template)
     live = {
         n: LiveResource(n, r.region or "", r.physical_id, dict(r.attributes))
         for n, r in records.items()

@@ -30,6 +30,7 @@ from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
 from crossheat.resources.types.vpnaas import PEER_OUTSIDE_STACK
 from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
 from crossheat.template import PlanContext, Template, resolve
+from crossheat.template.model import dependency_graph
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
 
@@ -81,12 +82,7 @@ class Operation:
         return region or "default"
 
     def graph(self) -> Graph[str]:
-        graph: Graph[str] = Graph(self.template.resources)
-        for name, definition in self.template.resources.items():
-            for required in definition.dependencies():
-                if required in self.template.resources and required != name:
-                    graph.add_dependency(name, required)
-        return graph
+        return dependency_graph(self.template)
 
     def type_of(self, name: str) -> type[ResourceType]:
         cls = self.registry.get(self.template.resources[name].type)

@@ -28,6 +28,7 @@ from crossheat.graph import Graph
 from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.store import Action, ResourceRecord, StackRecord, StackSpec, Status
 from crossheat.template import Template
+from crossheat.template.model import dependency_graph
 
 
 @dataclass
@@ -218,14 +219,7 @@ class UpdateOperation(Operation):
         )
 
     def _old_graph(self, names: set[str]) -> Graph[str]:
-        template = self.previous_template() or self.template
-        graph: Graph[str] = Graph(sorted(names))
-        for name in names:
-            definition = template.resources.get(name)
-            for required in definition.dependencies() if definition else ():
-                if required in names and required != name:
-                    graph.add_dependency(name, required)
-        return graph
+        return dependency_graph(self.previous_template() or self.template, sorted(names))
 
     async def _retire(self, names: set[str]) -> str | None:
         """Delete these old rows (replaced or removed resources), in reverse order."""

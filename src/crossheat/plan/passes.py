@@ -19,7 +19,7 @@ from crossheat.plan.analysis import (
 from crossheat.resources.constraints import CustomConstraint
 from crossheat.resources.schema import Property
 from crossheat.template import PlanContext, Template, resolve
-from crossheat.template.model import references_in
+from crossheat.template.model import dependency_graph, references_in
 
 #: Attributes every resource has, whatever its type (Heat's base attributes).
 BASE_ATTRIBUTES = frozenset({"show"})
@@ -180,13 +180,10 @@ def _check_attribute_ref(
 def build_graph(analysis: Analysis) -> None:
     """One node per resource; an edge for each depends_on, get_resource and get_attr."""
     template = _template(analysis)
-    for name in template.resources:
-        analysis.graph.add_node(name)
+    analysis.graph = dependency_graph(template)
     for name, definition in template.resources.items():
         for required in sorted(definition.dependencies()):
-            if required in template.resources and required != name:
-                analysis.graph.add_dependency(name, required)
-            elif required == name:
+            if required == name:
                 analysis.error(
                     f"resource {name} refers to itself", ("resources", name), code="cycle"
                 )
