@@ -126,7 +126,7 @@ def plan(
     added, updated in place, replaced, deleted and left unchanged (the stack's
     stored parameters apply unless given again).
     """
-    from crossheat.plan.pieces import split_analysis
+    from crossheat.plan.split.templates import split_analysis
 
     if stack is not None:
         _preview(stack, _inputs(template, environment, parameter, region_map), fmt)
@@ -192,7 +192,7 @@ def split_command(
     Heat completes an IPsec connection only once its peer, in another piece of
     the same wave, exists too.
     """
-    from crossheat.plan.pieces import split_analysis, write
+    from crossheat.plan.split.templates import split_analysis, write
 
     with handle_errors():
         analysis, _ = Service().plan(_inputs(template, environment, parameter, region_map))

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from itertools import pairwise
 
-from crossheat.plan.split_model import Indexed
+from crossheat.plan.split.model import Indexed
 
 #: Up to this many pieces, every same-region pair is a merge candidate.
 ALL_PAIRS = 60

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from crossheat.plan.split_model import Indexed, chain_heights
+from crossheat.plan.split.model import Indexed, chain_heights
 
 Step = tuple[int, tuple[int, ...]]
 #: Scores a region from the chain heights of its ready nodes; the highest goes next.

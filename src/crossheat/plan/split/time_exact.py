@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from crossheat.plan.split_model import Indexed
+from crossheat.plan.split.model import Indexed
 
 SCALE = 1000
 

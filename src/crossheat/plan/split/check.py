@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
-from crossheat.plan.split_pieces import Piece
+from crossheat.plan.split.pieces import Piece
 
 
 def problems_with(

@@ -29,7 +29,7 @@ piece ``i`` can be written as ``f"{i + 1:02d}-{region}.yaml"``.
 Stock Heat's rule: ``pairs`` are nodes (the two ends of an IPsec tunnel) that
 Heat only completes together, so their pieces must be started at the same
 time (in one wave, ``Piece.together``) and may not wait for each other. With
-pairs, both objectives search over waves (``split_coupled``); without, the
+pairs, both objectives search over waves (``coupled``); without, the
 search over single-region steps below.
 """
 
@@ -39,15 +39,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from crossheat.plan.split_check import problems_with
-from crossheat.plan.split_coupled import Found, fastest, fewest, group_waves
-from crossheat.plan.split_greedy import Step, heuristic
-from crossheat.plan.split_model import Indexed, index_problem, piece_lower_bound
-from crossheat.plan.split_pieces import Piece, makespan, number_pieces, piece_edges, piece_order
-from crossheat.plan.split_search import exact
-from crossheat.plan.split_time import Owners, time_candidates
-from crossheat.plan.split_time_exact import solve_time
-from crossheat.plan.split_waves import Coupling, coupled_makespan
+from crossheat.plan.split.check import problems_with
+from crossheat.plan.split.coupled import Found, fastest, fewest, group_waves
+from crossheat.plan.split.greedy import Step, heuristic
+from crossheat.plan.split.model import Indexed, index_problem, piece_lower_bound
+from crossheat.plan.split.pieces import Piece, makespan, number_pieces, piece_edges, piece_order
+from crossheat.plan.split.search import exact
+from crossheat.plan.split.time_exact import solve_time
+from crossheat.plan.split.time_heuristic import Owners, time_candidates
+from crossheat.plan.split.waves import Coupling, coupled_makespan
 
 __all__ = ["Piece", "SplitProblem", "SplitResult", "check_split", "lower_bound", "split"]
 

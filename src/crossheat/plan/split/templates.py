@@ -23,8 +23,8 @@ import yaml
 
 from crossheat.plan.analysis import Analysis
 from crossheat.plan.estimates import estimate
-from crossheat.plan.split import SplitProblem, SplitResult, split
-from crossheat.plan.split_pieces import Piece
+from crossheat.plan.split.pieces import Piece
+from crossheat.plan.split.solve import SplitProblem, SplitResult, split
 from crossheat.resources.coerce import PropertyType
 from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.template import Template

@@ -1,6 +1,6 @@
 """Exact search for the fewest pieces: A* over sets of done nodes.
 
-As in ``split_greedy``, a split is a sequence of region steps, each taking
+As in ``greedy``, a split is a sequence of region steps, each taking
 every node of its region it can. The search state is the set of done nodes
 (a bit mask); its estimate is the larger of the chain bound of what is left
 and the number of regions left, which never overestimates. A step that
@@ -16,8 +16,8 @@ import heapq
 import time
 from dataclasses import dataclass
 
-from crossheat.plan.split_greedy import Step
-from crossheat.plan.split_model import Indexed, chain_heights
+from crossheat.plan.split.greedy import Step
+from crossheat.plan.split.model import Indexed, chain_heights
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crossheat.plan.split_model import Indexed
+from crossheat.plan.split.model import Indexed
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Splits of problems with coupled nodes (tunnel ends): the fewest pieces, or the fastest.
 
 Fewest pieces: the greedy wave passes, then A* over waves on graphs up to
-the exact limit (``split_wave_search``); an answer not proved optimal is
+the exact limit (``wave_search``); an answer not proved optimal is
 then shrunk by merging pieces of one region while the split stays valid.
 
 Fastest: the fewest-pieces split, the earliest waves (every node as early as
 its cross-region inputs allow, coupled nodes in the latest wave of their
-bundle) and the latest waves refilled (as in ``split_time``, coupled nodes
+bundle) and the latest waves refilled (as in ``time_heuristic``, coupled nodes
 kept where they are), each merged while the time does not grow; the best
 by time, then pieces. Deployment time counts a group of coupled pieces as
 starting together and a coupled node as ending with its bundle
@@ -21,10 +21,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crossheat.plan.split_model import piece_lower_bound
-from crossheat.plan.split_time import Owners, alap_waves, owners_from_waves, refill
-from crossheat.plan.split_wave_search import WaveMasks, greedy, pieces_in, search
-from crossheat.plan.split_waves import Coupling, coupled_makespan, critical_path, waves
+from crossheat.plan.split.model import piece_lower_bound
+from crossheat.plan.split.time_heuristic import Owners, alap_waves, owners_from_waves, refill
+from crossheat.plan.split.wave_search import WaveMasks, greedy, pieces_in, search
+from crossheat.plan.split.waves import Coupling, coupled_makespan, critical_path, waves
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crossheat.plan.split_merge import merge_pieces
-from crossheat.plan.split_model import Indexed
-from crossheat.plan.split_pieces import piece_edges, piece_order
+from crossheat.plan.split.merge import merge_pieces
+from crossheat.plan.split.model import Indexed
+from crossheat.plan.split.pieces import piece_edges, piece_order
 
 #: A candidate split: node -> piece id, and each piece's region.
 Owners = tuple[list[int], list[int]]

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crossheat.errors import CrossheatError
-from crossheat.plan.split_model import Indexed
-from crossheat.plan.split_pieces import piece_edges
+from crossheat.plan.split.model import Indexed
+from crossheat.plan.split.pieces import piece_edges
 
 
 class Coupling:

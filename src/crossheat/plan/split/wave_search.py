@@ -5,7 +5,7 @@ each, every node whose requirements are done before the wave or taken in
 the same region in this wave, except coupled nodes whose peers are not all
 taken in this wave (and what needs them). Taking the most never hurts
 (whatever a smaller wave allows, the larger one allows too, see
-``split_waves``), and one piece per region per wave is enough (two
+``waves``), and one piece per region per wave is enough (two
 pieces of one region in one wave can always be merged). A wave of several
 regions is only worth it when coupled nodes join them: otherwise the same
 regions one wave after the other do at least as well, so such waves are
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from crossheat.plan.split_waves import Coupling
+from crossheat.plan.split.waves import Coupling
 
 #: A wave: (region id, node ids) for each region that takes something in it.
 Wave = tuple[tuple[int, tuple[int, ...]], ...]
