@@ -8,7 +8,10 @@
   resource and 3 s per server (no jitter). Target: create within 1.15x its critical path,
   the longest chain of those latencies through the template's dependency graph (a
   tunnel is up once both its connections are past their latency, which the chain through
-  each connection covers).
+  each connection covers). Deletes take those latencies too (a server is gone once its
+  latency has passed, a Neutron DELETE answers after its kind's), so ``delete_s`` is
+  reported beside ``delete_critical_path_s``, the longest chain of delete latencies
+  (dependents first), with every run's in ``delete_runs``.
 - ``generated``: ``benchmarks.generate`` with 500 resources over 5 regions, zero latency.
   Target: 100 resources/s or more.
 - ``cli``: the reference case again as a user types it, ``crossheat stack create --wait``
@@ -72,20 +75,30 @@ LATENCY_KIND = {
     "OS::Neutron::IPsecSiteConnection": "ipsec_site_connection",
     "OS::Nova::Server": "server",
 }
+#: A delete waits for ``{kind}_delete`` (which is ``{kind}`` unless set), ports included
+#: (Neutron's DELETE takes its time).
+DELETE_LATENCY_KIND = {
+    name: f"{kind}_delete" for name, kind in {**LATENCY_KIND, "OS::Neutron::Port": "port"}.items()
+}
 COLUMNS = ("case", "measured", "resources", "regions", "validate_s", "create_s", "create_runs",
            "engine_cpu_s", "critical_path_s",
            "ratio", "resources_per_s", "target", "met", "calls_per_resource", "delete_s",
+           "delete_runs", "delete_critical_path_s", "delete_ratio",
            "delete_calls_per_resource", "cleaned_up", "load")  # fmt: skip
 
 
-def critical_path(template: Path, latency: Latency) -> tuple[float, list[str]]:
-    """The longest chain of emulator latencies through ``template``'s dependency graph."""
+def critical_path(
+    template: Path, latency: Latency, kinds: dict[str, str] = LATENCY_KIND
+) -> tuple[float, list[str]]:
+    """The longest chain of emulator latencies (of ``kinds``) through ``template``'s
+    dependency graph. The same chain read backwards is the longest for a delete, which
+    takes the resources in the reverse order."""
     service = Service()
     analysis = service.validate(Inputs(template, parameters=PARAMETERS))
     assert analysis.ok, analysis.errors[:3]
     graph: Graph[str] = analysis.graph
     weights = {
-        name: latency.base(LATENCY_KIND[cls.type_name]) if cls.type_name in LATENCY_KIND else 0.0
+        name: latency.base(kinds[cls.type_name]) if cls.type_name in kinds else 0.0
         for name, cls in analysis.types.items()
     }
     return graph.critical_path(weights)
@@ -143,6 +156,7 @@ def median_run(
     results.sort(key=lambda got: float(got["create_s"]))
     median = results[len(results) // 2]
     median["create_runs"] = "/".join(f"{got['create_s']:.2f}" for got in results)
+    median["delete_runs"] = "/".join(f"{got['delete_s']:.2f}" for got in results)
     return median
 
 
@@ -158,7 +172,9 @@ def reference(tmp: Path, runs: int = RUNS) -> tuple[dict[str, Any], Counter[str]
     """The reference use case under 1 s / 3 s latencies, against its critical path."""
     regions = ["East", "West"]
     with private_world(tmp) as world, emulator(world, regions, REFERENCE_LATENCY):
-        path_s, chain = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
+        latency = Latency.from_spec(REFERENCE_LATENCY)
+        path_s, chain = critical_path(REFERENCE, latency)
+        delete_path_s, delete_chain = critical_path(REFERENCE, latency, DELETE_LATENCY_KIND)
         got = median_run(world, "reference", REFERENCE, PARAMETERS, runs)
         row = _row(
             "reference", "engine",
@@ -166,8 +182,11 @@ def reference(tmp: Path, runs: int = RUNS) -> tuple[dict[str, Any], Counter[str]
             target=f"ratio <= {CRITICAL_PATH_TARGET}",
             met=got["create_s"] <= CRITICAL_PATH_TARGET * path_s,
             **_common(got, regions), cleaned_up=_cleaned(world, regions),
+            delete_critical_path_s=delete_path_s,
+            delete_ratio=round(got["delete_s"] / delete_path_s, 3),
         )  # fmt: skip
         print(f"critical path {path_s:g} s: {' -> '.join(chain)}", flush=True)
+        print(f"delete critical path {delete_path_s:g} s: {' <- '.join(delete_chain)}", flush=True)
     return row, got["create_calls"]
 
 
@@ -182,6 +201,7 @@ def _common(got: dict[str, Any], regions: list[str]) -> dict[str, Any]:
         "resources_per_s": round(got["resources"] / got["create_s"], 1),
         "calls_per_resource": _per_resource(got["create_calls"], got["resources"]),
         "delete_s": got["delete_s"],
+        "delete_runs": got["delete_runs"],
         "delete_calls_per_resource": _per_resource(got["delete_calls"], got["resources"]),
     }
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from benchmarks.bench_deploy import REFERENCE, critical_path, generated
+from benchmarks.bench_deploy import DELETE_LATENCY_KIND, REFERENCE, critical_path, generated
 
 from crossheat.emulator.core import Latency
 
@@ -28,6 +28,14 @@ def test_reference_critical_path_runs_through_a_server() -> None:
 
 
 @pytest.mark.usefixtures("reference_regions")
+def test_reference_delete_critical_path_starts_with_a_server() -> None:
+    latency = Latency.from_spec("default=1,server=3")
+    total, chain = critical_path(REFERENCE, latency, DELETE_LATENCY_KIND)
+    assert total == 6.0  # the server goes first, the network it is on last
+    assert chain[-1] in ("east_server", "west_server")
+
+
+@pytest.mark.usefixtures("reference_regions")
 def test_critical_path_follows_the_slowest_kind() -> None:
     total, chain = critical_path(REFERENCE, Latency.from_spec("default=1,ipsec_site_connection=9"))
     assert total == 13.0  # net, subnet, interface, VPN service, then the connection
@@ -38,5 +46,6 @@ def test_small_generated_stack_deploys_and_cleans_up(tmp_path: Path) -> None:
     row, calls = generated(tmp_path, size=25, count=5, runs=1)
     assert row["resources"] == 25
     assert row["cleaned_up"] is True
+    assert row["delete_runs"] == f"{row['delete_s']:.2f}"
     assert calls["POST /network/v2.0/networks"] == 5
     assert row["calls_per_resource"] == pytest.approx(sum(calls.values()) / 25, abs=0.01)

@@ -5,6 +5,7 @@
     crossheat emulator serve [--host 127.0.0.1] [--port N|0] [--regions East,West]
                              [--state FILE|:memory:] [--latency SPEC] [--faults SPEC]
                              [--orchestration-url URL] [--cloud NAME] [--cloud-index N]
+                             [--project NAME:USER:PASSWORD[:admin]]...
     crossheat emulator start ...same options...   (background; returns once it answers)
     crossheat emulator stop [--port N]
     crossheat emulator status
@@ -19,7 +20,7 @@ from typing import Any
 import typer
 
 from crossheat.emulator.config_files import Settings
-from crossheat.emulator.core import EmulatorConfig, Faults, Latency
+from crossheat.emulator.core import EmulatorConfig, Faults, Latency, ProjectSeed
 from crossheat.errors import CrossheatError
 
 app = typer.Typer(
@@ -35,17 +36,26 @@ STATE = typer.Option(
 )
 LATENCY = typer.Option(
     "",
-    help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'; 'vpn_peer_timeout=5': "
-    "how long an IPsec connection waits for its peer before it reads DOWN.",
+    help="Seconds per kind, e.g. 'server=3,network=0.2,default=0.5'; deletes take the same"
+    " unless set apart ('server_delete=1'); 'vpn_peer_timeout=5': how long an IPsec"
+    " connection waits for its peer before it reads DOWN.",
 )
 FAULTS = typer.Option(
-    "", help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2'."
+    "",
+    help="e.g. 'error_rate=0.1,lost_answer_rate=0.1,region_down=West,quota.servers=2';"
+    " lost_answer_path=/add_router_interface loses only those answers.",
 )
 ORCHESTRATION = typer.Option(
     None, help="Orchestration endpoint for the catalog; %(tenant_id)s becomes the project id."
 )
 CLOUD = typer.Option(None, help="Its clouds.yaml entry name (default: emulator, emulator1...).")
 CLOUD_INDEX = typer.Option(-1, help="Index among several clouds (public ranges differ); -1: auto.")
+PROJECT = typer.Option(
+    [],
+    "--project",
+    help="NAME:USER:PASSWORD[:admin]: a project with a user in it (role member, and admin"
+    " with ':admin'); clouds.yaml gets an entry CLOUD-NAME-USER. Repeatable.",
+)
 
 
 def _config(
@@ -57,10 +67,15 @@ def _config(
     faults: str,
     orchestration_url: str | None,
     cloud_index: int,
+    projects: list[str],
 ) -> EmulatorConfig:
     names = [r.strip() for r in regions.split(",") if r.strip()]
     if not names:
         raise typer.BadParameter("at least one region is needed", param_hint="--regions")
+    try:
+        seeds = [ProjectSeed.from_spec(spec) for spec in projects]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--project") from exc
     try:
         return EmulatorConfig(
             host=host,
@@ -71,6 +86,7 @@ def _config(
             faults=Faults.from_spec(faults),
             orchestration_url=orchestration_url,
             cloud_index=cloud_index,
+            projects=seeds,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -92,9 +108,12 @@ def serve(
     orchestration_url: str | None = ORCHESTRATION,
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
+    project: list[str] = PROJECT,
 ) -> None:
     """Run the emulator in the foreground (Ctrl-C stops it)."""
-    config = _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index)
+    config = _config(
+        host, port, regions, state, latency, faults, orchestration_url, cloud_index, project
+    )
 
     def ready(entry: dict[str, Any]) -> None:
         typer.echo(f"crossheat emulator listening on {_describe(entry)}", err=False)
@@ -119,9 +138,10 @@ def start(
     orchestration_url: str | None = ORCHESTRATION,
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
+    project: list[str] = PROJECT,
 ) -> None:
     """Run the emulator in the background; print where it is once it answers."""
-    _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index)
+    _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index, project)
     argv = [sys.executable, "-m", "crossheat.cli.emulator", "serve"]
     argv += ["--host", host, "--port", str(port), "--regions", regions, "--state", state]
     argv += ["--latency", latency, "--faults", faults, "--cloud-index", str(cloud_index)]
@@ -129,6 +149,8 @@ def start(
         argv += ["--orchestration-url", orchestration_url]
     if cloud:
         argv += ["--cloud", cloud]
+    for spec in project:
+        argv += ["--project", spec]
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
 

@@ -9,10 +9,14 @@
     GET      /admin/latency                    {"seconds": {...}, "jitter", "vpn_peer_timeout"}
     PUT|POST /admin/latency                    {"server": 3, "default": 0.5, "jitter": 0.1}
                                                | {"vpn_peer_timeout": 2} | {"reset": true}
-    GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}}}
+    GET      /admin/counters                   {"regions": {"East": {"GET /network/v2.0/ports": 3}},
+                                                "identity": {"POST /v3/auth/tokens": 2}}
     POST     /admin/counters/reset             204
     GET      /admin/regions/{region}/resources {"networks": [...], "servers": [...], ...}
                                                (seeded public network, images: only with ?all=true)
+    POST     /admin/projects                   {"project", "user", "password", "admin": false}
+                                               -> 201 {"project_id", "user_id"}: a project
+                                               with that user in it (as ``--project``)
     POST     /admin/tokens/expire              every token expires now (tests of re-authentication)
 
 VPN peer lookup (``/admin/vpn/...``) belongs to the Neutron side.
@@ -26,8 +30,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import glance, neutron, nova_keypairs, nova_servers
-from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, Record
+from crossheat.emulator import glance, keystone_identity, neutron, nova_keypairs, nova_servers
+from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, ProjectSeed, Record
+
+#: Where Keystone's calls are counted (the middleware's key; not a region).
+IDENTITY = "identity"
 
 
 def _bad(message: str) -> ApiError:
@@ -67,12 +74,15 @@ def _change_latency(emu: Emulator, body: dict[str, Any]) -> None:
         raise _bad(str(exc)) from exc
 
 
-def counters(emu: Emulator) -> dict[str, dict[str, int]]:
-    """Request counts per region, keyed ``"METHOD /path/template"``."""
-    out: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
+def counters(emu: Emulator) -> dict[str, Any]:
+    """Request counts keyed ``"METHOD /path/template"``: per region under ``regions``,
+    Keystone's (which no region owns) under ``identity``."""
+    regions: dict[str, dict[str, int]] = {region: {} for region in emu.regions}
+    identity: dict[str, int] = {}
     for (region, method, path), count in sorted(emu.counter_snapshot().items()):
-        out.setdefault(region, {})[f"{method} {path}"] = count
-    return out
+        into = identity if region == IDENTITY else regions.setdefault(region, {})
+        into[f"{method} {path}"] = count
+    return {"regions": regions, "identity": identity}
 
 
 def resources(emu: Emulator, region: str, everything: bool) -> dict[str, list[Record]]:
@@ -83,6 +93,7 @@ def resources(emu: Emulator, region: str, everything: bool) -> dict[str, list[Re
     """
     if region not in emu.regions:
         raise ApiError(404, {"error": {"code": 404, "message": f"No region {region!r}"}})
+    nova_servers.reap(emu, region)
     out = neutron.list_all(emu, region, include_seeded=everything)
     servers = emu.store.records(region, nova_servers.KIND)
     out["servers"] = [{**s, "status": nova_servers.status(s)} for s in servers]
@@ -116,7 +127,7 @@ def router(emu: Emulator) -> APIRouter:
 
     @api.get("/counters")
     async def get_counters() -> JSONResponse:
-        return JSONResponse({"regions": counters(emu)})
+        return JSONResponse(counters(emu))
 
     @api.post("/counters/reset")
     async def reset_counters() -> Response:
@@ -126,6 +137,19 @@ def router(emu: Emulator) -> APIRouter:
     @api.get("/regions/{region}/resources")
     async def list_resources(region: str, all: bool = False) -> JSONResponse:
         return JSONResponse(resources(emu, region, all))
+
+    @api.post("/projects")
+    async def add_project(request: Request) -> JSONResponse:
+        body = await _json_object(request)
+        try:
+            seed = ProjectSeed(
+                str(body["project"]), str(body["user"]), str(body["password"]),
+                bool(body.get("admin", False)),
+            )  # fmt: skip
+        except KeyError as exc:
+            raise _bad(f"missing {exc}") from exc
+        project, user = keystone_identity.seed_member(emu, seed)
+        return JSONResponse({"project_id": project["id"], "user_id": user["id"]}, 201)
 
     @api.post("/tokens/expire")
     async def expire_tokens() -> Response:

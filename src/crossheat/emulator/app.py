@@ -7,11 +7,14 @@ The middleware, on every request:
   ``admin`` nor one of the emulator's regions;
 - answers 503 for a service call (``/{region}/...``) when a fault says so
   (``region_down`` or ``error_rate``); Keystone and ``/admin`` never fail;
-- carries a POST out and then answers 502 instead of its answer when
+- carries a POST or PUT out and then answers 502 instead of its answer when
   ``lost_answer_rate`` says so (a proxy that timed out: the resource exists),
   counted as ``LOST /path/template``;
+- before a region's call, removes the servers of that region whose delete has
+  finished (``nova_servers.reap``), so the call sees them gone;
 - counts service calls per region by method and path template
-  (``POST /network/v2.0/networks``, ``GET /compute/v2.1/servers/{id}``).
+  (``POST /network/v2.0/networks``, ``GET /compute/v2.1/servers/{id}``), and
+  Keystone calls under ``identity`` (``POST /v3/auth/tokens``).
 
 Errors are answered in each service's own shape (``error_shapes``).
 """
@@ -26,7 +29,16 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crossheat.emulator import admin, error_shapes, glance, keystone, neutron, nova
+from crossheat.emulator import (
+    admin,
+    error_shapes,
+    glance,
+    keystone,
+    keystone_identity,
+    neutron,
+    nova,
+    nova_servers,
+)
 from crossheat.emulator.core import Emulator
 
 _ID_SEGMENT = re.compile(
@@ -64,15 +76,18 @@ class EmulatorMiddleware:
         head = scope["path"].lstrip("/").partition("/")[0]
         if head in ("identity", "admin"):
             await self.app(scope, receive, send_with_id)
+            if head == "identity":
+                self.emu.count(admin.IDENTITY, scope["method"], path_template(scope))
             return
         if head not in self.emu.regions:
             body = {"error": {"code": 404, "message": f"No region {head!r} in this cloud."}}
             await JSONResponse(body, status_code=404)(scope, receive, send_with_id)
             return
+        nova_servers.reap(self.emu, head)
         if self.emu.should_fail(head):
             body = {"error": {"code": 503, "message": "Service Unavailable (injected fault)"}}
             await JSONResponse(body, status_code=503)(scope, receive, send_with_id)
-        elif self.emu.loses_answer(scope["method"]):
+        elif self.emu.loses_answer(scope["method"], path_template(scope)):
             await self.app(scope, receive, _discard)
             body = {"error": {"code": 502, "message": "Bad Gateway (injected fault: answer lost)"}}
             await JSONResponse(body, status_code=502)(scope, receive, send_with_id)
@@ -98,6 +113,8 @@ def create_app(emu: Emulator) -> FastAPI:
 
 
 def seed(emu: Emulator) -> None:
-    """What every region starts with (idempotent): public network, images, flavors."""
+    """What the cloud starts with (idempotent): Keystone's projects, users and roles, and in
+    every region the public network, images and flavors."""
+    keystone_identity.seed(emu)
     neutron.seed(emu, keystone.project_id("admin"))
     glance.seed(emu, keystone.project_id("admin"))

@@ -6,8 +6,10 @@
     admin.faults({"region_down": ["West"]})        # and {"quota.servers": 0}, reset=True
     admin.latency({"server": 3.0}, reset=True)
     admin.counters()["East"]["POST /network/v2.0/networks"]
+    admin.identity_counters()["POST /v3/auth/tokens"]
     admin.reset_counters()
     admin.resources("East")["servers"]
+    admin.add_project("alpha", "alice", "secret")   # admin=True: alice is an admin
     admin.expire_tokens()
 """
 
@@ -63,6 +65,11 @@ class AdminClient:
         result: dict[str, dict[str, int]] = self._call("GET", "/counters")["regions"]
         return result
 
+    def identity_counters(self) -> dict[str, int]:
+        """Keystone's request counts: ``{"POST /v3/auth/tokens": 2, ...}``."""
+        result: dict[str, int] = self._call("GET", "/counters")["identity"]
+        return result
+
     def reset_counters(self) -> None:
         self._call("POST", "/counters/reset")
 
@@ -72,6 +79,15 @@ class AdminClient:
         result: dict[str, list[dict[str, Any]]] = self._call(
             "GET", f"/regions/{region}/resources{query}"
         )
+        return result
+
+    def add_project(
+        self, project: str, user: str, password: str, *, admin: bool = False
+    ) -> dict[str, str]:
+        """Make ``project`` with ``user`` in it (role member, and admin when asked), as
+        ``--project`` does; ``{"project_id", "user_id"}``."""
+        body = {"project": project, "user": user, "password": password, "admin": admin}
+        result: dict[str, str] = self._call("POST", "/projects", body)
         return result
 
     def expire_tokens(self) -> None:

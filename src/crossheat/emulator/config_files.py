@@ -9,6 +9,7 @@
           auth: {auth_url: http://127.0.0.1:PORT/identity, username: admin, ...}
           regions: [East, West]
         emulator-demo: {...}          # demo / demo, project demo
+        emulator-alpha-alice: {...}   # --project alpha:alice:secret: alice in project alpha
 
 - the region map (``$CROSSHEAT_REGION_MAP``, else
   ``$XDG_CONFIG_HOME/crossheat/regions.yaml``), only when none exists yet::
@@ -25,6 +26,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,12 @@ class Settings:
         return cls(Path(clouds), Path(regions), Path(run_dir), cloud)
 
 
-def cloud_entry(url: str, regions: list[str], user: str) -> dict[str, Any]:
-    """A clouds.yaml entry for ``user`` (whose password and project share its name).
+def cloud_entry(
+    url: str, regions: list[str], user: str, password: str | None = None,
+    project: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A clouds.yaml entry for ``user`` in ``project`` (both default to the user's name,
+    as for ``admin`` and ``demo``).
 
     ``regions`` lists every region (the first is the default), so that tools which
     check ``--os-region-name`` against clouds.yaml accept them all.
@@ -67,8 +73,8 @@ def cloud_entry(url: str, regions: list[str], user: str) -> dict[str, Any]:
         "auth": {
             "auth_url": f"{url}/identity",
             "username": user,
-            "password": user,
-            "project_name": user,
+            "password": password or user,
+            "project_name": project or user,
             "user_domain_name": "Default",
             "project_domain_name": "Default",
         },
@@ -99,14 +105,26 @@ def _write_yaml(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def write_clouds_yaml(path: Path, cloud: str, url: str, regions: list[str]) -> None:
-    """Add or replace entries ``cloud`` (admin) and ``cloud-demo`` (demo) in ``path``."""
+def seeded_cloud_name(cloud: str, project: str, user: str) -> str:
+    """The clouds.yaml entry of a ``--project PROJECT:USER:...`` seed: ``cloud-PROJECT-USER``."""
+    return f"{cloud}-{project}-{user}"
+
+
+def write_clouds_yaml(
+    path: Path, cloud: str, url: str, regions: list[str],
+    members: Iterable[tuple[str, str, str]] = (),
+) -> None:  # fmt: skip
+    """Add or replace entries ``cloud`` (admin) and ``cloud-demo`` (demo) in ``path``, and
+    ``cloud-PROJECT-USER`` for each ``(project, user, password)`` of ``members``."""
     data = _read_yaml(path)
     clouds = data.setdefault("clouds", {})
     if not isinstance(clouds, dict):
         raise ConfigError(f"{path}: 'clouds' is not a mapping")
     clouds[cloud] = cloud_entry(url, regions, "admin")
     clouds[f"{cloud}-demo"] = cloud_entry(url, regions, "demo")
+    for project, user, password in members:
+        entry = cloud_entry(url, regions, user, password, project)
+        clouds[seeded_cloud_name(cloud, project, user)] = entry
     _write_yaml(path, data)
 
 

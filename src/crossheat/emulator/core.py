@@ -106,13 +106,16 @@ class Faults:
     - ``error_rate``: fraction of service calls (not Keystone, not admin) answered 503.
     - ``region_down``: regions whose every service call is answered 503.
     - ``quota``: overrides of per-project quotas, e.g. ``{"servers": 2}``.
-    - ``lost_answer_rate``: fraction of service POSTs that are carried out and then
-      answered 502, as when a proxy in front of a real cloud times out: the client
-      cannot know whether the resource was made.
+    - ``lost_answer_rate``: fraction of service POSTs and PUTs that are carried out and
+      then answered 502, as when a proxy in front of a real cloud times out: the client
+      cannot know whether the resource was made (or the router interface added).
+    - ``lost_answer_path``: only calls whose path template contains this text lose
+      their answer (``/add_router_interface``); empty: every POST and PUT may.
     """
 
     error_rate: float = 0.0
     lost_answer_rate: float = 0.0
+    lost_answer_path: str = ""
     region_down: set[str] = field(default_factory=set)
     quota: dict[str, int] = field(default_factory=dict)
 
@@ -128,6 +131,8 @@ class Faults:
                 self.error_rate = float(value)
             elif key == "lost_answer_rate":
                 self.lost_answer_rate = float(value)
+            elif key == "lost_answer_path":
+                self.lost_answer_path = str(value)
             elif key == "region_down":
                 names = value if isinstance(value, list) else str(value).split(";")
                 self.region_down = {n for n in names if n}
@@ -140,6 +145,7 @@ class Faults:
         return {
             "error_rate": self.error_rate,
             "lost_answer_rate": self.lost_answer_rate,
+            "lost_answer_path": self.lost_answer_path,
             "region_down": sorted(self.region_down),
             "quota": dict(self.quota),
         }
@@ -155,9 +161,12 @@ class Latency:
 
     Resources with a status (servers, ports, VPN services, connections) change
     status when their latency has passed; the others answer their create call
-    after it. ``vpn_peer_timeout`` is how long an IPsec site connection whose
-    latency has passed waits for its peer (still ``PENDING_*``) before it reads
-    ``DOWN``, as Neutron's agent gives up on a peer that is not there.
+    after it. Deletes take it too: a Neutron DELETE answers after it, a server
+    shows task state ``deleting`` until it has passed, then is gone. A delete's kind
+    is ``{kind}_delete`` (``server_delete``), which falls back to ``{kind}``.
+    ``vpn_peer_timeout`` is how long an IPsec site connection whose latency has
+    passed waits for its peer (still ``PENDING_*``) before it reads ``DOWN``, as
+    Neutron's agent gives up on a peer that is not there.
     """
 
     seconds: dict[str, float] = field(default_factory=dict)
@@ -172,6 +181,8 @@ class Latency:
         return cls({k: float(v) for k, v in items.items()}, jitter, peer)
 
     def base(self, kind: str) -> float:
+        if kind not in self.seconds and kind.endswith("_delete"):
+            return self.base(kind.removesuffix("_delete"))
         return self.seconds.get(kind, self.seconds.get("default", 0.0))
 
     def sample(self, kind: str) -> float:
@@ -295,6 +306,25 @@ class Auth:
     is_admin: bool
 
 
+@dataclass(frozen=True)
+class ProjectSeed:
+    """A project with a user in it, made at start: ``NAME:USER:PASSWORD[:admin]``."""
+
+    project: str
+    user: str
+    password: str
+    admin: bool = False
+
+    @classmethod
+    def from_spec(cls, spec: str) -> ProjectSeed:
+        parts = spec.split(":")
+        admin = len(parts) >= 4 and parts[-1] == "admin"
+        password = ":".join(parts[2:-1] if admin else parts[2:])
+        if len(parts) < 3 or not parts[0] or not parts[1] or not password:
+            raise ValueError(f"expected NAME:USER:PASSWORD[:admin], got {spec!r}")
+        return cls(parts[0], parts[1], password, admin)
+
+
 @dataclass
 class EmulatorConfig:
     host: str = "127.0.0.1"
@@ -311,6 +341,8 @@ class EmulatorConfig:
     #: ``{"url": ..., "pid": ...}``), so that a VPN connection in one emulator can find
     #: its peer in another. ``None``: no other clouds are looked at.
     registry_dir: str | None = None
+    #: Projects and users made at start besides ``admin`` and ``demo`` (``keystone_identity``).
+    projects: list[ProjectSeed] = field(default_factory=list)
 
 
 class Emulator:
@@ -354,20 +386,24 @@ class Emulator:
             return True
         return faults.error_rate > 0 and random.random() < faults.error_rate
 
-    def loses_answer(self, method: str) -> bool:
-        """Whether to carry out this call and answer 502 (``lost_answer_rate``, POSTs only)."""
-        rate = self.config.faults.lost_answer_rate
-        return method == "POST" and rate > 0 and random.random() < rate
+    def loses_answer(self, method: str, path: str) -> bool:
+        """Whether to carry out this call and answer 502 (``lost_answer_rate``, POST and PUT
+        calls whose path template contains ``lost_answer_path``)."""
+        faults = self.config.faults
+        if method not in ("POST", "PUT") or faults.lost_answer_path not in path:
+            return False
+        return faults.lost_answer_rate > 0 and random.random() < faults.lost_answer_rate
 
     def authenticate(self, token: str | None) -> Auth:
-        """The caller behind an ``X-Auth-Token``; 401 when missing, unknown or expired.
+        """The caller behind an ``X-Auth-Token``; 401 when missing, unknown, expired or
+        not scoped to a project.
 
         Keystone stores tokens as records of kind ``tokens`` in region ``"*"``:
         ``{id, user_id, user_name, project_id, project_name, is_admin, expires}``
         (``expires`` in epoch seconds).
         """
         record = self.store.get("*", "tokens", token) if token else None
-        if record is None or record["expires"] <= time.time():
+        if record is None or record["expires"] <= time.time() or not record.get("project_id"):
             raise ApiError(
                 401,
                 {

@@ -1,68 +1,53 @@
-"""Keystone v3 for the emulator: discovery, password tokens, validation, the catalog.
+"""Keystone v3 for the emulator: discovery, tokens, validation, the catalog.
 
-Two users, each in its own project of domain ``Default``::
+Users, projects and roles are ``keystone_identity``'s (``admin``/``admin`` with role
+``admin`` on project ``admin``, ``demo``/``demo`` a ``member`` of ``demo``, and those
+seeded with ``--project``); ``keystone_crud`` serves them. Tokens are records of kind
+``tokens`` in region ``"*"`` (see ``Emulator.authenticate``)::
 
-    admin / admin   project admin   (is_admin)
-    demo  / demo    project demo
-
-Ids are derived from the names, so they are stable across restarts and a
-state file keeps its owners. Tokens are records of kind ``tokens`` in region
-``"*"`` (see ``Emulator.authenticate``)::
-
-    POST   /identity/v3/auth/tokens   password (or token) method, project scope -> 201
-    GET    /identity/v3/auth/tokens   X-Auth-Token + X-Subject-Token -> 200 (validation)
+    POST   /identity/v3/auth/tokens   password or token method; a project scope by id or
+                                      name (else the user's default project, else
+                                      unscoped) -> 201, X-Subject-Token
+    GET    /identity/v3/auth/tokens   X-Auth-Token + X-Subject-Token -> 200 {"token": {user,
+                                      project, roles, expires_at, catalog}} (?nocatalog);
+                                      404 for an unknown or expired subject token
     HEAD   /identity/v3/auth/tokens   same, without a body
     DELETE /identity/v3/auth/tokens   revoke X-Subject-Token -> 204
+    GET    /identity/v3/auth/projects the projects the caller's user has a role on
+    GET    /identity/v3/auth/catalog  the catalog of the caller's (scoped) token
+
+A token is admin (``Auth.is_admin``: every project's resources in admin listings) when
+it carries the role ``admin``. Only the caller's own token, or an admin, may validate a
+token (403 otherwise).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from crossheat.emulator import keystone_crud
+from crossheat.emulator import keystone_identity as identity
 from crossheat.emulator.core import ApiError, Emulator, Record, iso_now, stable_id
 
-DOMAIN = {"id": "default", "name": "Default"}
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    password: str
-    project: str
-    is_admin: bool
-
-    @property
-    def id(self) -> str:
-        return stable_id("user", self.name)
-
-    @property
-    def project_id(self) -> str:
-        return stable_id("project", self.project)
-
-
-USERS = {
-    "admin": User("admin", "admin", "admin", is_admin=True),
-    "demo": User("demo", "demo", "demo", is_admin=False),
-}
+DOMAIN = identity.DOMAIN
 
 
 def project_id(name: str) -> str:
-    """The id of project ``admin`` or ``demo``."""
-    return stable_id("project", name)
+    """The id of project ``admin`` or ``demo`` (or one seeded with ``--project``)."""
+    return identity.project_id(name)
 
 
 def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, {"error": {"code": 401, "title": "Unauthorized", "message": message}})
+    return identity.error(401, "Unauthorized", message)
 
 
 def _bad_request(message: str) -> ApiError:
-    return ApiError(400, {"error": {"code": 400, "title": "Bad Request", "message": message}})
+    return identity.error(400, "Bad Request", message)
 
 
 def _version_doc(base: str) -> dict[str, Any]:
@@ -77,50 +62,78 @@ def _version_doc(base: str) -> dict[str, Any]:
     }
 
 
-def _find_user(identity: dict[str, Any]) -> User:
-    """The user named by the ``password`` method, if its password matches."""
-    spec = identity.get("password", {}).get("user", {})
-    by_name = USERS.get(spec.get("name", ""))
-    by_id = next((u for u in USERS.values() if u.id == spec.get("id")), None)
-    user = by_name or by_id
-    if user is None or spec.get("password") != user.password:
+def _find_user(emu: Emulator, identity_: dict[str, Any]) -> Record:
+    """The enabled user named (or given by id) in the ``password`` method, if its password
+    matches."""
+    spec = identity_.get("password", {}).get("user", {})
+    user = None
+    if spec.get("id"):
+        user = identity.get(emu, identity.USERS, str(spec["id"]))
+    elif spec.get("name"):
+        user = identity.by_name(emu, identity.USERS, str(spec["name"]))
+    if (
+        user is None
+        or not user["enabled"]
+        or not identity.check_password(user, spec.get("password"))
+    ):
         raise _unauthorized("The request you have made requires authentication.")
     return user
 
 
-def _user_from_token(emu: Emulator, identity: dict[str, Any]) -> User:
-    token = identity.get("token", {}).get("id")
-    auth = emu.authenticate(token)
-    return USERS[auth.user_name]
+def _user_from_token(emu: Emulator, identity_: dict[str, Any]) -> Record:
+    record = identity.caller(emu, identity_.get("token", {}).get("id"))
+    user = identity.get(emu, identity.USERS, record["user_id"])
+    if user is None or not user["enabled"]:
+        raise _unauthorized("The request you have made requires authentication.")
+    return user
 
 
-def _check_scope(user: User, scope: dict[str, Any] | None) -> None:
-    """Only project scope on the user's own project is accepted."""
-    project = (scope or {}).get("project")
-    if project is None:
-        return
-    if (
-        project.get("name", user.project) != user.project
-        or project.get("id", user.project_id) != user.project_id
-    ):
-        raise _unauthorized(f"User {user.id} has no access to project {project}")
+def _scope(emu: Emulator, user: Record, scope: Any) -> tuple[Record | None, list[Record]]:
+    """The project a token is scoped to (``None``: unscoped) and the user's roles on it.
+
+    A project named by id, or by name (in domain ``Default``); without a scope, the user's
+    default project if it has a role there. 401 for a project it has no role on.
+    """
+    if scope is not None and not isinstance(scope, dict):
+        raise _bad_request("scope must be an object")
+    spec = (scope or {}).get("project")
+    if scope and spec is None:
+        raise _unauthorized("Only project scope is supported by this emulator.")
+    if spec is None:
+        default = user.get("default_project_id")
+        project = identity.get(emu, identity.PROJECTS, default) if default else None
+        roles = identity.roles_on(emu, user["id"], project["id"]) if project else []
+        return (project, roles) if roles else (None, [])
+    if spec.get("id"):
+        project = identity.get(emu, identity.PROJECTS, str(spec["id"]))
+    else:
+        project = identity.by_name(emu, identity.PROJECTS, str(spec.get("name", "")))
+    roles = identity.roles_on(emu, user["id"], project["id"]) if project else []
+    if project is None or not project["enabled"] or not roles:
+        raise _unauthorized(f"User {user['id']} has no access to project {spec}")
+    return project, roles
 
 
-def issue_token(emu: Emulator, user: User) -> Record:
-    """Store a new token for ``user`` and return its record; expired tokens are dropped."""
+def issue_token(
+    emu: Emulator, user: Record, project: Record | None, roles: list[Record], methods: list[str]
+) -> Record:
+    """Store a new token and return its record; expired tokens are dropped."""
     now = time.time()
     for old in emu.store.records("*", "tokens"):
         if old["expires"] <= now:
             emu.store.delete("*", "tokens", old["id"])
+    names = [r["name"] for r in roles]
     record: Record = {
         "id": uuid.uuid4().hex,
-        "user_id": user.id,
-        "user_name": user.name,
-        "project_id": user.project_id,
-        "project_name": user.project,
-        "is_admin": user.is_admin,
-        "issued": time.time(),
-        "expires": time.time() + emu.config.token_ttl,
+        "user_id": user["id"],
+        "user_name": user["name"],
+        "project_id": project["id"] if project else None,
+        "project_name": project["name"] if project else None,
+        "roles": [{"id": r["id"], "name": r["name"]} for r in roles],
+        "is_admin": "admin" in names,
+        "methods": methods,
+        "issued": now,
+        "expires": now + emu.config.token_ttl,
     }
     return emu.store.insert("*", "tokens", record)
 
@@ -160,26 +173,27 @@ def _catalog(emu: Emulator, base: str, project_id: str) -> list[dict[str, Any]]:
     return catalog
 
 
-def token_body(emu: Emulator, record: Record, base: str) -> dict[str, Any]:
-    """The ``{"token": {...}}`` document keystoneauth needs."""
-    role = "admin" if record["is_admin"] else "member"
-    return {
-        "token": {
-            "methods": ["password"],
-            "user": {"id": record["user_id"], "name": record["user_name"], "domain": DOMAIN},
-            "project": {
-                "id": record["project_id"],
-                "name": record["project_name"],
-                "domain": DOMAIN,
-            },
-            "roles": [{"id": stable_id("role", role), "name": role}],
-            "issued_at": iso_now(record["issued"] - time.time()),
-            "expires_at": iso_now(record["expires"] - time.time()),
-            "audit_ids": [record["id"][:22]],
-            "is_domain": False,
-            "catalog": _catalog(emu, base, record["project_id"]),
-        }
+def token_body(emu: Emulator, record: Record, base: str, catalog: bool = True) -> dict[str, Any]:
+    """The ``{"token": {...}}`` document keystoneauth needs; an unscoped token has no
+    project, roles or catalog."""
+    token: dict[str, Any] = {
+        "methods": record.get("methods", ["password"]),
+        "user": {"id": record["user_id"], "name": record["user_name"], "domain": DOMAIN},
+        "issued_at": iso_now(record["issued"] - time.time()),
+        "expires_at": iso_now(record["expires"] - time.time()),
+        "audit_ids": [record["id"][:22]],
     }
+    if record.get("project_id"):
+        token["project"] = {
+            "id": record["project_id"],
+            "name": record["project_name"],
+            "domain": DOMAIN,
+        }
+        token["roles"] = record.get("roles", [])
+        token["is_domain"] = False
+        if catalog:
+            token["catalog"] = _catalog(emu, base, record["project_id"])
+    return {"token": token}
 
 
 def base_url(request: Request) -> str:
@@ -203,6 +217,8 @@ def router(emu: Emulator) -> APIRouter:
         return JSONResponse({"version": _version_doc(base_url(request))})
 
     _token_routes(api, emu)
+    _auth_routes(api, emu)
+    keystone_crud.add_routes(api, emu)
     return api
 
 
@@ -211,48 +227,69 @@ def _token_routes(api: APIRouter, emu: Emulator) -> None:
     async def create_token(request: Request) -> JSONResponse:
         try:
             auth = (await request.json())["auth"]
-            identity = auth["identity"]
-        except (ValueError, KeyError, TypeError) as exc:
+            identity_ = auth["identity"]
+            methods = list(identity_.get("methods", []))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise _bad_request("Expecting to find auth in request body.") from exc
-        methods = identity.get("methods", [])
         if "password" in methods:
-            user = _find_user(identity)
+            user = _find_user(emu, identity_)
         elif "token" in methods:
-            user = _user_from_token(emu, identity)
+            user = _user_from_token(emu, identity_)
         else:
             raise _unauthorized("Unsupported authentication method.")
-        _check_scope(user, auth.get("scope"))
-        record = issue_token(emu, user)
+        project, roles = _scope(emu, user, auth.get("scope"))
+        record = issue_token(emu, user, project, roles, methods)
         body = token_body(emu, record, base_url(request))
         return JSONResponse(body, status_code=201, headers={"X-Subject-Token": record["id"]})
 
     @api.get("/v3/auth/tokens")
     async def validate_token(request: Request) -> JSONResponse:
-        emu.authenticate(request.headers.get("X-Auth-Token"))
         subject = _subject(emu, request)
-        body = token_body(emu, subject, base_url(request))
+        nocatalog = "nocatalog" in request.query_params
+        body = token_body(emu, subject, base_url(request), catalog=not nocatalog)
         return JSONResponse(body, headers={"X-Subject-Token": subject["id"]})
 
     @api.head("/v3/auth/tokens")
     async def check_token(request: Request) -> Response:
-        emu.authenticate(request.headers.get("X-Auth-Token"))
         _subject(emu, request)
         return Response(status_code=200)
 
     @api.delete("/v3/auth/tokens")
     async def revoke_token(request: Request) -> Response:
-        emu.authenticate(request.headers.get("X-Auth-Token"))
         emu.store.delete("*", "tokens", _subject(emu, request)["id"])
         return Response(status_code=204)
 
 
+def _auth_routes(api: APIRouter, emu: Emulator) -> None:
+    @api.get("/v3/auth/projects")
+    async def auth_projects(request: Request) -> JSONResponse:
+        record = identity.caller(emu, request.headers.get("X-Auth-Token"))
+        base = base_url(request)
+        projects = identity.projects_of(emu, record["user_id"])
+        return JSONResponse(
+            {
+                "projects": [identity.project_view(p, base) for p in projects],
+                "links": {"self": f"{base}/identity/v3/auth/projects", "previous": None,
+                          "next": None},
+            }
+        )  # fmt: skip
+
+    @api.get("/v3/auth/catalog")
+    async def auth_catalog(request: Request) -> JSONResponse:
+        record = identity.caller(emu, request.headers.get("X-Auth-Token"))
+        if not record.get("project_id"):
+            raise identity.forbidden("get_auth_catalog")
+        return JSONResponse({"catalog": _catalog(emu, base_url(request), record["project_id"])})
+
+
 def _subject(emu: Emulator, request: Request) -> Record:
-    """The token named by ``X-Subject-Token``; 404 when unknown or expired."""
+    """The token named by ``X-Subject-Token``, for a caller that may see it (its own token,
+    or an admin: 403 otherwise); 404 when unknown or expired."""
+    me = identity.caller(emu, request.headers.get("X-Auth-Token"))
     token = request.headers.get("X-Subject-Token")
     record = emu.store.get("*", "tokens", token) if token else None
     if record is None or record["expires"] <= time.time():
-        raise ApiError(
-            404,
-            {"error": {"code": 404, "title": "Not Found", "message": "Could not find token."}},
-        )
+        raise identity.error(404, "Not Found", "Could not find token.")
+    if not me["is_admin"] and me["user_id"] != record["user_id"]:
+        raise identity.forbidden("validate_token")
     return record

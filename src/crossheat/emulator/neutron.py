@@ -112,6 +112,7 @@ def _interface_routes(api: APIRouter, emu: Emulator) -> None:
     async def remove(request: Request) -> Response:
         ctx = context(emu, request)
         body = await read_body(request, None)
+        await asyncio.sleep(emu.config.latency.sample("router_interface_delete"))
         with LOCK:
             router = Routers().find(ctx, request.path_params["id"])
             return JSONResponse(remove_interface(ctx, router, body))

@@ -32,6 +32,8 @@ NON_FILTERS = frozenset(
         "tags-any",
         "not-tags",
         "not-tags-any",
+        "all_projects",
+        "all_tenants",
     }
 )
 
@@ -150,6 +152,15 @@ class Collection(ABC):
     #: (they answer at once and change status when their ``ready_at`` passes).
     latency: ClassVar[str | None]
     tagged: ClassVar[bool] = False
+
+    @property
+    def delete_latency(self) -> str:
+        """Latency kind a delete call waits for: ``{kind}_delete`` (which falls back to
+        ``{kind}``) of the create's kind, or for a resource with a status lifecycle of the
+        kind its status waits for (``port``, ``vpnservice``...), which is its ``key``.
+        Neutron deletes synchronously, so the call itself takes the time."""
+        return f"{self.latency or self.key}_delete"
+
     #: Attributes a PUT may change; others give 400.
     updatable: ClassVar[frozenset[str]] = frozenset({"name", "description"})
 

@@ -4,10 +4,12 @@ For a collection at ``networks``::
 
     POST   /{region}/network/v2.0/networks            {"network": {...}} -> 201
     GET    /{region}/network/v2.0/networks?name=x&tags=a,b&fields=id
-                                    (also limit, marker -> networks_links; sort_key, sort_dir)
+                                    (also limit, marker -> networks_links; sort_key, sort_dir;
+                                    all_projects=true or project_id=: every project's,
+                                    for an admin)
     GET    /{region}/network/v2.0/networks/{id}
     PUT    /{region}/network/v2.0/networks/{id}       {"network": {...}} -> 200
-    DELETE /{region}/network/v2.0/networks/{id}       -> 204
+    DELETE /{region}/network/v2.0/networks/{id}       -> 204 after the kind's latency
     GET|PUT|DELETE .../networks/{id}/tags             {"tags": [...]}
     GET|PUT|DELETE .../networks/{id}/tags/{tag}
 """
@@ -124,6 +126,18 @@ def paginate(
     return page, [{"rel": "next", "href": href}]
 
 
+def _all_projects(query: dict[str, list[str]]) -> bool:
+    """Whether an admin's listing takes in every project: with ``?all_projects=true`` (or
+    ``all_tenants``), or a ``project_id``/``tenant_id`` filter (which then narrows it).
+    Real Neutron shows an admin everything without asking; the emulator keeps an admin's
+    plain listing to its own project, so that names such as ``default`` stay unambiguous
+    for the admin clients that tests and crossheat use."""
+    if "project_id" in query or "tenant_id" in query:
+        return True
+    values = query.get("all_projects", []) + query.get("all_tenants", [])
+    return any(v.lower() in ("1", "true", "yes") for v in values)
+
+
 def _fields(record: Record, fields: list[str]) -> Record:
     wanted = _split(fields)
     return {k: v for k, v in record.items() if k in wanted} if wanted else record
@@ -160,7 +174,10 @@ class _Routes:
         coll, ctx = self.coll, context(self.emu, request)
         await coll.prepare(ctx)
         query = _query(request)
-        views = [coll.view(ctx, r) for r in ctx.records(coll.kind) if coll.visible(ctx, r)]
+        everyone = ctx.auth.is_admin and _all_projects(query)
+        views = [
+            coll.view(ctx, r) for r in ctx.records(coll.kind) if everyone or coll.visible(ctx, r)
+        ]
         page, links = paginate(_sorted(filter_records(views, query), query), query, request)
         items = [_fields(v, query.get("fields", [])) for v in page]
         return JSONResponse(
@@ -183,9 +200,13 @@ class _Routes:
         return JSONResponse({coll.key: coll.view(ctx, record)})
 
     async def delete(self, request: Request) -> Response:
-        ctx = context(self.emu, request)
+        """Synchronous, as in Neutron: the answer comes once the kind's latency has passed
+        (an unknown id is answered 404 at once)."""
+        coll, ctx = self.coll, context(self.emu, request)
+        coll.find(ctx, request.path_params["id"])
+        await asyncio.sleep(self.emu.config.latency.sample(coll.delete_latency))
         with LOCK:
-            self.coll.delete(ctx, self.coll.find(ctx, request.path_params["id"]))
+            coll.delete(ctx, coll.find(ctx, request.path_params["id"]))
         return Response(status_code=204)
 
     async def get_tags(self, request: Request) -> Response:

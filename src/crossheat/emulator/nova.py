@@ -6,7 +6,8 @@ Under ``/{region}/compute``::
     GET  /v2.1/flavors[/detail]  /v2.1/flavors/{id}
     POST /v2.1/servers                       202 {"server": {id, links, adminPass}}
     GET  /v2.1/servers[/detail]              ?name=REGEX&status=&image=&flavor=&limit=&marker=
-    GET|PUT|DELETE /v2.1/servers/{id}
+                                             (admin: all_tenants=1[&project_id=])
+    GET|PUT|DELETE /v2.1/servers/{id}         DELETE: task state ``deleting``, then 404
     GET|PUT|POST   /v2.1/servers/{id}/metadata
     GET|PUT|DELETE /v2.1/servers/{id}/metadata/{key}
     POST /v2.1/servers/{id}/action           resize, confirmResize, revertResize, rebuild,
@@ -133,10 +134,11 @@ def _flavor_routes(api: APIRouter, emu: Emulator) -> None:
 def _select(c: Call, params: dict[str, str]) -> list[Record]:
     """The servers a list call shows, newest first, filtered as Nova filters them."""
     everyone = c.auth.is_admin and params.get("all_tenants", "0").lower() in ("1", "true")
+    wanted = params.get("project_id") or params.get("tenant_id") if everyone else None
     servers = [
         s
         for s in reversed(c.emu.store.records(c.region, nova_servers.KIND))
-        if everyone or s["project_id"] == c.auth.project_id
+        if (wanted in (None, s["project_id"]) if everyone else s["project_id"] == c.auth.project_id)
     ]
     if "name" in params:
         try:
@@ -347,6 +349,7 @@ def _keypair_routes(api: APIRouter, emu: Emulator) -> None:
     async def delete_keypair(region: str, name: str, request: Request) -> Response:
         c = call(emu, region, request)
         record = nova_keypairs.find(emu, region, c.auth, name)
+        await asyncio.sleep(emu.config.latency.sample("keypair_delete"))
         emu.store.delete(region, nova_keypairs.KIND, record["id"])
         return c.empty(204 if c.version >= (2, 2) else 202)
 

@@ -11,7 +11,7 @@
     {"os-stop": null}                ACTIVE -> SHUTOFF
     {"os-start": null}               SHUTOFF -> ACTIVE
 
-An action in the wrong state answers 409 as Nova does.
+An action in the wrong state, or on a server being deleted, answers 409 as Nova does.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ _STATE_NAMES = {
 
 
 def _require(server: Record, action: str, *allowed: str) -> None:
+    if nova_servers.deleting(server):
+        raise nova_error(
+            409,
+            f"Cannot '{action}' instance {server['id']} while it is in task_state deleting",
+        )
     state = nova_servers.status(server)
     if state not in allowed:
         raise nova_error(

@@ -4,7 +4,8 @@ A server is a record of kind ``servers``::
 
     {id, name, project_id, user_id, image_id, flavor_id, key_name, metadata,
      security_groups, user_data, created, updated, ready_at, ports, fault,
-     power: "on"|"off", resize: {flavor_id, ready_at} | None, rebuild_until?, description}
+     power: "on"|"off", resize: {flavor_id, ready_at} | None, rebuild_until?, description,
+     deleting_until?}
 
 Its status is computed when read: ``ERROR`` when it has a fault, ``BUILD``
 until ``ready_at`` (its ``server`` latency), then ``ACTIVE`` (``SHUTOFF``
@@ -13,6 +14,12 @@ confirmed or reverted; a rebuild shows ``REBUILD`` until ``rebuild_until``. A
 missing image, flavor or network and an exhausted quota (instances, cores,
 ram) do not fail the create call: the server goes ``ERROR`` with a ``fault``
 saying why, as the issue asks.
+
+A delete takes time, as in Nova: the server keeps its status with task state
+``deleting`` (``OS-EXT-STS:task_state``) until ``deleting_until`` (its
+``server_delete`` latency, which is the ``server`` latency unless set), and still
+counts against the quota; then ``reap`` (run before every call to the region)
+removes it and its ports, and a GET answers 404.
 """
 
 from __future__ import annotations
@@ -157,9 +164,30 @@ def create(emu: Emulator, region: str, auth: Auth, spec: Record) -> Record:
 
 
 def delete(emu: Emulator, region: str, server: Record) -> None:
-    if server["ports"]:
-        neutron.release_server_ports(emu, region, server["id"])
-    emu.store.delete(region, KIND, server["id"])
+    """Start deleting ``server``: it shows task state ``deleting`` until its
+    ``server_delete`` latency (by default its ``server`` latency) has passed, then
+    ``reap`` removes it (and its ports). Deleting a server already being deleted
+    changes nothing."""
+    if server.get("deleting_until") is not None:
+        return
+    until = time.time() + emu.config.latency.sample("server_delete")
+    emu.store.update(region, KIND, server["id"], {"deleting_until": until, "updated": iso_now()})
+
+
+def deleting(server: Record) -> bool:
+    return server.get("deleting_until") is not None
+
+
+def reap(emu: Emulator, region: str, now: float | None = None) -> None:
+    """Remove the servers of ``region`` whose delete has finished, releasing their ports."""
+    now = time.time() if now is None else now
+    for server in emu.store.records(region, KIND):
+        until = server.get("deleting_until")
+        if until is None or until > now:
+            continue
+        if server["ports"]:
+            neutron.release_server_ports(emu, region, server["id"])
+        emu.store.delete(region, KIND, server["id"])
 
 
 def addresses(emu: Emulator, region: str, server: Record) -> dict[str, list[Record]]:
@@ -218,6 +246,8 @@ def view(emu: Emulator, region: str, server: Record, url: str, version: tuple[in
     """The ``server`` document of show and list-detail, as Nova answers it."""
     state = status(server)
     vm_state, task_state, power = _VM_STATES[state]
+    if deleting(server):
+        task_state = "deleting"
     out: Record = {
         "id": server["id"],
         "name": server["name"],

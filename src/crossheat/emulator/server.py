@@ -129,7 +129,8 @@ def serve(
     config.state = config.state or str(settings.run_dir / f"{cloud}.sqlite")
     sock, emu = _listen(config)
     entry = announce_entry(emu, cloud)
-    write_clouds_yaml(settings.clouds_file, cloud, emu.base_url, config.regions)
+    members = [(p.project, p.user, p.password) for p in config.projects]
+    write_clouds_yaml(settings.clouds_file, cloud, emu.base_url, config.regions, members)
     write_region_map(settings.regions_file, cloud, config.regions)
     server = _uvicorn(emu)
     announce = settings.run_dir / f"{config.port}.json"

@@ -70,6 +70,26 @@ def test_server_resize_rename_and_delete(make_ctx: MakeCtx, network: ResourceCon
     assert server.delete(ctx) == Done() and server.live_properties(ctx) is None
 
 
+def test_server_delete_is_done_only_once_nova_answers_404(
+    make_ctx: MakeCtx, network: ResourceContext, emulator: tuple[str, Any]
+) -> None:
+    """Nova answers the DELETE at once and keeps the server (task state ``deleting``) for a
+    while: the delete's poll step waits until the server is gone."""
+    server, ctx = Server(), make_ctx("going")
+    create(server, ctx, {"image": "linux", "flavor": "small",
+                         "networks": [{"network": network.physical_id}]})  # fmt: skip
+    latency = emulator[1].config.latency
+    latency.seconds["server_delete"] = 1.0
+    try:
+        step = server.delete(ctx)
+        assert isinstance(step, Pending)
+        assert isinstance(server.check_delete(ctx), Pending)  # still there, deleting
+        assert run(step, lambda: server.check_delete(ctx)) >= 1
+    finally:
+        del latency.seconds["server_delete"]
+    assert server.read(ctx) is None
+
+
 def test_server_with_unknown_image_names_it_and_the_region(make_ctx: MakeCtx) -> None:
     with pytest.raises(CloudNotFound, match="windows") as caught:
         Server().create(make_ctx("bad", "West"), {"image": "windows", "flavor": "small"})

@@ -18,9 +18,17 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from crossheat.errors import CloudBadRequest, CloudNotFound, Diagnostic, TemplatePath
+from crossheat.errors import (
+    CloudBadRequest,
+    CloudConflict,
+    CloudError,
+    CloudNotFound,
+    CloudTransientError,
+    Diagnostic,
+    TemplatePath,
+)
 from crossheat.resources.constraints import OFFLINE_CHECKS, AllowedValues, CustomConstraint, Range
-from crossheat.resources.lifecycle import Done, ResourceContext, Step
+from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
@@ -418,19 +426,48 @@ class RouterInterface(ResourceType):
         router = find_id(ctx, "router", props["router"])
         kind = "subnet" if props.get("subnet") else "port"
         target = find_id(ctx, kind, props[kind])
-        ctx.physical_id = f"{router}:{kind}_id={target}"
-        try:
-            answer = ctx.call(sdk, "add_interface_to_router", router, **{kind: target})
-        except CloudBadRequest:
-            # Already there: made by an engine that died before recording it. Adopt it.
-            existing = self._port(ctx)
-            if existing is None:
-                raise
-            answer = {"port_id": existing["id"], **existing}
-        if kind == "subnet":  # a port of its own: mark it (a given port keeps its tags)
-            ctx.call(_tag_port, answer["port_id"], ctx.tags)
+        interface = f"{router}:{kind}_id={target}"
+        answer = self._add(ctx, interface)
+        ctx.physical_id = interface
         ctx.attributes = {"show": dict(answer)}
+        if kind == "port":  # a given port keeps its tags
+            return Done()
+        # A port of its own: mark it, in the poll step, whose calls are repeated after a
+        # lost answer (the create step's are not), once the physical id is recorded.
+        ctx.progress["untagged_port"] = answer["port_id"]
+        return Pending(0.0)
+
+    def check_create(self, ctx: ResourceContext) -> Step:
+        port_id = ctx.progress.pop("untagged_port", None)
+        if port_id is not None:
+            ctx.call(_tag_port, port_id, ctx.tags)
         return Done()
+
+    def _add(self, ctx: ResourceContext, interface: str) -> dict[str, Any]:
+        """``add_router_interface``; an interface that is already there is adopted.
+
+        It can be there because this very call was carried out but its answer lost (a 502
+        or a timeout), or because an engine that died made it before recording it. Sent
+        again, the PUT gets 400 "already has a port on subnet" (409 "in use" for a port):
+        the router's port on that subnet (or that port) is the interface. When the answer
+        was lost and there is no such port, the error goes up, and the engine sends the
+        create again after a backoff (``engine.actions``: no physical id yet)."""
+        router, kind, target = _interface_id(interface)
+        try:
+            answer: dict[str, Any] = ctx.call(
+                sdk, "add_interface_to_router", router, **{kind: target}
+            )
+            return answer
+        except CloudTransientError as exc:
+            if not exc.maybe_done:
+                raise
+            error: CloudError = exc
+        except (CloudBadRequest, CloudConflict) as exc:
+            error = exc
+        existing = self._port(ctx, interface)
+        if existing is None:
+            raise error
+        return {"port_id": existing["id"], **existing}
 
     def delete(self, ctx: ResourceContext) -> Step:
         """Removes the interface; an interface or router already gone counts as removed."""
@@ -441,10 +478,12 @@ class RouterInterface(ResourceType):
             ctx.call(sdk, "remove_interface_from_router", router, **{kind: target})
         return Done()
 
-    def _port(self, ctx: ResourceContext) -> dict[str, Any] | None:
-        if ctx.physical_id is None:
+    def _port(self, ctx: ResourceContext, interface: str | None = None) -> dict[str, Any] | None:
+        """The router's port of ``interface`` (default: the physical id's), if it has one."""
+        interface = interface or ctx.physical_id
+        if interface is None:
             return None
-        router, kind, target = _interface_id(ctx.physical_id)
+        router, kind, target = _interface_id(interface)
         for port in ctx.call(sdk_list, "ports", device_id=router):
             subnets = {ip.get("subnet_id") for ip in port.get("fixed_ips") or []}
             if (port["id"] == target) if kind == "port" else (target in subnets):
