@@ -17,7 +17,8 @@ from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_pa
 from crossheat.engine.spec import load_spec, make_spec
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, TemplateError
-from crossheat.plan.analysis import Analysis, analyse
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.pipeline import analyse
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.stacks import Stacks

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from crossheat.plan.analysis import analyse
+from crossheat.plan.pipeline import analyse
 from crossheat.plan.split import SplitProblem, check_split, split
 from crossheat.plan.split.templates import build_pieces, problem_of, write
 from crossheat.resources.registry import default_registry

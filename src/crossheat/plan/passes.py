@@ -1,4 +1,4 @@
-"""The analysis passes, in the order ``analysis.run_passes`` lists them.
+"""The analysis passes, in the order ``pipeline.run_passes`` lists them.
 
 Each pass reads the ``Analysis`` and appends diagnostics; none raises.
 """
