@@ -13,6 +13,7 @@ from crossheat.clouds.regionmap import (
     load_region_map,
     parse_region_map,
     region_map_path,
+    resource_region,
 )
 from crossheat.errors import ConfigError
 
@@ -77,6 +78,16 @@ def test_no_default_with_two_regions() -> None:
     rmap = parse_region_map("regions: {A: {cloud: c}, B: {cloud: c}}", "r.yaml")
     with pytest.raises(ConfigError, match="no default_region"):
         rmap.region_for(None)
+
+
+def test_a_resource_without_region_goes_to_the_default_region() -> None:
+    two = parse_region_map(EXAMPLE, "regions.yaml")
+    assert resource_region("West", two) == "West"
+    assert resource_region(None, two) == "East"
+    assert resource_region(None, parse_region_map("regions: {A: {cloud: c}, B: {cloud: c}}")) == (
+        "default"
+    )
+    assert resource_region(None, None) == "default"
 
 
 @pytest.mark.parametrize(

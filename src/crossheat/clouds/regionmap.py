@@ -33,6 +33,9 @@ ENV_VAR = "CROSSHEAT_REGION_MAP"
 REGION_KEYS = ("cloud", "region_name", "images", "flavors")
 TOP_KEYS = ("regions", "default_region")
 
+#: The region of resources that name none, when no region map's ``default_region`` says one.
+IMPLICIT_REGION = "default"
+
 
 @dataclass(frozen=True)
 class RegionSpec:
@@ -131,6 +134,13 @@ class RegionMap:
 
     def _where(self) -> str:
         return self.source or "region map"
+
+
+def resource_region(region: str | None, region_map: RegionMap | None) -> str:
+    """The region a resource goes to: the one it names with ``region:``, else the
+    region map's ``default_region``, else ``IMPLICIT_REGION``."""
+    default = region_map.default_region if region_map is not None else None
+    return region or default or IMPLICIT_REGION
 
 
 def default_region_map_path() -> Path:

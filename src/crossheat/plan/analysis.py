@@ -17,9 +17,6 @@ from crossheat.graph import Graph
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.template import PlanContext, Template, resolve
 
-#: The region of resources that name none, when there is no region map to say otherwise.
-IMPLICIT_REGION = "default"
-
 
 @dataclass(frozen=True)
 class CrossRegionReference:
