@@ -150,7 +150,10 @@ def test_failed_update_rolls_back_to_the_old_template(world: World) -> None:
 
 
 def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
-    deploy(world, latency="default=0.02,server=3,jitter=0")
+    deploy(world)
+    # The first update's resize takes long enough for the second command to start and be
+    # refused while it runs, however slowly processes start on a loaded machine.
+    world.admin.latency({"server": 15, "jitter": 0})
     first = subprocess.Popen(
         [sys.executable, "-m", "crossheat", "stack", "update", "vpn", "-t",
          str(west_flavor_template(world.tmp, "m1.large")), "--existing", "--wait"],
