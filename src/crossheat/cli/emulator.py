@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crossheat.emulator.config_files import Settings
-from crossheat.emulator.core import EmulatorConfig, Faults, Latency
 from crossheat.errors import CrossheatError
+
+if TYPE_CHECKING:  # the commands import what they use: `crossheat --help` starts fast
+    from crossheat.emulator.core import EmulatorConfig
 
 app = typer.Typer(
     help="An emulated multi-region OpenStack cloud (Keystone, Neutron, Nova, Glance) over HTTP.",
@@ -54,6 +55,8 @@ def _config(
     orchestration_url: str | None,
     cloud_index: int,
 ) -> EmulatorConfig:
+    from crossheat.emulator.core import EmulatorConfig, Faults, Latency
+
     names = [r.strip() for r in regions.split(",") if r.strip()]
     if not names:
         raise typer.BadParameter("at least one region is needed", param_hint="--regions")
@@ -97,6 +100,7 @@ def serve(
 
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
+        from crossheat.emulator.config_files import Settings
 
         server.serve(config, Settings.from_environment(cloud), ready)
     except CrossheatError as exc:
@@ -127,6 +131,7 @@ def start(
         argv += ["--cloud", cloud]
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
+        from crossheat.emulator.config_files import Settings
 
         entry = server.start(argv, Settings.from_environment(cloud))
     except CrossheatError as exc:
@@ -141,6 +146,7 @@ def stop(
 ) -> None:
     """Stop running emulators."""
     from crossheat.emulator import server  # fastapi/uvicorn: only here
+    from crossheat.emulator.config_files import Settings
 
     stopped = server.stop(Settings.from_environment(), port)
     if not stopped:
@@ -156,6 +162,7 @@ def status(
 ) -> None:
     """List running emulators (exit status 1 when there is none)."""
     from crossheat.emulator import server  # fastapi/uvicorn: only here
+    from crossheat.emulator.config_files import Settings
 
     entries = server.status(Settings.from_environment())
     if as_json:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from crossheat import __version__
-
 app = typer.Typer(
     name="crossheat",
     help="Multi-region orchestration for hybrid OpenStack clouds: one HOT template, one stack.",
@@ -17,6 +15,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from crossheat import __version__
+
         typer.echo(f"crossheat {__version__}")
         raise typer.Exit()
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -21,11 +21,12 @@ from crossheat.cli.common import (
     parse_parameters,
 )
 from crossheat.cli.output import FormatOpt, show_list, show_one
-from crossheat.cli.progress import follow_events, live_view
-from crossheat.engine.stack import EngineOptions
-from crossheat.service import Inputs, Service
-from crossheat.stacks import event_dict, resource_dict
-from crossheat.store import Action, StackRecord, Status
+
+# Each command imports the engine, the store... when it runs (`crossheat --help` and
+# `crossheat stack list` start fast); the names here are for type checking only.
+if TYPE_CHECKING:
+    from crossheat.service import Service
+    from crossheat.store import Action, StackRecord
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -63,6 +64,8 @@ def _finish(
     service: Service, stack: StackRecord, wait: bool, action: Action, engine_id: str
 ) -> StackRecord:
     """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker."""
+    from crossheat.cli.progress import follow_events, live_view
+
     stacks = service.stacks()
     if not wait:
         stacks.spawn(stack, action, engine_id)
@@ -73,6 +76,8 @@ def _finish(
 
 def _show_outcome(stack: StackRecord, shown: dict[str, object], fmt: Format) -> None:
     """Show the stack an operation left; exit 1 when it failed or was rolled back."""
+    from crossheat.store import Action, Status
+
     show_one(shown, fmt)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
@@ -94,6 +99,10 @@ def create(
     fmt: Format = FormatOpt,
 ) -> None:
     """Create a stack from a multi-region template."""
+    from crossheat.engine.stack import EngineOptions
+    from crossheat.service import Inputs, Service
+    from crossheat.store import Action
+
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = Inputs(template, environment, parse_parameters(parameter), region_map)
@@ -109,15 +118,24 @@ def create(
 @app.command("list")
 def list_stacks(fmt: Format = FormatOpt) -> None:
     """List the project's stacks."""
+    from crossheat.store.listing import LIST_COLUMNS, stack_rows
+
     with handle_errors():
-        service = Service().stacks()
-        shown = service.describe_all(service.all())
+        quick = fmt in (Format.table, Format.value) and set(STACK_COLUMNS) <= set(LIST_COLUMNS)
+        shown = stack_rows() if quick else None
+        if shown is None:
+            from crossheat.service import Service
+
+            service = Service().stacks()
+            shown = service.describe_all(service.all())
     show_list(shown, STACK_COLUMNS, fmt)
 
 
 @app.command("show")
 def show(name: str, fmt: Format = FormatOpt) -> None:
     """Show a stack, its status and its outputs."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
@@ -132,6 +150,9 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a stack and everything it created, in every region."""
+    from crossheat.service import Service
+    from crossheat.store import Action, Status
+
     service = Service()
     with handle_errors():
         stack = service.stacks().begin_delete(name)
@@ -147,6 +168,9 @@ def delete(
 @resource_app.command("list")
 def resource_list(name: str, fmt: Format = FormatOpt) -> None:
     """The stack's resources, with their region."""
+    from crossheat.service import Service
+    from crossheat.stacks import resource_dict
+
     with handle_errors():
         stacks = Service().stacks()
         rows = [resource_dict(r) for r in stacks.resources(stacks.get(name))]
@@ -160,6 +184,12 @@ def event_list(
     fmt: Format = FormatOpt,
 ) -> None:
     """The stack's events: every status change, with time, region and reason."""
+    import asyncio
+
+    from crossheat.cli.progress import follow_events
+    from crossheat.service import Service
+    from crossheat.stacks import event_dict
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
@@ -178,6 +208,8 @@ def output_show(
     fmt: Format = FormatOpt,
 ) -> None:
     """Show one output of the stack, or all of them."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         outputs = stacks.outputs(stacks.get(name))
@@ -218,6 +250,10 @@ def update(
     fmt: Format = FormatOpt,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
+    from crossheat.engine.stack import EngineOptions
+    from crossheat.service import Inputs, Service
+    from crossheat.store import Action
+
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = (
@@ -278,6 +314,8 @@ def check(name: str, fmt: Format = FormatOpt) -> None:
 
     ``crossheat stack update NAME --existing`` repairs what this reports.
     """
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         result = stacks.check(stacks.get(name))
@@ -305,6 +343,8 @@ def resume(
     Resources whose creation had started are found again by their tags, not
     created twice. Refused while the engine holding the stack is alive.
     """
+    from crossheat.service import Service
+
     service = Service()
     with handle_errors():
         stack = service.stacks().get(name)
@@ -321,6 +361,8 @@ def resume(
 @app.command("cancel")
 def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
