@@ -1,6 +1,13 @@
-"""The ``crossheat`` command: a Typer app whose sub-commands live in sibling modules."""
+"""The ``crossheat`` command: a Typer app whose sub-commands live in sibling modules.
+
+Start-up is kept short: the sub-command modules import the engine, the store and the
+cloud SDK only inside the commands that use them, and the garbage collector is tuned
+for a command that imports a lot and then exits (see ``main``).
+"""
 
 from __future__ import annotations
+
+import gc
 
 import typer
 
@@ -42,6 +49,18 @@ def _register() -> None:
     app.add_typer(emulator_cli.app, name="emulator")
 
 
+#: Allocations between two collections of the youngest generation (Python's default
+#: is 700): importing openstacksdk and SQLAlchemy makes about a million objects and no
+#: garbage, and collecting every 700 of them costs a command ~10% of its imports.
+GC_THRESHOLD = 50_000
+
+
 def main() -> None:
+    gc.set_threshold(GC_THRESHOLD)
     _register()
-    app()
+    try:
+        app()
+    finally:
+        # Everything still alive is left to the process exit: without this, the last
+        # collection walks every object (~0.15 s after importing the engine).
+        gc.freeze()
