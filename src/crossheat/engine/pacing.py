@@ -5,24 +5,25 @@
     pacer.delay()                        # seconds until the next poll (a step's ``Pending``)
     pacer.done()                         # ready: this run now knows how long it took
 
-A type's *expected* duration in a region is the median of the last few seen, in this
-run first (a finished resource teaches the others of its type and region), then in the
-events of earlier operations (``Store.recent_durations``). With an expected duration
-``E`` the first poll is at ``E - c``, then every ``c`` (``c``, the cadence, is 5% of
-``E``, 0.1 s at least) a few times, then the pause grows: a cloud as fast as last time
-is seen ready within about ``c`` with two or three reads.
+A type's *expected* duration in a region is the shortest of the last few seen, in this
+run (a finished resource teaches the others of its type and region) and in the events
+of earlier operations (``Store.recent_durations``). Each is when the resource was seen
+ready, later than it was by up to a pause between polls: the shortest is the closest
+to the truth, and each run that sees a resource ready at its first poll tightens it.
+With an expected duration ``E`` the first poll is at ``E - c``, then every ``c`` (the
+cadence, 5% of ``E``, 0.1 s at least) three times, then the pause grows: a cloud as
+fast as lately is seen ready within about ``c``, in one to three reads.
 
 Knowing nothing yet, the schedule is a cautious backoff: a first poll at 0.1 s (what
 is quick is seen at once), the next at a tenth of the planner's estimate
 (``plan/estimates.py``, only for creates, whose durations it estimates), then each pause
 half the time elapsed so far (each read at about 1.5x the time of the previous one), at
-most a quarter of the estimate and 2 s at least. Times count from
-the start of the action (before its first cloud call), as the events do.
+most a quarter of the estimate and 2 s at least. Times count from the start of the
+action (before its first cloud call), as the events do.
 """
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections import deque
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from crossheat.plan.estimates import estimate
 from crossheat.store.records import Action
 
-#: Durations kept per (type, region, action); the median of these is the expectation.
+#: Durations kept per (type, region, action); the shortest of these is the expectation.
 KEEP = 5
 #: Shortest pause between two polls, and the cadence as a share of the expected duration.
 MIN_DELAY = 0.1
@@ -126,10 +127,10 @@ class Durations:
             return self._seen.setdefault(key, deque(loaded, maxlen=self._keep))
 
     def expected(self, resource_type: str, region: str, action: str) -> float | None:
-        """The median of the last durations seen; None when none was."""
+        """The shortest of the last durations seen; None when none was."""
         samples = self._samples((resource_type, region, action))
         with self._lock:
-            return statistics.median(samples) if samples else None
+            return min(samples) if samples else None
 
     def observe(self, resource_type: str, region: str, action: str, seconds: float) -> None:
         samples = self._samples((resource_type, region, action))
