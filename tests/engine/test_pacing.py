@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from crossheat.engine.pacing import Durations, Pacer, cadence
+from crossheat.errors import StoreError
 from crossheat.plan.estimates import estimate
 from crossheat.store import Action
 
@@ -93,6 +94,17 @@ def test_history_is_read_once_per_key() -> None:
     durations.observe(SERVER, "East", "CREATE", 4.0)
     assert durations.expected(SERVER, "East", "CREATE") == 4.0
     assert asked == [(SERVER, "East", "CREATE")]
+
+
+def test_a_history_that_cannot_be_read_is_no_history() -> None:
+    def broken(*key: str) -> list[float]:
+        raise StoreError("state database error: gone")
+
+    clock = FakeClock()
+    gets, _ = poll_until_ready(
+        Durations(broken).pacer(SERVER, "East", Action.CREATE, clock), clock, 0.05
+    )
+    assert gets == 1
 
 
 def test_the_expectation_is_the_shortest_of_the_last_five() -> None:

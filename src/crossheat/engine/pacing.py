@@ -24,14 +24,18 @@ action (before its first cloud call), as the events do.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crossheat.errors import StoreError
 from crossheat.plan.estimates import estimate
 from crossheat.store.records import Action
+
+log = logging.getLogger(__name__)
 
 #: Durations kept per (type, region, action); the shortest of these is the expectation.
 KEEP = 5
@@ -122,7 +126,11 @@ class Durations:
             samples = self._seen.get(key)
         if samples is not None:
             return samples
-        loaded = self._history(*key) if self._history is not None else []
+        loaded = []
+        try:
+            loaded = self._history(*key) if self._history is not None else []
+        except StoreError as exc:  # pacing is no reason to fail a resource
+            log.warning("durations of %s not read: %s", key, exc)
         with self._lock:
             return self._seen.setdefault(key, deque(loaded, maxlen=self._keep))
 
