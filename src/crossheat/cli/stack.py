@@ -121,6 +121,7 @@ def list_stacks(fmt: Format = FormatOpt) -> None:
     from crossheat.store.listing import LIST_COLUMNS, stack_rows
 
     with handle_errors():
+        # Without SQLAlchemy when only columns the quick reader has are shown.
         quick = fmt in (Format.table, Format.value) and set(STACK_COLUMNS) <= set(LIST_COLUMNS)
         shown = stack_rows() if quick else None
         if shown is None:
