@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -21,9 +21,11 @@ from crossheat.cli.common import (
     handle_errors,
     parse_parameters,
 )
-from crossheat.plan.analysis import Analysis
-from crossheat.plan.plan import Plan
-from crossheat.service import Inputs, Service
+
+if TYPE_CHECKING:  # the commands import what they use: `crossheat --help` starts fast
+    from crossheat.plan.analysis import Analysis
+    from crossheat.plan.plan import Plan
+    from crossheat.service import Inputs
 
 
 class Objective(StrEnum):
@@ -34,6 +36,8 @@ class Objective(StrEnum):
 def _inputs(
     template: Path, environment: list[Path], parameter: list[str], region_map: Path | None
 ) -> Inputs:
+    from crossheat.service import Inputs
+
     return Inputs(template, environment, parse_parameters(parameter), region_map)
 
 
@@ -62,6 +66,8 @@ def validate(
 
     Exit status 0 when valid, 1 when not.
     """
+    from crossheat.service import Service
+
     with handle_errors():
         analysis = Service().validate(_inputs(template, environment, parameter, region_map))
     if fmt in (Format.json, Format.yaml):
@@ -127,6 +133,7 @@ def plan(
     stored parameters apply unless given again).
     """
     from crossheat.plan.split.templates import split_analysis
+    from crossheat.service import Service
 
     if stack is not None:
         _preview(stack, _inputs(template, environment, parameter, region_map), fmt)
@@ -147,6 +154,7 @@ def plan(
 
 def _preview(stack: str, inputs: Inputs, fmt: Format) -> None:
     from crossheat.cli.stack import show_preview
+    from crossheat.service import Service
 
     service = Service()
     with handle_errors():
@@ -193,6 +201,7 @@ def split_command(
     the same wave, exists too.
     """
     from crossheat.plan.split.templates import split_analysis, write
+    from crossheat.service import Service
 
     with handle_errors():
         analysis, _ = Service().plan(_inputs(template, environment, parameter, region_map))

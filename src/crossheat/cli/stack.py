@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -30,11 +30,13 @@ from crossheat.cli.output import (
     log_list_command,
     show_command,
 )
-from crossheat.cli.progress import events_from_now, follow_events, live_view
-from crossheat.engine.stack import EngineOptions
-from crossheat.service import Inputs, Service
-from crossheat.stacks import event_dict, resource_dict
-from crossheat.store import Action, EventCursor, StackRecord, Status
+
+# Each command imports the engine, the store... when it runs (`crossheat --help` and
+# `crossheat stack list` start fast); the names here are for type checking only.
+if TYPE_CHECKING:
+    from crossheat.service import Service
+    from crossheat.store import Action, EventCursor, StackRecord
+
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -101,6 +103,8 @@ def _finish(
 ) -> StackRecord:
     """Run ``action`` (whose lock ``engine_id`` holds) here with a view, or in a worker.
     The view prints the events ``cursor`` has not returned (those from now on without one)."""
+    from crossheat.cli.progress import events_from_now, follow_events, live_view
+
     stacks = service.stacks()
     if not wait:
         stacks.spawn(stack, action, engine_id)
@@ -122,6 +126,8 @@ def _heat_order(shown: dict[str, Any]) -> dict[str, Any]:
 
 def _show_outcome(stack: StackRecord, shown: dict[str, Any], out: Output) -> None:
     """Show the stack an operation left; exit 1 when it failed or was rolled back."""
+    from crossheat.store import Action, Status
+
     emit_one(_heat_order(shown), out)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
@@ -144,6 +150,10 @@ def create(
     out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
+    from crossheat.engine.stack import EngineOptions
+    from crossheat.service import Inputs, Service
+    from crossheat.store import Action, EventCursor
+
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = Inputs(template, environment, parse_parameters(parameter), region_map)
@@ -161,9 +171,17 @@ def create(
 @list_command
 def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
+    from crossheat.store.listing import LIST_COLUMNS, stack_rows
+
     with handle_errors():
-        service = Service().stacks()
-        shown = service.describe_all(service.all())
+        # Without SQLAlchemy when the quick reader has every column shown.
+        quick = {key for _, key in STACK_COLUMNS} <= set(LIST_COLUMNS)
+        shown = stack_rows() if quick else None
+        if shown is None:
+            from crossheat.service import Service
+
+            service = Service().stacks()
+            shown = service.describe_all(service.all())
     emit_list(STACK_COLUMNS, shown, out)
 
 
@@ -171,6 +189,8 @@ def list_stacks(out: Output = DEFAULT) -> None:
 @show_command
 def show(name: str, out: Output = DEFAULT) -> None:
     """Show a stack, its status and its outputs."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
@@ -185,6 +205,9 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a stack and everything it created, in every region."""
+    from crossheat.service import Service
+    from crossheat.store import Action, Status
+
     service = Service()
     with handle_errors():
         stack = service.stacks().begin_delete(name)
@@ -201,6 +224,9 @@ def delete(
 @list_command
 def resource_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's resources, with their region."""
+    from crossheat.service import Service
+    from crossheat.stacks import resource_dict
+
     with handle_errors():
         stacks = Service().stacks()
         rows = [resource_dict(r) for r in stacks.resources(stacks.get(name))]
@@ -215,6 +241,8 @@ def resource_show(
     out: Output = DEFAULT,
 ) -> None:
     """One resource: status, region, resolved properties and attributes (secrets masked)."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         shown = stacks.resource(stacks.get(name), resource)
@@ -230,6 +258,10 @@ def event_list(
 ) -> None:
     """The stack's events: every status change, with time, region and reason (a deleted
     stack's too, given its id)."""
+    from crossheat.cli.progress import follow_events
+    from crossheat.service import Service
+    from crossheat.stacks import event_dict
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name, include_deleted=True)
@@ -249,6 +281,9 @@ def event_show(
     out: Output = DEFAULT,
 ) -> None:
     """One event of the stack."""
+    from crossheat.service import Service
+    from crossheat.stacks import event_dict
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
@@ -263,6 +298,8 @@ def event_show(
 @list_command
 def output_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's outputs: name and description."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         outputs = stacks.outputs(stacks.get(name))
@@ -278,6 +315,8 @@ def output_show(
     out: Output = DEFAULT,
 ) -> None:
     """Show one output of the stack, or (``--all``, or no name) every output by name."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         outputs = stacks.outputs(stacks.get(name))
@@ -320,6 +359,11 @@ def update(
     out: Output = DEFAULT,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
+    from crossheat.cli.progress import events_from_now
+    from crossheat.engine.stack import EngineOptions
+    from crossheat.service import Inputs, Service
+    from crossheat.store import Action
+
     service = Service(options=EngineOptions(tunnel_timeout=tunnel_timeout))
     with handle_errors():
         inputs = (
@@ -382,6 +426,8 @@ def check(name: str, out: Output = DEFAULT) -> None:
 
     ``crossheat stack update NAME --existing`` repairs what this reports.
     """
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         result = stacks.check(stacks.get(name))
@@ -411,6 +457,8 @@ def resume(
     Resources whose creation had started are found again by their tags, not
     created twice. Refused while the engine holding the stack is alive.
     """
+    from crossheat.service import Service
+
     service = Service()
     with handle_errors():
         stack = service.stacks().get(name)
@@ -427,6 +475,8 @@ def resume(
 @app.command("cancel")
 def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
+    from crossheat.service import Service
+
     with handle_errors():
         stacks = Service().stacks()
         stack = stacks.get(name)
