@@ -10,7 +10,7 @@ import pytest
 
 from crossheat.engine.pacing import Durations, Pacer, cadence
 from crossheat.errors import StoreError
-from crossheat.plan.estimates import estimate
+from crossheat.resources.estimates import estimate
 from crossheat.store import Action
 
 SERVER = "OS::Nova::Server"

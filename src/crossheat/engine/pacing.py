@@ -16,7 +16,7 @@ fast as lately is seen ready within about ``c``, in one to three reads.
 
 Knowing nothing yet, the schedule is a cautious backoff: a first poll at 0.1 s (what
 is quick is seen at once), the next at a tenth of the planner's estimate
-(``plan/estimates.py``, only for creates, whose durations it estimates), then each pause
+(``resources/estimates.py``, only for creates, whose durations it estimates), then each pause
 half the time elapsed so far (each read at about 1.5x the time of the previous one), at
 most a quarter of the estimate and 2 s at least. Times count from the start of the
 action (before its first cloud call), as the events do.
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crossheat.errors import StoreError
-from crossheat.plan.estimates import estimate
+from crossheat.resources.estimates import estimate
 from crossheat.store.records import Action
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from typing import Any, Literal
 import yaml
 
 from crossheat.plan.analysis import Analysis
-from crossheat.plan.estimates import estimate
 from crossheat.plan.split.pieces import Piece
 from crossheat.plan.split.solve import SplitProblem, SplitResult, split
 from crossheat.resources.coerce import PropertyType
+from crossheat.resources.estimates import estimate
 from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.template import Template
 from crossheat.template.functions.base import render

@@ -1,4 +1,4 @@
-"""Estimated seconds each resource type takes to create, for critical paths and splits.
+"""Estimated seconds each resource type takes to create: critical paths, splits, first polls.
 
 Rough figures from typical OpenStack clouds; only their proportions matter
 (servers dominate, policies are instant).
