@@ -23,6 +23,7 @@ from crossheat.engine.pacing import Durations, Pacer
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
 from crossheat.redact import Path
 from crossheat.resources.lifecycle import (
+    MAX_POLL_DELAY,
     CloudCaller,
     Done,
     Pending,
@@ -36,8 +37,6 @@ from crossheat.store import Action, ResourceRecord, Status, Store
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: Longest pause between two polls of one resource.
-MAX_POLL_DELAY = 2.0
 #: How long a delete keeps retrying "in use" conflicts that parallel deletes should resolve.
 IN_USE_PATIENCE = 120.0
 

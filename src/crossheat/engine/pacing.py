@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from crossheat.errors import StoreError
 from crossheat.resources.estimates import estimate
+from crossheat.resources.lifecycle import MAX_POLL_DELAY
 from crossheat.store.records import Action
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,8 @@ CADENCE_POLLS = 3
 FIRST_SHARE = 0.1
 #: Growth: each pause is this share of the time since the action (or since the first poll).
 GROWTH = 0.5
-#: The pause never grows past max(MAX_DELAY, duration / 4).
-MAX_DELAY = 2.0
+# The pause never grows past max(MAX_POLL_DELAY, duration / 4) (resources.lifecycle).
+
 #: A poll this close to its planned time counts as on time.
 SLACK = 0.001
 
@@ -73,14 +74,14 @@ def next_delay(elapsed: float, expected: float | None, scale: float = 0.0) -> fl
         for at in (MIN_DELAY, second):
             if elapsed < at - SLACK:
                 return at - elapsed
-        return min(max(MAX_DELAY, scale / 4), max(MIN_DELAY, GROWTH * elapsed))
+        return min(max(MAX_POLL_DELAY, scale / 4), max(MIN_DELAY, GROWTH * elapsed))
     step = cadence(expected)
     first = max(MIN_DELAY / 2, expected - step)
     if elapsed < first - SLACK:
         return first - elapsed
     if elapsed < first + CADENCE_POLLS * step - SLACK:
         return step
-    longest = max(MAX_DELAY, expected / 4, scale / 4)
+    longest = max(MAX_POLL_DELAY, expected / 4, scale / 4)
     return min(longest, max(step, GROWTH * (elapsed - first)))
 
 

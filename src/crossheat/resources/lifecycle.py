@@ -38,7 +38,8 @@ from crossheat.errors import ResourceFailed
 
 T = TypeVar("T")
 
-#: First and longest pause between two polls of a resource that is not ready yet.
+#: First and longest pause between two polls of a resource that is not ready yet (the
+#: longest unless the engine expects the resource to take more than 4 times that).
 FIRST_POLL_DELAY = 0.2
 MAX_POLL_DELAY = 2.0
 
