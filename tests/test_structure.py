@@ -38,7 +38,7 @@ LAYERS = [
     {"template"},
     {"store"},
     {"emulator"},
-    {"redact", "errors"},
+    {"redact", "errors", "yamlmarks"},
 ]
 
 

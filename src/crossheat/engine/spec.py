@@ -21,7 +21,7 @@ from crossheat.clouds.regionmap import RegionMap
 from crossheat.store import StackSpec
 from crossheat.template import Template, load_template
 from crossheat.template.flatten import flatten_checked
-from crossheat.template.yamlmarks import load_yaml
+from crossheat.yamlmarks import load_yaml
 
 
 def _nested_files(template: Template, root: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""YAML loading that remembers where every value came from.
+"""YAML loading that remembers where every value came from: templates and config files.
 
 ``load_yaml(text, filename)`` parses with PyYAML's C parser and returns the
 plain Python data together with a ``SourceMap``::
@@ -9,6 +9,15 @@ plain Python data together with a ``SourceMap``::
 Mapping entries are located at their key, list items at the item. Like
 Heat, timestamps stay strings (``heat_template_version: 2018-08-31``).
 Duplicate keys and syntax errors become ``Diagnostic``s.
+
+``ConfigReader`` checks a small config file (the region map) read this way,
+value by value, and raises every problem at once, each with its line::
+
+    reader = ConfigReader.load(text, "regions.yaml", "region map")
+    top = reader.mapping(reader.root, (), ("regions", "default_region"))
+    reader.raise_problems()   # ConfigError: "regions.yaml:3:5: regions.East: missing 'cloud'"
+
+It shares no layer with the template code: ``clouds/`` and ``template/`` both use it.
 
 The data is built straight from the parser's events (no node tree): an
 alias replays the events recorded under its anchor, so it gives a fresh
@@ -32,19 +41,26 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from crossheat.errors import Diagnostic, Location, TemplatePath
+from crossheat.errors import ConfigError, Diagnostic, Location, TemplatePath
 
 #: A ``yaml.events`` event from the C parser (its marks are the C parser's ``Mark``).
 _Event = Any
+#: Path -> 1-based (line, column).
+_Marks = dict[TemplatePath, tuple[int, int]]
 
 _TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
 _STR: Final = "tag:yaml.org,2002:str"
+_NULL: Final = "tag:yaml.org,2002:null"
 
 #: Implicit resolvers of the safe loader by first character ("" for the empty scalar).
 _RESOLVERS: Final[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {
     first: [*resolvers, *yaml.CSafeLoader.yaml_implicit_resolvers.get(None, [])]
     for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class NotText:
+    """A config file's key that is null or not a scalar (``ConfigReader`` reports it)."""
 
 
 def _plain_tag(value: str) -> str:
@@ -79,10 +95,12 @@ def _mark(event: _Event) -> tuple[int, int]:
 class _Builder:
     """Turns the parser's events into data, recording a mark for every path."""
 
-    def __init__(self, loader: Any, source: SourceMap) -> None:
+    def __init__(self, loader: Any, source: SourceMap, values: _Marks | None) -> None:
         self.loader = loader
         self.file = source.file
         self.marks = source.marks
+        self.values = values  # config files: where each value starts
+        self.text_scalars = values is not None  # config files: scalars as written
         self.diagnostics: list[Diagnostic] = []
         self.skipping = False  # reading past a duplicate key's value: nothing is kept
         self.deferred: yaml.MarkedYAMLError | None = None  # reported after syntax errors
@@ -146,6 +164,8 @@ class _Builder:
             tag = _plain_tag(event.value) if event.implicit[0] else _STR
         if tag in (_STR, _TIMESTAMP):
             return event.value  # most scalars: no constructor needed
+        if self.text_scalars:
+            return None if tag == _NULL else event.value
         if self.skipping:
             return None
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
@@ -165,7 +185,9 @@ class _Builder:
         marks = self.marks
         while not isinstance(event := self.start(), MappingEndEvent):
             key = self.build(event, path)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
+            if self.text_scalars and not isinstance(key, str):
+                key = NotText()  # null or not a scalar: each its own key
+            elif not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
             where = _mark(event)
             value_event = self.start()
@@ -174,6 +196,8 @@ class _Builder:
                 self._skip(value_event)
                 continue
             marks[(*path, key)] = where
+            if self.values is not None:
+                self.values[(*path, key)] = _mark(value_event)
             out[key] = self.build(value_event, (*path, key))
         return out
 
@@ -192,12 +216,17 @@ class _Builder:
 
     def _skip(self, event: _Event) -> None:
         """Read past a node, keeping only its anchors (the first of duplicate keys stays)."""
-        marks, found, skipping = self.marks, len(self.diagnostics), self.skipping
-        self.marks, self.skipping = {}, True
+        marks, values, found, skipping = (
+            self.marks,
+            self.values,
+            len(self.diagnostics),
+            self.skipping,
+        )
+        self.marks, self.values, self.skipping = {}, None, True
         try:
             self.build(event, ())
         finally:
-            self.marks, self.skipping = marks, skipping
+            self.marks, self.values, self.skipping = marks, values, skipping
             del self.diagnostics[found:]
 
     def _sequence(self, path: TemplatePath) -> list[Any]:
@@ -206,17 +235,21 @@ class _Builder:
         while not isinstance(event := self.start(), SequenceEndEvent):
             item_path = (*path, len(items))
             marks[item_path] = _mark(event)
+            if self.values is not None:
+                self.values[item_path] = marks[item_path]
             items.append(self.build(event, item_path))
         return items
 
 
-def _document(loader: Any, source: SourceMap) -> tuple[Any, list[Diagnostic]]:
+def _document(
+    loader: Any, source: SourceMap, values: _Marks | None
+) -> tuple[Any, list[Diagnostic]]:
     """The stream's only document (``None`` when there is none), as PyYAML composes it."""
     loader.get_event()  # stream start
     if loader.check_event(StreamEndEvent):
         return None, []
     loader.get_event()  # document start
-    builder = _Builder(loader, source)
+    builder = _Builder(loader, source, values)
     event = builder.start()
     data = builder.build(event, ())
     loader.get_event()  # document end
@@ -228,6 +261,8 @@ def _document(loader: Any, source: SourceMap) -> tuple[Any, list[Diagnostic]]:
             loader.get_event().start_mark,
         )
     source.marks[()] = _mark(event)
+    if values is not None:
+        values[()] = source.marks[()]
     if builder.deferred is not None:
         raise builder.deferred
     return data, builder.diagnostics
@@ -235,10 +270,19 @@ def _document(loader: Any, source: SourceMap) -> tuple[Any, list[Diagnostic]]:
 
 def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse ``text``; the data is ``None`` when the YAML could not be read at all."""
+    return _load(text, filename, None)
+
+
+def _load(
+    text: str, filename: str, values: _Marks | None
+) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """``load_yaml``; with ``values`` (config files), every scalar stays the text it is
+    written as (``None`` for null; no tag is constructed) and ``values`` gets the mark
+    where each value starts (``SourceMap.marks`` has a mapping entry's key)."""
     source = SourceMap(filename)
     loader = yaml.CSafeLoader(text)
     try:
-        data, diagnostics = _document(loader, source)
+        data, diagnostics = _document(loader, source, values)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
@@ -249,3 +293,100 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Diagnostic
     finally:
         loader.dispose()
     return data, source, diagnostics
+
+
+class ConfigReader:
+    """Checks a config file's data value by value, collecting problems; raises them at once.
+
+    ``path`` arguments say where a value is in the file (``("regions", "East")``);
+    problems name it dotted (``regions.East``), the root by the file's ``name``.
+    """
+
+    def __init__(
+        self, root: Any, source: SourceMap, values: _Marks, name: str, duplicates: list[Diagnostic]
+    ) -> None:
+        self.root = root
+        self.source = source
+        self.values = values
+        self.name = name
+        self.problems: list[str] = []
+        self._duplicates = duplicates
+
+    @classmethod
+    def load(cls, text: str, file: str, name: str) -> ConfigReader:
+        """Read ``text``; YAML syntax errors and empty files raise ``ConfigError``."""
+        values: _Marks = {}
+        data, source, diagnostics = _load(text, file, values)
+        duplicates = [d for d in diagnostics if d.code == "duplicate-key"]
+        for diagnostic in diagnostics:
+            if diagnostic not in duplicates:
+                raise ConfigError(f"{diagnostic.location}: {diagnostic.message}")
+        if () not in source.marks:
+            raise ConfigError(f"{file}: the file is empty")
+        return cls(data, source, values, name, duplicates)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def where(self, path: TemplatePath) -> str:
+        return ".".join(str(p) for p in path) or self.name
+
+    def problem(self, path: TemplatePath, message: str, *, at_key: bool = False) -> None:
+        """A problem with the value at ``path`` (or, ``at_key``, with its key)."""
+        found = (self.source.marks if at_key else self.values).get(path)
+        where = Location(self.source.file, *found) if found else Location(self.source.file)
+        self.problems.append(f"{where}: {message}")
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise ConfigError("\n".join(self.problems))
+
+    def items(self, value: Any, path: TemplatePath) -> dict[str, Any]:
+        """A mapping with string keys (``{}`` and a problem otherwise)."""
+        where = self.where(path)
+        if not isinstance(value, dict):
+            self.problem(path, f"{where}: expected a mapping")
+            return {}
+        for duplicate in [d for d in self._duplicates if d.path[:-1] == path]:
+            self.problems.append(
+                f"{duplicate.location}: {where}: duplicate key {duplicate.path[-1]!r}"
+            )
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, NotText):
+                bad: TemplatePath = (*path, key)  # type: ignore[arg-type]  # as the file has it
+                self.problem(bad, f"{where} key: expected a string", at_key=True)
+            else:
+                out[key] = item
+        return out
+
+    def mapping(self, value: Any, path: TemplatePath, allowed: tuple[str, ...]) -> dict[str, Any]:
+        """Like ``items``, reporting keys outside ``allowed`` (and leaving them out)."""
+        out = self.items(value, path)
+        for key in [k for k in out if k not in allowed]:
+            self.problem(
+                (*path, key),
+                f"{self.where(path)}: unknown key {key!r} (known: {', '.join(allowed)})",
+                at_key=True,
+            )
+            del out[key]
+        return out
+
+    def string(self, value: Any, path: TemplatePath) -> str | None:
+        """A non-null scalar as text (``None`` and a problem otherwise)."""
+        if value is None or isinstance(value, (dict, list)):
+            self.problem(path, f"{self.where(path)}: expected a string")
+            return None
+        return str(value)
+
+    def string_table(self, value: Any, path: TemplatePath) -> dict[str, str]:
+        """A mapping of strings to strings; absent (``None`` with no key) means empty."""
+        table: dict[str, str] = {}
+        if value is None and path not in self.source.marks:
+            return table
+        for key, item in self.items(value, path).items():
+            text = self.string(item, (*path, key))
+            if text is not None:
+                table[key] = text
+        return table
