@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Record, neutron_error, new_id
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     body_project,

@@ -1,6 +1,6 @@
 """Emulated Neutron networks and subnets.
 
-A subnet takes the network's first free defaults (see ``ipam``) and is added
+A subnet takes the network's first free defaults (see ``neutron.ipam``) and is added
 to its network's ``subnets``; subnets of one network may not overlap. A
 network with ports cannot be deleted (409 ``NetworkInUse``); its unused
 subnets go with it. A subnet with ports (other than DHCP) gives 409
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Record, neutron_error
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     body_project,

@@ -34,9 +34,9 @@ from typing import Any, ClassVar
 
 import httpx
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Emulator, Record
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     bad_request,
@@ -47,7 +47,7 @@ from crossheat.emulator.neutron_base import (
     require,
     stamp,
 )
-from crossheat.emulator.vpn import (
+from crossheat.emulator.neutron.vpn import (
     EndpointGroups,
     IKEPolicies,
     IPsecPolicies,

@@ -15,7 +15,7 @@ Under ``/{region}/compute``::
     POST|GET /v2.1/os-keypairs   GET|DELETE /v2.1/os-keypairs/{name}
     GET  /v2.1/limits                        quotas and what the project's servers hold
     GET  /v2.1/os-availability-zone[/detail] zone ``nova`` (detail: its hosts, admin only)
-    .../v2.1/servers/{id}/os-interface       port interfaces (``nova_interfaces``)
+    .../v2.1/servers/{id}/os-interface       port interfaces (``nova.interfaces``)
 
 Every answer of the versioned API carries the microversion used
 (``nova_flavors.microversion``).
@@ -31,14 +31,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import (
-    nova_actions,
-    nova_flavors,
-    nova_interfaces,
-    nova_keypairs,
-    nova_servers,
-)
 from crossheat.emulator.core import Auth, Emulator, Record, iso_now, match_filters, nova_error
+from crossheat.emulator.nova import actions as nova_actions
+from crossheat.emulator.nova import flavors as nova_flavors
+from crossheat.emulator.nova import interfaces as nova_interfaces
+from crossheat.emulator.nova import keypairs as nova_keypairs
+from crossheat.emulator.nova import servers as nova_servers
 
 
 @dataclass(frozen=True)

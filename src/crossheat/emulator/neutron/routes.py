@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crossheat.emulator.core import ApiError, Emulator, Record, neutron_error
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron.base import (
     LOCK,
     NON_FILTERS,
     Collection,

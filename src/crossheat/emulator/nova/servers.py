@@ -28,8 +28,9 @@ import secrets
 import time
 from typing import Any
 
-from crossheat.emulator import glance, neutron, nova_flavors
+from crossheat.emulator import glance, neutron
 from crossheat.emulator.core import ApiError, Auth, Emulator, Record, iso_now, new_id
+from crossheat.emulator.nova import flavors as nova_flavors
 
 KIND = "servers"
 

@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import neutron, nova_servers
+from crossheat.emulator import neutron
 from crossheat.emulator.core import ApiError, Auth, Emulator, Record, iso_now, nova_error
-from crossheat.emulator.neutron_base import LOCK, Ctx
-from crossheat.emulator.neutron_ports import Ports, delete_port
+from crossheat.emulator.neutron.base import LOCK, Ctx
+from crossheat.emulator.neutron.ports import Ports, delete_port
+from crossheat.emulator.nova import servers as nova_servers
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from crossheat.emulator.nova import Call
+    from crossheat.emulator.nova.api import Call
 
     CallOf = Callable[[Emulator, str, Request], Call]
     BodyOf = Callable[[Request, str], Awaitable[Record]]

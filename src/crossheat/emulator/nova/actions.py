@@ -20,8 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crossheat.emulator import glance, nova_flavors, nova_servers
+from crossheat.emulator import glance
 from crossheat.emulator.core import Emulator, Record, iso_now, nova_error
+from crossheat.emulator.nova import flavors as nova_flavors
+from crossheat.emulator.nova import servers as nova_servers
 
 _STATE_NAMES = {
     "BUILD": "building",

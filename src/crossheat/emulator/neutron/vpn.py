@@ -1,6 +1,6 @@
 """Emulated Neutron VPNaaS: VPN services, IKE and IPsec policies, endpoint groups.
 
-IPsec site connections (and whether their tunnel is up) are in ``vpn_tunnels``.
+IPsec site connections (and whether their tunnel is up) are in ``neutron.vpn_tunnels``.
 
 A VPN service sits on a router with a gateway (else 400 ``RouterIsNotExternal``)
 and takes ``external_v4_ip`` from it; it is PENDING_CREATE until its latency
@@ -14,9 +14,9 @@ import ipaddress
 import time
 from typing import Any, ClassVar
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Emulator, Record, neutron_error
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     bad_request,
@@ -27,8 +27,8 @@ from crossheat.emulator.neutron_base import (
     require,
     stamp,
 )
-from crossheat.emulator.neutron_core import Subnets
-from crossheat.emulator.neutron_l3 import Routers, interface_ports
+from crossheat.emulator.neutron.l3 import Routers, interface_ports
+from crossheat.emulator.neutron.networks import Subnets
 
 LIFETIME = {"units": "seconds", "value": 3600}
 AUTH_ALGORITHMS = {"sha1", "sha256", "sha384", "sha512", "aes-xcbc", "aes-cmac"}

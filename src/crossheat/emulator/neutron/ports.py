@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Record, neutron_error
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     bad_request,
@@ -26,8 +26,8 @@ from crossheat.emulator.neutron_base import (
     require,
     stamp,
 )
-from crossheat.emulator.neutron_core import Networks, used_addresses
-from crossheat.emulator.neutron_secgroups import SecurityGroups, default_group
+from crossheat.emulator.neutron.networks import Networks, used_addresses
+from crossheat.emulator.neutron.secgroups import SecurityGroups, default_group
 
 PORT_DEFAULTS: dict[str, Any] = {
     "name": "",

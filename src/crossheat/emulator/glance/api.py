@@ -5,7 +5,7 @@
     GET /{region}/image                  300 version list (v2.16)
     GET /{region}/image/v2/images        ?name=&status=&visibility=&owner=&id=in:A,B, limit/marker
     GET /{region}/image/v2/images/{id}   the image, bare (no wrapper key)
-    GET /{region}/image/v2/schemas/image[s]   the JSON schemas (``glance_schemas``)
+    GET /{region}/image/v2/schemas/image[s]   the JSON schemas (``glance.schemas``)
 
 Errors are Glance's webob pages (``error_shapes.GlanceError``).
 
@@ -21,9 +21,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import glance_schemas
 from crossheat.emulator.core import Emulator, Record, match_filters, stable_id
 from crossheat.emulator.error_shapes import GlanceError
+from crossheat.emulator.glance import schemas as glance_schemas
 
 KIND = "images"
 

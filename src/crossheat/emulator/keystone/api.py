@@ -1,8 +1,8 @@
 """Keystone v3 for the emulator: discovery, tokens, validation, the catalog.
 
-Users, projects and roles are ``keystone_identity``'s (``admin``/``admin`` with role
+Users, projects and roles are ``keystone.identity``'s (``admin``/``admin`` with role
 ``admin`` on project ``admin``, ``demo``/``demo`` a ``member`` of ``demo``, and those
-seeded with ``--project``); ``keystone_crud`` serves them. Tokens are records of kind
+seeded with ``--project``); ``keystone.crud`` serves them. Tokens are records of kind
 ``tokens`` in region ``"*"`` (see ``Emulator.authenticate``)::
 
     POST   /identity/v3/auth/tokens   password or token method; a project scope by id or
@@ -30,9 +30,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import keystone_crud
-from crossheat.emulator import keystone_identity as identity
 from crossheat.emulator.core import ApiError, Emulator, Record, iso_now, stable_id
+from crossheat.emulator.keystone import crud as keystone_crud
+from crossheat.emulator.keystone import identity
 
 DOMAIN = identity.DOMAIN
 

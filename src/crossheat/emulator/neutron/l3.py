@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from crossheat.emulator.core import Record, neutron_error
-from crossheat.emulator.neutron_base import (
+from crossheat.emulator.neutron.base import (
     Collection,
     Ctx,
     bad_request,
@@ -27,8 +27,8 @@ from crossheat.emulator.neutron_base import (
     require,
     stamp,
 )
-from crossheat.emulator.neutron_core import Networks, Subnets
-from crossheat.emulator.neutron_ports import Ports, delete_port, new_port, subnets_of
+from crossheat.emulator.neutron.networks import Networks, Subnets
+from crossheat.emulator.neutron.ports import Ports, delete_port, new_port, subnets_of
 
 ROUTER_DEFAULTS: dict[str, Any] = {
     "name": "",

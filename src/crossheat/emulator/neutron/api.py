@@ -25,16 +25,16 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import Auth, Emulator, Record, neutron_error
-from crossheat.emulator.neutron_base import LOCK, Collection, Ctx, check_quota, public
-from crossheat.emulator.neutron_core import Networks, Subnets
-from crossheat.emulator.neutron_l3 import FloatingIPs, Routers, add_interface, remove_interface
-from crossheat.emulator.neutron_ports import Ports, delete_port, new_port
-from crossheat.emulator.neutron_routes import PREFIX, add_collection, context, read_body
-from crossheat.emulator.neutron_secgroups import SecurityGroupRules, SecurityGroups
-from crossheat.emulator.vpn import EndpointGroups, IKEPolicies, IPsecPolicies, VPNServices
-from crossheat.emulator.vpn_tunnels import IPsecSiteConnections, local_endpoints
+from crossheat.emulator.neutron import ipam
+from crossheat.emulator.neutron.base import LOCK, Collection, Ctx, check_quota, public
+from crossheat.emulator.neutron.l3 import FloatingIPs, Routers, add_interface, remove_interface
+from crossheat.emulator.neutron.networks import Networks, Subnets
+from crossheat.emulator.neutron.ports import Ports, delete_port, new_port
+from crossheat.emulator.neutron.routes import PREFIX, add_collection, context, read_body
+from crossheat.emulator.neutron.secgroups import SecurityGroupRules, SecurityGroups
+from crossheat.emulator.neutron.vpn import EndpointGroups, IKEPolicies, IPsecPolicies, VPNServices
+from crossheat.emulator.neutron.vpn_tunnels import IPsecSiteConnections, local_endpoints
 
 COLLECTIONS: tuple[Collection, ...] = (
     Networks(),

@@ -1,7 +1,7 @@
 """What every emulated Neutron collection shares: the call context, records, lookups, errors.
 
 A ``Collection`` describes one resource kind (``networks``, ``vpn/vpnservices``...)
-and implements its create/update/delete/view; ``neutron_routes`` turns it into
+and implements its create/update/delete/view; ``neutron.routes`` turns it into
 HTTP routes. Records live in ``emu.store`` under (region, kind) with the wire
 names Neutron answers with; keys starting with ``_`` are internal (never sent).
 """

@@ -15,7 +15,7 @@
 
 Bodies and errors as Keystone's (``{"project": {...}}``, ``{"error": {"code", "title",
 "message"}}``); a collection comes with ``links``. An admin is a token with the role
-``admin`` (``keystone_identity``'s ``admin`` user).
+``admin`` (``keystone.identity``'s ``admin`` user).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import keystone_identity as identity
 from crossheat.emulator.core import Emulator, Record
+from crossheat.emulator.keystone import identity
 
 _P, _U, _R = identity.PROJECTS, identity.USERS, identity.ROLES
 
