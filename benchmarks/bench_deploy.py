@@ -5,7 +5,7 @@
     .venv/bin/python -m benchmarks.bench_deploy [reference] [generated] [cli]
 
 - ``reference``: ``examples/east-west-vpn.yaml`` with the emulator's latencies at 1 s per
-  resource and 3 s per server (no jitter). Target: create within 1.15x its critical path,
+  resource and 3 s per server (no jitter). Target: create within 1.05x its critical path,
   the longest chain of those latencies through the template's dependency graph (a
   tunnel is up once both its connections are past their latency, which the chain through
   each connection covers). Deletes take those latencies too (a server is gone once its
@@ -15,14 +15,21 @@
 - ``generated``: ``benchmarks.generate`` with 500 resources over 5 regions, zero latency.
   Target: 100 resources/s or more.
 - ``cli``: the reference case again as a user types it, ``crossheat stack create --wait``
-  as a process (interpreter start-up and validation included).
+  as a process (interpreter start-up and validation included; crossheat's modules
+  compiled to bytecode first, as an installed package has them), same target.
+
+``gets_per_server`` counts the polls of each server while it boots (``GET`` of one
+server per ``POST``). Polls are paced by how long servers took lately (see
+``crossheat.engine.pacing``), so the first round in a fresh state database, which knows
+nothing yet, is also shown: ``cold_ratio`` and ``cold_gets_per_server``.
 
 The emulator runs as its own process; the engine runs in this process
 (``Service.create_stack`` then ``Stacks.run``), so ``create_s`` and ``delete_s`` time
 the engine alone and ``validate_s`` the validation and recording before it; ``engine_cpu_s``
 is this process's CPU time during the create (wall time well above it means the engine
 waited: for the cloud, or for a CPU other programs held). Each case runs create+delete
-``RUNS`` times (new stack names, same emulator) and reports the run with the median
+``RUNS`` times (``REFERENCE_RUNS`` for the reference cases; new stack names, same
+emulator and state database) and reports the run with the median
 create time, all of them in ``create_runs``. API calls
 are the emulator's own counts of regional calls (``/admin/counters``; it does not count
 Keystone, where each region's connection gets one token). ``load`` is
@@ -44,7 +51,7 @@ from typing import Any
 import yaml
 
 from benchmarks.common import report
-from benchmarks.deploy_env import BIG_QUOTAS, World, emulator, private_world
+from benchmarks.deploy_env import BIG_QUOTAS, World, compile_crossheat, emulator, private_world
 from benchmarks.generate import region_map, write
 from crossheat.emulator.core import Latency
 from crossheat.graph import Graph
@@ -54,11 +61,14 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "east-west-vpn.yaml"
 PARAMETERS = {"vpn_psk": "benchmark-pre-shared-key"}
 REFERENCE_LATENCY = "default=1,server=3,jitter=0"
-CRITICAL_PATH_TARGET = 1.15
+CRITICAL_PATH_TARGET = 1.05
 RATE_TARGET = 100.0
 GENERATED_SIZE, GENERATED_REGIONS = 500, 5
 #: Create+delete rounds per case; the median is reported (the others beside it).
 RUNS = 3
+#: The reference cases run more rounds: polls are paced by what earlier rounds saw
+#: (the first round knows nothing), and the median should be one that knows.
+REFERENCE_RUNS = 5
 #: The emulator's latency kind of each resource type crossheat waits for. Types not
 #: listed (OS::Heat::Value) make no cloud call. A port is ready on creation for
 #: crossheat (its DOWN -> ACTIVE change does not hold up the stack), so it is 0.
@@ -81,9 +91,12 @@ DELETE_LATENCY_KIND = {
 }
 COLUMNS = ("case", "measured", "resources", "regions", "validate_s", "create_s", "create_runs",
            "engine_cpu_s", "critical_path_s",
-           "ratio", "resources_per_s", "target", "met", "calls_per_resource", "delete_s",
+           "ratio", "resources_per_s", "target", "met", "calls_per_resource", "gets_per_server",
+           "cold_ratio", "cold_gets_per_server", "delete_s",
            "delete_runs", "delete_critical_path_s", "delete_ratio",
            "delete_calls_per_resource", "cleaned_up", "load")  # fmt: skip
+#: Polls of a server while it boots: each ``GET`` of one server (the create is a ``POST``).
+SERVER_GET, SERVER_POST = "GET /compute/v2.1/servers/{id}", "POST /compute/v2.1/servers"
 
 
 def critical_path(
@@ -150,12 +163,20 @@ def median_run(
     world: World, name: str, template: Path, parameters: dict[str, str], runs: int
 ) -> dict[str, Any]:
     """``runs`` create+delete rounds; the round with the median create time, and all of
-    them as ``create_runs`` ("6.71/6.75/6.90"): the machine is shared, so one run is noisy."""
+    them as ``create_runs`` ("6.71/6.75/6.90"): the machine is shared, so one run is noisy.
+    The first round, in a fresh state database (nothing learnt of the cloud's pace
+    yet), is also kept as ``cold``."""
     results = [deploy_and_delete(world, f"{name}-{i}", template, parameters) for i in range(runs)]
-    results.sort(key=lambda got: float(got["create_s"]))
-    median = results[len(results) // 2]
+    return _median(results)
+
+
+def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
+    cold = results[0]
+    results = sorted(results, key=lambda got: float(got["create_s"]))
+    median = dict(results[len(results) // 2])
     median["create_runs"] = "/".join(f"{got['create_s']:.2f}" for got in results)
     median["delete_runs"] = "/".join(f"{got['delete_s']:.2f}" for got in results)
+    median["cold"] = cold
     return median
 
 
@@ -167,7 +188,25 @@ def _per_resource(calls: Counter[str], resources: int) -> float:
     return round(sum(calls.values()) / max(1, resources), 2)
 
 
-def reference(tmp: Path, runs: int = RUNS) -> tuple[dict[str, Any], Counter[str]]:
+def _gets_per_server(calls: Counter[str]) -> float | str:
+    return round(calls[SERVER_GET] / calls[SERVER_POST], 2) if calls[SERVER_POST] else ""
+
+
+def _against_path(got: dict[str, Any], path_s: float) -> dict[str, Any]:
+    """The ratios to the critical path and the server polls, median and first run."""
+    cold = got["cold"]
+    return {
+        "critical_path_s": path_s,
+        "ratio": round(got["create_s"] / path_s, 3),
+        "target": f"ratio <= {CRITICAL_PATH_TARGET}",
+        "met": got["create_s"] <= CRITICAL_PATH_TARGET * path_s,
+        "gets_per_server": _gets_per_server(got["create_calls"]),
+        "cold_ratio": round(cold["create_s"] / path_s, 3),
+        "cold_gets_per_server": _gets_per_server(cold["create_calls"]),
+    }
+
+
+def reference(tmp: Path, runs: int = REFERENCE_RUNS) -> tuple[dict[str, Any], Counter[str]]:
     """The reference use case under 1 s / 3 s latencies, against its critical path."""
     regions = ["East", "West"]
     with private_world(tmp) as world, emulator(world, regions, REFERENCE_LATENCY):
@@ -176,10 +215,7 @@ def reference(tmp: Path, runs: int = RUNS) -> tuple[dict[str, Any], Counter[str]
         delete_path_s, delete_chain = critical_path(REFERENCE, latency, DELETE_LATENCY_KIND)
         got = median_run(world, "reference", REFERENCE, PARAMETERS, runs)
         row = _row(
-            "reference", "engine",
-            critical_path_s=path_s, ratio=round(got["create_s"] / path_s, 3),
-            target=f"ratio <= {CRITICAL_PATH_TARGET}",
-            met=got["create_s"] <= CRITICAL_PATH_TARGET * path_s,
+            "reference", "engine", **_against_path(got, path_s),
             **_common(got, regions), cleaned_up=_cleaned(world, regions),
             delete_critical_path_s=delete_path_s,
             delete_ratio=round(got["delete_s"] / delete_path_s, 3),
@@ -235,22 +271,29 @@ def _crossheat(*args: str) -> float:
     return time.perf_counter() - started
 
 
-def cli(tmp: Path) -> dict[str, Any]:
-    """The reference use case as typed: ``crossheat stack create ... --wait`` and delete."""
+def cli(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
+    """The reference use case as typed: ``crossheat stack create ... --wait`` and delete,
+    ``runs`` times in one world (the first one, cold, in a fresh state database)."""
     regions = ["East", "West"]
+    compile_crossheat()
     with private_world(tmp) as world, emulator(world, regions, REFERENCE_LATENCY):
         path_s, _ = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
         psk = f"vpn_psk={PARAMETERS['vpn_psk']}"
-        create_s = _crossheat("stack", "create", "vpn", "-t", str(REFERENCE), "--parameter",
-                              psk, "--wait")  # fmt: skip
-        delete_s = _crossheat("stack", "delete", "vpn", "--wait", "--yes")
+        results = []
+        for i in range(runs):
+            world.admin.reset_counters()
+            create_s = _crossheat("stack", "create", f"vpn-{i}", "-t", str(REFERENCE),
+                                  "--parameter", psk, "--wait")  # fmt: skip
+            calls = world.calls()
+            delete_s = _crossheat("stack", "delete", f"vpn-{i}", "--wait", "--yes")
+            results.append({"create_s": round(create_s, 3), "delete_s": round(delete_s, 3),
+                            "create_calls": calls})  # fmt: skip
+        got = _median(results)
         return _row(
-            "reference", "CLI process",
-            resources=_count(REFERENCE), regions=len(regions), create_s=round(create_s, 3),
-            critical_path_s=path_s, ratio=round(create_s / path_s, 3),
-            target=f"ratio <= {CRITICAL_PATH_TARGET}",
-            met=create_s <= CRITICAL_PATH_TARGET * path_s,
-            delete_s=round(delete_s, 3), cleaned_up=_cleaned(world, regions),
+            "reference", "CLI process", resources=_count(REFERENCE), regions=len(regions),
+            create_s=got["create_s"], create_runs=got["create_runs"],
+            **_against_path(got, path_s),
+            delete_s=got["delete_s"], cleaned_up=_cleaned(world, regions),
         )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ import yaml
 from benchmarks.common import report
 from benchmarks.generate import region_map, write
 from crossheat.clouds.regionmap import parse_region_map
-from crossheat.plan.analysis import analyse
+from crossheat.plan.pipeline import analyse
 from crossheat.plan.plan import make_plan
 from crossheat.resources.registry import default_registry
 

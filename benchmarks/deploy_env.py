@@ -15,6 +15,7 @@ written; the previous environment comes back on exit.
 
 from __future__ import annotations
 
+import compileall
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import crossheat
 from crossheat.emulator.client import AdminClient
 
 #: Quotas high enough for the generated stacks (the defaults allow ~100 networks).
@@ -71,6 +73,13 @@ class World:
         for counts in self.admin.counters().values():
             total.update(counts)
         return total
+
+
+def compile_crossheat() -> None:
+    """Compile crossheat's modules to bytecode now, as installing a package does: the
+    commands timed then load them instead of compiling them at every start (which they
+    would do when ``PYTHONDONTWRITEBYTECODE`` is set or the tree is read-only)."""
+    compileall.compile_dir(Path(crossheat.__file__).parent, quiet=1)
 
 
 def _seeded(kind: str, item: dict[str, Any]) -> bool:

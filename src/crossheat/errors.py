@@ -9,6 +9,7 @@ exceptions are translated into ``CloudError`` subclasses at one boundary
     │                           (carries every ``Diagnostic`` at once)
     ├── ConfigError             region map, clouds.yaml, settings
     ├── NotSupportedError       something crossheat deliberately does not do (yaql, CFN)
+    ├── CycleError              a dependency graph has a cycle (raised by ``crossheat.graph``)
     ├── StackError              stack-level problems
     │   ├── StackNotFound
     │   ├── StackExists
@@ -28,7 +29,7 @@ exceptions are translated into ``CloudError`` subclasses at one boundary
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -118,6 +119,15 @@ class ConfigError(CrossheatError):
 
 class NotSupportedError(CrossheatError):
     """A feature crossheat deliberately does not support."""
+
+
+class CycleError(CrossheatError):
+    """The graph has a cycle; ``cycle`` lists it (a requires b requires ... requires a)."""
+
+    def __init__(self, cycle: Iterable[Hashable]) -> None:
+        self.cycle: tuple[Hashable, ...] = tuple(cycle)
+        names = " -> ".join(str(n) for n in (*self.cycle, *self.cycle[:1]))
+        super().__init__(f"dependency cycle: {names}")
 
 
 class TemplateError(CrossheatError):

@@ -34,7 +34,8 @@ from crossheat.engine.diff import Diff
 from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
-from crossheat.plan.analysis import Analysis, CrossRegionReference, analyse_parsed
+from crossheat.plan.analysis import Analysis, CrossRegionReference
+from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.stacks import Stacks, event_dict, resource_dict, stack_dict
@@ -52,8 +53,8 @@ from crossheat.store import (
 from crossheat.template import Reader, Template, parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
-    from crossheat.plan.pieces import PieceTemplate
-    from crossheat.plan.split import SplitResult
+    from crossheat.plan.split.solve import SplitResult
+    from crossheat.plan.split.templates import PieceTemplate
 
 __all__ = [
     "Action",
@@ -328,7 +329,7 @@ class Service:
         self, inputs: Inputs, objective: Literal["pieces", "time"] = "pieces"
     ) -> tuple[Analysis, Plan, SplitResult, list[PieceTemplate]]:
         """The plan and the single-region pieces the template splits into."""
-        from crossheat.plan.pieces import split_analysis
+        from crossheat.plan.split.templates import split_analysis
 
         analysis, the_plan = self.plan(inputs)
         result, pieces = split_analysis(analysis, objective)
@@ -342,7 +343,7 @@ class Service:
         source: str,
     ) -> Path:
         """Write the pieces and their manifest into ``directory``; the manifest's path."""
-        from crossheat.plan.pieces import write
+        from crossheat.plan.split.templates import write
 
         return write(directory, result, pieces, source)
 

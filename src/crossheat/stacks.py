@@ -12,7 +12,6 @@ An operation runs in this process (``wait``) or in a detached worker process
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -40,16 +39,10 @@ from crossheat.store import (
     Store,
 )
 from crossheat.store.locks import holder_is_dead, new_engine_id
+from crossheat.store.records import current_project
 from crossheat.template import Template
 
 T = TypeVar("T")
-
-#: Stack names are unique per project; crossheat's project is this, or "default".
-PROJECT_VARIABLE = "CROSSHEAT_PROJECT"
-
-
-def current_project() -> str:
-    return os.environ.get(PROJECT_VARIABLE, "default")
 
 
 @dataclass

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from benchmarks.bench_deploy import DELETE_LATENCY_KIND, REFERENCE, critical_path, generated
+from benchmarks.bench_deploy import (
+    DELETE_LATENCY_KIND,
+    REFERENCE,
+    SERVER_GET,
+    critical_path,
+    deploy_and_delete,
+    generated,
+)
+from benchmarks.deploy_env import emulator, private_world
 
 from crossheat.emulator.core import Latency
 
@@ -49,3 +57,34 @@ def test_small_generated_stack_deploys_and_cleans_up(tmp_path: Path) -> None:
     assert row["delete_runs"] == f"{row['delete_s']:.2f}"
     assert calls["POST /network/v2.0/networks"] == 5
     assert row["calls_per_resource"] == pytest.approx(sum(calls.values()) / 25, abs=0.01)
+
+
+SERVER_STACK = """
+heat_template_version: 2018-08-31
+resources:
+  net: {type: OS::Neutron::Net, region: East}
+  subnet:
+    type: OS::Neutron::Subnet
+    region: East
+    properties: {network: {get_resource: net}, cidr: 10.9.0.0/24}
+  server:
+    type: OS::Nova::Server
+    region: East
+    depends_on: subnet
+    properties: {image: cirros, flavor: m1.small, networks: [{network: {get_resource: net}}]}
+"""
+
+
+def test_a_server_is_polled_less_once_the_engine_has_seen_one_boot(tmp_path: Path) -> None:
+    """The first server of a fresh state database is polled on a backoff; the next one,
+    in another stack, near the boot time the first one took (read from the events)."""
+    template = tmp_path / "server.yaml"
+    template.write_text(SERVER_STACK)
+    with private_world(tmp_path) as world, emulator(world, ["East"], "server=1,jitter=0"):
+        gets = [
+            deploy_and_delete(world, f"s{i}", template, {})["create_calls"][SERVER_GET]
+            for i in range(2)
+        ]
+    cold, warm = gets
+    assert warm <= 2
+    assert warm < cold

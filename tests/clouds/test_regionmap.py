@@ -13,6 +13,7 @@ from crossheat.clouds.regionmap import (
     load_region_map,
     parse_region_map,
     region_map_path,
+    resource_region,
 )
 from crossheat.errors import ConfigError
 
@@ -79,6 +80,23 @@ def test_no_default_with_two_regions() -> None:
         rmap.region_for(None)
 
 
+def test_names_are_read_as_written() -> None:
+    """YAML 1.1 would read these as 16, True and 1.5; a cloud's names are text."""
+    rmap = parse_region_map("regions:\n  East: {cloud: 0x10, region_name: yes, flavors: {s: 1.50}}")
+    assert (rmap.regions["East"].cloud, rmap.regions["East"].region_name) == ("0x10", "yes")
+    assert rmap.resolve_flavor("East", "s") == "1.50"
+
+
+def test_a_resource_without_region_goes_to_the_default_region() -> None:
+    two = parse_region_map(EXAMPLE, "regions.yaml")
+    assert resource_region("West", two) == "West"
+    assert resource_region(None, two) == "East"
+    assert resource_region(None, parse_region_map("regions: {A: {cloud: c}, B: {cloud: c}}")) == (
+        "default"
+    )
+    assert resource_region(None, None) == "default"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -97,6 +115,9 @@ def test_no_default_with_two_regions() -> None:
             "r.yaml:2:17: default_region 'W' is not a region (E)",
         ),
         ("", "r.yaml: the file is empty"),
+        ("regions:\n  E: {cloud: c, cloud: d}\n", "r.yaml:2:17: regions.E: duplicate key 'cloud'"),
+        ("regions:\n  ? [a]\n  : {cloud: c}\n", "r.yaml:2:5: regions key: expected a string"),
+        ("regions:\n  ~: {cloud: c}\n", "r.yaml:2:3: regions key: expected a string"),
     ],
 )
 def test_errors_name_file_and_line(text: str, expected: str) -> None:

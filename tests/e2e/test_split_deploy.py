@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from crossheat.plan.analysis import analyse
-from crossheat.plan.pieces import build_pieces, problem_of, write
+from crossheat.plan.pipeline import analyse
 from crossheat.plan.split import SplitProblem, check_split, split
+from crossheat.plan.split.templates import build_pieces, problem_of, write
 from crossheat.resources.registry import default_registry
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 from tests.plan.split_cases import mesh_template

@@ -13,7 +13,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 
 from crossheat.emulator.client import AdminClient
 from crossheat.emulator.core import Emulator, EmulatorConfig
-from crossheat.emulator.keystone import project_id
+from crossheat.emulator.keystone.api import project_id
 from crossheat.emulator.server import ThreadedEmulator
 
 Base = tuple[str, Emulator]

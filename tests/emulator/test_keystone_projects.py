@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from crossheat.cli.emulator import app
 from crossheat.emulator.client import AdminClient
 from crossheat.emulator.core import EmulatorConfig, ProjectSeed
-from crossheat.emulator.keystone import project_id
+from crossheat.emulator.keystone.api import project_id
 from crossheat.emulator.server import ThreadedEmulator
 from tests.emulator.test_nova import boot
 

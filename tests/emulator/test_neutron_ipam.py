@@ -1,11 +1,11 @@
-"""Address arithmetic behind subnets and ports (``crossheat.emulator.ipam``)."""
+"""Address arithmetic behind subnets and ports (``crossheat.emulator.neutron.ipam``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from crossheat.emulator import ipam
 from crossheat.emulator.core import ApiError
+from crossheat.emulator.neutron import ipam
 
 
 def test_default_pools_around_the_gateway() -> None:

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from crossheat.clouds.regionmap import parse_region_map
-from crossheat.plan.analysis import Analysis, analyse
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.pipeline import analyse
 from crossheat.plan.plan import make_plan
 from crossheat.resources.registry import Registry, default_registry
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossheat.plan.analysis import analyse
-from crossheat.plan.pieces import problem_of, split_analysis, write
+from crossheat.plan.pipeline import analyse
+from crossheat.plan.split.templates import problem_of, split_analysis, write
 from crossheat.resources.registry import Registry, default_registry
 from tests.plan.split_cases import mesh_template
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from crossheat.errors import CrossheatError
 from crossheat.plan.split import SplitProblem, SplitResult, check_split, lower_bound, split
-from crossheat.plan.split_wave_search import WaveMasks, greedy
-from crossheat.plan.split_waves import Coupling
+from crossheat.plan.split.wave_search import WaveMasks, greedy
+from crossheat.plan.split.waves import Coupling
 from tests.plan.split_brute import coupled_best, coupled_time
 from tests.plan.test_split_properties import problems
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crossheat.plan.analysis import Analysis, analyse
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.pipeline import analyse
 from crossheat.resources.registry import Registry, default_registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete
@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, make_transient
 
 from crossheat.store import STACK_EVENT_TYPE, Action, EventCursor, StackSpec, Status, Store
 from crossheat.store.models import EventRow
+
+SERVER = "OS::Nova::Server"
 
 
 @pytest.fixture
@@ -131,3 +133,36 @@ def test_the_cursor_sees_a_transaction_that_commits_after_a_later_one(
         assert cursor.read() == [quick]
         slow.commit()
     assert [e.reason for e in cursor.read()] == ["slow"]
+
+
+def test_recent_durations_pair_each_start_with_its_completion(store: Store, stack_id: str) -> None:
+    """Seconds from IN_PROGRESS to COMPLETE, per type, region and action, oldest first;
+    failed, unfinished, other regions, types and actions do not count."""
+    other = store.create_stack("other", "p1", StackSpec(template={})).id
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    events = [  # (seconds after t0, stack, resource, type, region, action, status)
+        (0.0, stack_id, "vm", SERVER, "East", "CREATE", "IN_PROGRESS"),
+        (1.0, other, "vm", SERVER, "East", "CREATE", "IN_PROGRESS"),
+        (3.0, stack_id, "vm", SERVER, "East", "CREATE", "COMPLETE"),
+        (5.5, other, "vm", SERVER, "East", "CREATE", "COMPLETE"),
+        (6.0, stack_id, "bad", SERVER, "East", "CREATE", "IN_PROGRESS"),
+        (9.0, stack_id, "bad", SERVER, "East", "CREATE", "FAILED"),
+        (10.0, stack_id, "west", SERVER, "West", "CREATE", "IN_PROGRESS"),
+        (11.0, stack_id, "west", SERVER, "West", "CREATE", "COMPLETE"),
+        (12.0, stack_id, "net", "OS::Neutron::Net", "East", "CREATE", "IN_PROGRESS"),
+        (13.0, stack_id, "net", "OS::Neutron::Net", "East", "CREATE", "COMPLETE"),
+        (14.0, stack_id, "vm", SERVER, "East", "DELETE", "IN_PROGRESS"),
+        (14.5, stack_id, "vm", SERVER, "East", "DELETE", "COMPLETE"),
+        (20.0, stack_id, "vm2", SERVER, "East", "CREATE", "IN_PROGRESS"),
+    ]
+    with Session(store.engine) as session:
+        for seconds, stack, name, kind, region, action, status in events:
+            session.add(EventRow(stack_id=stack, resource_name=name, resource_type=kind,
+                                 region=region, action=action, status=status,
+                                 timestamp=t0 + timedelta(seconds=seconds)))  # fmt: skip
+        session.commit()
+    assert store.recent_durations(SERVER, "East", "CREATE") == [3.0, 4.5]
+    assert store.recent_durations(SERVER, "West", "CREATE") == [1.0]
+    assert store.recent_durations(SERVER, "East", "DELETE") == [0.5]
+    assert store.recent_durations(SERVER, "North", "CREATE") == []
+    assert store.recent_durations(SERVER, "East", "CREATE", scan=6) == [4.5]  # vm: start not read

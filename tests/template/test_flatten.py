@@ -11,7 +11,7 @@ import pytest
 from crossheat.engine.context import walk_path
 from crossheat.engine.spec import load_spec, make_spec, recording
 from crossheat.errors import TemplateError
-from crossheat.plan.analysis import analyse, analyse_parsed
+from crossheat.plan.pipeline import analyse, analyse_parsed
 from crossheat.resources.registry import default_registry
 from crossheat.template import PlanContext, Template, load_template, parse_content, render, resolve
 from crossheat.template.flatten import flatten

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from crossheat.errors import Location
-from crossheat.template.yamlmarks import load_yaml
+from crossheat.yamlmarks import load_yaml
 
 SAME_AS_PYYAML = [
     "a: 1\nb: [1, 2.5, -3, 0x1F, 1_000, .inf]\nc: {d: null, e: ~, f: ''}\n",

@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any
 
 import typer
-import yaml
 from rich.console import Console
 
 from crossheat.errors import CrossheatError, TemplateError
@@ -56,6 +55,8 @@ def dump(data: Any, fmt: Format) -> None:
     if fmt is Format.json:
         typer.echo(json.dumps(data, indent=2, default=str))
     else:
+        import yaml
+
         typer.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip())
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crossheat.emulator.config_files import Settings
-from crossheat.emulator.core import EmulatorConfig, Faults, Latency, ProjectSeed
 from crossheat.errors import CrossheatError
+
+if TYPE_CHECKING:  # the commands import what they use: `crossheat --help` starts fast
+    from crossheat.emulator.core import EmulatorConfig
 
 app = typer.Typer(
     help="An emulated multi-region OpenStack cloud (Keystone, Neutron, Nova, Glance) over HTTP.",
@@ -69,6 +70,8 @@ def _config(
     cloud_index: int,
     projects: list[str],
 ) -> EmulatorConfig:
+    from crossheat.emulator.core import EmulatorConfig, Faults, Latency, ProjectSeed
+
     names = [r.strip() for r in regions.split(",") if r.strip()]
     if not names:
         raise typer.BadParameter("at least one region is needed", param_hint="--regions")
@@ -120,6 +123,7 @@ def serve(
 
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
+        from crossheat.emulator.config_files import Settings
 
         server.serve(config, Settings.from_environment(cloud), ready)
     except CrossheatError as exc:
@@ -153,6 +157,7 @@ def start(
         argv += ["--project", spec]
     try:
         from crossheat.emulator import server  # fastapi/uvicorn: only here
+        from crossheat.emulator.config_files import Settings
 
         entry = server.start(argv, Settings.from_environment(cloud))
     except CrossheatError as exc:
@@ -167,6 +172,7 @@ def stop(
 ) -> None:
     """Stop running emulators."""
     from crossheat.emulator import server  # fastapi/uvicorn: only here
+    from crossheat.emulator.config_files import Settings
 
     stopped = server.stop(Settings.from_environment(), port)
     if not stopped:
@@ -182,6 +188,7 @@ def status(
 ) -> None:
     """List running emulators (exit status 1 when there is none)."""
     from crossheat.emulator import server  # fastapi/uvicorn: only here
+    from crossheat.emulator.config_files import Settings
 
     entries = server.status(Settings.from_environment())
     if as_json:

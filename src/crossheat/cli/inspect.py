@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,9 @@ from crossheat.cli.common import (
     handle_errors,
     parse_parameters,
 )
-from crossheat.service import Analysis, Inputs, Plan, Service
+
+if TYPE_CHECKING:  # the commands import what they use: `crossheat --help` starts fast
+    from crossheat.service import Analysis, Inputs, Plan
 
 
 class Objective(StrEnum):
@@ -32,6 +34,8 @@ class Objective(StrEnum):
 def _inputs(
     template: Path, environment: list[Path], parameter: list[str], region_map: Path | None
 ) -> Inputs:
+    from crossheat.service import Inputs
+
     return Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
 
 
@@ -60,6 +64,8 @@ def validate(
 
     Exit status 0 when valid, 1 when not.
     """
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         analysis = service.validate(_inputs(template, environment, parameter, region_map))
     if fmt in (Format.json, Format.yaml):
@@ -127,6 +133,8 @@ def plan(
     if stack is not None:
         _preview(stack, _inputs(template, environment, parameter, region_map), fmt)
         return
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         inputs = _inputs(template, environment, parameter, region_map)
         analysis, the_plan, _, pieces = service.split(inputs, objective.value)
@@ -143,6 +151,7 @@ def plan(
 
 def _preview(stack: str, inputs: Inputs, fmt: Format) -> None:
     from crossheat.cli.stack import show_preview
+    from crossheat.service import Service
 
     with handle_errors(), Service() as service:
         prepared = service.prepare_update(stack, inputs, existing=True)
@@ -187,6 +196,8 @@ def split_command(
     Heat completes an IPsec connection only once its peer, in another piece of
     the same wave, exists too.
     """
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         inputs = _inputs(template, environment, parameter, region_map)
         _, _, result, pieces = service.split(inputs, objective.value)

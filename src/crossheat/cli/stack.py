@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -30,18 +30,11 @@ from crossheat.cli.output import (
     log_list_command,
     show_command,
 )
-from crossheat.cli.progress import follow_events, live_view
-from crossheat.service import (
-    Action,
-    EngineOptions,
-    Inputs,
-    Service,
-    StackRecord,
-    Started,
-    Status,
-    event_dict,
-    resource_dict,
-)
+
+# Each command imports the service (the engine, the store...) when it runs: `crossheat
+# --help` and `crossheat stack list` start fast. The names here are for type checking.
+if TYPE_CHECKING:
+    from crossheat.service import Service, StackRecord, Started
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -100,6 +93,8 @@ STACK_FIELDS = (
 
 def _finish(service: Service, started: Started, wait: bool) -> StackRecord:
     """Run the operation here with a view of its events, or hand it to the executor."""
+    from crossheat.cli.progress import follow_events, live_view
+
     if not wait:
         return service.submit(started)
     stack, cursor = started.stack, started.cursor
@@ -119,6 +114,8 @@ def _heat_order(shown: dict[str, Any]) -> dict[str, Any]:
 
 def _show_outcome(stack: StackRecord, shown: dict[str, Any], out: Output) -> None:
     """Show the stack an operation left; exit 1 when it failed or was rolled back."""
+    from crossheat.service import Action, Status
+
     emit_one(_heat_order(shown), out)
     if stack.status is Status.FAILED or stack.action is Action.ROLLBACK:
         raise typer.Exit(1)
@@ -141,6 +138,8 @@ def create(
     out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
+    from crossheat.service import EngineOptions, Inputs, Service
+
     options = EngineOptions(tunnel_timeout=tunnel_timeout)
     with handle_errors(), Service(options=options) as service:
         inputs = Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
@@ -156,8 +155,17 @@ def create(
 @list_command
 def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
-    with handle_errors(), Service() as service:
-        shown = service.list_stacks()
+    from crossheat.store.listing import LIST_COLUMNS, stack_rows
+
+    with handle_errors():
+        # Without SQLAlchemy when the quick reader has every column shown.
+        quick = {key for _, key in STACK_COLUMNS} <= set(LIST_COLUMNS)
+        shown = stack_rows() if quick else None
+        if shown is None:
+            from crossheat.service import Service
+
+            with Service() as service:
+                shown = service.list_stacks()
     emit_list(STACK_COLUMNS, shown, out)
 
 
@@ -165,6 +173,8 @@ def list_stacks(out: Output = DEFAULT) -> None:
 @show_command
 def show(name: str, out: Output = DEFAULT) -> None:
     """Show a stack, its status and its outputs."""
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         shown = service.show(name)
     emit_one(_heat_order(shown), out)
@@ -177,6 +187,8 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a stack and everything it created, in every region."""
+    from crossheat.service import Service, Status
+
     with handle_errors(), Service() as service:
         stack = service.deletable(name)
         if not yes and sys.stdin.isatty():
@@ -191,6 +203,8 @@ def delete(
 @list_command
 def resource_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's resources, with their region."""
+    from crossheat.service import Service, resource_dict
+
     with handle_errors(), Service() as service:
         rows = [resource_dict(r) for r in service.resources(name)]
     emit_list(RESOURCE_COLUMNS, rows, out)
@@ -204,6 +218,8 @@ def resource_show(
     out: Output = DEFAULT,
 ) -> None:
     """One resource: status, region, resolved properties and attributes (secrets masked)."""
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         shown = service.resource(name, resource)
     emit_one(shown, out)
@@ -218,6 +234,9 @@ def event_list(
 ) -> None:
     """The stack's events: every status change, with time, region and reason (a deleted
     stack's too, given its id)."""
+    from crossheat.cli.progress import follow_events
+    from crossheat.service import Service, event_dict
+
     with handle_errors(), Service() as service:
         stack = service.get(name, include_deleted=True)
         if follow:
@@ -236,6 +255,8 @@ def event_show(
     out: Output = DEFAULT,
 ) -> None:
     """One event of the stack."""
+    from crossheat.service import Service, event_dict
+
     with handle_errors(), Service() as service:
         stack = service.get(name)
         found = [e for e in service.events(stack) if e.id == event and e.resource_name == resource]
@@ -249,6 +270,8 @@ def event_show(
 @list_command
 def output_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's outputs: name and description."""
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         outputs = service.outputs(name)
     emit_list(("output_key", "description"), outputs, out)
@@ -263,6 +286,8 @@ def output_show(
     out: Output = DEFAULT,
 ) -> None:
     """Show one output of the stack, or (``--all``, or no name) every output by name."""
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         outputs = service.outputs(name)
     if all_outputs or key is None:
@@ -304,6 +329,8 @@ def update(
     out: Output = DEFAULT,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
+    from crossheat.service import EngineOptions, Inputs, Service
+
     options = EngineOptions(tunnel_timeout=tunnel_timeout)
     with handle_errors(), Service(options=options) as service:
         inputs = (
@@ -363,6 +390,8 @@ def check(name: str, out: Output = DEFAULT) -> None:
 
     ``crossheat stack update NAME --existing`` repairs what this reports.
     """
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         result = service.check(name)
     rows = [report.as_dict() for report in result.reports]
@@ -391,6 +420,8 @@ def resume(
     Resources whose creation had started are found again by their tags, not
     created twice. Refused while the engine holding the stack is alive.
     """
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         started = service.resume(name)
         if started is None:
@@ -405,5 +436,7 @@ def resume(
 @app.command("cancel")
 def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
+    from crossheat.service import Service
+
     with handle_errors(), Service() as service:
         console.print(service.cancel(name))

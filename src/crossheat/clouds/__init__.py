@@ -6,6 +6,20 @@ connection per region and translates openstacksdk errors into ``CloudError``s;
 ``crossheat.clouds.retry`` is the backoff policy the driver uses.
 """
 
-from crossheat.clouds.regionmap import RegionMap, RegionSpec, load_region_map, parse_region_map
+from crossheat.clouds.regionmap import (
+    IMPLICIT_REGION,
+    RegionMap,
+    RegionSpec,
+    load_region_map,
+    parse_region_map,
+    resource_region,
+)
 
-__all__ = ["RegionMap", "RegionSpec", "load_region_map", "parse_region_map"]
+__all__ = [
+    "IMPLICIT_REGION",
+    "RegionMap",
+    "RegionSpec",
+    "load_region_map",
+    "parse_region_map",
+    "resource_region",
+]

@@ -19,12 +19,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from crossheat.clouds._yamlnodes import NodeReader
 from crossheat.errors import ConfigError
+from crossheat.yamlmarks import ConfigReader
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 ENV_VAR = "CROSSHEAT_REGION_MAP"
 REGION_KEYS = ("cloud", "region_name", "images", "flavors")
 TOP_KEYS = ("regions", "default_region")
+
+#: The region of resources that name none, when no region map's ``default_region`` says one.
+IMPLICIT_REGION = "default"
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,13 @@ class RegionMap:
         return self.source or "region map"
 
 
+def resource_region(region: str | None, region_map: RegionMap | None) -> str:
+    """The region a resource goes to: the one it names with ``region:``, else the
+    region map's ``default_region``, else ``IMPLICIT_REGION``."""
+    default = region_map.default_region if region_map is not None else None
+    return region or default or IMPLICIT_REGION
+
+
 def default_region_map_path() -> Path:
     """``$XDG_CONFIG_HOME/crossheat/regions.yaml``, or under ``~/.config``."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -166,23 +176,23 @@ def load_region_map(path: str | Path | None = None) -> RegionMap:
 
 def parse_region_map(text: str, file: str = "<region map>") -> RegionMap:
     """Parse region-map YAML; raises ``ConfigError`` listing every problem with its line."""
-    reader = NodeReader.compose(text, file)
-    root = reader.mapping(reader.root, TOP_KEYS, "region map")
+    reader = ConfigReader.load(text, file, "region map")
+    root = reader.mapping(reader.root, (), TOP_KEYS)
     regions: dict[str, RegionSpec] = {}
     if "regions" not in root:
-        reader.problem(reader.root, "missing 'regions'")
+        reader.problem((), "missing 'regions'")
     else:
-        for name, node in reader.items(root["regions"], "regions").items():
-            spec = _parse_region(reader, name, node)
+        for name, value in reader.items(root["regions"], ("regions",)).items():
+            spec = _parse_region(reader, name, value)
             if spec is not None:
                 regions[name] = spec
     default = None
     if "default_region" in root:
-        default = reader.string(root["default_region"], "default_region")
+        default = reader.string(root["default_region"], ("default_region",))
         if default is not None and default not in regions and reader.ok:
             known = ", ".join(sorted(regions))
             reader.problem(
-                root["default_region"], f"default_region {default!r} is not a region ({known})"
+                ("default_region",), f"default_region {default!r} is not a region ({known})"
             )
     elif len(regions) == 1:
         default = next(iter(regions))
@@ -190,18 +200,18 @@ def parse_region_map(text: str, file: str = "<region map>") -> RegionMap:
     return RegionMap(regions, default, file)
 
 
-def _parse_region(reader: NodeReader, name: str, node: yaml.Node) -> RegionSpec | None:
-    where = f"regions.{name}"
-    fields = reader.mapping(node, REGION_KEYS, where)
+def _parse_region(reader: ConfigReader, name: str, value: Any) -> RegionSpec | None:
+    path = ("regions", name)
+    fields = reader.mapping(value, path, REGION_KEYS)
     if "cloud" not in fields:
-        reader.problem(node, f"{where}: missing 'cloud' (the clouds.yaml entry)")
+        reader.problem(path, f"regions.{name}: missing 'cloud' (the clouds.yaml entry)")
         return None
-    cloud = reader.string(fields["cloud"], f"{where}.cloud")
+    cloud = reader.string(fields["cloud"], (*path, "cloud"))
     region_name = name
     if "region_name" in fields:
-        region_name = reader.string(fields["region_name"], f"{where}.region_name") or name
-    images = reader.string_table(fields.get("images"), f"{where}.images")
-    flavors = reader.string_table(fields.get("flavors"), f"{where}.flavors")
+        region_name = reader.string(fields["region_name"], (*path, "region_name")) or name
+    images = reader.string_table(fields.get("images"), (*path, "images"))
+    flavors = reader.string_table(fields.get("flavors"), (*path, "flavors"))
     if cloud is None:
         return None
     return RegionSpec(name, cloud, region_name, images, flavors)

@@ -30,8 +30,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator import glance, keystone_identity, neutron, nova_keypairs, nova_servers
+from crossheat.emulator import glance, neutron
 from crossheat.emulator.core import ApiError, Emulator, Faults, Latency, ProjectSeed, Record
+from crossheat.emulator.keystone import identity as keystone_identity
+from crossheat.emulator.nova import keypairs as nova_keypairs
+from crossheat.emulator.nova import servers as nova_servers
 
 #: Where Keystone's calls are counted (the middleware's key; not a region).
 IDENTITY = "identity"

@@ -29,17 +29,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crossheat.emulator import (
-    admin,
-    error_shapes,
-    glance,
-    keystone,
-    keystone_identity,
-    neutron,
-    nova,
-    nova_servers,
-)
+from crossheat.emulator import admin, error_shapes, glance, keystone, neutron, nova
 from crossheat.emulator.core import Emulator
+from crossheat.emulator.keystone import identity as keystone_identity
+from crossheat.emulator.nova import servers as nova_servers
 
 _ID_SEGMENT = re.compile(
     r"/[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"

@@ -1,8 +1,8 @@
 """The emulator's shared core: state, configuration, faults, latency, counters.
 
 The emulator is one HTTP server (FastAPI on uvicorn) that serves several
-regions. Every service module (``keystone``, ``neutron``, ``nova``,
-``glance``, ``admin``) builds an ``APIRouter`` from an ``Emulator`` and the
+regions. Every service package (``keystone``, ``neutron``, ``nova``,
+``glance``) and ``admin`` builds an ``APIRouter`` from an ``Emulator`` and the
 app mounts them. URL layout::
 
     /identity/v3/...                 Keystone (regions share one Keystone)
@@ -341,7 +341,7 @@ class EmulatorConfig:
     #: ``{"url": ..., "pid": ...}``), so that a VPN connection in one emulator can find
     #: its peer in another. ``None``: no other clouds are looked at.
     registry_dir: str | None = None
-    #: Projects and users made at start besides ``admin`` and ``demo`` (``keystone_identity``).
+    #: Projects and users made at start besides ``admin`` and ``demo`` (``keystone.identity``).
     projects: list[ProjectSeed] = field(default_factory=list)
 
 

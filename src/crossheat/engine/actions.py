@@ -19,9 +19,11 @@ from typing import Any, TypeVar
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.clouds.retry import RetryPolicy
+from crossheat.engine.pacing import Durations, Pacer
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
 from crossheat.redact import Path
 from crossheat.resources.lifecycle import (
+    MAX_POLL_DELAY,
     CloudCaller,
     Done,
     Pending,
@@ -35,8 +37,6 @@ from crossheat.store import Action, ResourceRecord, Status, Store
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: Longest pause between two polls of one resource.
-MAX_POLL_DELAY = 2.0
 #: How long a delete keeps retrying "in use" conflicts that parallel deletes should resolve.
 IN_USE_PATIENCE = 120.0
 
@@ -58,6 +58,11 @@ class Runtime:
     tainted: dict[str, list[Path]] = field(default_factory=dict)
     #: Per resource name: what its lifecycle steps find in ``ctx.extra``.
     extras: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: How long each (type, region, action) took, this run and lately: the poll schedules.
+    durations: Durations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.durations = Durations(self.store.recent_durations)
 
     def property_secret_paths(self, name: str, cls: type[ResourceType]) -> list[Path]:
         """Where ``name``'s properties hold secrets: its type's secret properties and what
@@ -84,7 +89,8 @@ class Runtime:
 
         return call
 
-    def context(self, record: ResourceRecord) -> ResourceContext:
+    def context(self, record: ResourceRecord, action: Action | None = None) -> ResourceContext:
+        """``record``'s context; with ``action``, polled on that action's schedule."""
         region = record.region or ""
         region_map = self.region_map
         call = self.caller(record)
@@ -108,18 +114,23 @@ class Runtime:
             attributes=dict(record.attributes),
             update_policy=self.update_policies.get(record.name, {}),
             extra=self.extras.get(record.name, {}),
+            pacer=None if action is None else self.durations.pacer(record.type, region, action),
         )
         ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
         return ctx
 
 
-async def _poll(rt: Runtime, step: Step, check: Callable[[], Step]) -> None:
+async def _poll(rt: Runtime, ctx: ResourceContext, step: Step, check: Callable[[], Step]) -> None:
+    """Poll until ``check`` is done: after the delays the action's schedule gives (exact
+    ones), or else sooner at first. The duration is then learnt for the next ones."""
     delay_cap = 0.05
     while isinstance(step, Pending):
-        await asyncio.sleep(min(step.delay, delay_cap))
+        await asyncio.sleep(step.delay if step.exact else min(step.delay, delay_cap))
         delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
         step = await rt.run(check)
     assert isinstance(step, Done)
+    if isinstance(ctx.pacer, Pacer):
+        ctx.pacer.done()
 
 
 def secret_attribute_paths(cls: type[ResourceType]) -> list[Path]:
@@ -137,7 +148,7 @@ async def create_resource(
 ) -> ResourceContext:
     """Create ``record``'s resource with ``props`` (recorded with the intent, secrets sealed);
     returns its context with live attributes."""
-    ctx = rt.context(record)
+    ctx = rt.context(record, Action.CREATE)
     plugin = cls()
     intent = {"operation": "create", "tags": ctx.tags, "name": ctx.physical_name}
     if record.intent:  # resuming: keep the intent recorded before the crash
@@ -170,7 +181,7 @@ async def create_resource(
         kill_point("create", record.name, "after-call")
     if isinstance(step, Pending):  # when Done, finishing records the physical id at once
         await rt.run(persist)
-    await _poll(rt, step, lambda: plugin.check_create(ctx))
+    await _poll(rt, ctx, step, lambda: plugin.check_create(ctx))
     if not ctx.attributes:
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
         ctx.attributes = attributes or {}
@@ -244,7 +255,7 @@ def _set_status(rt: Runtime, resource_id: str, action: Action, status: Status, r
 
 async def delete_resource(rt: Runtime, record: ResourceRecord, cls: type[ResourceType]) -> None:
     """Delete ``record``'s resource; already gone counts as deleted."""
-    ctx = rt.context(record)
+    ctx = rt.context(record, Action.DELETE)
     plugin = cls()
     if ctx.physical_id is None and record.intent:  # created, but the id was never saved
         ctx.taken = await rt.run(_taken, rt, record)
@@ -271,7 +282,7 @@ async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: Resource
             kill_point("delete", ctx.name, "before-call")
             step = await rt.run(plugin.delete, ctx)
             kill_point("delete", ctx.name, "after-call")
-            await _poll(rt, step, lambda: plugin.check_delete(ctx))
+            await _poll(rt, ctx, step, lambda: plugin.check_delete(ctx))
             return
         except CloudNotFound:
             return
@@ -291,7 +302,7 @@ async def update_resource(
     changed: set[str],
 ) -> ResourceContext:
     """Change ``changed`` properties of ``record``'s resource in place, from ``old`` to ``new``."""
-    ctx = rt.context(record)
+    ctx = rt.context(record, Action.UPDATE)
     plugin = cls()
     intent = {"operation": "update", "properties": sorted(changed)}
     await rt.run(rt.store.start_action, record.id, Action.UPDATE, intent)
@@ -299,7 +310,7 @@ async def update_resource(
     before = ctx.attributes
     step = await rt.run(plugin.update, ctx, old, new, changed)
     kill_point("update", record.name, "after-call")
-    await _poll(rt, step, lambda: plugin.check_update(ctx))
+    await _poll(rt, ctx, step, lambda: plugin.check_update(ctx))
     if ctx.attributes is before:  # the steps did not leave the new state (a PUT's answer)
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
         ctx.attributes = attributes or ctx.attributes

@@ -23,7 +23,7 @@ from crossheat.errors import raise_if_errors
 from crossheat.store import StackSpec
 from crossheat.template import Reader, Template, parse_content
 from crossheat.template.flatten import flatten_checked
-from crossheat.template.yamlmarks import load_yaml
+from crossheat.yamlmarks import load_yaml
 
 
 def file_key(path: Path | str) -> str:

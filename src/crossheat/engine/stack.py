@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossheat.clouds.driver import RegionClients
-from crossheat.clouds.regionmap import RegionMap
+from crossheat.clouds.regionmap import RegionMap, resource_region
 from crossheat.engine.actions import Runtime, create_resource, delete_resource
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.engine.tunnels import wait_for_tunnels
@@ -76,10 +76,7 @@ class Operation:
         return {self.region_of(name) for name in self.template.resources}
 
     def region_of(self, name: str) -> str:
-        region = self.template.resources[name].region
-        if region is None and self.region_map is not None:
-            region = self.region_map.default_region
-        return region or "default"
+        return resource_region(self.template.resources[name].region, self.region_map)
 
     def graph(self) -> Graph[str]:
         return dependency_graph(self.template)

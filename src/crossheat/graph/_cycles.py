@@ -9,20 +9,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TypeVar
 
-from crossheat.errors import CrossheatError
-
 T = TypeVar("T", bound=Hashable)
 
 _NEW, _OPEN, _DONE = 0, 1, 2
-
-
-class CycleError(CrossheatError):
-    """The graph has a cycle; ``cycle`` lists it (a requires b requires ... requires a)."""
-
-    def __init__(self, cycle: Iterable[Hashable]) -> None:
-        self.cycle: tuple[Hashable, ...] = tuple(cycle)
-        names = " -> ".join(str(n) for n in (*self.cycle, *self.cycle[:1]))
-        super().__init__(f"dependency cycle: {names}")
 
 
 def find_cycle(requires: Mapping[T, Iterable[T]]) -> list[T] | None:

@@ -20,7 +20,8 @@ import heapq
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
-from crossheat.graph._cycles import CycleError, find_cycle, strongly_connected
+from crossheat.errors import CycleError
+from crossheat.graph._cycles import find_cycle, strongly_connected
 
 T = TypeVar("T", bound=Hashable)
 

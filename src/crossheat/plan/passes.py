@@ -1,4 +1,4 @@
-"""The analysis passes, in the order ``analysis.run_passes`` lists them.
+"""The analysis passes, in the order ``pipeline.run_passes`` lists them.
 
 Each pass reads the ``Analysis`` and appends diagnostics; none raises.
 """
@@ -9,20 +9,14 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from crossheat.clouds.regionmap import resource_region
 from crossheat.errors import Diagnostic, Location, Severity
-from crossheat.plan.analysis import (
-    IMPLICIT_REGION,
-    Analysis,
-    CrossRegionReference,
-    resolved_properties,
-)
+from crossheat.plan.analysis import Analysis, CrossRegionReference, resolved_properties
 from crossheat.resources.constraints import CustomConstraint
+from crossheat.resources.registry import BASE_ATTRIBUTES
 from crossheat.resources.schema import Property
 from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.model import dependency_graph, references_in
-
-#: Attributes every resource has, whatever its type (Heat's base attributes).
-BASE_ATTRIBUTES = frozenset({"show"})
 
 
 def _template(analysis: Analysis) -> Template:
@@ -61,13 +55,12 @@ def assign_regions(analysis: Analysis) -> None:
     """Each resource's region; unknown regions are errors when there is a region map."""
     template = _template(analysis)
     region_map = analysis.region_map
-    default = region_map.default_region if region_map else None
     for name, definition in template.resources.items():
-        region = definition.region or default or IMPLICIT_REGION
+        region = resource_region(definition.region, region_map)
         analysis.regions[name] = region
         if region_map is None:
             continue
-        if definition.region is None and default is None:
+        if definition.region is None and region_map.default_region is None:
             analysis.error(
                 "this resource names no region and the region map has no default_region",
                 ("resources", name),
@@ -141,11 +134,11 @@ def _attributes_of(analysis: Analysis, name: str) -> set[str] | None:
     """Attribute names ``name`` has, or None when they cannot be known offline."""
     definition = _template(analysis).resources[name]
     if definition.nested is not None:
-        return set(definition.nested.outputs) | BASE_ATTRIBUTES
+        return set(definition.nested.outputs) | BASE_ATTRIBUTES.keys()
     cls = analysis.types.get(name)
     if cls is None:
         return None
-    return set(cls.attributes_schema) | BASE_ATTRIBUTES
+    return set(cls.attributes_schema) | BASE_ATTRIBUTES.keys()
 
 
 def check_attributes(analysis: Analysis) -> None:

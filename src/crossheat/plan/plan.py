@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossheat.plan.analysis import Analysis, CrossRegionReference
-from crossheat.plan.estimates import estimate
+from crossheat.resources.estimates import estimate
 
 
 @dataclass(frozen=True)

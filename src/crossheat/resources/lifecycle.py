@@ -38,7 +38,8 @@ from crossheat.errors import ResourceFailed
 
 T = TypeVar("T")
 
-#: First and longest pause between two polls of a resource that is not ready yet.
+#: First and longest pause between two polls of a resource that is not ready yet (the
+#: longest unless the engine expects the resource to take more than 4 times that).
 FIRST_POLL_DELAY = 0.2
 MAX_POLL_DELAY = 2.0
 
@@ -70,9 +71,14 @@ class Done:
 
 @dataclass(frozen=True)
 class Pending:
-    """Not yet: ask again in ``delay`` seconds."""
+    """Not yet: ask again in ``delay`` seconds.
+
+    ``exact``: the delay comes from the resource's poll schedule (``next_delay``) and is
+    kept as is; otherwise the engine may ask sooner at first (quick resources).
+    """
 
     delay: float = 1.0
+    exact: bool = False
 
 
 Step = Done | Pending
@@ -86,6 +92,12 @@ class CloudCaller(Protocol):
 
 class NameResolver(Protocol):
     def __call__(self, logical: str) -> str: ...
+
+
+class PollPacer(Protocol):
+    """When to poll next, from how long the action should take (``engine.pacing``)."""
+
+    def delay(self) -> float: ...
 
 
 @dataclass
@@ -118,6 +130,8 @@ class ResourceContext:
     #: Records ``progress`` now. A step that makes many calls (a group's, for its
     #: members) calls it between them, so that an engine that dies mid-step resumes there.
     save_progress: Callable[[], None] = field(default=_nothing, repr=False, compare=False)
+    #: The action's poll schedule, when the engine knows one (else a plain backoff).
+    pacer: PollPacer | None = None
 
     @property
     def tags(self) -> list[str]:
@@ -149,12 +163,15 @@ class ResourceContext:
         return None if live == self.physical_name else live
 
     def next_delay(self) -> Pending:
-        """``Pending`` with a delay growing from 0.2 s to 2 s over the polls of one action.
+        """``Pending`` until the next poll: the engine's schedule for this action (near
+        when such resources were ready lately), else a delay growing from 0.2 s to 2 s.
 
         The count lives in ``progress["polls"]``; ``restart_polls`` starts it again.
         """
         polls = int(self.progress.get("polls", 0))
         self.progress["polls"] = polls + 1
+        if self.pacer is not None:
+            return Pending(self.pacer.delay(), exact=True)
         return Pending(min(MAX_POLL_DELAY, FIRST_POLL_DELAY * 1.5**polls))
 
     def restart_polls(self) -> None:

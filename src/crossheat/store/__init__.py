@@ -3,23 +3,46 @@
 Everything callers need is re-exported here::
 
     from crossheat.store import Action, Status, StackSpec, Store, new_engine_id
+
+Each name is imported when first asked for, so that ``Action`` or ``StackRecord``
+does not load SQLAlchemy (``Store`` does): commands that never open the database,
+or read it without SQLAlchemy (``crossheat.store.listing``), start faster.
 """
 
-from crossheat.store._events import EventCursor
-from crossheat.store.database import database_url
-from crossheat.store.locks import DEFAULT_STALE_AFTER, new_engine_id
-from crossheat.store.records import (
-    STACK_EVENT_TYPE,
-    Action,
-    EventRecord,
-    LockInfo,
-    ResourceRecord,
-    StackRecord,
-    StackSpec,
-    Status,
-)
-from crossheat.store.repository import Store
-from crossheat.store.secrets import SecretBox
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crossheat.store._events import EventCursor
+    from crossheat.store.database import database_url
+    from crossheat.store.locks import DEFAULT_STALE_AFTER, new_engine_id
+    from crossheat.store.records import (
+        STACK_EVENT_TYPE,
+        Action,
+        EventRecord,
+        LockInfo,
+        ResourceRecord,
+        StackRecord,
+        StackSpec,
+        Status,
+    )
+    from crossheat.store.repository import Store
+    from crossheat.store.secrets import SecretBox
+
+_HOMES = {
+    "crossheat.store._events": ["EventCursor"],
+    "crossheat.store.database": ["database_url"],
+    "crossheat.store.locks": ["DEFAULT_STALE_AFTER", "new_engine_id"],
+    "crossheat.store.records": [
+        "STACK_EVENT_TYPE", "Action", "EventRecord", "LockInfo", "ResourceRecord",
+        "StackRecord", "StackSpec", "Status",
+    ],
+    "crossheat.store.repository": ["Store"],
+    "crossheat.store.secrets": ["SecretBox"],
+}  # fmt: skip
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -37,3 +60,12 @@ __all__ = [
     "database_url",
     "new_engine_id",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value

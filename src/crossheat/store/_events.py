@@ -115,3 +115,30 @@ class EventQueries(StoreCore):
         query = query.order_by(EventRow.id).limit(limit)
         with self._session() as session:
             return [_record(row) for row in session.scalars(query)]
+
+    def recent_durations(
+        self, resource_type: str, region: str, action: str, *, scan: int = 60
+    ) -> list[float]:
+        """Seconds from ``<action>_IN_PROGRESS`` to ``<action>_COMPLETE`` of the latest
+        actions on resources of ``resource_type`` in ``region``, in any stack, oldest
+        first; only the last ``scan`` such events are read (``engine.pacing``)."""
+        query = (
+            select(EventRow.stack_id, EventRow.resource_name, EventRow.status, EventRow.timestamp)
+            .where(EventRow.resource_type == resource_type, EventRow.region == region)
+            .where(EventRow.action == action)
+            .order_by(EventRow.id.desc())
+            .limit(scan)
+        )
+        with self._session() as session:
+            rows = list(session.execute(query))
+        started: dict[tuple[str, str], float] = {}
+        durations = []
+        for stack_id, name, status, timestamp in reversed(rows):
+            key = (stack_id, name)
+            if status == Status.IN_PROGRESS.value:
+                started[key] = timestamp.timestamp()
+            elif key in started:
+                begun = started.pop(key)
+                if status == Status.COMPLETE.value:
+                    durations.append(timestamp.timestamp() - begun)
+        return durations

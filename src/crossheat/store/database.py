@@ -14,13 +14,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
-
 from crossheat.errors import StoreError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Connection, Engine
+
+# SQLAlchemy is imported by the functions that need it: ``database_url`` and
+# ``HEAD_REVISION`` serve ``crossheat.store.listing``, which reads without it.
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
@@ -47,6 +48,8 @@ def database_url(url: str | None = None) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, the directory is created and WAL turned on."""
+    from sqlalchemy import create_engine, event, make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -89,6 +92,8 @@ def head_revision() -> str | None:
 
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to head; concurrent callers wait for each other."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     head = HEAD_REVISION
     try:
         with engine.connect() as conn:
@@ -110,12 +115,16 @@ def migrate(engine: Engine) -> None:
 
 def _current_revision(conn: Connection) -> str | None:
     """What ``alembic_version`` says, read without Alembic (None: no schema yet)."""
+    from sqlalchemy import inspect, text
+
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _lock_for_migration(conn: Connection) -> None:
+    from sqlalchemy import text
+
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif conn.dialect.name == "postgresql":

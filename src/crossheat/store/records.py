@@ -8,6 +8,7 @@ view can show ``******`` for them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +18,13 @@ JSONDict = dict[str, Any]
 
 #: The resource type Heat gives events about the stack itself.
 STACK_EVENT_TYPE = "OS::Heat::Stack"
+
+#: Stack names are unique per project; crossheat's project is this, or "default".
+PROJECT_VARIABLE = "CROSSHEAT_PROJECT"
+
+
+def current_project() -> str:
+    return os.environ.get(PROJECT_VARIABLE, "default")
 
 
 class Action(StrEnum):

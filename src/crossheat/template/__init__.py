@@ -31,7 +31,7 @@ from crossheat.template.model import (
 )
 from crossheat.template.parameters import Parameter
 from crossheat.template.versions import SUPPORTED_VERSIONS
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 __all__ = [
     "SUPPORTED_VERSIONS",

@@ -17,7 +17,7 @@ from crossheat.template.constraints import violations
 from crossheat.template.environment import Environment
 from crossheat.template.functions.base import did_you_mean
 from crossheat.template.parameters import Parameter, convert
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from crossheat.errors import Diagnostic, Location
 from crossheat.template.parameters import Parameter
-from crossheat.template.yamlmarks import SourceMap, load_yaml
+from crossheat.yamlmarks import SourceMap, load_yaml
 
 SECTIONS: Final = (
     "parameters",

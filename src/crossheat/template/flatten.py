@@ -52,7 +52,7 @@ from crossheat.template.functions.refs import GetAttr, GetParam, GetResource
 from crossheat.template.model import OutputDefinition, ResourceDefinition, Template
 from crossheat.template.parameters import Parameter, convert
 from crossheat.template.values import UNKNOWN, contains_unknown
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 #: Between a template resource's name and the name of a resource of its template.
 SEPARATOR: Final = "."

@@ -33,7 +33,7 @@ from crossheat.template.sections import (
     unknown_keys,
 )
 from crossheat.template.versions import CONDITIONS_SINCE, SUPPORTED_VERSIONS, at_least, describe
-from crossheat.template.yamlmarks import SourceMap, load_yaml
+from crossheat.yamlmarks import SourceMap, load_yaml
 
 _SECTIONS: Final = (
     "heat_template_version",

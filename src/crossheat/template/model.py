@@ -17,7 +17,7 @@ from crossheat.template.environment import Environment
 from crossheat.template.functions.base import Function, PlanContext, functions_in, resolve
 from crossheat.template.functions.refs import GetAttr, GetResource
 from crossheat.template.parameters import Parameter
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any, Final
 from crossheat.errors import Diagnostic, TemplatePath
 from crossheat.template.values import contains_unknown
 from crossheat.template.versions import MODULO_SINCE, TAGS_SINCE, at_least, describe
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 TYPES: Final = ("string", "number", "json", "comma_delimited_list", "boolean")
 _KEYS: Final = ("type", "default", "description", "label", "hidden", "constraints", "immutable")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from crossheat.errors import TemplateError, format_path
-from crossheat.plan.analysis import analyse
+from crossheat.plan.pipeline import analyse
 from crossheat.resources.registry import default_registry
 from crossheat.resources.types.resource_group import GroupMember, ResourceGroup, expand_group
 from crossheat.template.values import UNKNOWN

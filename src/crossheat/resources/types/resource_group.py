@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from crossheat.errors import CrossheatError, TemplateError
 from crossheat.resources.constraints import AllowedValues, Length, Range
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
-from crossheat.resources.registry import ResourceType
+from crossheat.resources.registry import BASE_ATTRIBUTES, ResourceType
 from crossheat.resources.schema import Attribute, Property, apply_defaults
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types import group_members as gm
@@ -209,7 +209,7 @@ class ResourceGroup(ResourceType):
             public = {
                 k: v
                 for k, v in live.items()
-                if k != "show" and not getattr(cls.attribute(k), "secret", False)
+                if k not in BASE_ATTRIBUTES and not getattr(cls.attribute(k), "secret", False)
             }
             out[f"resource.{name}"] = public
             for key, value in public.items():

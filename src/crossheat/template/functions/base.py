@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from crossheat.errors import Diagnostic, Location, TemplateError, TemplatePath
 from crossheat.template.values import UNKNOWN, contains_unknown
-from crossheat.template.yamlmarks import SourceMap
+from crossheat.yamlmarks import SourceMap
 
 
 class ResolveContext(Protocol):

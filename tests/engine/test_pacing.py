@@ -1,0 +1,155 @@
+"""Poll schedules: near the expected time when one is known, a cautious backoff otherwise.
+
+A fake clock stands for time; a "resource" is ready ``ready_at`` seconds after its
+action started, and each poll is one GET.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crossheat.engine.pacing import Durations, Pacer, cadence
+from crossheat.errors import StoreError
+from crossheat.resources.estimates import estimate
+from crossheat.store import Action
+
+SERVER = "OS::Nova::Server"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def poll_until_ready(pacer: Pacer, clock: FakeClock, ready_at: float) -> tuple[int, float]:
+    """Follow ``pacer`` until a poll sees the resource ready: (GETs, seconds seen late)."""
+    started = clock.now
+    clock.now += 0.07  # the create call itself
+    gets = 0
+    while True:
+        clock.now += pacer.delay()
+        gets += 1
+        if clock.now - started >= ready_at:
+            pacer.done()
+            return gets, clock.now - started - ready_at
+
+
+def learnt(seconds: list[float]) -> Durations:
+    """Durations whose history knows ``seconds`` for servers created in East."""
+    history = {(SERVER, "East", "CREATE"): seconds}
+    return Durations(lambda *key: list(history.get(key, [])))
+
+
+#: When servers were seen ready lately: each is an upper bound of when one was.
+LATELY = [3.1, 3.25, 3.2, 3.3, 3.15]
+
+
+@pytest.mark.parametrize(
+    ("ready_at", "most_gets"), [(2.9, 1), (3.0, 2), (3.07, 2), (3.2, 3), (3.3, 4)]
+)
+def test_a_server_as_fast_as_lately_is_seen_within_one_cadence_in_few_gets(
+    ready_at: float, most_gets: int
+) -> None:
+    """The first poll is just before the quickest recent boot, then one every cadence:
+    three reads cover a boot up to a cadence slower than that."""
+    clock = FakeClock()
+    pacer = learnt(LATELY).pacer(SERVER, "East", Action.CREATE, clock)
+    gets, late = poll_until_ready(pacer, clock, ready_at)
+    assert gets <= most_gets
+    assert late <= max(min(LATELY) - cadence(min(LATELY)) - ready_at, cadence(min(LATELY))) + 1e-9
+
+
+def test_a_finished_resource_teaches_the_next_of_its_type_and_region_only() -> None:
+    clock = FakeClock()
+    durations = Durations()
+
+    def create() -> tuple[int, float]:
+        return poll_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.0)
+
+    first_gets, first_late = create()
+    assert durations.expected(SERVER, "East", "CREATE") == pytest.approx(3.375, abs=0.01)
+    assert durations.expected(SERVER, "West", "CREATE") is None
+    assert durations.expected(SERVER, "East", "DELETE") is None
+    second_gets, second_late = create()
+    assert second_gets <= 2 < first_gets
+    assert second_late < first_late
+    third_gets, third_late = create()
+    assert third_gets <= 2
+    assert third_late <= cadence(3.0)
+
+
+def test_history_is_read_once_per_key() -> None:
+    asked: list[tuple[str, ...]] = []
+
+    def history(*key: str) -> list[float]:
+        asked.append(key)
+        return [5.0]
+
+    durations = Durations(history)
+    for _ in range(3):
+        assert durations.expected(SERVER, "East", "CREATE") == 5.0
+    durations.observe(SERVER, "East", "CREATE", 4.0)
+    assert durations.expected(SERVER, "East", "CREATE") == 4.0
+    assert asked == [(SERVER, "East", "CREATE")]
+
+
+def test_a_history_that_cannot_be_read_is_no_history() -> None:
+    def broken(*key: str) -> list[float]:
+        raise StoreError("state database error: gone")
+
+    clock = FakeClock()
+    gets, _ = poll_until_ready(
+        Durations(broken).pacer(SERVER, "East", Action.CREATE, clock), clock, 0.05
+    )
+    assert gets == 1
+
+
+def test_the_expectation_is_the_shortest_of_the_last_five() -> None:
+    durations = learnt([1.0, 100.0, 100.0])
+    assert durations.expected(SERVER, "East", "CREATE") == 1.0
+    for seconds in (3.0, 3.1, 3.2, 2.9):
+        durations.observe(SERVER, "East", "CREATE", seconds)
+    assert durations.expected(SERVER, "East", "CREATE") == pytest.approx(2.9)
+    durations.observe(SERVER, "East", "CREATE", 4.0)  # 2.9 is still among the last five
+    assert durations.expected(SERVER, "East", "CREATE") == pytest.approx(2.9)
+
+
+def test_knowing_nothing_a_quick_resource_is_seen_at_once() -> None:
+    clock = FakeClock()
+    gets, late = poll_until_ready(
+        Durations().pacer(SERVER, "East", Action.CREATE, clock), clock, 0.05
+    )
+    assert gets == 1
+    assert late < 0.1
+
+
+def test_knowing_nothing_a_slow_server_costs_few_gets_and_is_seen_in_bounded_time() -> None:
+    clock = FakeClock()
+    gets, late = poll_until_ready(
+        Durations().pacer(SERVER, "East", Action.CREATE, clock), clock, 60.0
+    )
+    assert gets <= 30  # a fixed 2 s backoff would read it 30 times
+    assert late <= max(2.0, estimate(SERVER) / 4)
+
+
+def test_a_server_much_slower_than_lately_costs_about_what_knowing_nothing_does() -> None:
+    clock = FakeClock()
+    misled = learnt([3.0, 3.0, 3.0]).pacer(SERVER, "East", Action.CREATE, clock)
+    gets, late = poll_until_ready(misled, clock, 30.0)
+    blind, _ = poll_until_ready(
+        Durations().pacer(SERVER, "East", Action.CREATE, clock), clock, 30.0
+    )
+    assert gets <= blind + 3
+    assert late <= max(2.0, estimate(SERVER) / 4)
+
+
+def test_deletes_do_not_use_the_creation_estimate() -> None:
+    clock = FakeClock()
+    gets, late = poll_until_ready(
+        Durations().pacer(SERVER, "East", Action.DELETE, clock), clock, 0.05
+    )
+    assert (gets, late < 0.1) == (1, True)
+    assert Durations().pacer(SERVER, "East", Action.DELETE, clock).scale == 0.0
