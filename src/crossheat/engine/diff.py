@@ -23,11 +23,11 @@ from typing import Any
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.graph import Graph
 from crossheat.redact import Path
+from crossheat.resources.dependencies import dependency_graph
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import SECRET_MASK, canonical_path
 from crossheat.store import ResourceRecord
 from crossheat.template import Template
-from crossheat.template.model import dependency_graph
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import UNKNOWN, contains_unknown
 

@@ -24,13 +24,13 @@ from crossheat.engine.walker import WalkResult, walk
 from crossheat.errors import CrossheatError, StackError, TemplateError
 from crossheat.graph import Graph
 from crossheat.redact import leaf_texts, mask_paths
+from crossheat.resources.dependencies import dependency_graph
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import canonical_path
 from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
 from crossheat.resources.types.vpnaas import PEER_OUTSIDE_STACK
 from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
 from crossheat.template import PlanContext, Template, resolve
-from crossheat.template.model import dependency_graph
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
 

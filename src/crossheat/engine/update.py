@@ -25,10 +25,10 @@ from crossheat.engine.tunnels import wait_for_tunnels
 from crossheat.engine.walker import walk
 from crossheat.errors import CrossheatError, StackError
 from crossheat.graph import Graph
+from crossheat.resources.dependencies import dependency_graph
 from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.store import Action, ResourceRecord, StackRecord, StackSpec, Status
 from crossheat.template import Template
-from crossheat.template.model import dependency_graph
 
 
 @dataclass

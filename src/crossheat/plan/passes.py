@@ -13,10 +13,11 @@ from crossheat.clouds.regionmap import resource_region
 from crossheat.errors import Diagnostic, Location, Severity
 from crossheat.plan.analysis import Analysis, CrossRegionReference, resolved_properties
 from crossheat.resources.constraints import CustomConstraint
+from crossheat.resources.dependencies import dependency_graph
 from crossheat.resources.registry import BASE_ATTRIBUTES
 from crossheat.resources.schema import Property
 from crossheat.template import PlanContext, Template, resolve
-from crossheat.template.model import dependency_graph, references_in
+from crossheat.template.model import references_in
 
 
 def _template(analysis: Analysis) -> Template:

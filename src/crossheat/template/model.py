@@ -6,13 +6,11 @@ with ``resolve(value, ctx)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crossheat.errors import Location, TemplatePath
-from crossheat.graph import Graph
 from crossheat.template.environment import Environment
 from crossheat.template.functions.base import Function, PlanContext, functions_in, resolve
 from crossheat.template.functions.refs import GetAttr, GetResource
@@ -156,19 +154,3 @@ class Template:
         """Every reference in resources' properties and metadata, and in outputs."""
         found = [ref for r in self.resources.values() for ref in r.references()]
         return found + [ref for o in self.outputs.values() for ref in references_in(o.value)]
-
-
-def dependency_graph(template: Template, names: Iterable[str] | None = None) -> Graph[str]:
-    """The graph of ``template``'s resources (or of ``names`` among them, in that order):
-    an edge for each depends_on, get_resource and get_attr between two of them. A
-    resource naming itself gets no edge (``analyse`` reports it). The one place a
-    template's graph is built: planning, the diff, create, delete and update use it."""
-    nodes = list(template.resources if names is None else names)
-    graph: Graph[str] = Graph(nodes)
-    inside = set(nodes)
-    for name in nodes:
-        definition = template.resources.get(name)
-        for required in sorted(definition.dependencies()) if definition else ():
-            if required in inside and required != name:
-                graph.add_dependency(name, required)
-    return graph

@@ -16,17 +16,13 @@ operation to the service's ``Executor``.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
-import sys
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
@@ -38,6 +34,8 @@ from crossheat.plan.analysis import Analysis, CrossRegionReference
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
+from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.stacks import Stacks, event_dict, resource_dict, stack_dict
 from crossheat.store import (
     Action,
@@ -50,7 +48,7 @@ from crossheat.store import (
     Store,
     new_engine_id,
 )
-from crossheat.template import Reader, Template, parse_content
+from crossheat.template import Template, parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.split.solve import SplitResult
@@ -80,96 +78,9 @@ __all__ = [
     "Status",
     "event_dict",
     "resource_dict",
+    "run_in_process",
     "stack_dict",
 ]
-
-#: A view of a running operation: runs beside it until the event it is given is set.
-View = Callable[[asyncio.Event], Awaitable[None]]
-
-
-class DiskFiles(Mapping[str, str]):
-    """Files read from the disk, each when the template first names it, by its path (what
-    the CLI gives ``Inputs.files``: the face reads, the service sees content only)."""
-
-    def read(self, path: Path) -> str:
-        return path.read_text()
-
-    def __getitem__(self, name: str) -> str:
-        try:
-            return Path(name).read_text()
-        except OSError as exc:
-            raise KeyError(name) from exc
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-@dataclass(frozen=True)
-class Source:
-    """An environment: its name (a path, for messages and the files it names) and its
-    content, text or mapping; without content, it is read from ``Inputs.files``."""
-
-    name: str
-    content: str | Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What a user gives, as content, as Heat's API takes it: the template (text or
-    mapping; ``None``: read from ``files`` by ``template_name``), the ``files`` it names
-    (``get_file``, nested templates: name -> content, names relative to the template's
-    folder), environments merged in order, parameters, and the region map (a path)."""
-
-    template: str | Mapping[str, Any] | None = None
-    template_name: str = "template.yaml"
-    files: Mapping[str, str] = field(default_factory=dict)
-    environments: Sequence[Source | str | Mapping[str, Any]] = ()
-    parameters: Mapping[str, str] = field(default_factory=dict)
-    region_map: str | Path | None = None
-
-    @classmethod
-    def from_files(
-        cls,
-        template: str | Path,
-        environment_files: Sequence[str | Path] = (),
-        parameters: Mapping[str, str] | None = None,
-        region_map: str | Path | None = None,
-    ) -> Inputs:
-        """``-t TEMPLATE -e ENV...``: every file read from the disk, named by its path."""
-        return cls(
-            None,
-            str(template),
-            DiskFiles(),
-            [Source(str(p)) for p in environment_files],
-            dict(parameters or {}),
-            region_map,
-        )
-
-
-@dataclass
-class _Parsed:
-    """One parse of some ``Inputs``: its analysis and what to store of it."""
-
-    analysis: Analysis
-    content: str | Mapping[str, Any]
-    files: dict[str, str]
-    environments: list[str]
-
-    def template(self) -> Template:
-        if not self.analysis.ok or self.analysis.template is None:
-            raise TemplateError(self.analysis.diagnostics)
-        return self.analysis.template
-
-
-def _reader(files: Mapping[str, str]) -> Reader:
-    return files.read if isinstance(files, DiskFiles) else content_reader(files)
-
-
-def _text(content: str | Mapping[str, Any]) -> str:
-    return content if isinstance(content, str) else json.dumps(content)
 
 
 @dataclass(frozen=True)
@@ -191,29 +102,6 @@ class PreparedUpdate:
     stack: StackRecord
     template: Template
     spec: StackSpec
-
-
-class Executor(Protocol):
-    """Runs operations the service has recorded and locked, somewhere else than the caller.
-
-    ``submit`` returns at once; whatever runs the operation takes the lock over from
-    ``engine_id`` (``Service.take_over``) and awaits ``Service.run_operation``. Today's
-    implementation is ``LocalExecutor`` (a detached worker process on this host); a
-    server-hosted or a distributed one (a task queue) fits behind the same method.
-    """
-
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None: ...
-
-
-class LocalExecutor:
-    """A detached ``python -m crossheat.worker`` process per operation, on this host."""
-
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
-        subprocess.Popen(
-            [sys.executable, "-m", "crossheat.worker", action.value, stack_id, engine_id],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=dict(os.environ),
-        )  # fmt: skip
 
 
 class Service:
@@ -286,15 +174,15 @@ class Service:
         inputs: Inputs,
         region_map: RegionMap | None,
         parameters: Mapping[str, str] | None = None,
-    ) -> _Parsed:
+    ) -> Parsed:
         """Parse and analyse ``inputs`` once, keeping every file read (to be stored)."""
-        given = _reader(inputs.files)
+        given = reader(inputs.files)
         extra: dict[str, str] = {}
         environments = []
         for index, env in enumerate(inputs.environments):
             source = env if isinstance(env, Source) else Source(f"environment-{index}.yaml", env)
             if source.content is not None:
-                extra[file_key(source.name)] = _text(source.content)
+                extra[file_key(source.name)] = text_of(source.content)
             environments.append(file_key(source.name))
         overlay = content_reader(extra)
 
@@ -311,12 +199,12 @@ class Service:
             except OSError as exc:
                 problem = Diagnostic(f"cannot read template: {exc.strerror}", (), Location(name))
                 analysis = analyse_parsed(None, [problem], registry=self.registry)
-                return _Parsed(analysis, "", files, environments)
+                return Parsed(analysis, "", files, environments)
         template, found = parse_content(
             content, name, environments, params, read=recording(read, files)
         )
         analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
-        return _Parsed(analysis, content, files, environments)
+        return Parsed(analysis, content, files, environments)
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
         """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
@@ -549,21 +437,3 @@ class Service:
         cursor = EventCursor(self.store(), stack.id)
         cursor.read()
         return cursor
-
-
-def run_in_process(
-    service: Service, stack_id: str, action: Action, engine_id: str, view: View | None = None
-) -> StackRecord:
-    """``asyncio.run`` of ``run_operation``, SIGTERM setting its stop event: what a process
-    entry point (the CLI with ``--wait``, ``crossheat.worker``) does."""
-
-    async def main() -> StackRecord:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-        try:
-            return await service.run_operation(stack_id, action, engine_id, stop=stop, view=view)
-        finally:
-            loop.remove_signal_handler(signal.SIGTERM)
-
-    return asyncio.run(main())

@@ -1,0 +1,65 @@
+"""Where an operation runs: the executor interface, and the process entry point's loop.
+
+``Service.submit`` hands a recorded, locked operation to an ``Executor``;
+``run_in_process`` is what a process entry point (the CLI with ``--wait``,
+``crossheat.worker``) does: it owns ``asyncio.run`` and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
+
+from crossheat.store import Action, StackRecord
+
+if TYPE_CHECKING:
+    from crossheat.service import Service
+
+#: A view of a running operation: runs beside it until the event it is given is set.
+View = Callable[[asyncio.Event], Awaitable[None]]
+
+
+class Executor(Protocol):
+    """Runs operations the service has recorded and locked, somewhere else than the caller.
+
+    ``submit`` returns at once; whatever runs the operation takes the lock over from
+    ``engine_id`` (``Service.take_over``) and awaits ``Service.run_operation``. Today's
+    implementation is ``LocalExecutor`` (a detached worker process on this host); a
+    server-hosted or a distributed one (a task queue) fits behind the same method.
+    """
+
+    def submit(self, stack_id: str, action: Action, engine_id: str) -> None: ...
+
+
+class LocalExecutor:
+    """A detached ``python -m crossheat.worker`` process per operation, on this host."""
+
+    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+        subprocess.Popen(
+            [sys.executable, "-m", "crossheat.worker", action.value, stack_id, engine_id],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=dict(os.environ),
+        )  # fmt: skip
+
+
+def run_in_process(
+    service: Service, stack_id: str, action: Action, engine_id: str, view: View | None = None
+) -> StackRecord:
+    """``asyncio.run`` of ``run_operation``, SIGTERM setting its stop event: what a process
+    entry point (the CLI with ``--wait``, ``crossheat.worker``) does."""
+
+    async def main() -> StackRecord:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            return await service.run_operation(stack_id, action, engine_id, stop=stop, view=view)
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(main())
