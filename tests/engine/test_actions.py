@@ -65,7 +65,7 @@ def test_a_crash_after_the_call_resumes_by_finding_what_it_made(
         _create(rt, _record(rt))
     [made] = cloud.named("a")
     crashed = rt.store.list_resources(rt.stack_id)[0]
-    assert crashed.physical_id is None and crashed.intent["operation"] == "create"
+    assert crashed.physical_id is None and (crashed.intent or {}).get("operation") == "create"
     kill_at.delenv(KILL_VARIABLE)
     cloud.calls.clear()
     assert _create(rt, crashed) == made
