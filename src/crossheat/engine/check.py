@@ -31,16 +31,60 @@ import ipaddress
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from crossheat.engine.stack import Operation
+from crossheat.engine.protocols import Runner
 from crossheat.errors import CloudError, NotSupportedError
 from crossheat.redact import holds_secret
 from crossheat.resources.constraints import CustomConstraint
 from crossheat.resources.lifecycle import ResourceContext, looks_like_id
-from crossheat.resources.registry import ResourceType
+from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import SECRET_MASK, Property, Schema, mask_secrets
-from crossheat.store import Action, ResourceRecord, Status
+from crossheat.store import Action, ResourceRecord, StackRecord, Status
+
+
+class DriftStore(Protocol):
+    """The store methods a check uses."""
+
+    def list_resources(self, stack_id: str) -> list[ResourceRecord]: ...
+
+    def secret_texts(self, stack_id: str) -> set[str]: ...
+
+    def set_resource_status(
+        self,
+        resource_id: str,
+        action: Action,
+        status: Status,
+        reason: str = "",
+        *,
+        physical_id: str | None = None,
+        event: bool = False,
+    ) -> object: ...
+
+
+class Limits(Protocol):
+    @property
+    def concurrency(self) -> int: ...
+
+
+class CheckedStack(Protocol):
+    """What a check needs of an operation (``Operation`` is one)."""
+
+    @property
+    def store(self) -> DriftStore: ...
+    @property
+    def registry(self) -> Registry: ...
+    @property
+    def stack(self) -> StackRecord: ...
+    @property
+    def rt(self) -> Runner: ...
+    @property
+    def options(self) -> Limits: ...
+
+    def stack_status(self, action: Action, status: Status, reason: str) -> None: ...
+
+    def timeout(self) -> float: ...
+
 
 #: Resource status reasons that ``update --existing`` acts on.
 DELETED_REASON = "deleted outside crossheat"
@@ -326,7 +370,7 @@ def differences(
     return compare(schema, stored, live, physical_name=ctx.physical_name, resolve=_resolver(ctx))
 
 
-def check_resource(op: Operation, record: ResourceRecord) -> DriftReport:
+def check_resource(op: CheckedStack, record: ResourceRecord) -> DriftReport:
     """Read one resource back and compare it (blocking: runs in the worker pool)."""
     report = _ReportOf(record)
     cls = op.registry.get(record.type)
@@ -367,7 +411,7 @@ class _ReportOf:
         )
 
 
-async def detect_drift(op: Operation) -> list[DriftReport]:
+async def detect_drift(op: CheckedStack) -> list[DriftReport]:
     """Every current resource read back, at most ``op.options.concurrency`` at a time per
     region, in the store's order. Writes nothing."""
     records = current_records(await op.rt.run(op.store.list_resources, op.stack.id))
@@ -406,7 +450,7 @@ def failure_reason(reports: Sequence[DriftReport]) -> str | None:
     return "Resource CHECK failed: " + "; ".join(failed) if failed else None
 
 
-def record_reports(op: Operation, reports: Sequence[DriftReport]) -> None:
+def record_reports(op: CheckedStack, reports: Sequence[DriftReport]) -> None:
     """Each resource's CHECK status; an event for those that failed."""
     for report in reports:
         status = Status.FAILED if report.status in _FAILING else Status.COMPLETE
@@ -416,7 +460,7 @@ def record_reports(op: Operation, reports: Sequence[DriftReport]) -> None:
         )  # fmt: skip
 
 
-async def run_check(op: Operation) -> CheckResult:
+async def run_check(op: CheckedStack) -> CheckResult:
     """Heat's CHECK: ``CHECK_IN_PROGRESS``, read every resource, record what was found,
     then ``CHECK_COMPLETE`` (no drift) or ``CHECK_FAILED``. The caller holds the lock."""
     await op.rt.run(op.stack_status, Action.CHECK, Status.IN_PROGRESS, "Stack CHECK started")

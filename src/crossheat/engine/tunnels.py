@@ -10,13 +10,47 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from crossheat.engine.actions import secret_attribute_paths
+from crossheat.engine.context import LiveResource
+from crossheat.engine.protocols import Runner
+from crossheat.redact import Path
+from crossheat.resources.registry import ResourceType
 from crossheat.resources.tunnels import TunnelEnd, tunnel_pairs
+from crossheat.store import ResourceRecord
+from crossheat.template import Template
 
-if TYPE_CHECKING:
-    from crossheat.engine.stack import Operation
+
+class TunnelStore(Protocol):
+    """The store methods the wait uses."""
+
+    def get_resource(self, resource_id: str) -> ResourceRecord: ...
+
+    def set_attributes(
+        self, resource_id: str, attributes: Mapping[str, Any], secret_paths: Iterable[Path] = ()
+    ) -> None: ...
+
+
+class TunnelStack(Protocol):
+    """What ``wait_for_tunnels`` needs of an operation (``Operation`` is one)."""
+
+    @property
+    def template(self) -> Template: ...
+    @property
+    def live(self) -> Mapping[str, LiveResource]: ...
+    @property
+    def records(self) -> Mapping[str, ResourceRecord]: ...
+    @property
+    def store(self) -> TunnelStore: ...
+    @property
+    def rt(self) -> Runner: ...
+
+    def region_of(self, name: str) -> str: ...
+
+    def type_of(self, name: str) -> type[ResourceType]: ...
+
 
 ACTIVE = "ACTIVE"
 IKE_KEYS = (
@@ -35,7 +69,7 @@ IPSEC_KEYS = (
 )
 
 
-async def _status(op: Operation, name: str) -> str:
+async def _status(op: TunnelStack, name: str) -> str:
     record = op.records[name]
     cls = op.type_of(name)
     ctx = op.rt.context(record)
@@ -47,7 +81,7 @@ async def _status(op: Operation, name: str) -> str:
     return str(attributes.get("status", "GONE"))
 
 
-async def wait_for_tunnels(op: Operation, timeout: float) -> str | None:
+async def wait_for_tunnels(op: TunnelStack, timeout: float) -> str | None:
     """None once every in-stack pair is ACTIVE; else the reason the stack failed."""
     pairs = tunnel_pairs(op.template)
     if not pairs:
@@ -67,7 +101,7 @@ async def wait_for_tunnels(op: Operation, timeout: float) -> str | None:
 
 
 def _describe(
-    op: Operation,
+    op: TunnelStack,
     pairs: list[tuple[TunnelEnd, TunnelEnd]],
     statuses: dict[str, str],
     timeout: float,
@@ -89,17 +123,19 @@ def _describe(
     return "; ".join(texts)
 
 
-def _props(op: Operation, name: str | None) -> dict[str, Any]:
+def _props(op: TunnelStack, name: str | None) -> dict[str, Any]:
     if name is None or name not in op.records:
         return {}
     return dict(op.store.get_resource(op.records[name].id).properties)
 
 
-def _attrs(op: Operation, name: str | None) -> dict[str, Any]:
+def _attrs(op: TunnelStack, name: str | None) -> dict[str, Any]:
     return dict(op.live[name].attributes) if name in op.live and name else {}
 
 
-def disagreements(op: Operation, end: TunnelEnd, peer: TunnelEnd, mutual: bool = True) -> list[str]:
+def disagreements(
+    op: TunnelStack, end: TunnelEnd, peer: TunnelEnd, mutual: bool = True
+) -> list[str]:
     """What ``end`` expects of ``peer`` that ``peer`` is not (never shows the key itself)."""
     mine, theirs = _props(op, end.connection), _props(op, peer.connection)
     found = []
@@ -124,7 +160,7 @@ def disagreements(op: Operation, end: TunnelEnd, peer: TunnelEnd, mutual: bool =
 
 
 def _policy_diff(
-    op: Operation, a: str | None, b: str | None, keys: tuple[str, ...], label: str
+    op: TunnelStack, a: str | None, b: str | None, keys: tuple[str, ...], label: str
 ) -> list[str]:
     pa, pb = _props(op, a), _props(op, b)
     return [
