@@ -25,6 +25,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from crossheat.errors import StoreError
+from crossheat.redact import leaf_texts
 
 #: Where a secret sits in a JSON document: a top-level key, or a path of keys and indexes.
 SecretPath = str | tuple[str | int, ...]
@@ -124,7 +125,7 @@ class SecretBox:
         """The plain texts of every sealed value in ``data`` (to scrub them from messages)."""
         texts: set[str] = set()
         for sealed in _sealed_strings(data):
-            texts.update(_leaf_texts(self.open(sealed)))
+            texts.update(leaf_texts(self.open(sealed)))
         return texts
 
 
@@ -157,14 +158,3 @@ def _sealed_strings(data: Any) -> Iterator[str]:
     elif isinstance(data, list):
         for value in data:
             yield from _sealed_strings(value)
-
-
-def _leaf_texts(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaf_texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaf_texts(item)
-    elif value is not None and not isinstance(value, bool) and str(value):
-        yield str(value)
