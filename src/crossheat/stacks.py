@@ -16,10 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import yaml
-
 from crossheat.clouds.driver import RegionClients
-from crossheat.clouds.regionmap import RegionMap, parse_region_map
+from crossheat.clouds.regionmap import RegionMap
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec
@@ -104,7 +102,7 @@ class Stacks:
     def region_map_of(self, stack: StackRecord) -> RegionMap:
         if not stack.spec.region_map:
             raise ConfigError(f"stack {stack.name} has no region map recorded")
-        return parse_region_map(yaml.safe_dump(stack.spec.region_map), f"stack {stack.name}")
+        return RegionMap.from_mapping(stack.spec.region_map, f"stack {stack.name}")
 
     def lock(self, stack: StackRecord, action: Action) -> str:
         """Take the stack's lock for ``action`` now, or raise ``StackLocked`` saying who has it."""
