@@ -1,8 +1,9 @@
-"""Stack operations behind the facade: create, delete, and the views Heat users know.
+"""Stack operations behind the service's door (private to ``crossheat.service``): record,
+lock, run, check, and the views Heat users know.
 
-    stacks = Stacks(store, registry)
-    record = stacks.create("vpn", inputs, region_map, wait=True)
-    stacks.show("vpn")        # Heat's field names: stack_status, outputs [{output_key...}]
+    stacks = Stacks(store, registry, options)
+    record = stacks.create("vpn", spec)           # CREATE_IN_PROGRESS, nothing created yet
+    stacks.describe(record)   # Heat's field names: stack_status, regions...
 
 An operation runs in this process (``wait``) or in a detached worker process
 (``python -m crossheat.worker``) so the command returns at once, as
