@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -93,6 +93,9 @@ class Started:
     action: Action
     engine_id: str
     cursor: EventCursor
+    #: The command's analysis of the template the operation deploys (create, update), so
+    #: that the engine does not parse it again when it runs here; None: read from the store.
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class PreparedUpdate:
     stack: StackRecord
     template: Template
     spec: StackSpec
+    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 class Service:
@@ -261,7 +266,8 @@ class Service:
         stacks = self._stacks()
         stack = stacks.create(name, spec)
         engine_id = stacks.lock(stack, Action.CREATE)
-        return Started(stack, Action.CREATE, engine_id, EventCursor(self.store(), stack.id))
+        cursor = EventCursor(self.store(), stack.id)
+        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
 
     def prepare_update(
         self,
@@ -295,11 +301,11 @@ class Service:
             region_map=region_map, disable_rollback=rollback_off,
             timeout_mins=stack.spec.timeout_mins,
         )  # fmt: skip
-        return PreparedUpdate(stack, template, spec)
+        return PreparedUpdate(stack, template, spec, parsed.analysis)
 
     def preview_update(self, prepared: PreparedUpdate) -> Diff:
         """What the update would do (Heat's preview), the drift repairs included."""
-        return self._stacks().preview_update(prepared.stack, prepared.template)
+        return self._stacks().preview_update(prepared.stack, prepared.template, prepared.analysis)
 
     def update(self, prepared: PreparedUpdate) -> Started:
         """Take the stack's lock, store the new spec (the old kept for rollback) and mark
@@ -308,7 +314,7 @@ class Service:
         engine_id = stacks.lock(prepared.stack, Action.UPDATE)
         cursor = self._cursor_from_now(prepared.stack)
         stack = stacks.begin_update(prepared.stack, prepared.spec)
-        return Started(stack, Action.UPDATE, engine_id, cursor)
+        return Started(stack, Action.UPDATE, engine_id, cursor, prepared.analysis)
 
     def deletable(self, name: str) -> StackRecord:
         """The stack ``delete`` would delete; ``StackError`` when it is deleted already."""
@@ -358,17 +364,24 @@ class Service:
         *,
         stop: asyncio.Event | None = None,
         view: View | None = None,
+        analysis: Analysis | None = None,
     ) -> StackRecord:
         """Run the operation ``engine_id`` holds the lock of, in the running event loop;
         the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
-        starts, the operation fails and rolls back). Returns the stack afterwards."""
-        return await self._stacks().run_operation(stack_id, action, engine_id, stop=stop, view=view)
+        starts, the operation fails and rolls back). ``analysis``: the command's own of
+        the template (``Started.analysis``), else the stack is read from the store.
+        Returns the stack afterwards."""
+        return await self._stacks().run_operation(
+            stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
+        )
 
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
         stopping the engine) stops it gracefully, as ``stack cancel`` does."""
-        return run_in_process(self, started.stack.id, started.action, started.engine_id, view)
+        return run_in_process(
+            self, started.stack.id, started.action, started.engine_id, view, started.analysis
+        )
 
     def take_over(self, stack_id: str, handed_by: str) -> str:
         """Take the lock ``handed_by`` holds for an operation given to an executor; the new
