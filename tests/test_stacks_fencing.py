@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crossheat import stacks
 from crossheat.errors import LockLost
+from crossheat.service import _stacks as stacks
 from crossheat.store import Action, StackSpec, Status, Store
 
 HOLDER = "other-host.example:4242:abcd1234"

@@ -29,7 +29,7 @@ KNOWN_CIRCLES: list[set[str]] = [
 #: DESIGN.md's layers, top first: a module may import its own layer and those below it.
 LAYERS = [
     {"__main__", "cli", "api", "ui"},
-    {"service", "stacks", "worker"},
+    {"service", "worker"},
     {"plan"},
     {"engine"},
     {"resources"},
@@ -124,6 +124,34 @@ def test_no_new_import_circle_in_the_package() -> None:
     circles = _circles(_imports(type_checking=False))
     assert [c for c in circles if c not in KNOWN_CIRCLES] == []
     assert [c for c in KNOWN_CIRCLES if c not in circles] == [], "gone: drop it from the list"
+
+
+def _private_imports(src: Path = SRC) -> list[str]:
+    """Imports of a package's private module (``crossheat.service._stacks``) from outside
+    that package."""
+    out = []
+    for module, targets in _imports(src, type_checking=True).items():
+        for target in targets:
+            package, _, last = target.rpartition(".")
+            private = last.startswith("_") and not last.startswith("__")
+            if private and module != package and not module.startswith(package + "."):
+                out.append(f"{module} imports {target}")
+    return sorted(out)
+
+
+def test_a_private_module_is_imported_from_inside_its_package_only() -> None:
+    assert _private_imports() == []
+
+
+def test_an_import_of_a_private_module_from_outside_is_found(tmp_path: Path) -> None:
+    service = tmp_path / "crossheat" / "service"
+    service.mkdir(parents=True)
+    (tmp_path / "crossheat" / "__init__.py").write_text("")
+    (service / "__init__.py").write_text("from crossheat.service._stacks import Stacks\n")
+    (service / "_stacks.py").write_text("Stacks = 1\n")
+    (service / "inputs.py").write_text("from . import _stacks\n")
+    (tmp_path / "crossheat" / "worker.py").write_text("from crossheat.service import _stacks\n")
+    assert _private_imports(tmp_path) == ["crossheat.worker imports crossheat.service._stacks"]
 
 
 def _layer(module: str) -> int | None:

@@ -2,7 +2,8 @@
 
 A face module (``crossheat/cli/``) may import the service, the error hierarchy, the
 package root and its own modules (the emulator's commands, the emulator); nothing
-below the service: not the store, the engine, the planner or the templates.
+below the service: not the store, the engine, the planner or the templates, nor the
+service's private modules (``crossheat.service._stacks``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def _below_the_service(module: str, face: str) -> bool:
     if module == "crossheat.__version__":  # the package root
         return False
     allowed = ALLOWED + QUICK_READERS + (("crossheat.emulator",) if face == EMULATOR_FACE else ())
+    if module.startswith("crossheat.service._"):
+        return True  # the service's own modules, behind its door
     return not any(module == a or module.startswith(a + ".") for a in allowed)
 
 
@@ -65,6 +68,8 @@ def test_the_walk_finds_an_import_below_the_service(tmp_path: Path) -> None:
         "    import crossheat.engine.stack\n"
         "from crossheat import stacks, __version__\n"
         "from crossheat.emulator.core import Faults\n"
+        "from crossheat.service._stacks import Stacks\n"
+        "from crossheat.service.inputs import Inputs\n"
     )
     (tmp_path / "emulator.py").write_text("from crossheat.emulator.core import Faults\n")
     assert offending_imports(tmp_path) == [
@@ -72,4 +77,5 @@ def test_the_walk_finds_an_import_below_the_service(tmp_path: Path) -> None:
         "stack.py:4: crossheat.engine.stack",
         "stack.py:5: crossheat.stacks",
         "stack.py:6: crossheat.emulator.core",
+        "stack.py:7: crossheat.service._stacks",
     ]

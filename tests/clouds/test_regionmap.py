@@ -211,3 +211,24 @@ def test_validate_clouds_reads_os_client_config_file(
     assert parse_region_map(EXAMPLE).validate_clouds() == []
     problems = parse_region_map("regions: {A: {cloud: elsewhere}}").validate_clouds()
     assert problems == ["region A (cloud 'elsewhere'): Cloud elsewhere was not found."]
+
+
+def test_the_stored_mapping_gives_the_same_map_without_yaml() -> None:
+    rmap = parse_region_map(EXAMPLE, "regions.yaml")
+    again = RegionMap.from_mapping(rmap.as_dict(), "stack vpn")
+    assert again.regions == rmap.regions
+    assert (again.default_region, again.source) == ("East", "stack vpn")
+    lone = RegionMap.from_mapping({"regions": {"East": {"cloud": "c"}}})
+    assert lone.default_region == "East"  # one region: the default, as in a file
+
+
+def test_a_stored_mapping_is_checked_as_a_file_is() -> None:
+    bad = {"regions": {"East": {"region_name": "R1"}, "West": {"cloud": "c", "zone": 1}}}
+    with pytest.raises(ConfigError) as caught:
+        RegionMap.from_mapping({**bad, "default_region": "North"}, "stack vpn")
+    message = str(caught.value)
+    assert "regions.East: missing 'cloud'" in message
+    assert "unknown key 'zone'" in message
+    assert message.startswith("stack vpn")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        RegionMap.from_mapping(["East"], "stack vpn")

@@ -27,7 +27,7 @@ from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.neutron import Net, Router, Subnet
 from crossheat.resources.types.nova import Server
 from crossheat.resources.types.vpnaas import IPsecSiteConnection
-from crossheat.stacks import Stacks
+from crossheat.service._stacks import Stacks
 from crossheat.store import STACK_EVENT_TYPE, Action, StackSpec, Status, Store
 
 PUBLIC_ID = "d3301f6e-f627-45eb-95e1-13b7bf312344"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crossheat.engine.stack import EngineOptions
 from crossheat.resources.registry import default_registry
-from crossheat.stacks import Stacks
+from crossheat.service._stacks import Stacks
 from crossheat.store import Action, StackSpec, Status, Store
 from crossheat.store.listing import LIST_COLUMNS, sqlite_path, stack_rows
 from crossheat.store.models import ResourceRow

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from crossheat.errors import ConfigError
-from crossheat.yamlmarks import ConfigReader
+from crossheat.yamlmarks import ConfigReader, SourceMap
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
@@ -116,14 +116,24 @@ class RegionMap:
                 problems.append(f"region {name} (cloud {spec.cloud!r}): {exc}")
         return problems
 
-    def dump(self) -> str:
-        """The map as region-map YAML, loadable by ``parse_region_map``."""
-        data: dict[str, object] = {
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<region map>") -> RegionMap:
+        """The map from its data (``as_dict()``, as a stack stores it), checked as
+        ``parse_region_map`` checks the file: ``ConfigError`` listing every problem."""
+        return _read(ConfigReader(data, SourceMap(source), {}, "region map", []), source)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The map as plain data (what a stack stores), loadable by ``from_mapping``."""
+        data: dict[str, Any] = {
             "regions": {name: spec.as_dict() for name, spec in self.regions.items()}
         }
         if self.default_region is not None:
             data["default_region"] = self.default_region
-        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+        return data
+
+    def dump(self) -> str:
+        """The map as region-map YAML, loadable by ``parse_region_map``."""
+        return yaml.safe_dump(self.as_dict(), sort_keys=False, default_flow_style=False)
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write ``dump()`` to ``path`` (default: where ``load_region_map`` looks)."""
@@ -176,7 +186,11 @@ def load_region_map(path: str | Path | None = None) -> RegionMap:
 
 def parse_region_map(text: str, file: str = "<region map>") -> RegionMap:
     """Parse region-map YAML; raises ``ConfigError`` listing every problem with its line."""
-    reader = ConfigReader.load(text, file, "region map")
+    return _read(ConfigReader.load(text, file, "region map"), file)
+
+
+def _read(reader: ConfigReader, file: str) -> RegionMap:
+    """The map ``reader`` holds, every problem with it raised at once."""
     root = reader.mapping(reader.root, (), TOP_KEYS)
     regions: dict[str, RegionSpec] = {}
     if "regions" not in root:

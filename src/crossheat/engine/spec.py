@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.errors import raise_if_errors
 from crossheat.store import StackSpec
@@ -84,7 +82,7 @@ def make_spec(
         template_path=str(template.path),
         disable_rollback=disable_rollback,
         timeout_mins=timeout_mins,
-        region_map=_region_map_dict(region_map),
+        region_map=region_map.as_dict() if region_map is not None else {},
     )
 
 
@@ -110,13 +108,6 @@ def _source(name: str, text: str, hidden: set[str]) -> dict[str, Any]:
     if given & hidden:
         source["secret"] = True
     return source
-
-
-def _region_map_dict(region_map: RegionMap | None) -> dict[str, Any]:
-    if region_map is None:
-        return {}
-    loaded = yaml.safe_load(region_map.dump())
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def load_spec(spec: StackSpec) -> Template:

@@ -58,8 +58,20 @@ class Operation:
     records: dict[str, ResourceRecord] = field(default_factory=dict)
     #: Set to stop gracefully (``stack cancel``): nothing new starts, the operation fails.
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Each resource's region and the dependency graph as the command's analysis found
+    #: them; worked out once from ``template`` when not given (a stack read from the store).
+    placement: dict[str, str] = field(default_factory=dict)
+    dependencies: Graph[str] | None = None
 
     def __post_init__(self) -> None:
+        if not self.placement:
+            self.placement = {
+                name: resource_region(definition.region, self.region_map)
+                for name, definition in self.template.resources.items()
+            }
+        if self.dependencies is None:
+            self.dependencies = dependency_graph(self.template)
+        self._graph: Graph[str] = self.dependencies
         workers = max(8, self.options.concurrency * max(1, len(self.regions())) + 4)
         self.pool = ThreadPoolExecutor(workers, "crossheat-engine")
         self.rt = Runtime(
@@ -76,10 +88,10 @@ class Operation:
         return {self.region_of(name) for name in self.template.resources}
 
     def region_of(self, name: str) -> str:
-        return resource_region(self.template.resources[name].region, self.region_map)
+        return self.placement[name]
 
     def graph(self) -> Graph[str]:
-        return dependency_graph(self.template)
+        return self._graph
 
     def type_of(self, name: str) -> type[ResourceType]:
         cls = self.registry.get(self.template.resources[name].type)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -34,9 +34,9 @@ from crossheat.plan.analysis import Analysis, CrossRegionReference
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._stacks import Stacks, event_dict, resource_dict, stack_dict
 from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
-from crossheat.stacks import Stacks, event_dict, resource_dict, stack_dict
 from crossheat.store import (
     Action,
     EventCursor,
@@ -93,6 +93,9 @@ class Started:
     action: Action
     engine_id: str
     cursor: EventCursor
+    #: The command's analysis of the template the operation deploys (create, update), so
+    #: that the engine does not parse it again when it runs here; None: read from the store.
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class PreparedUpdate:
     stack: StackRecord
     template: Template
     spec: StackSpec
+    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 class Service:
@@ -159,8 +164,8 @@ class Service:
             self._store = Store.open(self._database_url)
         return self._store
 
-    def stacks(self) -> Stacks:
-        """The service layer's own stack operations (not for faces)."""
+    def _stacks(self) -> Stacks:
+        """The service layer's own stack operations (``_stacks``; not for faces)."""
         return Stacks(self.store(), self.registry, self.options)
 
     # ---- templates -----------------------------------------------------------------------
@@ -258,10 +263,11 @@ class Service:
             inputs.parameters, region_map=region_map,
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
-        stacks = self.stacks()
+        stacks = self._stacks()
         stack = stacks.create(name, spec)
         engine_id = stacks.lock(stack, Action.CREATE)
-        return Started(stack, Action.CREATE, engine_id, EventCursor(self.store(), stack.id))
+        cursor = EventCursor(self.store(), stack.id)
+        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
 
     def prepare_update(
         self,
@@ -277,7 +283,7 @@ class Service:
         With ``existing``, the stored template, environment and parameters are kept
         and only what is given changes (``inputs`` may then be None).
         """
-        stacks = self.stacks()
+        stacks = self._stacks()
         stack = stacks.get(name)
         given = dict(parameters or (inputs.parameters if inputs else {}))
         params = {**stack.spec.parameters, **given} if existing else given
@@ -295,35 +301,35 @@ class Service:
             region_map=region_map, disable_rollback=rollback_off,
             timeout_mins=stack.spec.timeout_mins,
         )  # fmt: skip
-        return PreparedUpdate(stack, template, spec)
+        return PreparedUpdate(stack, template, spec, parsed.analysis)
 
     def preview_update(self, prepared: PreparedUpdate) -> Diff:
         """What the update would do (Heat's preview), the drift repairs included."""
-        return self.stacks().preview_update(prepared.stack, prepared.template)
+        return self._stacks().preview_update(prepared.stack, prepared.template, prepared.analysis)
 
     def update(self, prepared: PreparedUpdate) -> Started:
         """Take the stack's lock, store the new spec (the old kept for rollback) and mark
         it UPDATE_IN_PROGRESS."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         engine_id = stacks.lock(prepared.stack, Action.UPDATE)
         cursor = self._cursor_from_now(prepared.stack)
         stack = stacks.begin_update(prepared.stack, prepared.spec)
-        return Started(stack, Action.UPDATE, engine_id, cursor)
+        return Started(stack, Action.UPDATE, engine_id, cursor, prepared.analysis)
 
     def deletable(self, name: str) -> StackRecord:
         """The stack ``delete`` would delete; ``StackError`` when it is deleted already."""
-        return self.stacks().begin_delete(name)
+        return self._stacks().begin_delete(name)
 
     def delete(self, stack: StackRecord) -> Started:
         """Take the stack's lock to delete it (``deletable`` gives the stack)."""
-        engine_id = self.stacks().lock(stack, Action.DELETE)
+        engine_id = self._stacks().lock(stack, Action.DELETE)
         return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
 
     def resume(self, name: str) -> Started | None:
         """Take over the operation a dead engine left; None when nothing is in progress.
         ``StackLocked`` when the engine that holds the stack is still alive."""
         stack = self.get(name)
-        taken = self.stacks().resume(stack)
+        taken = self._stacks().resume(stack)
         if taken is None:
             return None
         action, engine_id = taken
@@ -331,12 +337,12 @@ class Service:
 
     def cancel(self, name: str) -> str:
         """Ask the engine running the stack's update to stop and roll back; what was asked."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return stacks.cancel(stacks.get(name))
 
     async def check_stack(self, name: str) -> CheckResult:
         """Read every resource back from its cloud and record drift, in the running loop."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return await stacks.check(stacks.get(name))
 
     def check(self, name: str) -> CheckResult:
@@ -358,17 +364,24 @@ class Service:
         *,
         stop: asyncio.Event | None = None,
         view: View | None = None,
+        analysis: Analysis | None = None,
     ) -> StackRecord:
         """Run the operation ``engine_id`` holds the lock of, in the running event loop;
         the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
-        starts, the operation fails and rolls back). Returns the stack afterwards."""
-        return await self.stacks().run_operation(stack_id, action, engine_id, stop=stop, view=view)
+        starts, the operation fails and rolls back). ``analysis``: the command's own of
+        the template (``Started.analysis``), else the stack is read from the store.
+        Returns the stack afterwards."""
+        return await self._stacks().run_operation(
+            stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
+        )
 
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
         stopping the engine) stops it gracefully, as ``stack cancel`` does."""
-        return run_in_process(self, started.stack.id, started.action, started.engine_id, view)
+        return run_in_process(
+            self, started.stack.id, started.action, started.engine_id, view, started.analysis
+        )
 
     def take_over(self, stack_id: str, handed_by: str) -> str:
         """Take the lock ``handed_by`` holds for an operation given to an executor; the new
@@ -381,7 +394,7 @@ class Service:
 
     def get(self, name_or_id: str, *, include_deleted: bool = False) -> StackRecord:
         """A live stack by name or id; a deleted one too, by id, with ``include_deleted``."""
-        return self.stacks().get(name_or_id, include_deleted=include_deleted)
+        return self._stacks().get(name_or_id, include_deleted=include_deleted)
 
     def get_by_id(self, stack_id: str) -> StackRecord:
         """The stack with this id, deleted or not, in any project."""
@@ -389,34 +402,34 @@ class Service:
 
     def list_stacks(self) -> list[dict[str, Any]]:
         """The project's stacks, in Heat's field names (and their regions)."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return stacks.describe_all(stacks.all())
 
     def show(self, stack: str | StackRecord, *, outputs: bool = True) -> dict[str, Any]:
         """The stack in Heat's field names, with its outputs unless told not to."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         record = stacks.get(stack) if isinstance(stack, str) else stack
         return stacks.describe(record, stacks.outputs(record) if outputs else None)
 
     def outputs(self, name: str) -> list[dict[str, Any]]:
         """The stack's outputs (from the attributes stored; no cloud request)."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return stacks.outputs(stacks.get(name))
 
     def resources(self, stack: str | StackRecord) -> list[ResourceRecord]:
         """The stack's current resources."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return stacks.resources(stacks.get(stack) if isinstance(stack, str) else stack)
 
     def resource(self, name: str, resource: str) -> dict[str, Any]:
         """Heat's ``resource show`` (by name or physical id), secrets masked."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         return stacks.resource(stacks.get(name), resource)
 
     def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
         """The stack's events after the event ``marker`` (all without one), in id order;
         a deleted stack's too, given its id."""
-        stacks = self.stacks()
+        stacks = self._stacks()
         record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
         return stacks.events(record, marker)
 

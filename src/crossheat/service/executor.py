@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from crossheat.store import Action, StackRecord
 
 if TYPE_CHECKING:
+    from crossheat.plan.analysis import Analysis
     from crossheat.service import Service
 
 #: A view of a running operation: runs beside it until the event it is given is set.
@@ -48,17 +49,25 @@ class LocalExecutor:
 
 
 def run_in_process(
-    service: Service, stack_id: str, action: Action, engine_id: str, view: View | None = None
+    service: Service,
+    stack_id: str,
+    action: Action,
+    engine_id: str,
+    view: View | None = None,
+    analysis: Analysis | None = None,
 ) -> StackRecord:
     """``asyncio.run`` of ``run_operation``, SIGTERM setting its stop event: what a process
-    entry point (the CLI with ``--wait``, ``crossheat.worker``) does."""
+    entry point (the CLI with ``--wait``, ``crossheat.worker``) does; ``analysis``: the
+    command's own of the template, when it has just analysed it."""
 
     async def main() -> StackRecord:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         try:
-            return await service.run_operation(stack_id, action, engine_id, stop=stop, view=view)
+            return await service.run_operation(
+                stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
+            )
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
 

@@ -22,7 +22,7 @@ from typing import Any
 from crossheat.store.database import HEAD_REVISION, database_url
 from crossheat.store.records import current_project
 
-#: The columns read here, as ``crossheat.stacks.stack_dict`` names them.
+#: The columns read here, as ``crossheat.service.stack_dict`` names them.
 LIST_COLUMNS = ("id", "stack_name", "stack_status", "creation_time", "updated_time", "regions")
 
 _STACKS = (

@@ -1,8 +1,9 @@
-"""Stack operations behind the facade: create, delete, and the views Heat users know.
+"""Stack operations behind the service's door (private to ``crossheat.service``): record,
+lock, run, check, and the views Heat users know.
 
-    stacks = Stacks(store, registry)
-    record = stacks.create("vpn", inputs, region_map, wait=True)
-    stacks.show("vpn")        # Heat's field names: stack_status, outputs [{output_key...}]
+    stacks = Stacks(store, registry, options)
+    record = stacks.create("vpn", spec)           # CREATE_IN_PROGRESS, nothing created yet
+    stacks.describe(record)   # Heat's field names: stack_status, regions...
 
 An operation runs in this process (``wait``) or in a detached worker process
 (``python -m crossheat.worker``) so the command returns at once, as
@@ -16,16 +17,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import yaml
-
 from crossheat.clouds.driver import RegionClients
-from crossheat.clouds.regionmap import RegionMap, parse_region_map
+from crossheat.clouds.regionmap import RegionMap
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec
 from crossheat.engine.stack import EngineOptions, Operation, live_resources, stack_outputs
 from crossheat.engine.update import UpdateOperation
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError
+from crossheat.graph import Graph
+from crossheat.plan.analysis import Analysis
 from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
@@ -61,32 +62,51 @@ class Stacks:
         )
         return stack
 
-    def operation(self, stack: StackRecord, template: Template | None = None) -> Operation:
-        region_map = self.region_map_of(stack)
+    def operation(self, stack: StackRecord, analysis: Analysis | None = None) -> Operation:
+        """The create, delete or check of ``stack``: of the template ``analysis`` (the
+        command's own, of what ``stack.spec`` holds) found, else rebuilt from the store."""
+        template, region_map = self.content(stack, analysis)
+        placement, graph = _found(analysis)
         return Operation(
-            store=self.store, registry=self.registry, stack=stack,
-            template=template or load_spec(stack.spec),
+            store=self.store, registry=self.registry, stack=stack, template=template,
             clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            placement=placement, dependencies=graph,
         )  # fmt: skip
 
-    def update_operation(self, stack: StackRecord) -> UpdateOperation:
-        """The update from ``stack.previous`` (what it was) to ``stack.spec`` (what it becomes)."""
-        region_map = self.region_map_of(stack)
+    def update_operation(
+        self, stack: StackRecord, analysis: Analysis | None = None
+    ) -> UpdateOperation:
+        """The update from ``stack.previous`` (what it was) to ``stack.spec`` (what it
+        becomes, as ``analysis`` found it when given)."""
+        template, region_map = self.content(stack, analysis)
+        placement, graph = _found(analysis)
         return UpdateOperation(
-            store=self.store, registry=self.registry, stack=stack,
-            template=load_spec(stack.spec), clients=RegionClients(region_map),
-            region_map=region_map, options=self.options,
-            old_spec=stack.previous,
+            store=self.store, registry=self.registry, stack=stack, template=template,
+            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            placement=placement, dependencies=graph, old_spec=stack.previous,
         )  # fmt: skip
 
-    def preview_update(self, stack: StackRecord, template: Template) -> Diff:
-        """What updating ``stack`` to ``template`` would do, the repairs of the drift the
-        last ``stack check`` recorded included. Changes nothing; reads from the cloud only
-        the resources that check found modified, exactly as the update will."""
-        region_map = self.region_map_of(stack)
+    def content(
+        self, stack: StackRecord, analysis: Analysis | None = None
+    ) -> tuple[Template, RegionMap]:
+        """The template and region map of ``stack``: those the command analysed, else
+        rebuilt once, in memory, from the stack's stored content."""
+        return _analysed(analysis) or (load_spec(stack.spec), self.region_map_of(stack))
+
+    def preview_update(
+        self, stack: StackRecord, template: Template, analysis: Analysis | None = None
+    ) -> Diff:
+        """What updating ``stack`` to ``template`` (as ``analysis`` found it, if given)
+        would do, the repairs of the drift the last ``stack check`` recorded included.
+        Changes nothing; reads from the cloud only the resources that check found
+        modified, exactly as the update will."""
+        found = _analysed(analysis)
+        region_map = found[1] if found else self.region_map_of(stack)
+        placement, graph = _found(analysis)
         op = UpdateOperation(
             store=self.store, registry=self.registry, stack=stack, template=template,
             clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            placement=placement, dependencies=graph,
         )  # fmt: skip
         try:
             return op.compute_diff(self.store.list_resources(stack.id))
@@ -104,7 +124,7 @@ class Stacks:
     def region_map_of(self, stack: StackRecord) -> RegionMap:
         if not stack.spec.region_map:
             raise ConfigError(f"stack {stack.name} has no region map recorded")
-        return parse_region_map(yaml.safe_dump(stack.spec.region_map), f"stack {stack.name}")
+        return RegionMap.from_mapping(stack.spec.region_map, f"stack {stack.name}")
 
     def lock(self, stack: StackRecord, action: Action) -> str:
         """Take the stack's lock for ``action`` now, or raise ``StackLocked`` saying who has it."""
@@ -120,14 +140,20 @@ class Stacks:
         *,
         stop: asyncio.Event | None = None,
         view: Callable[[asyncio.Event], Awaitable[None]] | None = None,
+        analysis: Analysis | None = None,
     ) -> StackRecord:
         """Run ``action`` on the stack in the running event loop, ``engine_id`` holding its
         lock (released at the end, however it ends). Setting ``stop`` stops the operation
         gracefully, as ``stack cancel`` does; ``view`` runs beside it and is given an event
-        set when the operation has ended, to show its last events. Returns the stack after."""
+        set when the operation has ended, to show its last events; ``analysis``: the
+        command's own of the stack's template (else rebuilt from the store). Returns the
+        stack after."""
         try:
             stack = await asyncio.to_thread(self.store.get_stack, stack_id)
-            op = self.update_operation(stack) if action is Action.UPDATE else self.operation(stack)
+            if action is Action.UPDATE:
+                op: Operation = self.update_operation(stack, analysis)
+            else:
+                op = self.operation(stack, analysis if action is Action.CREATE else None)
         except BaseException:
             self.store.release_lock(stack_id, engine_id)
             raise
@@ -237,6 +263,20 @@ class Stacks:
 
     def events(self, stack: StackRecord, after_id: int | None = None) -> list[EventRecord]:
         return self.store.list_events(stack.id, after_id)
+
+
+def _found(analysis: Analysis | None) -> tuple[dict[str, str], Graph[str] | None]:
+    """Each resource's region and the graph ``analysis`` found (none: worked out anew)."""
+    if analysis is None or _analysed(analysis) is None:
+        return {}, None
+    return dict(analysis.regions), analysis.graph
+
+
+def _analysed(analysis: Analysis | None) -> tuple[Template, RegionMap] | None:
+    """The template and region map ``analysis`` found, when it is one to deploy."""
+    if analysis is None or not analysis.ok or analysis.template is None:
+        return None
+    return (analysis.template, analysis.region_map) if analysis.region_map else None
 
 
 async def _start(op: Operation, action: Action) -> StackRecord:
