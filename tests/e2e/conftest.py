@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from crossheat.emulator.client import AdminClient
-from crossheat.service import Inputs, Service, event_dict, resource_dict
+from crossheat.service import Inputs, Service, Status, event_dict, resource_dict
 from tests.pg import empty, private_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,10 +132,12 @@ class World:
             return _as_json(service.show(service.run_here(service.update(prepared))))
 
     def delete(self, name: str) -> Any:
-        """``stack delete NAME --wait``: the stack record afterwards, as JSON would have it."""
+        """``stack delete NAME --wait --yes``, failing as the command would (exit 1)."""
         with self.service() as service:
             stack = service.run_here(service.delete(service.deletable(name)))
-            return _as_json({"stack_status": stack.stack_status, "reason": stack.status_reason})
+        if stack.status is Status.FAILED:  # where the command would exit 1
+            raise AssertionError(f"stack delete {name}: {stack.stack_status} {stack.status_reason}")
+        return _as_json({"stack_status": stack.stack_status, "reason": stack.status_reason})
 
     def show(self, name: str) -> Any:
         """``stack show NAME -f json``."""
