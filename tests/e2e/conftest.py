@@ -4,7 +4,10 @@ Each test gets its own world: private config/state/data directories, an
 emulator (East, West, or the regions a test names) started with ``crossheat
 emulator start`` as a user would, and a state database — SQLite, and
 PostgreSQL in a schema of its own. Every crossheat command runs as a separate
-process, exactly as typed.
+process, exactly as typed — or, for scenarios about the engine rather than the
+command line, in this process through ``crossheat.service.Service`` (``World.service``
+and the helpers below it), which saves a process start per command. The emulator is
+a separate process either way, reached over HTTP.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from typing import Any
 import pytest
 
 from crossheat.emulator.client import AdminClient
+from crossheat.service import Inputs, Service, Status, event_dict, resource_dict
 from tests.pg import empty, private_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +43,7 @@ class World:
     url: str = ""
     db_url: str = ""
     logs: list[str] = field(default_factory=list)
+    monkeypatch: pytest.MonkeyPatch | None = None
 
     def crossheat(
         self,
@@ -70,6 +76,84 @@ class World:
     def json(self, *args: str, check: bool = True) -> Any:
         return json.loads(self.crossheat(*args, "-f", "json", check=check).stdout)
 
+    # ---- in this process, through the service -------------------------------------------
+
+    @contextmanager
+    def service(self) -> Iterator[Service]:
+        """A ``Service`` reading what a command of this world would: its environment
+        (clouds.yaml, region map, XDG homes, database URL) and its directory, for the
+        rest of the test."""
+        assert self.monkeypatch is not None
+        for key in list(os.environ):
+            if key.startswith(("OS_", "CROSSHEAT_")) and key not in self.env:
+                self.monkeypatch.delenv(key)
+        for key, value in self.env.items():
+            self.monkeypatch.setenv(key, value)
+        self.monkeypatch.chdir(self.tmp)
+        with Service(database_url=self.db_url) as service:
+            yield service
+
+    def create(
+        self,
+        name: str,
+        template: str | Path,
+        parameters: Mapping[str, str] | None = None,
+        environments: Sequence[str | Path] = (),
+        *,
+        disable_rollback: bool = False,
+    ) -> Any:
+        """``stack create NAME -t TEMPLATE ... --wait -f json``, in this process: the stack
+        shown as that command shows it."""
+        with self.service() as service:
+            inputs = Inputs.from_files(template, environments, parameters)
+            started = service.create(name, inputs, disable_rollback=disable_rollback)
+            return _as_json(service.show(service.run_here(started)))
+
+    def update(
+        self,
+        name: str,
+        template: str | Path | None = None,
+        parameters: Mapping[str, str] | None = None,
+        *,
+        existing: bool = False,
+        disable_rollback: bool | None = None,
+        dry_run: bool = False,
+    ) -> Any:
+        """``stack update NAME [-t T] [--existing] [--parameter ...] --wait -f json`` (or
+        ``--dry-run``: the preview), in this process."""
+        with self.service() as service:
+            inputs = Inputs.from_files(template, (), parameters) if template else None
+            prepared = service.prepare_update(
+                name, inputs, existing=existing, parameters=parameters,
+                disable_rollback=disable_rollback,
+            )  # fmt: skip
+            if dry_run:
+                return _as_json(service.preview_update(prepared).preview())
+            return _as_json(service.show(service.run_here(service.update(prepared))))
+
+    def delete(self, name: str) -> Any:
+        """``stack delete NAME --wait --yes``, failing as the command would (exit 1)."""
+        with self.service() as service:
+            stack = service.run_here(service.delete(service.deletable(name)))
+        if stack.status is Status.FAILED:  # where the command would exit 1
+            raise AssertionError(f"stack delete {name}: {stack.stack_status} {stack.status_reason}")
+        return _as_json({"stack_status": stack.stack_status, "reason": stack.status_reason})
+
+    def show(self, name: str) -> Any:
+        """``stack show NAME -f json``."""
+        with self.service() as service:
+            return _as_json(service.show(name))
+
+    def resources(self, name: str) -> Any:
+        """``stack resource list NAME -f json``."""
+        with self.service() as service:
+            return _as_json([resource_dict(r) for r in service.resources(name)])
+
+    def events(self, name: str) -> Any:
+        """``stack event list NAME -f json``."""
+        with self.service() as service:
+            return _as_json([event_dict(e) for e in service.events(name)])
+
     @property
     def admin(self) -> AdminClient:
         return AdminClient(self.url)
@@ -86,6 +170,11 @@ class World:
             if names:
                 found[kind] = names
         return found
+
+
+def _as_json(data: Any) -> Any:
+    """``data`` as ``-f json`` prints it (times as text)."""
+    return json.loads(json.dumps(data, default=str))
 
 
 def _is_default_group(kind: str, item: dict[str, Any]) -> bool:
@@ -131,7 +220,9 @@ def start_emulator(
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+def world(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
     env = dict(os.environ)
     for key in list(env):
         if key.startswith(("OS_", "CROSSHEAT_")):
@@ -143,7 +234,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         OS_CLIENT_CONFIG_FILE=str(tmp_path / "config" / "openstack" / "clouds.yaml"),
         PYTHONWARNINGS="ignore",
     )
-    world = World(tmp_path, env)
+    world = World(tmp_path, env, monkeypatch=monkeypatch)
     if request.param == "postgresql":
         world.db_url = request.getfixturevalue("pg_schema")
         empty(world.db_url)

@@ -20,8 +20,7 @@ def _connect(world: World, region: str) -> Connection:
 
 def _deploy(world: World) -> None:
     start_emulator(world, latency="default=0.0,server=0.05")
-    stack = world.json("stack", "create", "vpn", "-t", str(REFERENCE),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")  # fmt: skip
+    stack = world.create("vpn", REFERENCE, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
 
 
@@ -64,15 +63,15 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     assert report["east_net"]["physical_resource_id"] == network.id
     assert report["west_server"]["region"] == "West"
 
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "CHECK_FAILED"
     assert "west_server" in stack["stack_status_reason"]
     assert "east_net" in stack["stack_status_reason"]
-    resources = {r["resource_name"]: r for r in world.json("stack", "resource", "list", "vpn")}
+    resources = {r["resource_name"]: r for r in world.resources("vpn")}
     assert resources["west_server"]["resource_status"] == "CHECK_FAILED"
     assert resources["west_server"]["physical_resource_id"] == server.id
     assert resources["east_subnet"]["resource_status"] == "CHECK_COMPLETE"
-    events = world.json("stack", "event", "list", "vpn")
+    events = world.events("vpn")
     failed = {
         e["resource_name"]: e["resource_status_reason"]
         for e in events
@@ -84,7 +83,7 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     }
     assert "operation_in_progress" not in stack
 
-    preview = world.json("stack", "update", "vpn", "--existing", "--dry-run")
+    preview = world.update("vpn", existing=True, dry_run=True)
     planned = {
         c["resource_name"]: (kind, c["reason"])
         for kind in ("added", "updated", "replaced", "deleted")
@@ -94,9 +93,9 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
         "west_server": ("replaced", "deleted outside crossheat: recreate"),
         "east_net": ("updated", "changed outside crossheat: reset name"),
     }
-    assert world.json("stack", "show", "vpn")["stack_status"] == "CHECK_FAILED"  # untouched
+    assert world.show("vpn")["stack_status"] == "CHECK_FAILED"  # untouched
 
-    repaired = world.json("stack", "update", "vpn", "--existing", "--wait")
+    repaired = world.update("vpn", existing=True)
     assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
     code, report = _check(world)
     assert {n: r["status"] for n, r in report.items() if r["status"] != "IN_SYNC"} == {}
@@ -106,7 +105,7 @@ def test_check_reports_a_deleted_server_and_a_renamed_network(world: World) -> N
     names = {n["name"] for n in world.admin.resources("East")["networks"]}
     assert names == {"east-net"}
 
-    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    world.delete("vpn")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
 
 
@@ -118,7 +117,7 @@ def test_check_right_after_create_finds_everything_in_sync(world: World) -> None
     ]
     assert len(rows) == 18 and all("IN_SYNC" in row for row in rows)
     assert PSK not in table
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert (stack["stack_status"], stack["stack_status_reason"]) == (
         "CHECK_COMPLETE", "Stack CHECK completed successfully",
     )  # fmt: skip
@@ -145,13 +144,13 @@ def test_a_server_resized_outside_is_reported_and_resized_back(world: World) -> 
     assert report["east_server"]["differences"] == [
         {"property": "flavor", "expected": "m1.small", "actual": "m1.medium"}
     ]
-    preview = world.json("stack", "update", "vpn", "--existing", "--dry-run")
+    preview = world.update("vpn", existing=True, dry_run=True)
     assert [(c["resource_name"], c["reason"]) for c in preview["updated"]] == [
         ("east_server", "changed outside crossheat: reset flavor")
     ]
     assert preview["replaced"] == [] and preview["added"] == []
 
-    repaired = world.json("stack", "update", "vpn", "--existing", "--wait")
+    repaired = world.update("vpn", existing=True)
     assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
     code, report = _check(world)
     assert (code, report["east_server"]["status"]) == (0, "IN_SYNC")
@@ -236,11 +235,11 @@ def test_check_reports_servers_whose_ports_and_addresses_changed_outside(world: 
     start_emulator(world, latency="default=0.0,server=0.05")
     template = world.tmp / "nics.yaml"
     template.write_text(NICS)
-    stack = world.json("stack", "create", "nics", "-t", str(template), "--wait")
+    stack = world.create("nics", template)
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     code, report = _check(world, "nics")
     assert code == 0, _not_in_sync(report)
-    resources = {r["resource_name"]: r for r in world.json("stack", "resource", "list", "nics")}
+    resources = {r["resource_name"]: r for r in world.resources("nics")}
     port_id, fip_id = (resources[n]["physical_resource_id"] for n in ("port", "fip"))
     net_id, subnet_id = (resources[n]["physical_resource_id"] for n in ("net", "subnet"))
 
@@ -284,12 +283,12 @@ def test_check_reports_servers_whose_ports_and_addresses_changed_outside(world: 
     assert two["expected"] == [{"subnet": subnet_id}, {"network": net_id}]
     assert len(two["actual"]) == 1 and two["actual"][0] in two["expected"]
 
-    preview = world.json("stack", "update", "nics", "--existing", "--dry-run")
+    preview = world.update("nics", existing=True, dry_run=True)
     assert sorted(c["resource_name"] for c in preview["replaced"]) == sorted(drifted)
     assert all("reset networks" in c["reason"] for c in preview["replaced"])
-    repaired = world.json("stack", "update", "nics", "--existing", "--wait")
+    repaired = world.update("nics", existing=True)
     assert repaired["stack_status"] == "UPDATE_COMPLETE", repaired["stack_status_reason"]
     code, report = _check(world, "nics")
     assert code == 0, _not_in_sync(report)
-    world.crossheat("stack", "delete", "nics", "--wait", "--yes")
+    world.delete("nics")
     assert world.leftovers("East") == {}

@@ -27,9 +27,9 @@ def test_quota_in_west_fails_naming_west_server_and_rolls_back_everywhere(world:
         check=False,
     )
     assert done.returncode == 1
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE"
-    events = world.json("stack", "event", "list", "vpn")
+    events = world.events("vpn")
     failed = [
         e
         for e in events
@@ -59,12 +59,12 @@ def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_bac
                            check=False)  # fmt: skip
     assert done.returncode == 1
     assert 60 <= time.monotonic() - started < 120
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE"
     assert stack["timeout_mins"] == 1
     failed = [
         e["resource_status_reason"]
-        for e in world.json("stack", "event", "list", "vpn")
+        for e in world.events("vpn")
         if e["resource_name"] == "vpn" and e["resource_status"] == "CREATE_FAILED"
     ]
     assert len(failed) == 1
@@ -75,12 +75,10 @@ def test_stack_timeout_fails_the_create_naming_what_was_unfinished_and_rolls_bac
 
 def test_transient_503s_at_20_percent_still_complete(world: World) -> None:
     start_emulator(world, faults="error_rate=0.2")
-    stack = world.json(
-        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
-    )
+    stack = world.create("vpn", REFERENCE, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     world.admin.faults(reset=True)
-    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    world.delete("vpn")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
 
 
@@ -88,9 +86,7 @@ def test_lost_answers_to_creates_make_no_duplicates(world: World) -> None:
     """A 502 after the cloud made the resource (a proxy gave up): crossheat looks for it
     by its tags before creating again, so every resource exists exactly once."""
     start_emulator(world, faults="lost_answer_rate=0.3")
-    stack = world.json(
-        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
-    )
+    stack = world.create("vpn", REFERENCE, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     counters = world.admin.counters()
     lost = sum(n for c in counters.values() for key, n in c.items() if key.startswith("LOST"))
@@ -98,7 +94,7 @@ def test_lost_answers_to_creates_make_no_duplicates(world: World) -> None:
     for region in ("East", "West"):
         assert counts(world, region) == dict.fromkeys(KINDS, 1), region
     world.admin.faults(reset=True)
-    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    world.delete("vpn")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
 
 
@@ -108,9 +104,7 @@ def test_a_lost_answer_to_adding_a_router_interface_adopts_the_interface(world: 
     subnet". crossheat adopts the router's port on that subnet: one interface per region,
     the stack complete, and a delete that removes it."""
     start_emulator(world, faults="lost_answer_rate=1,lost_answer_path=/add_router_interface")
-    stack = world.json(
-        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
-    )
+    stack = world.create("vpn", REFERENCE, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     path = "/network/v2.0/routers/{id}/add_router_interface"
     for region, calls in world.admin.counters().items():
@@ -120,7 +114,7 @@ def test_a_lost_answer_to_adding_a_router_interface_adopts_the_interface(world: 
         assert len(interfaces) == 1, region
         assert interfaces[0]["tags"], region  # marked as the stack's, like one it answered
     world.admin.faults(reset=True)
-    world.crossheat("stack", "delete", "vpn", "--wait", "--yes")
+    world.delete("vpn")
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
 
 
@@ -184,7 +178,7 @@ def test_tunnel_that_stays_down_names_the_pair_and_the_disagreement(world: World
         check=False,
     )
     assert done.returncode == 1
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "CREATE_FAILED"
     reason = stack["stack_status_reason"]
     assert "east_to_west (East, DOWN) <-> west_to_east (West, DOWN)" in reason

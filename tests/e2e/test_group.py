@@ -54,7 +54,7 @@ def test_group_members_are_deployed_and_deleted_with_the_stack(world: World) -> 
     start_emulator(world)
     template = world.tmp / "group.yaml"
     template.write_text(TEMPLATE)
-    stack = world.json("stack", "create", "grp", "-t", str(template), "--wait")
+    stack = world.create("grp", template)
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     servers = world.admin.resources("West")["servers"]
@@ -62,7 +62,7 @@ def test_group_members_are_deployed_and_deleted_with_the_stack(world: World) -> 
     assert sorted(outputs["ids"]) == sorted(s["id"] for s in servers)
     assert outputs["seen_in_east"] == outputs["ids"]  # read across regions
     assert all(a.startswith("10.9.0.") for a in outputs["addresses"])
-    world.crossheat("stack", "delete", "grp", "--wait", "--yes")
+    world.delete("grp")
     assert world.leftovers("West") == {} and world.leftovers("East") == {}
 
 
@@ -96,7 +96,7 @@ def create_nets(world: World) -> list[str]:
     start_emulator(world)
     template = world.tmp / "nets.yaml"
     template.write_text(NETS)
-    stack = world.json("stack", "create", "nets", "-t", str(template), "--wait")
+    stack = world.create("nets", template)
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     ids: list[str] = {o["output_key"]: o["output_value"] for o in stack["outputs"]}["ids"]
     assert group_nets(world) == {"grp-net-0": ids[0], "grp-net-1": ids[1]}
@@ -106,19 +106,19 @@ def create_nets(world: World) -> list[str]:
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_resizing_a_group_adds_or_removes_members_and_keeps_the_others(world: World) -> None:
     old = create_nets(world)
-    preview = world.json(*UPDATE, "count=3", "--dry-run")
+    preview = world.update("nets", existing=True, parameters={"count": "3"}, dry_run=True)
     assert [r["resource_name"] for r in preview["updated"]] == ["nets"]
     assert preview["replaced"] == []
-    stack = world.json(*UPDATE, "count=3", "--wait")
+    stack = world.update("nets", existing=True, parameters={"count": "3"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     ids = {o["output_key"]: o["output_value"] for o in stack["outputs"]}["ids"]
     assert ids[:2] == old and len(set(ids)) == 3
     assert group_nets(world) == {"grp-net-0": old[0], "grp-net-1": old[1], "grp-net-2": ids[2]}
-    stack = world.json(*UPDATE, "count=1", "--wait")
+    stack = world.update("nets", existing=True, parameters={"count": "1"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert {o["output_key"]: o["output_value"] for o in stack["outputs"]}["ids"] == old[:1]
     assert group_nets(world) == {"grp-net-0": old[0]}  # the two highest went
-    world.crossheat("stack", "delete", "nets", "--wait", "--yes")
+    world.delete("nets")
     assert world.leftovers("West") == {}
 
 
@@ -129,11 +129,11 @@ def test_a_group_that_cannot_grow_rolls_back_without_leftovers(world: World) -> 
     world.admin.faults({"quota.West.networks": 4})
     done = world.crossheat(*UPDATE, "count=4", "--wait", check=False)
     assert done.returncode == 1
-    stack = world.json("stack", "show", "nets")
+    stack = world.show("nets")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
     assert group_nets(world) == {"grp-net-0": old[0], "grp-net-1": old[1]}
     world.admin.faults(reset=True)
-    world.crossheat("stack", "delete", "nets", "--wait", "--yes")
+    world.delete("nets")
     assert world.leftovers("West") == {}
 
 
@@ -222,7 +222,7 @@ def test_batch_create_and_rolling_update_work_in_batches_as_in_heat(world: World
     bad = world.crossheat("validate", "-t", str(template), "--parameter", "batch=0", check=False)
     assert bad.returncode == 1
     assert "resources.web.update_policy.rolling_update.max_batch_size" in bad.stdout + bad.stderr
-    stack = world.json("stack", "create", "web", "-t", str(template), "--wait")
+    stack = world.create("web", template)
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     made = servers_of(world)
     assert sorted(made) == [f"web-{i}" for i in range(4)]
@@ -232,9 +232,7 @@ def test_batch_create_and_rolling_update_work_in_batches_as_in_heat(world: World
     ids = {name: s["id"] for name, s in made.items()}
     world.admin.latency({"server": 0.5, "jitter": 0})
     with Watch(world) as watch:
-        stack = world.json(
-            "stack", "update", "web", "--existing", "--parameter", "flavor=m1.small", "--wait"
-        )
+        stack = world.update("web", existing=True, parameters={"flavor": "m1.small"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert {n: s["id"] for n, s in servers_of(world).items()} == ids  # resized in place
     assert {s["flavor_id"] for s in servers_of(world).values()} == {"2"}
@@ -258,7 +256,7 @@ def test_batch_create_and_rolling_update_work_in_batches_as_in_heat(world: World
     assert min(second) - max(spare, resized("web-3")) >= 0.5 - watch.gap  # the pause
     last = max(resized("web-2"), resized("web-1"))
     assert started("web-0") - last >= 0.5 - watch.gap  # batch 3, after the pause
-    world.crossheat("stack", "delete", "web", "--wait", "--yes")
+    world.delete("web")
     assert world.leftovers("West") == {}
 
 
@@ -269,8 +267,8 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
     policies = ("update_policy:", "batch_create:", "rolling_update:")
     template.write_text("".join(line for line in SERVERS.splitlines(keepends=True)
                                 if not line.strip().startswith(policies)))  # fmt: skip
-    create = ("stack", "create", "web", "-t", str(template), "--parameter", "count=2", "--wait")
-    world.crossheat(*create)
+    stack = world.create("web", template, {"count": "2"})
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     ids = {n: s["id"] for n, s in servers_of(world).items()}
     world.admin.faults({"quota.West.servers": 2})  # "2" cannot be made
     done = world.crossheat(
@@ -278,7 +276,7 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
         "--parameter", "flavor=m1.small", "--parameter", "role=app", check=False,
     )  # fmt: skip
     assert done.returncode == 1
-    stack = world.json("stack", "show", "web")
+    stack = world.show("web")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
     after = servers_of(world)
     assert {n: s["id"] for n, s in after.items()} == ids  # "2" deleted, "0" and "1" kept
@@ -286,14 +284,14 @@ def test_a_failed_update_changes_back_the_members_it_resized(world: World) -> No
         assert (server["status"], server["flavor_id"]) == ("ACTIVE", "1")
         assert server["metadata"]["role"] == "web"
     [failed] = [
-        e for e in world.json("stack", "event", "list", "web")
+        e for e in world.events("web")
         if e["resource_type"] == "OS::Heat::ResourceGroup"
         and e["resource_status"] == "UPDATE_FAILED"
     ]  # fmt: skip
     assert "Quota exceeded" in failed["resource_status_reason"]
     assert "its members were put back as they were" in failed["resource_status_reason"]
     world.admin.faults(reset=True)
-    world.crossheat("stack", "delete", "web", "--wait", "--yes")
+    world.delete("web")
     assert world.leftovers("West") == {}
 
 
@@ -309,8 +307,8 @@ def test_a_group_update_killed_midway_is_finished_by_stack_resume(world: World, 
     start_emulator(world, latency="default=0.02,server=0.2,jitter=0")
     template = world.tmp / "servers.yaml"
     template.write_text(SERVERS)
-    create = ("stack", "create", "web", "-t", str(template), "--parameter", "count=3", "--wait")
-    world.crossheat(*create)
+    stack = world.create("web", template, {"count": "3"})
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     ids = {n: s["id"] for n, s in servers_of(world).items()}
     update = ("stack", "update", "web", "--existing", "--wait", "--parameter", "count=4")
     done = world.run_with_env(
@@ -318,7 +316,7 @@ def test_a_group_update_killed_midway_is_finished_by_stack_resume(world: World, 
         *update, "--parameter", "flavor=m1.small", "--parameter", "batch=1",
     )  # fmt: skip
     assert done.returncode == -9, (done.returncode, done.stderr)
-    assert world.json("stack", "show", "web")["stack_status"] == "UPDATE_IN_PROGRESS"
+    assert world.show("web")["stack_status"] == "UPDATE_IN_PROGRESS"
     stack = world.json("stack", "resume", "web", "--wait")
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     after = servers_of(world)
@@ -326,10 +324,10 @@ def test_a_group_update_killed_midway_is_finished_by_stack_resume(world: World, 
     assert len(world.admin.resources("West")["servers"]) == 4
     assert {n: after[n]["id"] for n in ids} == ids  # resized in place, each once
     assert {s["flavor_id"] for s in after.values()} == {"2"}
-    shown = world.json("stack", "show", "web")["outputs"]
+    shown = world.show("web")["outputs"]
     outputs = {o["output_key"]: o["output_value"] for o in shown}
     assert outputs["ids"] == [after[f"web-{i}"]["id"] for i in range(4)]
-    world.crossheat("stack", "delete", "web", "--wait", "--yes")
+    world.delete("web")
     assert world.leftovers("West") == {}
 
 
@@ -346,5 +344,5 @@ def test_a_batched_create_killed_midway_is_finished_by_stack_resume(world: World
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     assert sorted(servers_of(world)) == [f"web-{i}" for i in range(4)]
     assert len(world.admin.resources("West")["servers"]) == 4  # "2" found, not made again
-    world.crossheat("stack", "delete", "web", "--wait", "--yes")
+    world.delete("web")
     assert world.leftovers("West") == {}

@@ -27,15 +27,14 @@ def _validate(world: World, example: str) -> None:
 
 
 def _create(world: World, example: str) -> dict[str, Any]:
-    stack = world.json("stack", "create", "mesh", "-t", str(EXAMPLES / example),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")  # fmt: skip
+    stack = world.create("mesh", EXAMPLES / example, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     return stack
 
 
 def _touched_by_update(world: World) -> dict[str, set[str]]:
     """Resource name -> the statuses its events reached after the create completed."""
-    events = world.json("stack", "event", "list", "mesh")
+    events = world.events("mesh")
     created = max(
         e["id"] for e in events
         if e["resource_type"] == "OS::Heat::Stack" and e["resource_status"] == "CREATE_COMPLETE"
@@ -48,7 +47,7 @@ def _touched_by_update(world: World) -> dict[str, set[str]]:
 
 
 def _delete(world: World, regions: str) -> None:
-    world.crossheat("stack", "delete", "mesh", "--wait", "--yes")
+    world.delete("mesh")
     for region in regions.split(","):
         assert world.leftovers(region) == {}, region
 
@@ -72,8 +71,7 @@ def test_full_mesh_deploys_with_every_tunnel_active_updates_and_deletes(
     # a new key for every tunnel: each connection is replaced (psk cannot change in place)
     # and the new ones come up together
     new_psk = "e2e-another-pre-shared-key-77"
-    stack = world.json("stack", "update", "mesh", "--existing", "--parameter",
-                       f"vpn_psk={new_psk}", "--wait")  # fmt: skip
+    stack = world.update("mesh", existing=True, parameters={"vpn_psk": new_psk})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     touched = _touched_by_update(world)
     assert set(touched) == set(status)
@@ -99,8 +97,7 @@ def test_hub_and_spoke_deploys_then_grows_into_a_full_mesh(world: World) -> None
     }
 
     # the spokes get tunnels between them: six more connections, the hub's untouched
-    stack = world.json("stack", "update", "mesh", "-t", str(EXAMPLES / "mesh-4.yaml"),
-                       "--parameter", f"vpn_psk={PSK}", "--wait")  # fmt: skip
+    stack = world.update("mesh", EXAMPLES / "mesh-4.yaml", {"vpn_psk": PSK})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     added = {"east_to_west", "east_to_north", "west_to_east", "west_to_north",
              "north_to_east", "north_to_west"}  # fmt: skip

@@ -50,7 +50,7 @@ outputs:
 
 def events_after(world: World, last: int) -> list[dict[str, Any]]:
     return [
-        e for e in world.json("stack", "event", "list", "nets")
+        e for e in world.events("nets")
         if e["id"] > last and e["resource_type"] != "OS::Heat::Stack"
     ]  # fmt: skip
 
@@ -66,9 +66,9 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
     (world.tmp / "modules" / "net.yaml").write_text(NET)
     (world.tmp / "top.yaml").write_text(TOP)
 
-    stack = world.json("stack", "create", "nets", "-t", "top.yaml", "--wait")
+    stack = world.create("nets", "top.yaml")
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
-    resources = by_name(world.json("stack", "resource", "list", "nets"), "resource_name")
+    resources = by_name(world.resources("nets"), "resource_name")
     assert {n: r["region"] for n, r in resources.items()} == {
         "east_mod.net": "East", "east_mod.subnet": "East",
         "west_mod.net": "West", "west_mod.subnet": "West", "west_port": "West",
@@ -85,14 +85,13 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert outputs == {"east_network": east_net_id}
 
-    before = max(e["id"] for e in world.json("stack", "event", "list", "nets"))
-    stack = world.json("stack", "update", "nets", "--existing",
-                       "--parameter", "west_cidr=10.9.0.0/24", "--wait")  # fmt: skip
+    before = max(e["id"] for e in world.events("nets"))
+    stack = world.update("nets", existing=True, parameters={"west_cidr": "10.9.0.0/24"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert {e["resource_name"] for e in events_after(world, before)} == {"west_mod.subnet"}
     assert [s["cidr"] for s in world.admin.resources("West")["subnets"]] == ["10.9.0.0/24"]
     assert [s["cidr"] for s in world.admin.resources("East")["subnets"]] == ["10.5.0.0/24"]
 
-    world.crossheat("stack", "delete", "nets", "--wait")
+    world.delete("nets")
     assert world.leftovers("East") == {}
     assert world.leftovers("West") == {}

@@ -1,4 +1,8 @@
-"""Changing a running stack: only what changed is touched, failures roll back, one at a time."""
+"""Changing a running stack: only what changed is touched, failures roll back, one at a time.
+
+Stacks are deployed and mostly updated in this process through the service; the tests
+about what the command prints or how it exits run ``crossheat`` itself.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +30,7 @@ KINDS = (
 
 def deploy(world: World, latency: str = "default=0.02,server=0.1") -> None:
     start_emulator(world, latency=latency)
-    stack = world.json(
-        "stack", "create", "vpn", "-t", str(REFERENCE), "--parameter", f"vpn_psk={PSK}", "--wait"
-    )
+    stack = world.create("vpn", REFERENCE, {"vpn_psk": PSK})
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
 
 
@@ -55,23 +57,19 @@ def counts(world: World, region: str) -> dict[str, int]:
 
 def events_after(world: World, last: int) -> list[dict[str, Any]]:
     return [
-        e
-        for e in world.json("stack", "event", "list", "vpn")
-        if e["id"] > last and e["resource_type"] != "OS::Heat::Stack"
+        e for e in world.events("vpn") if e["id"] > last and e["resource_type"] != "OS::Heat::Stack"
     ]
 
 
 def last_event(world: World) -> int:
-    return max(e["id"] for e in world.json("stack", "event", "list", "vpn"))
+    return max(e["id"] for e in world.events("vpn"))
 
 
 def test_west_flavor_change_updates_west_server_only_and_never_calls_east(world: World) -> None:
     deploy(world)
     before = last_event(world)
     world.admin.reset_counters()
-    stack = world.json(
-        "stack", "update", "vpn", "-t", str(west_flavor_template(world.tmp)), "--existing", "--wait"
-    )
+    stack = world.update("vpn", west_flavor_template(world.tmp), existing=True)
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     touched = {e["resource_name"] for e in events_after(world, before)}
     assert touched == {"west_server"}
@@ -84,8 +82,8 @@ def test_west_flavor_change_updates_west_server_only_and_never_calls_east(world:
 
 def test_west_cidr_change_replaces_what_follows_and_tunnels_come_back(world: World) -> None:
     deploy(world)
-    preview = world.json(
-        "stack", "update", "vpn", "--existing", "--parameter", "west_cidr=10.3.0.0/24", "--dry-run"
+    preview = world.update(
+        "vpn", existing=True, parameters={"west_cidr": "10.3.0.0/24"}, dry_run=True
     )
     replaced = {r["resource_name"] for r in preview["replaced"]}
     assert replaced == {
@@ -102,9 +100,7 @@ def test_west_cidr_change_replaces_what_follows_and_tunnels_come_back(world: Wor
         "plan", "-t", str(REFERENCE), "--stack", "vpn", "--parameter", "west_cidr=10.3.0.0/24"
     )
     assert {r["resource_name"] for r in planned["replaced"]} == replaced
-    stack = world.json(
-        "stack", "update", "vpn", "--existing", "--parameter", "west_cidr=10.3.0.0/24", "--wait"
-    )
+    stack = world.update("vpn", existing=True, parameters={"west_cidr": "10.3.0.0/24"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert outputs["tunnel_status"] == {"east_to_west": "ACTIVE", "west_to_east": "ACTIVE"}
@@ -160,7 +156,7 @@ def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
         env=world.env, cwd=world.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while "operation_in_progress" not in world.json("stack", "show", "vpn"):
+    while "operation_in_progress" not in world.show("vpn"):
         assert time.monotonic() < deadline and first.poll() is None
         time.sleep(0.1)
     second = world.crossheat(
@@ -178,7 +174,7 @@ def test_second_update_is_refused_while_the_first_runs(world: World) -> None:
     assert "since" in second.stderr
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "UPDATE_COMPLETE"
     assert "west_cidr" not in stack["parameters"]  # the refused update changed nothing
 
@@ -197,18 +193,16 @@ def test_cancel_stops_the_update_and_rolls_back(world: World) -> None:
     world.admin.latency({"server": 20, "jitter": 0})  # time enough to cancel in
     world.crossheat("stack", "update", "vpn", "-t", str(grown), "--existing")  # no --wait
     deadline = time.monotonic() + 60
-    while not any(
-        e["resource_name"] == "slow_server" for e in world.json("stack", "event", "list", "vpn")
-    ):
+    while not any(e["resource_name"] == "slow_server" for e in world.events("vpn")):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     world.crossheat("stack", "cancel", "vpn")
-    while world.json("stack", "show", "vpn")["stack_status"].endswith("IN_PROGRESS"):
+    while world.show("vpn")["stack_status"].endswith("IN_PROGRESS"):
         assert time.monotonic() < deadline + 60
         time.sleep(0.2)
-    stack = world.json("stack", "show", "vpn")
+    stack = world.show("vpn")
     assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
-    events = world.json("stack", "event", "list", "vpn")
+    events = world.events("vpn")
     assert not any(e["resource_name"] == "after_server" for e in events)  # never started
     assert any("cancelled" in e["resource_status_reason"] for e in events)
     for region in ("East", "West"):
@@ -227,13 +221,13 @@ def test_in_place_update_is_one_call_and_a_noop_none(world: World) -> None:
     renamed = world.tmp / "renamed.yaml"
     renamed.write_text(REFERENCE.read_text().replace("{name: east-net}", "{name: east-net-2}"))
     world.admin.reset_counters()
-    stack = world.json("stack", "update", "vpn", "-t", str(renamed), "--existing", "--wait")
+    stack = world.update("vpn", renamed, existing=True)
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert regional_calls(world) == {"East": {"PUT /network/v2.0/networks/{id}": 1}, "West": {}}
     network = next(n for n in world.admin.resources("East")["networks"] if n["name"] != "public")
     assert network["name"] == "east-net-2"
     world.admin.reset_counters()
-    stack = world.json("stack", "update", "vpn", "-t", str(renamed), "--existing", "--wait")
+    stack = world.update("vpn", renamed, existing=True)
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert regional_calls(world) == {"East": {}, "West": {}}
 
