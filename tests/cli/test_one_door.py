@@ -15,9 +15,6 @@ import crossheat.cli
 
 FACES = Path(crossheat.cli.__file__).parent
 ALLOWED = ("crossheat.service", "crossheat.errors", "crossheat.cli")
-#: ``stack list``'s quick reader (plain sqlite3, no SQLAlchemy, for a fast start): the one
-#: read a face makes without the service, until the service module imports lazily.
-QUICK_READERS = ("crossheat.store.listing",)
 #: The emulator's own commands start and configure the emulator.
 EMULATOR_FACE = "emulator.py"
 
@@ -40,7 +37,7 @@ def _below_the_service(module: str, face: str) -> bool:
         return False
     if module == "crossheat.__version__":  # the package root
         return False
-    allowed = ALLOWED + QUICK_READERS + (("crossheat.emulator",) if face == EMULATOR_FACE else ())
+    allowed = ALLOWED + (("crossheat.emulator",) if face == EMULATOR_FACE else ())
     if module.startswith("crossheat.service._"):
         return True  # the service's own modules, behind its door
     return not any(module == a or module.startswith(a + ".") for a in allowed)

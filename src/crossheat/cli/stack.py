@@ -155,7 +155,7 @@ def create(
 @list_command
 def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
-    from crossheat.store.listing import LIST_COLUMNS, stack_rows
+    from crossheat.service.listing import LIST_COLUMNS, stack_rows
 
     with handle_errors():
         # Without SQLAlchemy when the quick reader has every column shown.

@@ -6,7 +6,7 @@ Everything callers need is re-exported here::
 
 Each name is imported when first asked for, so that ``Action`` or ``StackRecord``
 does not load SQLAlchemy (``Store`` does): commands that never open the database,
-or read it without SQLAlchemy (``crossheat.store.listing``), start faster.
+or read it without SQLAlchemy (``crossheat.service.listing``), start faster.
 """
 
 from __future__ import annotations

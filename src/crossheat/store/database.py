@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 # SQLAlchemy is imported by the functions that need it: ``database_url`` and
-# ``HEAD_REVISION`` serve ``crossheat.store.listing``, which reads without it.
+# ``HEAD_REVISION`` serve ``crossheat.service.listing``, which reads without it.
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30

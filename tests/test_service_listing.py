@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from crossheat.engine.stack import EngineOptions
 from crossheat.resources.registry import default_registry
 from crossheat.service._stacks import Stacks
+from crossheat.service.listing import LIST_COLUMNS, sqlite_path, stack_rows
 from crossheat.store import Action, StackSpec, Status, Store
-from crossheat.store.listing import LIST_COLUMNS, sqlite_path, stack_rows
 from crossheat.store.models import ResourceRow
 
 NET = "OS::Neutron::Net"

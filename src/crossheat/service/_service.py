@@ -1,0 +1,410 @@
+"""The service's implementation; faces import ``crossheat.service``, which re-exports it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
+from crossheat.engine.check import CheckResult
+from crossheat.engine.diff import Diff
+from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
+from crossheat.engine.stack import EngineOptions
+from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
+from crossheat.plan.analysis import Analysis
+from crossheat.plan.pipeline import analyse_parsed
+from crossheat.plan.plan import Plan, make_plan
+from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._stacks import Stacks
+from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
+from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
+from crossheat.store import (
+    Action,
+    EventCursor,
+    EventRecord,
+    ResourceRecord,
+    StackRecord,
+    StackSpec,
+    Store,
+    new_engine_id,
+)
+from crossheat.template import Template, parse_content
+
+if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
+    from crossheat.plan.split.solve import SplitResult
+    from crossheat.plan.split.templates import PieceTemplate
+
+
+@dataclass(frozen=True)
+class Started:
+    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
+    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
+    events from the first one it wrote (for a create, every event of the stack)."""
+
+    stack: StackRecord
+    action: Action
+    engine_id: str
+    cursor: EventCursor
+    #: The command's analysis of the template the operation deploys (create, update), so
+    #: that the engine does not parse it again when it runs here; None: read from the store.
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """The stack, the template it would become and the spec to store; nothing changed yet."""
+
+    stack: StackRecord
+    template: Template
+    spec: StackSpec
+    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
+
+
+class Service:
+    """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
+    them, their resources, events and outputs. Close it (or use it as a context manager)."""
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        database_url: str | None = None,
+        options: EngineOptions | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self._registry = registry
+        self._database_url = database_url
+        self.options = options or EngineOptions()
+        self.executor: Executor = executor or LocalExecutor()
+        self._store: Store | None = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @cached_property
+    def registry(self) -> Registry:
+        return self._registry or default_registry()
+
+    def region_map(self, path: str | Path | None = None) -> RegionMap | None:
+        """The region map named by ``path``, the environment or the default file.
+
+        ``None`` when no path is given and no file exists: templates are then
+        checked without region checks.
+        """
+        implicit = path is None and not os.environ.get("CROSSHEAT_REGION_MAP")
+        if implicit and not region_map_path().exists():
+            return None
+        return load_region_map(path)
+
+    def store(self) -> Store:
+        """The state database, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store.open(self._database_url)
+        return self._store
+
+    def _stacks(self) -> Stacks:
+        """The service layer's own stack operations (``_stacks``; not for faces)."""
+        return Stacks(self.store(), self.registry, self.options)
+
+    # ---- templates -----------------------------------------------------------------------
+
+    def validate(self, inputs: Inputs) -> Analysis:
+        """Every problem with the template, environment, parameters and regions."""
+        return self._parse(inputs, self.region_map(inputs.region_map)).analysis
+
+    def _parse(
+        self,
+        inputs: Inputs,
+        region_map: RegionMap | None,
+        parameters: Mapping[str, str] | None = None,
+    ) -> Parsed:
+        """Parse and analyse ``inputs`` once, keeping every file read (to be stored)."""
+        given = reader(inputs.files)
+        extra: dict[str, str] = {}
+        environments = []
+        for index, env in enumerate(inputs.environments):
+            source = env if isinstance(env, Source) else Source(f"environment-{index}.yaml", env)
+            if source.content is not None:
+                extra[file_key(source.name)] = text_of(source.content)
+            environments.append(file_key(source.name))
+        overlay = content_reader(extra)
+
+        def read(path: Path) -> str:
+            return overlay(path) if file_key(path) in extra else given(path)
+
+        files: dict[str, str] = {}
+        params = dict(inputs.parameters if parameters is None else parameters)
+        name = inputs.template_name
+        content = inputs.template
+        if content is None:
+            try:
+                content = given(Path(name))
+            except OSError as exc:
+                problem = Diagnostic(f"cannot read template: {exc.strerror}", (), Location(name))
+                analysis = analyse_parsed(None, [problem], registry=self.registry)
+                return Parsed(analysis, "", files, environments)
+        template, found = parse_content(
+            content, name, environments, params, read=recording(read, files)
+        )
+        analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
+        return Parsed(analysis, content, files, environments)
+
+    def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
+        """The analysis and the plan; raises ``TemplateError`` when the template is invalid."""
+        analysis = self.validate(inputs)
+        if not analysis.ok:
+            raise TemplateError(analysis.diagnostics)
+        return analysis, make_plan(analysis)
+
+    def split(
+        self, inputs: Inputs, objective: Literal["pieces", "time"] = "pieces"
+    ) -> tuple[Analysis, Plan, SplitResult, list[PieceTemplate]]:
+        """The plan and the single-region pieces the template splits into."""
+        from crossheat.plan.split.templates import split_analysis
+
+        analysis, the_plan = self.plan(inputs)
+        result, pieces = split_analysis(analysis, objective)
+        return analysis, the_plan, result, pieces
+
+    def write_split(
+        self,
+        directory: Path,
+        result: SplitResult,
+        pieces: list[PieceTemplate],
+        source: str,
+    ) -> Path:
+        """Write the pieces and their manifest into ``directory``; the manifest's path."""
+        from crossheat.plan.split.templates import write
+
+        return write(directory, result, pieces, source)
+
+    # ---- operations ----------------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        inputs: Inputs,
+        *,
+        disable_rollback: bool = False,
+        timeout_mins: int | None = None,
+    ) -> Started:
+        """Validate, record the stack CREATE_IN_PROGRESS and take its lock."""
+        region_map = self.region_map(inputs.region_map)
+        if region_map is None:
+            raise ConfigError(
+                "no region map: pass --region-map FILE, set CROSSHEAT_REGION_MAP, or start "
+                "the emulator (`crossheat emulator start`), which writes one"
+            )
+        parsed = self._parse(inputs, region_map)
+        spec = make_spec(
+            parsed.template(), parsed.content, parsed.files, parsed.environments,
+            inputs.parameters, region_map=region_map,
+            disable_rollback=disable_rollback, timeout_mins=timeout_mins,
+        )  # fmt: skip
+        stacks = self._stacks()
+        stack = stacks.create(name, spec)
+        engine_id = stacks.lock(stack, Action.CREATE)
+        cursor = EventCursor(self.store(), stack.id)
+        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
+
+    def prepare_update(
+        self,
+        name: str,
+        inputs: Inputs | None,
+        *,
+        existing: bool = False,
+        parameters: Mapping[str, str] | None = None,
+        disable_rollback: bool | None = None,
+    ) -> PreparedUpdate:
+        """What updating ``name`` would store; nothing changes yet.
+
+        With ``existing``, the stored template, environment and parameters are kept
+        and only what is given changes (``inputs`` may then be None).
+        """
+        stacks = self._stacks()
+        stack = stacks.get(name)
+        given = dict(parameters or (inputs.parameters if inputs else {}))
+        params = {**stack.spec.parameters, **given} if existing else given
+        rollback_off = stack.spec.disable_rollback if disable_rollback is None else disable_rollback
+        if inputs is None:
+            if not existing:
+                raise ConfigError("give a template (-t) or --existing to keep the stored one")
+            spec = replace(stack.spec, parameters=params, disable_rollback=rollback_off)
+            return PreparedUpdate(stack, load_spec(spec), spec)
+        region_map = stacks.region_map_of(stack)
+        parsed = self._parse(inputs, region_map, params)
+        template = parsed.template()
+        spec = make_spec(
+            template, parsed.content, parsed.files, parsed.environments, params,
+            region_map=region_map, disable_rollback=rollback_off,
+            timeout_mins=stack.spec.timeout_mins,
+        )  # fmt: skip
+        return PreparedUpdate(stack, template, spec, parsed.analysis)
+
+    def preview_update(self, prepared: PreparedUpdate) -> Diff:
+        """What the update would do (Heat's preview), the drift repairs included."""
+        return self._stacks().preview_update(prepared.stack, prepared.template, prepared.analysis)
+
+    def update(self, prepared: PreparedUpdate) -> Started:
+        """Take the stack's lock, store the new spec (the old kept for rollback) and mark
+        it UPDATE_IN_PROGRESS."""
+        stacks = self._stacks()
+        engine_id = stacks.lock(prepared.stack, Action.UPDATE)
+        cursor = self._cursor_from_now(prepared.stack)
+        stack = stacks.begin_update(prepared.stack, prepared.spec)
+        return Started(stack, Action.UPDATE, engine_id, cursor, prepared.analysis)
+
+    def deletable(self, name: str) -> StackRecord:
+        """The stack ``delete`` would delete; ``StackError`` when it is deleted already."""
+        return self._stacks().begin_delete(name)
+
+    def delete(self, stack: StackRecord) -> Started:
+        """Take the stack's lock to delete it (``deletable`` gives the stack)."""
+        engine_id = self._stacks().lock(stack, Action.DELETE)
+        return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
+
+    def resume(self, name: str) -> Started | None:
+        """Take over the operation a dead engine left; None when nothing is in progress.
+        ``StackLocked`` when the engine that holds the stack is still alive."""
+        stack = self.get(name)
+        taken = self._stacks().resume(stack)
+        if taken is None:
+            return None
+        action, engine_id = taken
+        return Started(stack, action, engine_id, self._cursor_from_now(stack))
+
+    def cancel(self, name: str) -> str:
+        """Ask the engine running the stack's update to stop and roll back; what was asked."""
+        stacks = self._stacks()
+        return stacks.cancel(stacks.get(name))
+
+    async def check_stack(self, name: str) -> CheckResult:
+        """Read every resource back from its cloud and record drift, in the running loop."""
+        stacks = self._stacks()
+        return await stacks.check(stacks.get(name))
+
+    def check(self, name: str) -> CheckResult:
+        """``check_stack`` for a caller without an event loop (the CLI)."""
+        return asyncio.run(self.check_stack(name))
+
+    # ---- running operations --------------------------------------------------------------
+
+    def submit(self, started: Started) -> StackRecord:
+        """Hand the operation to the executor; the stack as it is now."""
+        self.executor.submit(started.stack.id, started.action, started.engine_id)
+        return self.get_by_id(started.stack.id)
+
+    async def run_operation(
+        self,
+        stack_id: str,
+        action: Action,
+        engine_id: str,
+        *,
+        stop: asyncio.Event | None = None,
+        view: View | None = None,
+        analysis: Analysis | None = None,
+    ) -> StackRecord:
+        """Run the operation ``engine_id`` holds the lock of, in the running event loop;
+        the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
+        starts, the operation fails and rolls back). ``analysis``: the command's own of
+        the template (``Started.analysis``), else the stack is read from the store.
+        Returns the stack afterwards."""
+        return await self._stacks().run_operation(
+            stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
+        )
+
+    def run_here(self, started: Started, view: View | None = None) -> StackRecord:
+        """Run the operation in this process, in its own event loop, until it ends; for a
+        process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
+        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        return run_in_process(
+            self, started.stack.id, started.action, started.engine_id, view, started.analysis
+        )
+
+    def take_over(self, stack_id: str, handed_by: str) -> str:
+        """Take the lock ``handed_by`` holds for an operation given to an executor; the new
+        holder's engine id."""
+        engine_id = new_engine_id()
+        self.store().hand_over_lock(stack_id, handed_by, engine_id)
+        return engine_id
+
+    # ---- views ---------------------------------------------------------------------------
+
+    def get(self, name_or_id: str, *, include_deleted: bool = False) -> StackRecord:
+        """A live stack by name or id; a deleted one too, by id, with ``include_deleted``."""
+        return self._stacks().get(name_or_id, include_deleted=include_deleted)
+
+    def get_by_id(self, stack_id: str) -> StackRecord:
+        """The stack with this id, deleted or not, in any project."""
+        return self.store().get_stack(stack_id, include_deleted=True)
+
+    def list_stacks(self) -> list[dict[str, Any]]:
+        """The project's stacks, in Heat's field names (and their regions)."""
+        stacks = self._stacks()
+        return stacks.describe_all(stacks.all())
+
+    def show(self, stack: str | StackRecord, *, outputs: bool = True) -> dict[str, Any]:
+        """The stack in Heat's field names, with its outputs unless told not to."""
+        stacks = self._stacks()
+        record = stacks.get(stack) if isinstance(stack, str) else stack
+        return stacks.describe(record, stacks.outputs(record) if outputs else None)
+
+    def outputs(self, name: str) -> list[dict[str, Any]]:
+        """The stack's outputs (from the attributes stored; no cloud request)."""
+        stacks = self._stacks()
+        return stacks.outputs(stacks.get(name))
+
+    def resources(self, stack: str | StackRecord) -> list[ResourceRecord]:
+        """The stack's current resources."""
+        stacks = self._stacks()
+        return stacks.resources(stacks.get(stack) if isinstance(stack, str) else stack)
+
+    def resource(self, name: str, resource: str) -> dict[str, Any]:
+        """Heat's ``resource show`` (by name or physical id), secrets masked."""
+        stacks = self._stacks()
+        return stacks.resource(stacks.get(name), resource)
+
+    def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
+        """The stack's events after the event ``marker`` (all without one), in id order;
+        a deleted stack's too, given its id."""
+        stacks = self._stacks()
+        record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
+        return stacks.events(record, marker)
+
+    def event_cursor(self, stack: StackRecord, *, from_now: bool = False) -> EventCursor:
+        """Reads the stack's events as they come, each once (``--follow``): all of them,
+        or those written from now on."""
+        return self._cursor_from_now(stack) if from_now else EventCursor(self.store(), stack.id)
+
+    def template(self, name: str) -> dict[str, Any]:
+        """The stack's stored template (hidden defaults sealed)."""
+        return dict(self.get(name).spec.template)
+
+    def environment(self, name: str) -> dict[str, Any]:
+        """The stack's stored environment: the environment files given, in order."""
+        return dict(self.get(name).spec.environment)
+
+    def _cursor_from_now(self, stack: StackRecord) -> EventCursor:
+        cursor = EventCursor(self.store(), stack.id)
+        cursor.read()
+        return cursor
