@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from benchmarks.common import report
 from crossheat.graph import Graph
-from crossheat.plan.split import SplitProblem, split
+from crossheat.plan.split import SplitProblem, SplitResult, split
 
 REGIONS = [f"R{i}" for i in range(10)]
 Objective = Literal["pieces", "time"]
@@ -66,19 +66,7 @@ def run_split(size: int, seed: int, objective: Objective, exact: bool) -> dict[s
     start = time.perf_counter()
     result = split(problem, objective, exact_limit=size if exact else 0, time_budget=5.0)
     took = time.perf_counter() - start
-    return _row(
-        "heuristic" if not exact else "exact",
-        size,
-        seed,
-        nodes_edges=len(problem.edges),
-        objective=objective,
-        pieces=len(result.pieces),
-        lower_bound=result.lower_bound,
-        optimal=result.optimal,
-        est_time=result.estimated_time,
-        time_lb=result.time_lower_bound,
-        seconds=round(took, 3),
-    )
+    return _timed_row("heuristic" if not exact else "exact", size, seed, problem, result, took)
 
 
 def with_tunnels(problem: SplitProblem, seed: int, per: int = 50) -> SplitProblem:
@@ -101,19 +89,18 @@ def run_tunnels(size: int, seed: int, objective: Objective) -> dict[str, Any]:
     start = time.perf_counter()
     result = split(problem, objective, time_budget=5.0)
     took = time.perf_counter() - start
+    return _timed_row(f"tunnels ({len(problem.pairs)} pairs)", size, seed, problem, result, took)
+
+
+def _timed_row(
+    kind: str, size: int, seed: int, problem: SplitProblem, result: SplitResult, took: float
+) -> dict[str, Any]:
+    """The row of one split: what it found, its bounds and how long it took."""
     return _row(
-        f"tunnels ({len(problem.pairs)} pairs)",
-        size,
-        seed,
-        nodes_edges=len(problem.edges),
-        objective=objective,
-        pieces=len(result.pieces),
-        lower_bound=result.lower_bound,
-        optimal=result.optimal,
-        est_time=result.estimated_time,
-        time_lb=result.time_lower_bound,
-        seconds=round(took, 3),
-    )
+        kind, size, seed, nodes_edges=len(problem.edges), objective=result.objective,
+        pieces=len(result.pieces), lower_bound=result.lower_bound, optimal=result.optimal,
+        est_time=result.estimated_time, time_lb=result.time_lower_bound, seconds=round(took, 3),
+    )  # fmt: skip
 
 
 def _row(kind: str, size: int, seed: int, **values: Any) -> dict[str, Any]:
