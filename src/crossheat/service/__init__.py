@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from crossheat.service._service import PreparedUpdate, Service, Started
     from crossheat.service._stacks import event_dict, resource_dict, stack_dict
     from crossheat.service.executor import Executor, LocalExecutor, run_in_process
+    from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
     from crossheat.store import (
         Action,
@@ -62,6 +63,7 @@ _ORIGIN = {
     "EngineOptions": "crossheat.engine.stack",
     "Executor": "crossheat.service.executor",
     "LocalExecutor": "crossheat.service.executor",
+    "HostedExecutor": "crossheat.service.hosted",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
     "event_dict": "crossheat.service._stacks",
@@ -84,6 +86,7 @@ __all__ = [
     "EventCursor",
     "EventRecord",
     "Executor",
+    "HostedExecutor",
     "Inputs",
     "LocalExecutor",
     "Plan",

@@ -78,12 +78,20 @@ class Service:
         database_url: str | None = None,
         options: EngineOptions | None = None,
         executor: Executor | None = None,
+        project: str | None = None,
+        every_project: bool = False,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
         self.executor: Executor = executor or LocalExecutor()
+        #: The project whose stacks this service sees and creates (None: ``CROSSHEAT_PROJECT``
+        #: or "default"); ``every_project``: an admin's reads across projects.
+        self.project = project
+        self.every_project = every_project
         self._store: Store | None = None
+        #: False when the store is another service's (``scoped``): ``close`` leaves it open.
+        self._owns_store = True
 
     def __enter__(self) -> Service:
         return self
@@ -97,9 +105,20 @@ class Service:
         self.close()
 
     def close(self) -> None:
-        if self._store is not None:
+        if self._store is not None and self._owns_store:
             self._store.close()
-            self._store = None
+        self._store = None
+
+    def scoped(self, project: str, *, every_project: bool = False) -> Service:
+        """A service for one project (a server's request) sharing this one's database
+        connection pool, registry and executor; closing it leaves them open."""
+        view = Service(
+            self.registry, database_url=self._database_url, options=self.options,
+            executor=self.executor, project=project, every_project=every_project,
+        )  # fmt: skip
+        view._store = self.store()
+        view._owns_store = False
+        return view
 
     @cached_property
     def registry(self) -> Registry:
@@ -124,7 +143,7 @@ class Service:
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
-        return Stacks(self.store(), self.registry, self.options)
+        return Stacks(self.store(), self.registry, self.options, self.project, self.every_project)
 
     # ---- templates -----------------------------------------------------------------------
 

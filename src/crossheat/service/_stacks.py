@@ -51,12 +51,20 @@ class Stacks:
     store: Store
     registry: Registry
     options: EngineOptions
+    #: The project whose stacks these are (``current_project()`` when None); ``every``:
+    #: an admin's view across projects (``global_tenant``) for reads.
+    project: str | None = None
+    every: bool = False
+
+    @property
+    def owner(self) -> str:
+        return self.project if self.project is not None else current_project()
 
     # ---- operations ---------------------------------------------------------------------
 
     def create(self, name: str, spec: StackSpec) -> StackRecord:
         """Record the stack as CREATE_IN_PROGRESS (nothing is created yet) and return it."""
-        stack = self.store.create_stack(name, current_project(), spec)
+        stack = self.store.create_stack(name, self.owner, spec)
         self.store.update_stack_status(
             stack.id, Action.CREATE, Status.IN_PROGRESS, "Stack CREATE started", event=True
         )
@@ -224,10 +232,11 @@ class Stacks:
     def get(self, name_or_id: str, *, include_deleted: bool = False) -> StackRecord:
         """A live stack by name or id; a deleted one too, by id, with ``include_deleted``
         (as Heat shows a deleted stack's events by its id)."""
-        return self.store.get_stack(name_or_id, current_project(), include_deleted=include_deleted)
+        project = None if self.every else self.owner
+        return self.store.get_stack(name_or_id, project, include_deleted=include_deleted)
 
     def all(self) -> list[StackRecord]:
-        return self.store.list_stacks(current_project())
+        return self.store.list_stacks(None if self.every else self.owner)
 
     def describe(
         self, stack: StackRecord, outputs: list[dict[str, Any]] | None = None

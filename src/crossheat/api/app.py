@@ -1,0 +1,77 @@
+"""The application ``crossheat serve`` runs: Heat's API v1 over the service.
+
+    service = Service(database_url=url)
+    app = create_app(service, auth=KeystoneAuthenticator(keystone_url))
+    uvicorn.run(app, host="127.0.0.1", port=8004)
+
+The application owns a ``HostedExecutor`` (operations run in the server process, at
+most ``max_operations`` at once), started with the application (resuming what a
+stopped or killed server left in progress) and stopped with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from crossheat import __version__
+from crossheat.api import errors
+from crossheat.api.context import Authenticator, base_url
+from crossheat.service import HostedExecutor, Service
+
+
+def versions_document(request: Request) -> dict[str, Any]:
+    """Heat's ``GET /``: the one API version, ``v1.0``, CURRENT."""
+    href = f"{base_url(request)}/v1/"
+    return {
+        "versions": [{"id": "v1.0", "status": "CURRENT", "links": [{"rel": "self", "href": href}]}]
+    }
+
+
+def create_app(
+    service: Service,
+    *,
+    auth: Authenticator,
+    max_operations: int = 16,
+    start_executor: bool = True,
+) -> FastAPI:
+    """The API over ``service`` (its database), authenticating with ``auth``."""
+    hosted = HostedExecutor(service, max_operations)
+    service.executor = hosted
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if start_executor:
+            hosted.start()
+        try:
+            yield
+        finally:
+            hosted.stop()
+
+    app = FastAPI(
+        title="crossheat orchestration API",
+        version=__version__,
+        description="OpenStack Heat's orchestration API v1, multi-region, served by crossheat.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.auth = auth
+    app.state.executor = hosted
+    errors.install(app)
+
+    @app.get("/", include_in_schema=True, status_code=300)
+    def versions(request: Request) -> JSONResponse:
+        return JSONResponse(versions_document(request), status_code=300)
+
+    @app.get("/healthcheck", response_class=PlainTextResponse)
+    def healthcheck() -> str:
+        return "OK"
+
+    from crossheat.api import stacks
+
+    app.include_router(stacks.router)
+    return app

@@ -1,0 +1,109 @@
+"""Who is asking, for which project, and the service scoped to it: one per request.
+
+    @router.get("/v1/{tenant_id}/stacks")
+    def list_stacks(ctx: RequestContext = Depends(request_context)) -> dict[str, Any]:
+        return {"stacks": ctx.service.list_stacks()}
+
+``request_context`` authenticates the ``X-Auth-Token`` with the application's
+``Authenticator`` (401 in Heat's shape when it is missing, bad or expired), checks
+that the path's ``{tenant_id}`` is the token's project (403 otherwise; an admin's
+requests act in the admin's own project, as Heat's do), and gives the routes a
+``crossheat.service.Service`` that sees only that project's stacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import quote
+
+from fastapi import Request
+
+from crossheat.api.errors import HeatFault
+from crossheat.service import Service
+
+#: Keystone's role that lets a user see every project (``global_tenant``).
+ADMIN_ROLE = "admin"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A validated token: the user, the project it is scoped to, the roles there."""
+
+    user_id: str
+    user_name: str
+    #: "" for ``--auth none``: the request then acts in the path's project.
+    project_id: str
+    project_name: str = ""
+    roles: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    #: The token itself, for acting in the clouds on the caller's behalf; never shown.
+    token: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+
+class Authenticator(Protocol):
+    """Turns the request's token into an ``Identity``; raises ``HeatFault(401, ...)``."""
+
+    def identify(self, token: str | None) -> Identity: ...
+
+
+@dataclass
+class RequestContext:
+    """The caller, the project the request acts in, and the service scoped to it."""
+
+    identity: Identity
+    #: The project the request acts in: the path's ``{tenant_id}`` (or an admin's own).
+    project_id: str
+    #: ``scheme://host:port`` of the request, for Heat's absolute links and ``Location``.
+    base_url: str
+    service: Service
+
+    def url(self, *parts: str) -> str:
+        """The absolute URL of ``/v1/{tenant}/<parts...>``, each part URL-quoted."""
+        path = "/".join(quote(p, safe="") for p in (self.project_id, *parts))
+        return f"{self.base_url}/v1/{path}"
+
+    def stack_url(self, name: str, stack_id: str, *sub: str) -> str:
+        """Heat's canonical URL of a stack, ``.../stacks/{name}/{id}[/sub...]``."""
+        return self.url("stacks", name, stack_id, *sub)
+
+    def every_project(self) -> Service:
+        """The service across every project (``global_tenant``): admins only (403)."""
+        if not self.identity.is_admin:
+            raise HeatFault(
+                403, "Forbidden", "You are not authorized to complete stacks:global_index."
+            )
+        return self.service.scoped(self.project_id, every_project=True)
+
+
+def base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def request_context(request: Request, tenant_id: str) -> Iterator[RequestContext]:
+    """FastAPI dependency: authenticate, check the tenant, scope the service."""
+    auth: Authenticator = request.app.state.auth
+    identity = auth.identify(request.headers.get("X-Auth-Token"))
+    project = tenant_id
+    # An identity without a project (``--auth none``) acts in the path's project.
+    if identity.project_id and tenant_id != identity.project_id:
+        if not identity.is_admin:
+            raise HeatFault(
+                403,
+                "Forbidden",
+                f"The tenant {tenant_id} in the URL is not the token's project "
+                f"{identity.project_id}.",
+            )
+        project = identity.project_id
+    root: Service = request.app.state.service
+    service = root.scoped(project)
+    try:
+        yield RequestContext(identity, project, base_url(request), service)
+    finally:
+        service.close()

@@ -1,0 +1,164 @@
+"""An executor hosted by a long-lived process (``crossheat serve``): operations run on an
+event loop thread of the server's own, at most ``max_operations`` at once.
+
+    service = Service(database_url=url)
+    hosted = HostedExecutor(service, max_operations=16)
+    service.executor = hosted
+    hosted.start()            # resumes what a stopped or killed server left in progress
+    ...
+    service.submit(service.create("vpn", inputs))   # returns at once; runs on the loop
+    ...
+    hosted.stop()             # running operations are interrupted and left to resume
+
+A request thread records the stack IN_PROGRESS and takes its lock (the service does);
+``submit`` schedules the run, which takes the lock over and awaits
+``Service.run_operation``. Stopping cancels the running operations and frees their
+locks: the stacks stay IN_PROGRESS, and the next ``start`` (of this server or another
+sharing the database) resumes them, adopting what they had created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crossheat.errors import CrossheatError, StackLocked
+from crossheat.store import Action, Status
+
+if TYPE_CHECKING:
+    from crossheat.service._service import Service
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_OPERATIONS = 16
+
+
+@dataclass
+class _Running:
+    stack_id: str
+    future: concurrent.futures.Future[None]
+    engine_id: str | None = None
+
+
+@dataclass
+class HostedExecutor:
+    """Runs the service's operations in this process, ``max_operations`` at a time; the
+    rest wait their turn (their stacks are already IN_PROGRESS, as Heat's are)."""
+
+    service: Service
+    max_operations: int = DEFAULT_MAX_OPERATIONS
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _running: dict[str, _Running] = field(default_factory=dict, init=False, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Start the loop thread and resume the stacks left in progress; their ids."""
+        if self._loop is not None:
+            return []
+        loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=loop.run_forever, name="crossheat-operations", daemon=True
+        )
+        self._thread.start()
+        self._loop = loop
+
+        async def slots() -> asyncio.Semaphore:
+            return asyncio.Semaphore(self.max_operations)
+
+        self._slots = asyncio.run_coroutine_threadsafe(slots(), loop).result()
+        return self.resume_left()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Interrupt the running operations (their stacks stay IN_PROGRESS, their locks
+        are freed for the next start to resume them) and stop the loop thread."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        with self._guard:
+            running = list(self._running.values())
+        for item in running:
+            item.future.cancel()
+        concurrent.futures.wait([r.future for r in running], timeout=timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        loop.close()
+        self._loop = self._thread = self._slots = None
+
+    @property
+    def running(self) -> int:
+        """Operations submitted and not ended (running or waiting for a slot)."""
+        with self._guard:
+            return len(self._running)
+
+    # ---- the Executor interface ----------------------------------------------------------
+
+    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+        if self._loop is None:
+            raise CrossheatError("the server's executor is not started")
+        future = asyncio.run_coroutine_threadsafe(
+            self._run(stack_id, action, engine_id), self._loop
+        )
+        with self._guard:
+            self._running[stack_id] = _Running(stack_id, future)
+        future.add_done_callback(lambda _: self._forget(stack_id, future))
+
+    def wait(self, stack_id: str, timeout: float | None = None) -> None:
+        """Block until the stack's operation ends (tests, the benchmark)."""
+        with self._guard:
+            item = self._running.get(stack_id)
+        if item is not None:
+            with contextlib.suppress(concurrent.futures.CancelledError):
+                item.future.result(timeout)
+
+    def _forget(self, stack_id: str, future: concurrent.futures.Future[None]) -> None:
+        with self._guard:
+            item = self._running.get(stack_id)
+            if item is not None and item.future is future:
+                del self._running[stack_id]
+
+    async def _run(self, stack_id: str, action: Action, handed_by: str) -> None:
+        assert self._slots is not None
+        async with self._slots:
+            engine_id = await asyncio.to_thread(self.service.take_over, stack_id, handed_by)
+            with self._guard:
+                if stack_id in self._running:
+                    self._running[stack_id].engine_id = engine_id
+            try:
+                await self.service.run_operation(stack_id, action, engine_id)
+            except asyncio.CancelledError:
+                # The server is stopping: free the lock, leave the stack IN_PROGRESS.
+                await asyncio.to_thread(self.service.store().release_lock, stack_id, engine_id)
+                raise
+            except Exception:  # recorded on the stack by the engine; keep serving
+                log.exception("operation %s on stack %s ended with an error", action, stack_id)
+
+    # ---- resuming ------------------------------------------------------------------------
+
+    def resume_left(self) -> list[str]:
+        """Resume every stack left IN_PROGRESS whose engine is gone (a stopped or killed
+        server, a dead worker); stacks whose engine is alive are left alone."""
+        resumed: list[str] = []
+        for stack in self.service.store().list_stacks(None):
+            if stack.status is not Status.IN_PROGRESS:
+                continue
+            scoped = self.service.scoped(stack.project)
+            try:
+                started = scoped.resume(stack.id)
+            except StackLocked:
+                continue
+            except CrossheatError:
+                log.exception("cannot resume stack %s", stack.id)
+                continue
+            if started is not None:
+                self.submit(started.stack.id, started.action, started.engine_id)
+                resumed.append(stack.id)
+        return resumed
