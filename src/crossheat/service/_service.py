@@ -22,7 +22,7 @@ from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.service._stacks import Stacks
-from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
+from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
 from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
     Action,
@@ -39,21 +39,6 @@ from crossheat.template import Template, parse_content
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.split.solve import SplitResult
     from crossheat.plan.split.templates import PieceTemplate
-
-
-@dataclass(frozen=True)
-class Started:
-    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
-    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
-    events from the first one it wrote (for a create, every event of the stack)."""
-
-    stack: StackRecord
-    action: Action
-    engine_id: str
-    cursor: EventCursor
-    #: The command's analysis of the template the operation deploys (create, update), so
-    #: that the engine does not parse it again when it runs here; None: read from the store.
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
