@@ -280,7 +280,11 @@ class TestResource(LocalResource):
             T.MAP,
             "Options for simulating waiting.",
             update_allowed=True,
-            schema={"create": _wait("create"), "update": _wait("update"), "delete": _wait("delete")},
+            schema={
+                "create": _wait("create"),
+                "update": _wait("update"),
+                "delete": _wait("delete"),
+            },
         ),
         "attr_wait_secs": Property(
             T.NUMBER,
@@ -301,8 +305,7 @@ class TestResource(LocalResource):
     }
     attributes_schema = {
         "output": Attribute(
-            "The string that was stored. This value is also available by referencing the "
-            "resource."
+            "The string that was stored. This value is also available by referencing the resource."
         ),
     }
 
