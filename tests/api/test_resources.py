@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crossheat.service import Inputs
-from tests.api.deployed import deploy, hot, service_of, use_region_map
+from tests.api.deployed import deploy, hot, service_of, update, use_region_map
 
 BASE = "http://127.0.0.1:8004/v1/alpha"
 NO_BODY = (
@@ -279,3 +279,29 @@ def test_metadata_is_resolved_from_what_is_deployed_secrets_masked(client: TestC
     assert client.get(url(sid, "resources", "a", "metadata", name="meta")).json() == {
         "metadata": {}
     }
+
+
+def test_an_update_replaces_what_was_marked_unhealthy(client: TestClient) -> None:
+    template = hot(
+        {
+            "kept": {"type": "OS::Heat::None"},
+            "sick": {"type": "OS::Heat::None"},
+            "word": {"type": "OS::Heat::RandomString"},
+        }
+    )
+    sid = deploy(client, "heal", template)
+    before = {r.name: r for r in service_of(client).resources("heal")}
+    for name in ("sick", "word"):
+        patch = client.patch(
+            url(sid, "resources", name, name="heal"), json={"mark_unhealthy": True}
+        )
+        assert patch.status_code == 200
+    update(client, "heal", template)
+    after = {r.name: r for r in service_of(client).resources("heal")}
+    assert after["kept"].physical_id == before["kept"].physical_id
+    assert after["sick"].physical_id != before["sick"].physical_id
+    assert after["word"].attributes["value"] != before["word"].attributes["value"]
+    assert {r.resource_status for r in after.values()} <= {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
+    update(client, "heal", template)  # healthy again: nothing more is replaced
+    again = {r.name: r.physical_id for r in service_of(client).resources("heal")}
+    assert again == {name: r.physical_id for name, r in after.items()}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from crossheat.engine.check import MARKED_UNHEALTHY
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.engine.spec import load_spec
 from crossheat.errors import ActionNotSupported, InvalidRequest, ResourceNotFound
@@ -142,8 +143,9 @@ class StackResources:
 
     def mark_unhealthy(self, name: str, unhealthy: bool, reason: str | None = None) -> None:
         """Heat's mark unhealthy of ``name`` (a name or a physical id): CHECK_FAILED with the
-        reason (unless it is being deleted); ``unhealthy`` false sets CHECK_FAILED back to
-        CHECK_COMPLETE. ``StackLocked`` while an operation runs on the stack."""
+        reason (unless it is being deleted), and the next update replaces it; ``unhealthy``
+        false sets CHECK_FAILED back to CHECK_COMPLETE. ``StackLocked`` while an operation
+        runs on the stack."""
         record = self._named(name, by_physical_id=True)
         engine_id = new_engine_id()
         self.store.acquire_lock(self.stack.id, Action.CHECK, engine_id)
@@ -151,11 +153,13 @@ class StackResources:
             why = reason or MARK_REASON
             if unhealthy and record.action is not Action.DELETE:
                 self._set(record, Status.FAILED, why)
+                self.store.set_progress(record.id, {MARKED_UNHEALTHY: True})
             elif not unhealthy and (record.action, record.status) == (
                 Action.CHECK,
                 Status.FAILED,
             ):
                 self._set(record, Status.COMPLETE, why)
+                self.store.set_progress(record.id, None)
         finally:
             self.store.release_lock(self.stack.id, engine_id)
 
