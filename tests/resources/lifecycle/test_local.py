@@ -107,7 +107,7 @@ def test_a_failing_test_resource_fails_after_its_wait_without_an_id_or_output() 
     assert isinstance(TestResource().create(c, props), Pending)
     assert (c.physical_id, c.attributes) == (None, {"output": None})
     time.sleep(0.25)
-    with pytest.raises(ResourceFailed, match="^Test Resource failed thing$"):
+    with pytest.raises(ResourceFailed, match=r"^Test Resource failed thing$"):
         TestResource().check_create(c)
 
 
