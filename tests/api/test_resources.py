@@ -158,6 +158,11 @@ def test_a_stack_is_found_by_its_canonical_url_in_the_callers_project_only(
     other_project = client.get(f"/v1/beta/stacks/rsrcstack/{sid}/resources/test", headers=beta)
     assert other_project.status_code == 404
     assert client.get(url(sid, "events"), headers=beta).status_code == 403
+    admin = client.get(url(sid, "resources"), headers={"X-Auth-Token": "tok-admin"})
+    assert admin.status_code == 200  # an admin reaches any project's stack, as in Heat
+    assert admin.json()["resources"][0]["links"][1]["href"].startswith(
+        "http://127.0.0.1:8004/v1/alpha/stacks/rsrcstack/"
+    )
 
 
 def test_a_deleted_stacks_resources_list_but_do_not_show(client: TestClient) -> None:

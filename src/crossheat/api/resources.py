@@ -16,6 +16,7 @@ and events also show a deleted stack's, as Heat's do.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
@@ -50,10 +51,11 @@ Filter = list[str] | None
 def canonical_stack(
     ctx: RequestContext, stack_name: str, stack_id: str, *, deleted: bool = False
 ) -> StackRecord:
-    """The caller's project's stack with that name and id (a deleted one too, with
-    ``deleted``); Heat's 404 ``EntityNotFound`` otherwise."""
+    """The caller's project's stack with that name and id (any project's for an admin, as
+    in Heat; a deleted one too, with ``deleted``); Heat's 404 ``EntityNotFound`` otherwise."""
+    service = ctx.every_project() if ctx.identity.is_admin else ctx.service
     try:
-        stack = ctx.service.get(stack_id, include_deleted=deleted)
+        stack = service.get(stack_id, include_deleted=deleted)
     except StackNotFound:
         stack = None
     if stack is None or stack.id != stack_id or stack.name != stack_name:
@@ -65,10 +67,18 @@ def link(href: str, rel: str) -> dict[str, str]:
     return {"href": href, "rel": rel}
 
 
+def stack_href(ctx: RequestContext, stack: StackRecord, *sub: str) -> str:
+    """The stack's canonical URL under its own project (an admin may read another's)."""
+    path = "/".join(
+        quote(p, safe="") for p in (stack.project, "stacks", stack.name, stack.id, *sub)
+    )
+    return f"{ctx.base_url}/v1/{path}"
+
+
 def _resource(ctx: RequestContext, stack: StackRecord, found: dict[str, Any]) -> dict[str, Any]:
     found["links"] = [
-        link(ctx.stack_url(stack.name, stack.id, "resources", found["resource_name"]), "self"),
-        link(ctx.stack_url(stack.name, stack.id), "stack"),
+        link(stack_href(ctx, stack, "resources", found["resource_name"]), "self"),
+        link(stack_href(ctx, stack), "stack"),
     ]
     return found
 
@@ -78,9 +88,9 @@ def _event(
 ) -> dict[str, Any]:
     name = found["resource_name"]
     found["links"] = [
-        link(ctx.stack_url(stack.name, stack.id, "resources", name, "events", found["id"]), "self"),
-        link(ctx.stack_url(stack.name, stack.id, "resources", name), "resource"),
-        link(ctx.stack_url(stack.name, stack.id), "stack"),
+        link(stack_href(ctx, stack, "resources", name, "events", found["id"]), "self"),
+        link(stack_href(ctx, stack, "resources", name), "resource"),
+        link(stack_href(ctx, stack), "stack"),
     ]
     return found if detail else {k: found[k] for k in EVENT_SUMMARY}
 
