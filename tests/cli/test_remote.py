@@ -120,7 +120,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
         deadline = time.monotonic() + 30
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
-        found.url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        found.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         try:
             yield found
         finally:
@@ -266,7 +266,8 @@ def test_reads_through_the_server_load_no_heavy_library(home: Home) -> None:
     created = home.run("stack", "create", "light", *CREATE, "--wait", remote=True)
     assert created.returncode == 0, created.stderr
     env = {**home.env, "CROSSHEAT_URL": home.url}
-    for args in (["stack", "list"], ["stack", "show", "light"], ["stack", "event", "list", "light"]):
+    reads = (["stack", "list"], ["stack", "show", "light"], ["stack", "event", "list", "light"])
+    for args in reads:
         out, code, heavy = probe(args, env)
         assert (code, heavy) == (0, set()), args
         assert "light" in out
