@@ -4,19 +4,21 @@ of the same stack (the server and the local commands share the state database)."
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 from typing import Any
 
 import pytest
 
+from tests.cli.test_remote import aligned
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 from tests.e2e.serving import serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 READS = (
-    ("stack", "list"),
+    ("stack", "list", "-f", "json"),
     ("stack", "show", "vpn", "-f", "json"),
     ("stack", "output", "list", "vpn"),
     ("stack", "output", "show", "vpn", "tunnel_status", "-f", "json"),
@@ -32,9 +34,12 @@ def _outputs(shown: dict[str, Any]) -> dict[str, Any]:
 
 def _same_reads(world: World, remote: dict[str, str]) -> None:
     for args in READS:
-        local = world.crossheat(*args)
         through = world.run_with_env(remote, *args)
-        assert (through.returncode, through.stdout) == (0, local.stdout), (args, through.stderr)
+        local, printed = aligned(world.crossheat(*args).stdout, through.stdout)
+        assert through.returncode == 0, (args, through.stderr)
+        assert printed == local, "\n".join(
+            difflib.unified_diff(local.splitlines(), printed.splitlines(), lineterm="")
+        )
 
 
 def _run(world: World, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,7 +62,9 @@ def test_the_reference_case_through_a_server(world: World) -> None:
             "east_to_west": "ACTIVE",
             "west_to_east": "ACTIVE",
         }
-        assert created.stdout == world.crossheat("stack", "show", "vpn", "-f", "json").stdout
+        local = world.crossheat("stack", "show", "vpn", "-f", "json").stdout
+        local, printed = aligned(local, created.stdout)
+        assert printed == local
         assert "vpn CREATE_COMPLETE Stack CREATE completed successfully" in created.stderr
         _same_reads(world, remote)
 
@@ -73,8 +80,51 @@ def test_the_reference_case_through_a_server(world: World) -> None:
         _same_reads(world, remote)
 
         deleted = _run(world, remote, "stack", "delete", "vpn", "--wait", "--yes")
-        assert deleted.stdout == "stack vpn: DELETE_COMPLETE Stack DELETE completed successfully\n"
+        assert deleted.stdout.startswith("stack vpn: DELETE_COMPLETE Stack DELETE completed")
         missing = world.run_with_env(remote, "stack", "show", "vpn")
         assert (missing.returncode, missing.stderr) == (1, "error: stack 'vpn' not found\n")
     assert world.leftovers("East") == {}
     assert world.leftovers("West") == {}
+
+
+VALUES = """\
+heat_template_version: 2018-08-31
+resources:
+  word: {type: OS::Heat::RandomString, region: West}
+  sentence:
+    type: OS::Heat::Value
+    region: East
+    properties: {value: {get_attr: [word, value]}}
+"""
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_with_a_token_of_a_cloud_the_stacks_are_its_projects(world: World) -> None:
+    start_emulator(world)
+    (world.tmp / "values.yaml").write_text(VALUES)
+    with serving(world) as server:  # tokens checked by the emulator's Keystone
+        remote = {**world.env, "CROSSHEAT_URL": server.url}
+        token = ("--os-cloud", "emulator-demo")
+        created = _run(world, remote, *token, "stack", "create", "small", "-t", "values.yaml",
+                       "--wait", "-f", "json")  # fmt: skip
+        shown = json.loads(created.stdout)
+        assert shown["stack_status"] == "CREATE_COMPLETE", shown["stack_status_reason"]
+        project = shown["project"]
+        assert project not in ("", "default")
+        # on this host, the stack is in the token's project
+        mine = {**world.env, "CROSSHEAT_PROJECT": project}
+        for args in (("stack", "show", "small", "-f", "json"), ("stack", "event", "list", "small")):
+            through = _run(world, remote, *token, *args)
+            local, printed = aligned(_run(world, mine, *args).stdout, through.stdout)
+            assert printed == local
+        # OS_CLOUD names the cloud as well; without a token the server answers 401
+        by_env = {**remote, "OS_CLOUD": "emulator-demo"}
+        listed = _run(world, by_env, "stack", "list", "-f", "value", "-c", "Stack Name")
+        assert listed.stdout == "small\n"
+        refused = world.run_with_env(remote, "stack", "list")
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("error: the server refused the request (401")
+        deleted = _run(world, remote, *token, "stack", "delete", "small", "--wait", "--yes")
+        assert (
+            deleted.stdout == "stack small: DELETE_COMPLETE Stack DELETE completed successfully\n"
+        )

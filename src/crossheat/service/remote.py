@@ -33,7 +33,7 @@ from urllib.parse import quote
 import httpx
 
 from crossheat import __version__
-from crossheat.errors import ConfigError, StackError, StackLocked, StackNotFound
+from crossheat.errors import ConfigError, StackError, StackExists, StackLocked, StackNotFound
 from crossheat.service._heatfiles import heat_inputs
 from crossheat.service._remote_views import Preview, RemoteCheck, check_result
 from crossheat.service._wire import (
@@ -181,7 +181,12 @@ class RemoteService:
         }
         if timeout_mins is not None:
             body["timeout_mins"] = timeout_mins
-        created = self.call("POST", "stacks", body=body)
+        try:
+            created = self.call("POST", "stacks", body=body)
+        except StackExists:
+            raise StackExists(
+                f"stack {name!r} already exists in project {self.project!r}"
+            ) from None
         stack = self.get_by_id(created["stack"]["id"])
         return Started(stack, Action.CREATE, "", RemoteCursor(self, stack, None))
 
@@ -244,6 +249,8 @@ class RemoteService:
     def cancel(self, name: str) -> str:
         """``cancel_update``: the update stops and rolls back."""
         stack = self.get(name)
+        if stack.stack_status != "UPDATE_IN_PROGRESS":
+            raise StackError(f"stack {stack.name} has no update in progress to cancel")
         self.call("POST", self._path(stack, "actions"), body={"cancel_update": None})
         engine = stack.lock.engine_id or "server"
         return f"asked engine {engine} to cancel the update of {stack.name}"
