@@ -172,7 +172,12 @@ class RemoteService:
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
     ) -> Started:
-        """``POST /stacks``: the server validates, records and runs the create."""
+        """``POST /stacks``: the server validates, records and runs the create (with its
+        own region map: one given here is refused rather than ignored)."""
+        if inputs.region_map is not None:
+            raise ConfigError(
+                f"--region-map: the server at {self.url} deploys with its own region map"
+            )
         body = {
             "stack_name": name,
             **heat_inputs(inputs),
