@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +21,10 @@ from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._heatops import HeatOps
+from crossheat.service._heatviews import check_stack_name
 from crossheat.service._stacks import Stacks
+from crossheat.service._started import PreparedUpdate, Started
 from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
 from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
@@ -30,41 +33,14 @@ from crossheat.store import (
     EventRecord,
     ResourceRecord,
     StackRecord,
-    StackSpec,
     Store,
     new_engine_id,
 )
-from crossheat.template import Template, parse_content
+from crossheat.template import parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.split.solve import SplitResult
     from crossheat.plan.split.templates import PieceTemplate
-
-
-@dataclass(frozen=True)
-class Started:
-    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
-    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
-    events from the first one it wrote (for a create, every event of the stack)."""
-
-    stack: StackRecord
-    action: Action
-    engine_id: str
-    cursor: EventCursor
-    #: The command's analysis of the template the operation deploys (create, update), so
-    #: that the engine does not parse it again when it runs here; None: read from the store.
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class PreparedUpdate:
-    """The stack, the template it would become and the spec to store; nothing changed yet."""
-
-    stack: StackRecord
-    template: Template
-    spec: StackSpec
-    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 class Service:
@@ -140,6 +116,11 @@ class Service:
         if self._store is None:
             self._store = Store.open(self._database_url)
         return self._store
+
+    def heat(self) -> HeatOps:
+        """Heat's API semantics over this service: lookups, the list's filters and pages,
+        Heat's views, and the operations Heat's API adds (PATCH, check, abandon...)."""
+        return HeatOps(self)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
@@ -226,8 +207,13 @@ class Service:
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
+        tags: Sequence[str] = (),
+        action: Action = Action.CREATE,
     ) -> Started:
-        """Validate, record the stack CREATE_IN_PROGRESS and take its lock."""
+        """Validate, record the stack CREATE_IN_PROGRESS and take its lock. The name must
+        be one Heat takes (a letter, then letters, digits, ``_-.``; 255 at most).
+        ``action`` ADOPT: Heat's adopt (``HeatOps.adopt`` records what is adopted)."""
+        check_stack_name(name)
         region_map = self.region_map(inputs.region_map)
         if region_map is None:
             raise ConfigError(
@@ -241,10 +227,10 @@ class Service:
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
         stacks = self._stacks()
-        stack = stacks.create(name, spec)
-        engine_id = stacks.lock(stack, Action.CREATE)
+        stack = stacks.create(name, replace(spec, tags=tuple(tags)), action)
+        engine_id = stacks.lock(stack, action)
         cursor = EventCursor(self.store(), stack.id)
-        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
+        return Started(stack, action, engine_id, cursor, parsed.analysis)
 
     def prepare_update(
         self,

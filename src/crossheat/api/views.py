@@ -1,0 +1,68 @@
+"""Heat's answers that carry URLs or webob's bodies: stack links, the 201/202/204/302
+responses, and ``null`` for actions.
+
+    return created(ctx, stack)                 # 201, Location, {"stack": {"id", "links"}}
+    return redirect(url)                       # 302 to the canonical URL
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+
+from crossheat.api.context import RequestContext
+from crossheat.service import StackRecord
+
+
+def links(ctx: RequestContext, name: str, stack_id: str) -> list[dict[str, str]]:
+    return [{"href": ctx.stack_url(name, stack_id), "rel": "self"}]
+
+
+def with_links(ctx: RequestContext, data: dict[str, Any], *, project: bool) -> dict[str, Any]:
+    """A stack of the service's Heat views with Heat's ``links``; ``project`` only for an
+    admin's list (Heat shows no one else whose stack it is)."""
+    out = {**data, "links": links(ctx, data["stack_name"], data["id"])}
+    if not project:
+        out.pop("project", None)
+    return out
+
+
+def created(ctx: RequestContext, stack: StackRecord) -> JSONResponse:
+    """Heat's answer to a create: 201, ``Location``, the id and links only."""
+    url = ctx.stack_url(stack.name, stack.id)
+    body = {"stack": {"id": stack.id, "links": [{"href": url, "rel": "self"}]}}
+    return JSONResponse(body, status_code=201, headers={"Location": url})
+
+
+def accepted() -> JSONResponse:
+    """webob's 202, as Heat answers an update."""
+    return JSONResponse(
+        {"code": "202 Accepted", "message": "The request is accepted for processing.",
+         "title": "Accepted"},
+        status_code=202,
+    )  # fmt: skip
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def null() -> Response:
+    """What Heat answers when its controller returns nothing: 200 with JSON ``null``."""
+    return Response(b"null", media_type="application/json")
+
+
+def redirect(url: str) -> JSONResponse:
+    """webob's 302 to ``url`` (the client sends the same request there again)."""
+    link = escape(url, quote=True)
+    message = (
+        f'The resource was found at <a href="{link}">{link}</a>;\n'
+        "you should be redirected automatically."
+    )
+    return JSONResponse(
+        {"code": "302 Found", "message": message, "title": "Found"},
+        status_code=302,
+        headers={"Location": url},
+    )
