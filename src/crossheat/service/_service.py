@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
-from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
+from crossheat.engine.spec import (
+    content_reader,
+    file_key,
+    given_names,
+    load_spec,
+    make_spec,
+    recording,
+)
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
 from crossheat.plan.analysis import Analysis
@@ -26,7 +33,7 @@ from crossheat.service._heatviews import check_stack_name
 from crossheat.service._stacks import Stacks
 from crossheat.service._started import PreparedUpdate, Started
 from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
-from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
+from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
     Action,
     EventCursor,
@@ -167,6 +174,8 @@ class Service:
             content, name, environments, params, read=recording(read, files)
         )
         analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
+        if not isinstance(inputs.files, DiskFiles):  # kept by the names they were given
+            files = given_names(files, inputs.files, keep=environments)
         return Parsed(analysis, content, files, environments)
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:

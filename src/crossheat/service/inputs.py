@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crossheat.engine.spec import content_reader, file_key
+from crossheat.engine.spec import content_reader
 from crossheat.errors import TemplateError
 from crossheat.plan.analysis import Analysis
 from crossheat.template import Reader, Template
@@ -97,12 +97,7 @@ class Parsed:
 
 
 def reader(files: Mapping[str, str]) -> Reader:
-    """Reads what the template names from ``files``; given content is found by its name
-    as the loader spells it (``file:///dir/x.yaml``, Heat's clients' names, is
-    ``file:/dir/x.yaml`` once a path)."""
-    if isinstance(files, DiskFiles):
-        return files.read
-    return content_reader({file_key(name): text for name, text in files.items()})
+    return files.read if isinstance(files, DiskFiles) else content_reader(files)
 
 
 def text_of(content: str | Mapping[str, Any]) -> str:
