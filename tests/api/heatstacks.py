@@ -11,30 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 REGIONS = "regions:\n  East: {cloud: c}\n  West: {cloud: c}\ndefault_region: East\n"
 BASE = "http://127.0.0.1:8004"
 
 #: Two regions, a secret, an output; Heat's own types only.
-TEMPLATE: dict[str, Any] = {
-    "heat_template_version": "2018-08-31",
-    "description": "A stack of Heat's own types",
-    "parameters": {
-        "length": {"type": "number", "default": 8},
-        "password": {"type": "string", "hidden": True, "default": "s3cret-default"},
-        "label": {"type": "string", "default": "blue"},
-    },
-    "resources": {
-        "random": {"type": "OS::Heat::RandomString", "properties": {"length": {"get_param": "length"}}},
-        "label": {"type": "OS::Heat::Value", "region": "West", "properties": {"value": {"get_param": "label"}}},
-        "nothing": {"type": "OS::Heat::None"},
-    },
-    "outputs": {
-        "label": {"description": "The label", "value": {"get_attr": ["label", "value"]}},
-        "password": {"description": "Hidden", "value": {"get_param": "password"}},
-    },
-}  # fmt: skip
+TEMPLATE: dict[str, Any] = yaml.safe_load("""
+heat_template_version: "2018-08-31"
+description: A stack of Heat's own types
+parameters:
+  length: {type: number, default: 8}
+  password: {type: string, hidden: true, default: s3cret-default}
+  label: {type: string, default: blue}
+resources:
+  random: {type: OS::Heat::RandomString, properties: {length: {get_param: length}}}
+  label: {type: OS::Heat::Value, region: West, properties: {value: {get_param: label}}}
+  nothing: {type: OS::Heat::None}
+outputs:
+  label: {description: The label, value: {get_attr: [label, value]}}
+  password: {description: Hidden, value: {get_param: password}}
+""")
 
 
 @pytest.fixture(autouse=True)

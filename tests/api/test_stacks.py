@@ -16,7 +16,6 @@ from tests.api.heatstacks import (
     region_map,
     show,
     stacks,
-    start,
     url,
     wait,
     waiting,
@@ -305,6 +304,20 @@ def test_another_projects_stack_cannot_be_seen(client: TestClient) -> None:
     assert show(client, "s1", stack_id)["stack_status"] == "CREATE_COMPLETE"
 
 
+def test_an_admin_finds_any_projects_stack_by_id_but_names_in_its_own_project(
+    client: TestClient,
+) -> None:
+    stack_id = create(client, "s1")
+    client.headers["X-Auth-Token"] = "tok-admin"
+    found = client.get(f"{stacks('ops')}/{stack_id}", follow_redirects=False)
+    assert found.status_code == 302
+    assert found.headers["Location"] == f"{BASE}/v1/alpha/stacks/s1/{stack_id}"
+    stack = client.get(found.headers["Location"]).json()["stack"]
+    assert (stack["stack_name"], stack["parameters"]["OS::project_id"]) == ("s1", "alpha")
+    assert stack["links"][0]["href"] == f"{BASE}/v1/alpha/stacks/s1/{stack_id}"
+    assert error(client.get(f"{stacks('ops')}/s1"))[:2] == (404, "EntityNotFound")
+
+
 # ---- delete -------------------------------------------------------------------------------
 
 
@@ -338,4 +351,3 @@ def test_delete_by_name_is_redirected_and_deletes(client: TestClient) -> None:
     assert client.delete(answer.headers["Location"]).status_code == 204
     wait(client, stack_id)
     assert client.get(stacks()).json()["stacks"] == []
-

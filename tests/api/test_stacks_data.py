@@ -40,7 +40,10 @@ def test_template_environment_and_files_as_stored_secrets_masked(client: TestCli
         }},
         files={"motd.txt": "hello"},
         parameters={"label": "green", "password": "given-secret"},
-        environment={"parameter_defaults": {"length": 10}, "resource_registry": {"My::None": "OS::Heat::None"}},
+        environment={
+            "parameter_defaults": {"length": 10},
+            "resource_registry": {"My::None": "OS::Heat::None"},
+        },
     )  # fmt: skip
     template = client.get(url("s1", stack_id, "template"))
     assert template.status_code == 200
@@ -145,8 +148,8 @@ def test_cancel_update_only_while_updating(client: TestClient) -> None:
 def test_cancel_update_rolls_the_update_back(client: TestClient) -> None:
     template = waiting(0, then="after")
     stack_id = create(client, "s1", template, disable_rollback=False)
-    slower = {**template, "resources": {**template["resources"], "slow": {
-        "type": "OS::Heat::TestResource", "properties": {"value": "new", "wait_secs": 3}}}}  # fmt: skip
+    slow = {"type": "OS::Heat::TestResource", "properties": {"value": "new", "wait_secs": 3}}
+    slower = {**template, "resources": {**template["resources"], "slow": slow}}
     assert client.put(url("s1", stack_id), json={"template": slower}).status_code == 202
     answer = _act(client, "s1", stack_id, {"cancel_update": None})
     assert (answer.status_code, answer.content) == (200, b"null")
@@ -209,7 +212,11 @@ def test_export_gives_the_abandon_data_and_keeps_the_stack(client: TestClient) -
     assert data["project_id"] == "alpha" and data["tags"] == ["t"]
     assert set(data["resources"]) == {"random", "label", "nothing"}
     label = data["resources"]["label"]
-    assert (label["type"], label["action"], label["status"]) == ("OS::Heat::Value", "CREATE", "COMPLETE")
+    assert (label["type"], label["action"], label["status"]) == (
+        "OS::Heat::Value",
+        "CREATE",
+        "COMPLETE",
+    )
     assert label["resource_id"]
     assert data["template"]["parameters"]["password"]["default"] == "******"
     assert show(client, "s1", stack_id)["stack_status"] == "CREATE_COMPLETE"

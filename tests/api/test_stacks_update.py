@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from fastapi.testclient import TestClient
 
 from tests.api.heatstacks import TEMPLATE, create, error, region_map, show, url, wait
@@ -70,18 +71,20 @@ def test_patch_keeps_the_template_parameters_and_tags_it_is_not_given(
 
 
 def test_patch_merges_environments_and_files(client: TestClient) -> None:
-    template = {
-        "heat_template_version": "2018-08-31",
-        "parameters": {"a": {"type": "string"}, "b": {"type": "string", "default": "b0"}},
-        "resources": {
-            "file": {"type": "OS::Heat::Value", "properties": {"value": {"get_file": "data.txt"}}},
-            "ab": {"type": "OS::Heat::Value", "properties": {"value": {"list_join": ["-", [{"get_param": "a"}, {"get_param": "b"}]]}}},
-        },
-        "outputs": {
-            "file": {"value": {"get_attr": ["file", "value"]}},
-            "ab": {"value": {"get_attr": ["ab", "value"]}},
-        },
-    }  # fmt: skip
+    template = yaml.safe_load("""
+        heat_template_version: "2018-08-31"
+        parameters:
+          a: {type: string}
+          b: {type: string, default: b0}
+        resources:
+          file: {type: OS::Heat::Value, properties: {value: {get_file: data.txt}}}
+          ab:
+            type: OS::Heat::Value
+            properties: {value: {list_join: ["-", [{get_param: a}, {get_param: b}]]}}
+        outputs:
+          file: {value: {get_attr: [file, value]}}
+          ab: {value: {get_attr: [ab, value]}}
+    """)
     stack_id = create(
         client, "s1", template, files={"data.txt": "v1"},
         environment={"parameter_defaults": {"a": "a1"}},
@@ -99,8 +102,13 @@ def test_patch_merges_environments_and_files(client: TestClient) -> None:
 
 def test_put_replaces_the_template_environment_parameters_and_tags(client: TestClient) -> None:
     stack_id = create(client, "s1", parameters={"label": "green"}, tags="old", timeout_mins=5)
-    smaller = {**TEMPLATE, "resources": {k: v for k, v in TEMPLATE["resources"].items() if k != "nothing"}}
-    answer = client.put(url("s1", stack_id), json={"template": smaller, "parameters": {"length": 9}})
+    smaller = {
+        **TEMPLATE,
+        "resources": {k: v for k, v in TEMPLATE["resources"].items() if k != "nothing"},
+    }
+    answer = client.put(
+        url("s1", stack_id), json={"template": smaller, "parameters": {"length": 9}}
+    )
     assert answer.status_code == 202
     wait(client, stack_id)
     stack = show(client, "s1", stack_id)
@@ -168,6 +176,8 @@ def test_update_previews_list_each_resource_in_heats_engine_format(client: TestC
     assert (extra["resource_action"], extra["resource_status"]) == ("INIT", "COMPLETE")
     assert extra["region"] == "East"
     patched = client.patch(url("s1", stack_id, "preview"), json={"parameters": {"label": "red"}})
-    named = {k: [r["resource_name"] for r in v] for k, v in patched.json()["resource_changes"].items()}
+    named = {
+        k: [r["resource_name"] for r in v] for k, v in patched.json()["resource_changes"].items()
+    }
     assert named["updated"] == ["label"] and named["replaced"] == []
     assert show(client, "s1", stack_id)["stack_status"] == "CREATE_COMPLETE"  # nothing changed

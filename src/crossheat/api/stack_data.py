@@ -31,27 +31,27 @@ Body = Annotated[dict[str, Any] | None, Depends(json_body)]
 @router.get(STACK + "/template")
 def template(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """The stored template, as given (hidden parameters' defaults masked)."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     return heat.template(heat.canonical(stack_name, stack_id, deleted=True))
 
 
 @router.get(STACK + "/environment")
 def environment(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's environment of the stack, hidden parameters masked."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     return heat.environment(heat.canonical(stack_name, stack_id, deleted=True))
 
 
 @router.get(STACK + "/files")
 def files(ctx: Context, stack_name: str, stack_id: str) -> dict[str, str]:
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     return heat.files(heat.canonical(stack_name, stack_id, deleted=True))
 
 
 @router.get(STACK + "/outputs")
 def outputs(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """The outputs' names and descriptions (not their values)."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     found = heat.outputs(heat.canonical(stack_name, stack_id))
     return {"outputs": [{k: o[k] for k in ("output_key", "description")} for o in found]}
 
@@ -59,7 +59,7 @@ def outputs(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
 @router.get(STACK + "/outputs/{output_key}")
 def output(ctx: Context, stack_name: str, stack_id: str, output_key: str) -> dict[str, Any]:
     """One output, resolved (``output_error`` when it could not be)."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     for found in heat.outputs(heat.canonical(stack_name, stack_id)):
         if found["output_key"] == output_key:
             return {"output": found}
@@ -81,7 +81,7 @@ def preview_patch(ctx: Context, stack_name: str, stack_id: str, body: Body) -> d
 def _preview(
     ctx: RequestContext, stack_name: str, stack_id: str, body: dict[str, Any] | None, *, patch: bool
 ) -> dict[str, Any]:
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     prepared = heat.prepare(stack, update_request(required(body), patch=patch))
     return {"resource_changes": heat.preview_update(stack, prepared)}
@@ -90,14 +90,14 @@ def _preview(
 @router.delete(STACK + "/abandon")
 def abandon(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's abandon: the stack's data; the stack is gone, its resources stay."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     return heat.abandon(heat.canonical(stack_name, stack_id))
 
 
 @router.get(STACK + "/export")
 def export(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's export: the abandon data, the stack left as it is."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     return heat.export(heat.canonical(stack_name, stack_id))
 
 
@@ -113,7 +113,7 @@ def action(ctx: Context, stack_name: str, stack_id: str, body: Body) -> Response
     if name not in ACTIONS:
         raise HeatFault(400, None, f"Invalid action {name} specified")
     service = ctx.service
-    heat = service.heat()
+    heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     if name == "check":
         service.submit(heat.check(stack))

@@ -82,7 +82,7 @@ def create_stack(ctx: Context, body: Body) -> JSONResponse:
     server's executor runs it. ``adopt_stack_data``: Heat's adopt."""
     create = create_request(required(body))
     service = ctx.service
-    heat = service.heat()
+    heat = views.heat(ctx)
     options: dict[str, Any] = {
         "disable_rollback": create.disable_rollback,
         "timeout_mins": create.timeout_mins,
@@ -101,7 +101,7 @@ def create_stack(ctx: Context, body: Body) -> JSONResponse:
 def preview_stack(ctx: Context, body: Body) -> dict[str, Any]:
     """Heat's create preview: the stack and its resources as they would be; nothing made."""
     create = create_request(required(body))
-    preview = ctx.service.heat().preview(
+    preview = views.heat(ctx).preview(
         create.name, create.inputs, disable_rollback=create.disable_rollback,
         timeout_mins=create.timeout_mins, tags=create.tags,
     )  # fmt: skip
@@ -112,7 +112,7 @@ def preview_stack(ctx: Context, body: Body) -> dict[str, Any]:
 @router.get(STACKS + "/detail")
 def list_detail(request: Request, ctx: Context) -> dict[str, Any]:
     """Heat's ``/stacks/detail``: the list, each stack in full."""
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     listed = heat.list_stacks(StackQuery(show_deleted=Query(request).boolean("show_deleted")))
     admin = ctx.identity.is_admin
     stacks = [heat.show(heat.find(s["id"]), outputs=False) for s in listed.stacks]
@@ -143,7 +143,7 @@ def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -
     """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path."""
     if stack_id in GET_LOOKUPS:
         return _redirect(request, ctx, stack_name, stack_id)
-    heat = ctx.service.heat()
+    heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id, deleted=True)
     outputs = Query(request).boolean("resolve_outputs", default=True)
     return {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
@@ -178,17 +178,17 @@ def patch_stack(ctx: Context, stack_name: str, stack_id: str, body: Body) -> JSO
 @router.delete(STACK, status_code=204)
 def delete_stack(ctx: Context, stack_name: str, stack_id: str) -> Response:
     """Heat's delete: 204 once the stack's lock is taken; the executor deletes it."""
-    service = ctx.service
-    stack = service.heat().canonical(stack_name, stack_id)
+    heat = views.heat(ctx)
+    stack = heat.canonical(stack_name, stack_id)
     try:
-        deletable = service.deletable(stack.id)
-    except errors.StackNotFound:
+        started = heat.delete(stack)
+    except errors.StackLocked:
         raise
-    except errors.StackError:
+    except errors.StackError:  # deleted already
         raise HeatFault(
             404, "EntityNotFound", f"The Stack ({stack_name}) could not be found."
         ) from None
-    service.submit(service.delete(deletable))
+    ctx.service.submit(started)
     return views.no_content()
 
 
@@ -197,7 +197,7 @@ def _update(
 ) -> JSONResponse:
     """The stack is UPDATE_IN_PROGRESS (its lock taken) when the 202 goes out."""
     service = ctx.service
-    heat = service.heat()
+    heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     prepared = heat.prepare(stack, update_request(required(body), patch=patch))
     service.submit(service.update(prepared))
@@ -207,8 +207,8 @@ def _update(
 def _redirect(
     request: Request, ctx: RequestContext, name_or_id: str, sub: str | None = None
 ) -> JSONResponse:
-    stack = ctx.service.heat().find(name_or_id)
-    url = ctx.stack_url(stack.name, stack.id, *((sub,) if sub else ()))
+    stack = views.heat(ctx).find(name_or_id)
+    url = views.stack_url(ctx, stack.project, stack.name, stack.id, *((sub,) if sub else ()))
     return views.redirect(_with_query(url, request))
 
 

@@ -9,21 +9,36 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.responses import JSONResponse, Response
 
 from crossheat.api.context import RequestContext
-from crossheat.service import StackRecord
+from crossheat.service import HeatOps, StackRecord
 
 
-def links(ctx: RequestContext, name: str, stack_id: str) -> list[dict[str, str]]:
-    return [{"href": ctx.stack_url(name, stack_id), "rel": "self"}]
+def heat(ctx: RequestContext) -> HeatOps:
+    """Heat's views and operations for the request (an admin finds any stack by id)."""
+    return ctx.service.heat(admin=ctx.identity.is_admin)
+
+
+def stack_url(ctx: RequestContext, project: str, name: str, stack_id: str, *sub: str) -> str:
+    """Heat's canonical URL of a stack of ``project`` (the caller's, unless an admin's)."""
+    path = "/".join(quote(p, safe="") for p in (project, "stacks", name, stack_id, *sub))
+    return f"{ctx.base_url}/v1/{path}"
+
+
+def links(
+    ctx: RequestContext, name: str, stack_id: str, project: str | None = None
+) -> list[dict[str, str]]:
+    href = stack_url(ctx, project or ctx.project_id, name, stack_id)
+    return [{"href": href, "rel": "self"}]
 
 
 def with_links(ctx: RequestContext, data: dict[str, Any], *, project: bool) -> dict[str, Any]:
     """A stack of the service's Heat views with Heat's ``links``; ``project`` only for an
     admin's list (Heat shows no one else whose stack it is)."""
-    out = {**data, "links": links(ctx, data["stack_name"], data["id"])}
+    out = {**data, "links": links(ctx, data["stack_name"], data["id"], data.get("project"))}
     if not project:
         out.pop("project", None)
     return out

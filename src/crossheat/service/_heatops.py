@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
@@ -37,6 +37,9 @@ from crossheat.service._started import PreparedUpdate, Started
 from crossheat.service.inputs import Inputs, Source
 from crossheat.store import Action, EventCursor, StackRecord, Status
 from crossheat.template import Template
+
+if TYPE_CHECKING:
+    from crossheat.service._service import Service
 
 #: The lists of Heat's update preview, in its order.
 CHANGE_KINDS = ("added", "deleted", "replaced", "unchanged", "updated")
@@ -176,11 +179,22 @@ class HeatOps(HeatViews):
                 physical_id=adopted[record.name],
             )  # fmt: skip
 
+    def delete(self, stack: StackRecord) -> Started:
+        """Lock the stack to delete it; hand the result to ``Service.submit``."""
+        owners = self._owners(stack)
+        return owners.delete(owners.deletable(stack.id))
+
+    def _owners(self, stack: StackRecord) -> Service:
+        """The service of the stack's project (an admin may act on another's)."""
+        if stack.project == self._project():
+            return self.service
+        return self.service.scoped(stack.project)
+
     def prepare(self, stack: StackRecord, update: HeatUpdate) -> PreparedUpdate:
         """What the update would store (nothing changes yet), by Heat's PUT or PATCH rules."""
         spec = stack.spec
         inputs = self._inputs(stack, update) if update.existing else self._put_inputs(update)
-        prepared = self.service.prepare_update(
+        prepared = self._owners(stack).prepare_update(
             stack.id, inputs, parameters=inputs.parameters,
             disable_rollback=update.disable_rollback,
         )  # fmt: skip
@@ -269,7 +283,7 @@ class HeatOps(HeatViews):
                 f"Cancelling update when stack is {stack.stack_status} is not supported."
             )
         if rollback:
-            self.service.cancel(stack.id)
+            self._owners(stack).cancel(stack.id)
             return
         if not stack.spec.disable_rollback:
             raise NotSupportedError(

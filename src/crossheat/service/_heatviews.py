@@ -66,29 +66,43 @@ def check_stack_name(name: Any) -> str:
 class HeatViews:
     """Heat's reads over one service (its project, or every project for an admin)."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, admin: bool = False) -> None:
         self.service = service
         self.store = service.store()
+        #: An admin finds any project's stack by its id (Heat's ``stack_get``); names
+        #: are looked up in the admin's own project.
+        self.admin = admin
 
     # ---- finding stacks -----------------------------------------------------------------
 
     def find(self, name_or_id: str) -> StackRecord:
         """Heat's lookup: an id (a deleted stack's too), else a live stack's name."""
+        stack = self._by_id(name_or_id, deleted=True)
+        if stack is not None:
+            return stack
         try:
-            return self.service.get(name_or_id, include_deleted=True)
+            return self.service.get(name_or_id)
         except StackNotFound:
             raise StackNotFound(f"The Stack ({name_or_id}) could not be found.") from None
 
     def canonical(self, name: str, stack_id: str, *, deleted: bool = False) -> StackRecord:
         """The stack ``/stacks/{name}/{id}`` names: that id in the project, of that name;
         a deleted one only with ``deleted`` (the reads Heat allows on deleted stacks)."""
-        try:
-            stack = self.service.get(stack_id, include_deleted=deleted)
-        except StackNotFound:
-            stack = None
-        if stack is None or stack.id != stack_id or stack.name != name:
+        stack = self._by_id(stack_id, deleted=deleted)
+        if stack is None or stack.name != name:
             raise StackNotFound(f"The Stack ({name}) could not be found.")
         return stack
+
+    def _by_id(self, stack_id: str, *, deleted: bool) -> StackRecord | None:
+        """The stack with this id the caller may see (an admin: any project's)."""
+        try:
+            if self.admin:
+                stack = self.store.get_stack(stack_id, None, include_deleted=deleted)
+            else:
+                stack = self.service.get(stack_id, include_deleted=deleted)
+        except StackNotFound:
+            return None
+        return stack if stack.id == stack_id else None
 
     # ---- the list -----------------------------------------------------------------------
 

@@ -124,10 +124,11 @@ class Service:
             self._store = Store.open(self._database_url)
         return self._store
 
-    def heat(self) -> HeatOps:
-        """Heat's API semantics over this service: lookups, the list's filters and pages,
-        Heat's views, and the operations Heat's API adds (PATCH, check, abandon...)."""
-        return HeatOps(self)
+    def heat(self, *, admin: bool = False) -> HeatOps:
+        """Heat's API semantics over this service: lookups (``admin``: any project's stack
+        by id), the list's filters and pages, Heat's views, and the operations Heat's API
+        adds (PATCH, check, abandon...)."""
+        return HeatOps(self, admin=admin)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
