@@ -268,3 +268,46 @@ def _adopt_data(value: Any) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise HeatFault(400, None, "Invalid adopt data: not a JSON object")
     return data
+
+
+# ---- the bodies in the OpenAPI document (read by ``json_body``, not by FastAPI) -------------
+
+_ANY_OBJECT: dict[str, Any] = {"type": "object", "additionalProperties": True}
+_TEMPLATE: dict[str, Any] = {"oneOf": [_ANY_OBJECT, {"type": "string"}]}
+_COMMON: dict[str, Any] = {
+    "template": _TEMPLATE,
+    "template_url": {"type": "string"},
+    "files": {"type": "object", "additionalProperties": {"type": "string"}},
+    "environment": _TEMPLATE,
+    "environment_files": {"type": "array", "items": {"type": "string"}},
+    "parameters": _ANY_OBJECT,
+    "timeout_mins": {"type": "integer", "minimum": 0},
+    "disable_rollback": {"type": "boolean"},
+    "tags": {"type": "string", "description": "comma-separated"},
+}
+
+
+def openapi_body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """``openapi_extra`` describing a JSON body with these properties."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+CREATE_BODY = openapi_body(
+    {**_COMMON, "stack_name": {"type": "string"}, "adopt_stack_data": _TEMPLATE},
+    ["stack_name"],
+)
+UPDATE_BODY = openapi_body(
+    {
+        **_COMMON,
+        "clear_parameters": {"type": "array", "items": {"type": "string"}},
+        "existing": {"type": "boolean"},
+        "converge": {"type": "boolean"},
+    }
+)
+ACTION_BODY = openapi_body(
+    {name: {"nullable": True} for name in
+     ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")}
+)  # fmt: skip

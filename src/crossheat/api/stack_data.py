@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from crossheat.api import views
-from crossheat.api.bodies import json_body, required, update_request
+from crossheat.api.bodies import ACTION_BODY, UPDATE_BODY, json_body, required, update_request
 from crossheat.api.context import RequestContext, request_context
 from crossheat.api.errors import HeatFault
 from crossheat.service import Action
@@ -66,13 +66,13 @@ def output(ctx: Context, stack_name: str, stack_id: str, output_key: str) -> dic
     raise HeatFault(404, "NotFound", f"Specified output key {output_key} not found.")
 
 
-@router.put(STACK + "/preview")
+@router.put(STACK + "/preview", openapi_extra=UPDATE_BODY)
 def preview_update(ctx: Context, stack_name: str, stack_id: str, body: Body) -> dict[str, Any]:
     """What a PUT update would do to each resource; nothing changes."""
     return _preview(ctx, stack_name, stack_id, body, patch=False)
 
 
-@router.patch(STACK + "/preview")
+@router.patch(STACK + "/preview", openapi_extra=UPDATE_BODY)
 def preview_patch(ctx: Context, stack_name: str, stack_id: str, body: Body) -> dict[str, Any]:
     """What a PATCH update would do to each resource; nothing changes."""
     return _preview(ctx, stack_name, stack_id, body, patch=True)
@@ -101,7 +101,7 @@ def export(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     return heat.export(heat.canonical(stack_name, stack_id))
 
 
-@router.post(STACK + "/actions")
+@router.post(STACK + "/actions", openapi_extra=ACTION_BODY)
 def action(ctx: Context, stack_name: str, stack_id: str, body: Body) -> Response:
     """One of Heat's stack actions (``{"check": null}``...); 200 ``null`` at once."""
     given = list(body or {})

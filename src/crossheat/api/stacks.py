@@ -18,7 +18,14 @@ from fastapi.responses import JSONResponse, Response
 
 from crossheat import errors
 from crossheat.api import stack_data, views
-from crossheat.api.bodies import create_request, json_body, required, update_request
+from crossheat.api.bodies import (
+    CREATE_BODY,
+    UPDATE_BODY,
+    create_request,
+    json_body,
+    required,
+    update_request,
+)
 from crossheat.api.context import RequestContext, request_context
 from crossheat.api.errors import HeatFault
 from crossheat.api.query import Query
@@ -76,7 +83,7 @@ def list_stacks(request: Request, ctx: Context) -> dict[str, Any]:
     return out
 
 
-@router.post(STACKS, status_code=201)
+@router.post(STACKS, status_code=201, openapi_extra=CREATE_BODY)
 def create_stack(ctx: Context, body: Body) -> JSONResponse:
     """Heat's create: 201 as soon as the stack is recorded CREATE_IN_PROGRESS; the
     server's executor runs it. ``adopt_stack_data``: Heat's adopt."""
@@ -97,7 +104,7 @@ def create_stack(ctx: Context, body: Body) -> JSONResponse:
     return views.created(ctx, started.stack)
 
 
-@router.post(STACKS + "/preview")
+@router.post(STACKS + "/preview", openapi_extra=CREATE_BODY)
 def preview_stack(ctx: Context, body: Body) -> dict[str, Any]:
     """Heat's create preview: the stack and its resources as they would be; nothing made."""
     create = create_request(required(body))
@@ -162,13 +169,13 @@ def post_lookup(request: Request, ctx: Context, stack_name: str, stack_id: str) 
     )
 
 
-@router.put(STACK, status_code=202)
+@router.put(STACK, status_code=202, openapi_extra=UPDATE_BODY)
 def update_stack(ctx: Context, stack_name: str, stack_id: str, body: Body) -> JSONResponse:
     """Heat's update: the template and environment replaced (``existing``: kept)."""
     return _update(ctx, stack_name, stack_id, body, patch=False)
 
 
-@router.patch(STACK, status_code=202)
+@router.patch(STACK, status_code=202, openapi_extra=UPDATE_BODY)
 def patch_stack(ctx: Context, stack_name: str, stack_id: str, body: Body) -> JSONResponse:
     """Heat's PATCH update: the stored template, environments, files, parameters and tags
     kept, with what the body gives on top."""
