@@ -37,7 +37,15 @@ def test_patch_answers_202_with_the_stack_already_updating(client: TestClient) -
     stack = show(client, "s1", stack_id)
     assert stack["stack_status"] == "UPDATE_IN_PROGRESS"
     again = client.patch(url("s1", stack_id), json={"parameters": {"value": "three"}})
-    assert error(again)[:2] == (409, "ActionInProgress")
+    assert error(again) == (
+        409, "ActionInProgress", "Stack s1 already has an action (UPDATE) in progress.",
+    )  # fmt: skip
+    for other in (
+        client.delete(url("s1", stack_id)),
+        client.post(url("s1", stack_id, "actions"), json={"check": None}),
+        client.delete(url("s1", stack_id, "abandon")),
+    ):
+        assert error(other)[:2] == (409, "ActionInProgress")
     wait(client, stack_id)
     stack = show(client, "s1", stack_id)
     assert stack["stack_status"] == "UPDATE_COMPLETE"

@@ -91,7 +91,9 @@ def _preview(
 def abandon(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's abandon: the stack's data; the stack is gone, its resources stay."""
     heat = views.heat(ctx)
-    return heat.abandon(heat.canonical(stack_name, stack_id))
+    stack = heat.canonical(stack_name, stack_id)
+    with views.acting_on(stack):
+        return heat.abandon(stack)
 
 
 @router.get(STACK + "/export")
@@ -116,7 +118,9 @@ def action(ctx: Context, stack_name: str, stack_id: str, body: Body) -> Response
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     if name == "check":
-        service.submit(heat.check(stack))
+        with views.acting_on(stack):
+            started = heat.check(stack)
+        service.submit(started)
     elif name in ("cancel_update", "cancel_without_rollback"):
         heat.cancel(stack, rollback=name == "cancel_update")
     else:

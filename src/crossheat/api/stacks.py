@@ -188,9 +188,8 @@ def delete_stack(ctx: Context, stack_name: str, stack_id: str) -> Response:
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     try:
-        started = heat.delete(stack)
-    except errors.StackLocked:
-        raise
+        with views.acting_on(stack):
+            started = heat.delete(stack)
     except errors.StackError:  # deleted already
         raise HeatFault(
             404, "EntityNotFound", f"The Stack ({stack_name}) could not be found."
@@ -207,7 +206,9 @@ def _update(
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     prepared = heat.prepare(stack, update_request(required(body), patch=patch))
-    service.submit(service.update(prepared))
+    with views.acting_on(stack):
+        started = service.update(prepared)
+    service.submit(started)
     return views.accepted()
 
 

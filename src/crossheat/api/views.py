@@ -7,13 +7,17 @@ responses, and ``null`` for actions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import JSONResponse, Response
 
+from crossheat import errors
 from crossheat.api.context import RequestContext
+from crossheat.api.errors import HeatFault
 from crossheat.service import HeatOps, StackRecord
 
 
@@ -42,6 +46,20 @@ def with_links(ctx: RequestContext, data: dict[str, Any], *, project: bool) -> d
     if not project:
         out.pop("project", None)
     return out
+
+
+@contextmanager
+def acting_on(stack: StackRecord) -> Iterator[None]:
+    """Heat's 409 ``ActionInProgress`` when another operation holds the stack."""
+    try:
+        yield
+    except errors.StackLocked:
+        doing = stack.lock.operation or stack.action.value
+        raise HeatFault(
+            409,
+            "ActionInProgress",
+            f"Stack {stack.name} already has an action ({doing}) in progress.",
+        ) from None
 
 
 def created(ctx: RequestContext, stack: StackRecord) -> JSONResponse:
