@@ -189,3 +189,18 @@ def test_update_previews_list_each_resource_in_heats_engine_format(client: TestC
     }
     assert named["updated"] == ["label"] and named["replaced"] == []
     assert show(client, "s1", stack_id)["stack_status"] == "CREATE_COMPLETE"  # nothing changed
+
+
+def test_patch_with_a_new_template_drops_the_parameters_it_no_longer_has(
+    client: TestClient,
+) -> None:
+    stack_id = create(
+        client, "s1", parameters={"label": "green"}, environment={"parameters": {"length": 10}}
+    )
+    bare = {"heat_template_version": "2018-08-31", "resources": {"n": {"type": "OS::Heat::None"}}}
+    answer = client.patch(url("s1", stack_id), json={"template": bare})
+    assert answer.status_code == 202, answer.text
+    wait(client, stack_id)
+    stack = show(client, "s1", stack_id)
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    assert "label" not in stack["parameters"] and "length" not in stack["parameters"]

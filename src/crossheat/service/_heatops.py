@@ -220,10 +220,11 @@ class HeatOps(HeatViews):
         cleared = set(update.clear_parameters)
         template = spec.template if update.template is None else update.template
         declared = _declared(template)
+        new_declared = None if update.template is None else declared
         params = {k: v for k, v in spec.parameters.items() if k not in cleared and k in declared}
         params.update(update.parameters)
         stored = [
-            Source(str(s["name"]), _without(str(s["text"]), cleared))
+            Source(str(s["name"]), _without(str(s["text"]), cleared, new_declared))
             for s in spec.environment.get("sources", [])
         ]
         given = [
@@ -360,9 +361,10 @@ def _declared(template: str | Mapping[str, Any]) -> set[str]:
     return {str(k) for k in params} if isinstance(params, Mapping) else set()
 
 
-def _without(text: str, names: set[str]) -> str:
-    """An environment's text without values for ``names`` (Heat's ``clear_parameters``)."""
-    if not names:
+def _without(text: str, names: set[str], declared: set[str] | None = None) -> str:
+    """An environment's text without values for ``names`` (Heat's ``clear_parameters``)
+    and, given what a new template ``declared``, without ``parameters`` it does not."""
+    if not names and declared is None:
         return text
     try:
         data = yaml.safe_load(text)
@@ -372,7 +374,10 @@ def _without(text: str, names: set[str]) -> str:
         return text
     for section in ("parameters", "parameter_defaults"):
         if isinstance(data.get(section), dict):
-            data[section] = {k: v for k, v in data[section].items() if k not in names}
+            data[section] = {
+                k: v for k, v in data[section].items()
+                if k not in names and (section != "parameters" or declared is None or k in declared)
+            }  # fmt: skip
     return json.dumps(data)
 
 
