@@ -30,8 +30,12 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
-    from crossheat.service._service import PreparedUpdate, Service
+    from crossheat.service._heatlist import StackPage, StackQuery
+    from crossheat.service._heatops import HeatOps, HeatUpdate
+    from crossheat.service._heatviews import HeatViews
+    from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
+    from crossheat.service._started import PreparedUpdate
     from crossheat.service.door import Door, connect, remote_url
     from crossheat.service.executor import (
         EventReader,
@@ -85,7 +89,12 @@ _ORIGIN = {
     "event_dict": "crossheat.service.views",
     "resource_dict": "crossheat.service.views",
     "stack_dict": "crossheat.service._stacks",
-    "PreparedUpdate": "crossheat.service._service",
+    "HeatOps": "crossheat.service._heatops",
+    "HeatUpdate": "crossheat.service._heatops",
+    "HeatViews": "crossheat.service._heatviews",
+    "StackPage": "crossheat.service._heatlist",
+    "StackQuery": "crossheat.service._heatlist",
+    "PreparedUpdate": "crossheat.service._started",
     "Service": "crossheat.service._service",
     "Started": "crossheat.service.executor",
 }
@@ -104,6 +113,9 @@ __all__ = [
     "EventReader",
     "EventRecord",
     "Executor",
+    "HeatOps",
+    "HeatUpdate",
+    "HeatViews",
     "HostedExecutor",
     "Inputs",
     "LocalExecutor",
@@ -113,6 +125,8 @@ __all__ = [
     "ResourceRecord",
     "Service",
     "Source",
+    "StackPage",
+    "StackQuery",
     "StackRecord",
     "Started",
     "Status",
