@@ -51,12 +51,48 @@ resources:
     region: East
     properties:
       value: {list_join: [" ", [{get_param: greeting}, {get_attr: [word, value]}]]}
+  note:
+    type: OS::Heat::Value
+    region: West
+    properties: {value: {get_file: notes/hello.txt}}
+  pair:
+    type: lib/pair.yaml
+    properties: {first: {get_param: greeting}}
 outputs:
   sentence:
     description: The sentence
     value: {get_attr: [sentence, value]}
   length:
     value: {get_attr: [word, value]}
+  note:
+    value: {get_attr: [note, value]}
+  pair:
+    value: {get_attr: [pair, both]}
+"""
+#: A nested template (a ``type`` naming a file), which reads a file of its own.
+PAIR = """\
+heat_template_version: 2018-08-31
+parameters:
+  first: {type: string}
+resources:
+  second:
+    type: OS::Heat::Value
+    properties: {value: {get_file: ../notes/hello.txt}}
+outputs:
+  both:
+    value: {list_join: [", ", [{get_param: first}, {get_attr: [second, value]}]]}
+"""
+
+
+#: Two problems a parser finds, each to be told with its file, line and column.
+BAD = """\
+heat_template_version: 2018-08-31
+resources:
+  a:
+    type: OS::Heat::Nope
+  b:
+    type: OS::Heat::Value
+    properties: {value: {get_attr: [c, x]}}
 """
 
 
@@ -98,6 +134,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     root = tmp_path_factory.mktemp("remote")
     (root / "regions.yaml").write_text(REGIONS)
     (root / "values.yaml").write_text(TEMPLATE)
+    (root / "lib").mkdir()
+    (root / "lib" / "pair.yaml").write_text(PAIR)
+    (root / "notes").mkdir()
+    (root / "notes" / "hello.txt").write_text("hello from a file")
+    (root / "bad.yaml").write_text(BAD)
+    (root / "broken.yaml").write_text("heat_template_version: 2018-08-31\nresources: [\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
     env.update(
         XDG_CONFIG_HOME=str(root / "config"),
@@ -198,6 +240,11 @@ def test_create_wait_then_every_read_prints_the_same_through_the_server(home: Ho
     shown = json.loads(created.stdout)
     assert shown["stack_status"] == "CREATE_COMPLETE"
     assert shown["parameters"]["key"] == "******"
+    outputs = {o["output_key"]: o["output_value"] for o in shown["outputs"]}
+    assert (outputs["note"], outputs["pair"]) == (
+        "hello from a file",
+        "hello, hello from a file",
+    )  # get_file and a nested template's, sent as heatclient sends them
     # what create printed is the stack as the local engine shows it now
     local = home.run("stack", "show", "values", "-f", "json", remote=False).stdout
     local, printed = aligned(local, created.stdout)
@@ -281,6 +328,26 @@ def test_a_missing_stack_is_the_same_error(home: Home, args: tuple[str, ...]) ->
     assert local.returncode == 1
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stack", "create", "bad", "-t", "bad.yaml"),
+        ("stack", "create", "broken", "-t", "broken.yaml"),
+        ("stack", "create", "missing", "-t", "missing.yaml"),
+        ("stack", "create", "1bad", "-t", "values.yaml"),
+        ("stack", "create", "x", *CREATE, "-e", "missing-env.yaml"),
+    ],
+)
+def test_a_template_refused_is_told_the_same(home: Home, args: tuple[str, ...]) -> None:
+    local, remote = home.both(*args)
+    assert (remote.returncode, remote.stdout, remote.stderr) == (
+        local.returncode,
+        local.stdout,
+        local.stderr,
+    )
+    assert local.returncode == 1
+
+
 def test_a_missing_resource_or_output_is_the_same_error(home: Home) -> None:
     created = home.run("stack", "create", "reads", *CREATE, "--wait", remote=True)
     assert created.returncode == 0, created.stderr
@@ -319,6 +386,8 @@ def test_check_resume_follow_cancel_and_plan_print_the_same(home: Home) -> None:
         ("stack", "resume", "more"),
         ("stack", "event", "list", "more", "--follow"),
         ("stack", "cancel", "more"),
+        ("stack", "update", "more", "-t", "bad.yaml"),
+        ("stack", "update", "more", "-t", "values.yaml", "--dry-run"),
         ("plan", "-t", "values.yaml", "--stack", "more", "--parameter", "greeting=hi"),
     ):
         local, remote = home.both(*args)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import time
 from collections.abc import Mapping
@@ -33,11 +34,20 @@ from urllib.parse import quote
 import httpx
 
 from crossheat import __version__
-from crossheat.errors import ConfigError, StackError, StackExists, StackLocked, StackNotFound
+from crossheat.errors import (
+    ConfigError,
+    Diagnostic,
+    StackError,
+    StackExists,
+    StackLocked,
+    StackNotFound,
+    TemplateError,
+)
 from crossheat.service._heatfiles import heat_inputs
 from crossheat.service._remote_views import Preview, RemoteCheck, check_result
 from crossheat.service._wire import (
     EventIds,
+    Reported,
     error_of,
     event_record,
     list_view,
@@ -77,6 +87,18 @@ class RemoteUpdate:
     stack: StackRecord
     body: dict[str, Any]
     patch: bool
+    #: The new template's inputs, if one was given (to locate the problems found in it).
+    inputs: Inputs | None = None
+
+    def sent(self, service: RemoteService, path: str) -> Any:
+        """The server's answer to this update's body at ``path`` (PATCH or PUT)."""
+        try:
+            return service.call("PATCH" if self.patch else "PUT", path, body=self.body)
+        except TemplateError as refused:
+            # a PATCH's parameters are merged with the stored ones, on the server only
+            if self.inputs is None or self.patch:
+                raise
+            raise located(self.inputs, refused) from None
 
 
 class RemoteService:
@@ -180,7 +202,7 @@ class RemoteService:
             )
         body = {
             "stack_name": name,
-            **heat_inputs(inputs),
+            **_readable(inputs),
             "parameters": dict(inputs.parameters),
             "disable_rollback": disable_rollback,
         }
@@ -192,6 +214,8 @@ class RemoteService:
             raise StackExists(
                 f"stack {name!r} already exists in project {self.project!r}"
             ) from None
+        except TemplateError as refused:
+            raise located(inputs, refused) from None
         stack = self.get_by_id(created["stack"]["id"])
         return Started(stack, Action.CREATE, "", RemoteCursor(self, stack, None))
 
@@ -209,23 +233,21 @@ class RemoteService:
         stack = self.get(name)
         if inputs is None and not existing:
             raise ConfigError("give a template (-t) or --existing to keep the stored one")
-        body = heat_inputs(inputs) if inputs is not None else {}
+        body = _readable(inputs) if inputs is not None else {}
         body["parameters"] = dict(parameters or (inputs.parameters if inputs else {}))
         if disable_rollback is not None:
             body["disable_rollback"] = disable_rollback
-        return RemoteUpdate(stack, body, existing)
+        return RemoteUpdate(stack, body, existing, inputs)
 
     def preview_update(self, prepared: RemoteUpdate) -> Preview:
         """``PUT|PATCH .../preview``: what the update would do, per region."""
-        method = "PATCH" if prepared.patch else "PUT"
-        answer = self.call(method, self._path(prepared.stack, "preview"), body=prepared.body)
+        answer = prepared.sent(self, self._path(prepared.stack, "preview"))
         return Preview(answer.get("resource_changes") or {})
 
     def update(self, prepared: RemoteUpdate) -> Started:
         """``PUT|PATCH /stacks/{name}/{id}``: the stack is UPDATE_IN_PROGRESS on return."""
         cursor = self.event_cursor(prepared.stack, from_now=True)
-        method = "PATCH" if prepared.patch else "PUT"
-        self.call(method, self._path(prepared.stack), body=prepared.body)
+        prepared.sent(self, self._path(prepared.stack))
         return Started(self.get_by_id(prepared.stack.id), Action.UPDATE, "", cursor)
 
     def deletable(self, name: str) -> StackRecord:
@@ -367,6 +389,46 @@ class RemoteService:
         written from now on."""
         marker = self._events(stack, None, newest=True)[1] if from_now else None
         return RemoteCursor(self, stack, marker)
+
+
+def _readable(inputs: Inputs) -> dict[str, Any]:
+    """``heat_inputs``; what cannot be read told as the local service tells it."""
+    try:
+        return heat_inputs(inputs)
+    except TemplateError as unread:
+        found = _analysed(inputs)
+        raise (TemplateError(found) if found else unread) from None
+
+
+def located(inputs: Inputs, refused: TemplateError) -> TemplateError:
+    """The server's template problems, each told where it is: the server knows the
+    template as the body's object, without its file, lines or columns, so it is parsed
+    here too (no cloud, no database) and each problem found both ways at a line of a
+    file is told as found here (``file:line:col``); the others (the region map's...) as
+    the server told them."""
+    found = _analysed(inputs)
+    here = {_problem(str(d)): str(d) for d in found if d.location and d.location.line}
+    # the server names the files it was sent by their absolute paths (heatclient's URLs)
+    folder = os.path.dirname(inputs.template_name)
+    absolute = os.path.join(os.path.abspath(folder), "")
+    relative = os.path.join(folder, "") if folder else ""
+    lines = [str(d) for d in refused.diagnostics]
+    return TemplateError(
+        [Reported(here.get(_problem(line).replace(absolute, relative), line)) for line in lines]
+    )
+
+
+def _analysed(inputs: Inputs) -> list[Diagnostic]:
+    from crossheat.service._service import Service  # the engine's parser: on failure only
+
+    with Service() as here:
+        return here.validate(inputs).diagnostics
+
+
+def _problem(line: str) -> str:
+    """A diagnostic without where it is: ``error: resources.a.type: unknown...``."""
+    match = re.search(r": ((?:error|warning): .*)$", line, re.DOTALL)
+    return match[1] if match else line
 
 
 @dataclass
