@@ -15,7 +15,11 @@ answered, running operations are left to resume at the next start.
 from __future__ import annotations
 
 import ipaddress
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from types import FrameType
 
 import typer
 
@@ -86,7 +90,26 @@ def _run(host: str, port: int, max_operations: int, mode: AuthMode, url: str | N
     with Service() as service:
         app = create_app(service, auth=authenticator, max_operations=max_operations)
         typer.echo(f"crossheat serve: http://{_netloc(host, port)}  auth: {described}", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+        with _stopped_by_signals():
+            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    typer.echo("crossheat serve: stopped", err=True)
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM end the server (uvicorn shuts it down gracefully, then raises
+    the signal again); here that ends ``uvicorn.run`` quietly, so the service is closed
+    and the command exits 0 instead of dying of the signal."""
+
+    def stopped(sig: int, frame: FrameType | None) -> None:
+        pass
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _netloc(host: str, port: int) -> str:
