@@ -1,0 +1,71 @@
+"""``crossheat serve`` as a process of its own, for end-to-end tests of the API.
+
+with serving(world, "--auth", "none") as server:
+    httpx.post(f"{server.url}/v1/default/stacks", json={...})
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from tests.e2e.conftest import World
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    url: str
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"crossheat serve exited {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/healthcheck", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"crossheat serve did not answer within {timeout} s")
+
+
+@contextmanager
+def serving(
+    world: World, *args: str, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Start ``crossheat serve ARGS`` on ``port`` (a free one by default) in ``world``;
+    stop it (SIGTERM) on exit unless it has died already."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossheat", "serve", "--port", str(port), *args],
+        env={**world.env, **(env or {})}, cwd=world.tmp, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
