@@ -9,34 +9,28 @@ and ``crossheat serve --port PORT`` as processes, as a user would, then runs
 from __future__ import annotations
 
 import json
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
+from tests.e2e.serving import free_port, serving
 
 #: The real command, installed with the test dependencies.
 OPENSTACK = Path(sys.executable).parent / "openstack"
 #: The emulator's clouds.yaml entry for user demo in project demo.
 CLOUD = "emulator-demo"
 
-pytestmark = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.parametrize("world", ["sqlite"], indirect=True),
+]
 
 
 @dataclass
@@ -65,42 +59,19 @@ class Heat:
         return json.loads(self.openstack(*args, "-f", "json").stdout)
 
 
-def _wait_until_it_answers(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthcheck").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"crossheat serve did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def heat(world: World) -> Iterator[Heat]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     start_emulator(world, orchestration_url=f"{url}/v1/%(tenant_id)s")
-    world.env["CROSSHEAT_DATABASE_URL"] = world.db_url
     log = world.tmp / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "crossheat", "serve", "--port", str(port)],
-            env=world.env, cwd=world.tmp, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    database = {"CROSSHEAT_DATABASE_URL": world.db_url}
     try:
-        _wait_until_it_answers(server, url, log)
-        yield Heat(world, url, log)
+        with serving(world, port=port, env=database, log=log):
+            yield Heat(world, url, log)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        world.logs.append(log.read_text())
+        if log.exists():
+            world.logs.append(log.read_text())
 
 
 def _value(output: dict[str, Any]) -> Any:
