@@ -71,7 +71,10 @@ def create_app(
     def healthcheck() -> str:
         return "OK"
 
-    from crossheat.api import stacks
+    from crossheat.api import catalog, resources, software, stacks
 
     app.include_router(stacks.router)
+    app.include_router(resources.router)
+    app.include_router(catalog.router)
+    app.include_router(software.router)
     return app

@@ -100,6 +100,14 @@ def fault_response(fault: HeatFault) -> JSONResponse:
 def fault_of(exc: errors.CrossheatError) -> HeatFault:
     """The Heat fault for one of crossheat's errors (the status by Heat's error map)."""
     text = str(exc)
+    if isinstance(exc, errors.ResourceNotFound):
+        return HeatFault(404, "ResourceNotFound", text)
+    if isinstance(exc, errors.NotFound):
+        return HeatFault(404, "NotFound", text)
+    if isinstance(exc, errors.ActionNotSupported):
+        return HeatFault(400, "ResourceActionNotSupported", text)
+    if isinstance(exc, errors.InvalidRequest):
+        return HeatFault(400, "Invalid", text)
     if isinstance(exc, errors.StackNotFound):
         return HeatFault(404, "EntityNotFound", text)
     if isinstance(exc, errors.StackExists):

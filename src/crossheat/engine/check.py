@@ -88,6 +88,9 @@ class CheckedStack(Protocol):
 
 #: Resource status reasons that ``update --existing`` acts on.
 DELETED_REASON = "deleted outside crossheat"
+#: The key of a resource's ``progress`` that says a user marked it unhealthy (Heat's mark
+#: unhealthy): while it is CHECK_FAILED, the next update replaces it.
+MARKED_UNHEALTHY = "marked_unhealthy"
 CHANGED_REASON = "changed outside crossheat"
 #: Stored values that leave the choice to the cloud (a subnet's ``gateway_ip: auto``).
 CLOUD_CHOOSES = frozenset({"auto", "~"})

@@ -21,7 +21,11 @@ from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._catalog import Catalog
+from crossheat.service._resourceviews import StackResources
+from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
+from crossheat.service._validate import validate_template
 from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
 from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
@@ -427,3 +431,23 @@ class Service:
         cursor = EventCursor(self.store(), stack.id)
         cursor.read()
         return cursor
+
+    # ---- Heat's API: resources, events, catalog, software configs -------------------------
+
+    def stack_resources(self, stack: StackRecord) -> StackResources:
+        """Heat's views of ``stack``'s resources and events; marking and signalling them."""
+        return StackResources(self.store(), self.registry, stack)
+
+    def catalog(self) -> Catalog:
+        """Resource types and their schemas, template versions and functions, build info."""
+        return Catalog(self.registry)
+
+    def validate_template(self, inputs: Inputs) -> dict[str, Any]:
+        """Heat's ``POST /validate`` answer (parameters need no value); ``TemplateError``
+        with every error when the template is invalid."""
+        return validate_template(self, inputs)
+
+    def software(self) -> SoftwareConfigs:
+        """The project's software configs and deployments (every project's for an admin's
+        ``every_project`` view)."""
+        return SoftwareConfigs(self.store(), self._stacks().owner, self.every_project)

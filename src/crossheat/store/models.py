@@ -177,3 +177,36 @@ class EventRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SoftwareConfigRow(Base):
+    """A software config (Heat's ``/software_configs``): stored, never run by crossheat."""
+
+    __tablename__ = "software_configs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    group: Mapped[str | None] = mapped_column(String(255))
+    #: ``{"config", "inputs", "outputs", "options"}``, as Heat keeps it.
+    config: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SoftwareDeploymentRow(Base):
+    """A software deployment of a config to a server (Heat's ``/software_deployments``)."""
+
+    __tablename__ = "software_deployments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(255), index=True)
+    stack_user_project_id: Mapped[str | None] = mapped_column(String(64))
+    config_id: Mapped[str] = mapped_column(String(36), ForeignKey("software_configs.id"))
+    server_id: Mapped[str] = mapped_column(String(255), index=True)
+    input_values: Mapped[dict[str, Any] | None]
+    output_values: Mapped[dict[str, Any] | None]
+    action: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(255))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
