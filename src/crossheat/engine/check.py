@@ -465,8 +465,10 @@ def record_reports(op: CheckedStack, reports: Sequence[DriftReport]) -> None:
 
 async def run_check(op: CheckedStack) -> CheckResult:
     """Heat's CHECK: ``CHECK_IN_PROGRESS``, read every resource, record what was found,
-    then ``CHECK_COMPLETE`` (no drift) or ``CHECK_FAILED``. The caller holds the lock."""
-    await op.rt.run(op.stack_status, Action.CHECK, Status.IN_PROGRESS, "Stack CHECK started")
+    then ``CHECK_COMPLETE`` (no drift) or ``CHECK_FAILED``. The caller holds the lock (a
+    stack marked CHECK_IN_PROGRESS when the check was asked for is not marked again)."""
+    if (op.stack.action, op.stack.status) != (Action.CHECK, Status.IN_PROGRESS):
+        await op.rt.run(op.stack_status, Action.CHECK, Status.IN_PROGRESS, "Stack CHECK started")
     try:
         reports = await asyncio.wait_for(detect_drift(op), op.timeout())
     except TimeoutError:

@@ -30,8 +30,12 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
-    from crossheat.service._service import PreparedUpdate, Service, Started
+    from crossheat.service._heatlist import StackPage, StackQuery
+    from crossheat.service._heatops import HeatOps, HeatUpdate
+    from crossheat.service._heatviews import HeatViews
+    from crossheat.service._service import Service
     from crossheat.service._stacks import event_dict, resource_dict, stack_dict
+    from crossheat.service._started import PreparedUpdate, Started
     from crossheat.service.executor import Executor, LocalExecutor, run_in_process
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
@@ -69,9 +73,14 @@ _ORIGIN = {
     "event_dict": "crossheat.service._stacks",
     "resource_dict": "crossheat.service._stacks",
     "stack_dict": "crossheat.service._stacks",
-    "PreparedUpdate": "crossheat.service._service",
+    "HeatOps": "crossheat.service._heatops",
+    "HeatUpdate": "crossheat.service._heatops",
+    "HeatViews": "crossheat.service._heatviews",
+    "StackPage": "crossheat.service._heatlist",
+    "StackQuery": "crossheat.service._heatlist",
+    "PreparedUpdate": "crossheat.service._started",
     "Service": "crossheat.service._service",
-    "Started": "crossheat.service._service",
+    "Started": "crossheat.service._started",
 }
 
 __all__ = [
@@ -86,6 +95,9 @@ __all__ = [
     "EventCursor",
     "EventRecord",
     "Executor",
+    "HeatOps",
+    "HeatUpdate",
+    "HeatViews",
     "HostedExecutor",
     "Inputs",
     "LocalExecutor",
@@ -94,6 +106,8 @@ __all__ = [
     "ResourceRecord",
     "Service",
     "Source",
+    "StackPage",
+    "StackQuery",
     "StackRecord",
     "Started",
     "Status",

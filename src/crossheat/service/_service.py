@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
-from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
+from crossheat.engine.spec import (
+    content_reader,
+    file_key,
+    given_names,
+    load_spec,
+    make_spec,
+    recording,
+)
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
 from crossheat.plan.analysis import Analysis
@@ -22,53 +29,29 @@ from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.service._catalog import Catalog
+from crossheat.service._heatops import HeatOps
+from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
 from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
+from crossheat.service._started import PreparedUpdate, Started
 from crossheat.service._validate import validate_template
 from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
-from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
+from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
     Action,
     EventCursor,
     EventRecord,
     ResourceRecord,
     StackRecord,
-    StackSpec,
     Store,
     new_engine_id,
 )
-from crossheat.template import Template, parse_content
+from crossheat.template import parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.split.solve import SplitResult
     from crossheat.plan.split.templates import PieceTemplate
-
-
-@dataclass(frozen=True)
-class Started:
-    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
-    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
-    events from the first one it wrote (for a create, every event of the stack)."""
-
-    stack: StackRecord
-    action: Action
-    engine_id: str
-    cursor: EventCursor
-    #: The command's analysis of the template the operation deploys (create, update), so
-    #: that the engine does not parse it again when it runs here; None: read from the store.
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class PreparedUpdate:
-    """The stack, the template it would become and the spec to store; nothing changed yet."""
-
-    stack: StackRecord
-    template: Template
-    spec: StackSpec
-    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 class Service:
@@ -145,6 +128,12 @@ class Service:
             self._store = Store.open(self._database_url)
         return self._store
 
+    def heat(self, *, admin: bool = False) -> HeatOps:
+        """Heat's API semantics over this service: lookups (``admin``: any project's stack
+        by id), the list's filters and pages, Heat's views, and the operations Heat's API
+        adds (PATCH, check, abandon...)."""
+        return HeatOps(self, admin=admin)
+
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
         return Stacks(self.store(), self.registry, self.options, self.project, self.every_project)
@@ -190,6 +179,8 @@ class Service:
             content, name, environments, params, read=recording(read, files)
         )
         analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
+        if not isinstance(inputs.files, DiskFiles):  # kept by the names they were given
+            files = given_names(files, inputs.files, keep=environments)
         return Parsed(analysis, content, files, environments)
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
@@ -230,8 +221,13 @@ class Service:
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
+        tags: Sequence[str] = (),
+        action: Action = Action.CREATE,
     ) -> Started:
-        """Validate, record the stack CREATE_IN_PROGRESS and take its lock."""
+        """Validate, record the stack CREATE_IN_PROGRESS and take its lock. The name must
+        be one Heat takes (a letter, then letters, digits, ``_-.``; 255 at most).
+        ``action`` ADOPT: Heat's adopt (``HeatOps.adopt`` records what is adopted)."""
+        check_stack_name(name)
         region_map = self.region_map(inputs.region_map)
         if region_map is None:
             raise ConfigError(
@@ -245,10 +241,10 @@ class Service:
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
         stacks = self._stacks()
-        stack = stacks.create(name, spec)
-        engine_id = stacks.lock(stack, Action.CREATE)
+        stack = stacks.create(name, replace(spec, tags=tuple(tags)), action)
+        engine_id = stacks.lock(stack, action)
         cursor = EventCursor(self.store(), stack.id)
-        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
+        return Started(stack, action, engine_id, cursor, parsed.analysis)
 
     def prepare_update(
         self,

@@ -62,11 +62,12 @@ class Stacks:
 
     # ---- operations ---------------------------------------------------------------------
 
-    def create(self, name: str, spec: StackSpec) -> StackRecord:
-        """Record the stack as CREATE_IN_PROGRESS (nothing is created yet) and return it."""
+    def create(self, name: str, spec: StackSpec, action: Action = Action.CREATE) -> StackRecord:
+        """Record the stack as CREATE_IN_PROGRESS (ADOPT_: Heat's adopt; nothing is
+        created yet) and return it."""
         stack = self.store.create_stack(name, self.owner, spec)
         self.store.update_stack_status(
-            stack.id, Action.CREATE, Status.IN_PROGRESS, "Stack CREATE started", event=True
+            stack.id, action, Status.IN_PROGRESS, f"Stack {action} started", event=True
         )
         return stack
 
@@ -289,12 +290,15 @@ def _analysed(analysis: Analysis | None) -> tuple[Template, RegionMap] | None:
 
 
 async def _start(op: Operation, action: Action) -> StackRecord:
-    if action is Action.CREATE:
-        return await op.create()
+    if action in (Action.CREATE, Action.ADOPT):
+        return await op.create(action)
     if action is Action.DELETE:
         return await op.delete()
     if action is Action.UPDATE and isinstance(op, UpdateOperation):
         return await op.update()
+    if action is Action.CHECK:
+        await run_check(op)
+        return op.stack
     raise StackError(f"cannot run {action} here")
 
 

@@ -56,7 +56,8 @@ class StackSpec:
 
     ``parameters`` holds plain values; the names in ``hidden_parameters`` are
     sealed before they are written. ``files`` maps the paths a template
-    refers to (``get_file``, nested templates) to their contents.
+    refers to (``get_file``, nested templates) to their contents. ``tags``: Heat's
+    stack tags, in the order given.
     """
 
     template: JSONDict
@@ -68,6 +69,7 @@ class StackSpec:
     disable_rollback: bool = True
     timeout_mins: int | None = None
     region_map: JSONDict = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
