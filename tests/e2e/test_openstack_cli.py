@@ -25,6 +25,8 @@ from tests.e2e.serving import free_port, serving
 OPENSTACK = Path(sys.executable).parent / "openstack"
 #: The emulator's clouds.yaml entry for user demo in project demo.
 CLOUD = "emulator-demo"
+#: Its entry for user admin (role admin) in project admin.
+ADMIN_CLOUD = "emulator"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -41,9 +43,11 @@ class Heat:
     url: str
     log: Path
 
-    def openstack(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def openstack(
+        self, *args: str, check: bool = True, cloud: str = CLOUD
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [str(OPENSTACK), "--os-cloud", CLOUD, *args], env=self.world.env, text=True,
+            [str(OPENSTACK), "--os-cloud", cloud, *args], env=self.world.env, text=True,
             capture_output=True, timeout=300, cwd=self.world.tmp,
         )  # fmt: skip
         self.world.logs += [done.stdout, done.stderr]
@@ -55,9 +59,9 @@ class Heat:
             )
         return done
 
-    def json(self, *args: str) -> Any:
+    def json(self, *args: str, cloud: str = CLOUD) -> Any:
         """The command's ``-f json`` document (after the events ``--wait`` prints)."""
-        out = self.openstack(*args, "-f", "json").stdout
+        out = self.openstack(*args, "-f", "json", cloud=cloud).stdout
         lines = out.splitlines(keepends=True)
         start = next(i for i, line in enumerate(lines) if line[:1] in "{[")
         return json.loads("".join(lines[start:]))
@@ -99,6 +103,13 @@ def test_reference_use_case_through_openstack_stack_commands(heat: Heat) -> None
     assert [(s["Stack Name"], s["Stack Status"]) for s in listed] == [("vpn", "CREATE_COMPLETE")]
     shown = heat.json("stack", "show", "vpn")
     assert shown["parameters"]["vpn_psk"] == "******"
+    assert heat.json("stack", "environment", "show", "vpn")["parameters"]["vpn_psk"] == "******"
+    template = heat.json("stack", "template", "show", "vpn")
+    assert template["resources"]["west_server"]["region"] == "West"
+    # Another project sees nothing; an admin sees every project's stacks.
+    assert [s["Stack Name"] for s in heat.json("stack", "list", cloud=ADMIN_CLOUD)] == []
+    every = heat.json("stack", "list", "--all-projects", cloud=ADMIN_CLOUD)
+    assert [s["Stack Name"] for s in every] == ["vpn"]
 
     keys = {o["output_key"] for o in heat.json("stack", "output", "list", "vpn")}
     assert {"tunnel_status", "east_server_ip", "west_server_ip"} <= keys
