@@ -59,11 +59,12 @@ def _root(
 def _register() -> None:
     # Sub-command modules are imported here, once, so that `crossheat --help` lists them all.
     from crossheat.cli import emulator as emulator_cli
-    from crossheat.cli import inspect, stack
+    from crossheat.cli import inspect, serve, stack
 
     app.command()(inspect.validate)
     app.command()(inspect.plan)
     app.command("split")(inspect.split_command)
+    app.command("serve")(serve.serve)
     app.add_typer(stack.app, name="stack")
     app.add_typer(emulator_cli.app, name="emulator")
 
