@@ -1,7 +1,7 @@
 """The stack commands through a crossheat server (``--url``/``CROSSHEAT_URL``) print what
 they print on this host, and exit with the same codes.
 
-A server (crossheat's API application on uvicorn, no authentication) and the local
+A server (crossheat's API application on uvicorn, ``--auth none``) and the local
 commands share one state database, so each read is run both ways on the same stacks and
 the outputs compared byte for byte; operations run through the server print what the
 local engine then shows of their result. Templates of ``OS::Heat::*`` types only: no
@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import pytest
 import uvicorn
 
 from crossheat.api.app import create_app
-from crossheat.api.context import Identity
+from crossheat.api.auth import NoAuth
 from crossheat.service import Service
 from tests.cli.test_startup import probe
 
@@ -84,6 +85,8 @@ outputs:
 """
 
 
+#: A row of the live view: region, resources, complete, in progress, failed.
+ROW = re.compile(r"│ (East|West) +│ (\d+) +│ (\d+) +│ (\d+) +│ (\d+) +│")
 #: Two problems a parser finds, each to be told with its file, line and column.
 BAD = """\
 heat_template_version: 2018-08-31
@@ -94,13 +97,6 @@ resources:
     type: OS::Heat::Value
     properties: {value: {get_attr: [c, x]}}
 """
-
-
-class Anyone:
-    """``--auth none``: every request acts in the project its path names."""
-
-    def identify(self, token: str | None) -> Identity:
-        return Identity("anyone", "anyone", "")
 
 
 @dataclass
@@ -156,7 +152,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
         for key, value in env.items():
             patch.setenv(key, value)
         service = Service(database_url=env["CROSSHEAT_DATABASE_URL"])
-        app = create_app(service, auth=Anyone(), max_operations=4)
+        app = create_app(service, auth=NoAuth(), max_operations=4)
         sock = _free_socket()
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -396,3 +392,33 @@ def test_check_resume_follow_cancel_and_plan_print_the_same(home: Home) -> None:
             local.stdout,
             local.stderr,
         ), (args, _diff(local.stdout, remote.stdout))
+
+
+def test_wait_on_a_terminal_shows_the_live_view_of_the_servers_operation(home: Home) -> None:
+    primary, secondary = os.openpty()
+    env = {**home.env, "CROSSHEAT_URL": home.url, "COLUMNS": "200", "LINES": "50"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossheat", "stack", "create", "live", *CREATE, "--wait"],
+        stdin=secondary, stdout=secondary, stderr=secondary, env=env, cwd=home.root,
+    )  # fmt: skip
+    os.close(secondary)
+    chunks = []
+    try:
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        assert process.wait(timeout=120) == 0
+    finally:
+        os.close(primary)
+        if process.poll() is None:
+            process.kill()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+    assert "live: CREATE_COMPLETE" in text  # the live table's last title
+    final = {m[1]: m.groups()[1:] for m in ROW.finditer(text)}  # each region's last row
+    assert final == {"East": ("3", "3", "0", "0"), "West": ("2", "2", "0", "0")}
+    assert "live CREATE_COMPLETE Stack CREATE completed successfully" in text
