@@ -85,6 +85,17 @@ outputs:
 """
 
 
+#: A create that fails (and is rolled back): one resource made, one failing after it.
+FAILING = """\
+heat_template_version: 2018-08-31
+resources:
+  made: {type: OS::Heat::None, region: East}
+  failing:
+    type: OS::Heat::TestResource
+    region: West
+    depends_on: [made]
+    properties: {value: x, fail: true}
+"""
 #: A row of the live view: region, resources, complete, in progress, failed.
 ROW = re.compile(r"│ (East|West) +│ (\d+) +│ (\d+) +│ (\d+) +│ (\d+) +│")
 #: Two problems a parser finds, each to be told with its file, line and column.
@@ -135,6 +146,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     (root / "notes").mkdir()
     (root / "notes" / "hello.txt").write_text("hello from a file")
     (root / "bad.yaml").write_text(BAD)
+    (root / "failing.yaml").write_text(FAILING)
     (root / "broken.yaml").write_text("heat_template_version: 2018-08-31\nresources: [\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
     env.update(
@@ -422,3 +434,20 @@ def test_wait_on_a_terminal_shows_the_live_view_of_the_servers_operation(home: H
     final = {m[1]: m.groups()[1:] for m in ROW.finditer(text)}  # each region's last row
     assert final == {"East": ("3", "3", "0", "0"), "West": ("2", "2", "0", "0")}
     assert "live CREATE_COMPLETE Stack CREATE completed successfully" in text
+
+
+def test_a_failed_create_rolled_back_exits_1_through_the_server(home: Home) -> None:
+    failed = home.run("stack", "create", "fails", "-t", "failing.yaml", "--wait", "-f", "json",
+                      remote=True)  # fmt: skip
+    assert failed.returncode == 1, failed.stderr
+    shown = json.loads(failed.stdout)
+    assert shown["stack_status"] == "ROLLBACK_COMPLETE", shown["stack_status_reason"]
+    local, printed = aligned(
+        home.run("stack", "show", "fails", "-f", "json", remote=False).stdout, failed.stdout
+    )
+    assert printed == local
+    events = json.loads(_same(home, "stack", "event", "list", "fails", "-f", "json"))
+    assert _lines(failed.stderr) == [_log_line(e) for e in events]
+    assert [e["resource_status"] for e in events if e["resource_name"] == "fails"] == [
+        "CREATE_IN_PROGRESS", "CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE",
+    ]  # fmt: skip
