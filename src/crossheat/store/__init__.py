@@ -27,7 +27,9 @@ if TYPE_CHECKING:
         ResourceRecord,
         StackRecord,
         StackSpec,
+        StackSummary,
         Status,
+        summary_of,
     )
     from crossheat.store.repository import Store
     from crossheat.store.secrets import SecretBox
@@ -39,7 +41,7 @@ _HOMES = {
     "crossheat.store.locks": ["DEFAULT_STALE_AFTER", "new_engine_id"],
     "crossheat.store.records": [
         "STACK_EVENT_TYPE", "Action", "EventRecord", "LockInfo", "ResourceRecord",
-        "StackRecord", "StackSpec", "Status",
+        "StackRecord", "StackSpec", "StackSummary", "Status", "summary_of",
     ],
     "crossheat.store.repository": ["Store"],
     "crossheat.store.secrets": ["SecretBox"],
@@ -59,10 +61,12 @@ __all__ = [
     "SoftwareDeploymentRecord",
     "StackRecord",
     "StackSpec",
+    "StackSummary",
     "Status",
     "Store",
     "database_url",
     "new_engine_id",
+    "summary_of",
 ]
 
 

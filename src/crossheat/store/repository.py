@@ -8,8 +8,9 @@
 
 Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
-(``StackRecord``, ``ResourceRecord``, ``EventRecord``), never ORM objects.
-The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks`` and ``_software``.
+(``StackRecord``, ``StackSummary``, ``ResourceRecord``, ``EventRecord``), never ORM
+objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_events``,
+``locks`` and ``_software``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from crossheat.store._events import EventQueries
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._software import SoftwareQueries
 from crossheat.store._stacks import StackQueries
+from crossheat.store._summaries import SummaryQueries
 from crossheat.store.database import database_url, make_engine, migrate
 from crossheat.store.locks import LockQueries
 from crossheat.store.secrets import SecretBox
 
 
-class Store(StackQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries):
+class Store(
+    StackQueries, SummaryQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries
+):
     """Stacks, resources, events and locks (and software configs) in one SQL database."""
 
     @classmethod
