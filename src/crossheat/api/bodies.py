@@ -23,6 +23,7 @@ from typing import Annotated, Any, Required
 
 import yaml
 from fastapi import Depends, Request
+from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from crossheat.api.errors import STATUS_TEXT, HeatFault, bad_request
@@ -213,7 +214,7 @@ def environments_of(
     """The environments, in order: those ``environment_files`` names in ``files``, else
     the body's ``environment`` (none when it is empty)."""
     names = body.get("environment_files") or []
-    if not isinstance(names, list):
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise bad_request("environment_files must be a list of names in files")
     if names:
         missing = [str(n) for n in names if n not in files]
@@ -284,13 +285,26 @@ def _adopt_data(value: Any) -> dict[str, Any] | None:
 # ---- the bodies in the OpenAPI document (read by ``json_body``, not by FastAPI) -------------
 
 
+@with_config(ConfigDict(extra="forbid"))
+class EnvironmentBody(TypedDict, total=False):
+    """An environment's sections (any other is refused)."""
+
+    parameters: dict[str, Any]
+    parameter_defaults: dict[str, Any]
+    parameter_merge_strategies: dict[str, str]
+    resource_registry: dict[str, Any]
+    encrypted_param_names: list[str]
+    event_sinks: list[Any]
+
+
 class TemplateBody(TypedDict, total=False):
     """A template and what it needs: ``POST /validate``."""
 
     template: dict[str, Any] | str
     template_url: str
     files: dict[str, str]
-    environment: dict[str, Any] | str
+    #: An object, or its YAML text.
+    environment: EnvironmentBody | str
     environment_files: list[str]
     parameters: dict[str, Any]
 

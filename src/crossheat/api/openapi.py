@@ -81,7 +81,7 @@ def answers(
     if body is not None:
         extra["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": TypeAdapter(body).json_schema()}},
+            "content": {"application/json": {"schema": _inlined(TypeAdapter(body).json_schema())}},
         }
     return {
         "status_code": status,
@@ -89,6 +89,25 @@ def answers(
         "responses": responses,
         "openapi_extra": extra or None,
     }
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` put in the places that refer to them (a request body's
+    schema stands alone in the document)."""
+    defs = schema.pop("$defs", {})
+
+    def inline(value: Any) -> Any:
+        if isinstance(value, dict):
+            ref = value.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [inline(v) for v in value]
+        return value
+
+    out: dict[str, Any] = inline(schema)
+    return out
 
 
 def _answer(status: int, model: Any) -> dict[str, Any]:
