@@ -50,10 +50,12 @@ EVENT_QUERY = {
     "limit": INTEGER,
     "nested_depth": INTEGER,
 }
-#: The fields of an event in a list (an event shown has them all).
+#: The fields of an event in a list (an event shown has them all): Heat's, and crossheat's
+#: ``region`` and ``resource_type`` (``crossheat --url`` shows each event's type, as the
+#: local commands do; heatclient ignores both).
 EVENT_SUMMARY = (
     "id", "links", "event_time", "resource_name", "logical_resource_id", "resource_status",
-    "resource_status_reason", "physical_resource_id", "region",
+    "resource_status_reason", "physical_resource_id", "resource_type", "region",
 )  # fmt: skip
 
 

@@ -277,11 +277,12 @@ class Event(TypedDict):
     resource_status: str
     resource_status_reason: str
     physical_resource_id: str | None
+    #: crossheat's in a list too (Heat's only when an event is shown).
+    resource_type: str
     region: str | None
 
 
 class EventDetail(Event):
-    resource_type: str
     resource_properties: dict[str, Any]
 
 
