@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import schemathesis
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -149,6 +150,38 @@ def _failures(operation: APIOperation, mode: GenerationMode, world: World) -> li
     run()
     more = [f"... and {len(found) - 1} more of {operation.label}"] if len(found) > 1 else []
     return found[:1] + more
+
+
+def test_the_document_names_every_route_its_token_and_heats_faults(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["KeystoneToken"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Auth-Token",
+        "description": "A Keystone token scoped to the project of the path's {tenant_id}.",
+    }
+    routes = {
+        (method.lower(), route.path.replace(":path}", "}"))
+        for route in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.path.startswith("/v1/")
+        for method in route.methods
+    }
+    operations = {
+        (method, path): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert routes <= set(operations)
+    ids = [operation["operationId"] for operation in operations.values()]
+    assert len(ids) == len(set(ids))
+    fault = {"$ref": "#/components/schemas/Fault"}
+    for (_, path), operation in operations.items():
+        answers = operation["responses"]
+        assert "422" not in answers
+        if path.startswith("/v1/"):
+            assert operation["security"] == [{"KeystoneToken": []}]
+            for status in ("400", "401", "403", "500"):
+                assert answers[status]["content"]["application/json"]["schema"] == fault
 
 
 def _modes(operation: APIOperation) -> list[GenerationMode]:
