@@ -28,7 +28,7 @@ def test_summaries_are_the_records_without_their_content(store: Store) -> None:
     gone = store.create_stack("gone", "p1", spec())
     store.soft_delete_stack(gone.id)
     store.create_stack("other", "p2", spec())
-    east, west, _ = store.add_resources(
+    _, west, _ = store.add_resources(
         plain.id, [("a", "OS::Heat::None", "East"), ("b", "OS::Heat::None", "West"),
                    ("c", "OS::Heat::None", None)],
     )  # fmt: skip

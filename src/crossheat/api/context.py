@@ -13,7 +13,6 @@ requests act in the admin's own project, as Heat's do), and gives the routes a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Protocol
@@ -96,8 +95,10 @@ def base_url(request: Request) -> str:
 
 def request_context(
     request: Request, tenant_id: str, token: Annotated[str | None, Security(TOKEN)]
-) -> Iterator[RequestContext]:
-    """FastAPI dependency: authenticate, check the tenant, scope the service."""
+) -> RequestContext:
+    """FastAPI dependency: authenticate, check the tenant, scope the service (a scoped
+    service holds nothing of its own, so nothing is closed after the request: a plain
+    function costs one trip to the threadpool, a generator two)."""
     auth: Authenticator = request.app.state.auth
     identity = auth.identify(token)
     project = tenant_id
@@ -112,11 +113,7 @@ def request_context(
             )
         project = identity.project_id
     root: Service = request.app.state.service
-    service = root.scoped(project)
-    try:
-        yield RequestContext(identity, project, base_url(request), service)
-    finally:
-        service.close()
+    return RequestContext(identity, project, base_url(request), root.scoped(project))
 
 
 #: A route's request context (``ctx: Context``).

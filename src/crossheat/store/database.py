@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
+#: Connections kept open, and how many more may be opened at busy times. A server runs
+#: up to 40 requests at once (the threadpool of its sync routes) besides its operations:
+#: with SQLAlchemy's default (5 + 10) the 16th concurrent session waits for a connection
+#: (and fails after 30 s), and each connection past the 5th is closed when given back
+#: (for SQLite, opened again with its pragmas a moment later).
+POOL_SIZE = 10
+MAX_OVERFLOW = 40
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Any constant: PostgreSQL advisory lock key taken while migrating.
 _MIGRATION_LOCK_KEY = 0x63726F7373
@@ -51,11 +58,14 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event, make_url
 
     parsed = make_url(url)
+    pool: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **pool)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    else:
+        pool = {}  # an in-memory database: one connection per thread (SingletonThreadPool)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
