@@ -148,7 +148,14 @@ class HeatViews:
     def show(self, stack: StackRecord, *, outputs: bool = True) -> dict[str, Any]:
         """Heat's stack show (and the stack's regions); outputs unless told not to or the
         stack is deleted."""
-        regions = self.store.stack_regions([stack.id])[stack.id]
+        with_outputs = outputs and stack.stack_status != "DELETE_COMPLETE"
+        # The outputs read the resources: their regions are the stack's (one query less).
+        resources = self.store.list_resources(stack.id) if with_outputs else None
+        regions = (
+            self.store.stack_regions([stack.id])[stack.id]
+            if resources is None
+            else sorted({r.region for r in resources if r.region and r.replaced_by is None})
+        )
         data = stack_dict(stack, regions=regions)
         template = loaded_template(stack)
         description = template.description.strip() if template else data["description"]
@@ -165,8 +172,8 @@ class HeatViews:
         }
         if "operation_in_progress" in data:
             out["operation_in_progress"] = data["operation_in_progress"]
-        if outputs and stack.stack_status != "DELETE_COMPLETE":
-            out["outputs"] = self.outputs(stack, template)
+        if resources is not None:
+            out["outputs"] = self.outputs(stack, template, resources)
         return out
 
     def parameters(self, stack: StackRecord, template: Template | None) -> dict[str, str]:
@@ -184,12 +191,20 @@ class HeatViews:
         })  # fmt: skip
         return shown
 
-    def outputs(self, stack: StackRecord, template: Template | None = None) -> list[dict[str, Any]]:
-        """The stack's outputs, resolved from what is stored (no cloud), secrets masked."""
+    def outputs(
+        self,
+        stack: StackRecord,
+        template: Template | None = None,
+        resources: list[ResourceRecord] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The stack's outputs, resolved from what is stored (no cloud), secrets masked;
+        ``resources``: the stack's rows, when read already."""
         template = template or loaded_template(stack)
         if template is None:
             return []
-        live = live_resources(self.store.list_resources(stack.id))
+        if resources is None:
+            resources = self.store.list_resources(stack.id)
+        live = live_resources(resources)
         return stack_outputs(template, live, self.store.secret_texts(stack.id))
 
     def template(self, stack: StackRecord) -> dict[str, Any]:

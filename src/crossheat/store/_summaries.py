@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Select, select
 
 from crossheat.store._core import StoreCore
 from crossheat.store._stacks import TAGS_KEY
@@ -46,10 +45,11 @@ class SummaryQueries(StoreCore):
         where = _where(project, include_nested=include_nested, include_deleted=include_deleted)
         stacks = select(*_COLUMNS).where(*where).order_by(StackRow.created_at, StackRow.id)
         with self._session() as session:
-            rows = session.execute(stacks).all()
-            regions = _regions(session, where) if rows else {}
+            db = session.connection()  # Core: no ORM loading for plain columns
+            rows = db.execute(stacks).all()
+            regions = _regions(db, where) if rows else {}
             held = any(row[11] is not None for row in rows)
-            now = session.scalar(select(db_now())) if held else None
+            now = db.scalar(select(db_now())) if held else None
         return [_summary(row, regions.get(row[0], ()), now) for row in rows]
 
 
@@ -66,7 +66,7 @@ def _where(
     return where
 
 
-def _regions(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[str, tuple[str, ...]]:
+def _regions(db: Connection, where: Sequence[ColumnElement[bool]]) -> dict[str, tuple[str, ...]]:
     """The regions the current resources of the stacks ``where`` selects are in, sorted."""
     query: Select[str, str | None] = (
         select(ResourceRow.stack_id, ResourceRow.region)
@@ -75,7 +75,7 @@ def _regions(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[str
         .distinct()
     )
     found: dict[str, list[str]] = {}
-    for stack_id, region in session.execute(query):
+    for stack_id, region in db.execute(query):
         if region:
             found.setdefault(stack_id, []).append(region)
     return {stack_id: tuple(sorted(names)) for stack_id, names in found.items()}
