@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
+    from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import event_dict, resource_dict, stack_dict
     from crossheat.service._started import PreparedUpdate, Started
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
         EventCursor,
         EventRecord,
         ResourceRecord,
+        Rotation,
+        SealedCensus,
         StackRecord,
         Status,
     )
@@ -80,6 +83,11 @@ _ORIGIN = {
     "StackQuery": "crossheat.service._heatlist",
     "PreparedUpdate": "crossheat.service._started",
     "Service": "crossheat.service._service",
+    "KeyFileChange": "crossheat.service._secrets",
+    "KeyRingStatus": "crossheat.service._secrets",
+    "SecretKeys": "crossheat.service._secrets",
+    "Rotation": "crossheat.store",
+    "SealedCensus": "crossheat.store",
     "Started": "crossheat.service._started",
 }
 
@@ -100,10 +108,15 @@ __all__ = [
     "HeatViews",
     "HostedExecutor",
     "Inputs",
+    "KeyFileChange",
+    "KeyRingStatus",
     "LocalExecutor",
     "Plan",
     "PreparedUpdate",
     "ResourceRecord",
+    "Rotation",
+    "SealedCensus",
+    "SecretKeys",
     "Service",
     "Source",
     "StackPage",

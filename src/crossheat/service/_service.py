@@ -32,6 +32,7 @@ from crossheat.service._catalog import Catalog
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
+from crossheat.service._secrets import SecretKeys
 from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
 from crossheat.service._started import PreparedUpdate, Started
@@ -133,6 +134,10 @@ class Service:
         by id), the list's filters and pages, Heat's views, and the operations Heat's API
         adds (PATCH, check, abandon...)."""
         return HeatOps(self, admin=admin)
+
+    def secret_keys(self) -> SecretKeys:
+        """The deployment's secret keys: a new key, re-encryption, retiring old keys."""
+        return SecretKeys(self._database_url)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""

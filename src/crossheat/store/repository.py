@@ -9,13 +9,15 @@
 Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
 (``StackRecord``, ``ResourceRecord``, ``EventRecord``), never ORM objects.
-The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks`` and ``_software``.
+The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks``, ``_software``
+and ``_rotation``.
 """
 
 from __future__ import annotations
 
 from crossheat.store._events import EventQueries
 from crossheat.store._resources import ResourceQueries
+from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
 from crossheat.store._stacks import StackQueries
 from crossheat.store.database import database_url, make_engine, migrate
@@ -23,22 +25,25 @@ from crossheat.store.locks import LockQueries
 from crossheat.store.secrets import SecretBox
 
 
-class Store(StackQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries):
+class Store(
+    StackQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries, RotationQueries
+):
     """Stacks, resources, events and locks (and software configs) in one SQL database."""
 
     @classmethod
     def open(cls, url: str | None = None, *, secret_box: SecretBox | None = None) -> Store:
         """Connect to ``url`` (default: ``database_url()``) and migrate it to the latest schema.
 
-        ``secret_box`` defaults to the one whose key is in the config directory.
+        ``secret_box`` defaults to the deployment's key ring (``SecretBox.from_environment``).
         """
+        box = secret_box or SecretBox.from_environment()  # a key problem: before connecting
         engine = make_engine(database_url(url))
         try:
             migrate(engine)
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, secret_box or SecretBox.from_key_file())
+        return cls(engine, box)
 
     def __enter__(self) -> Store:
         return self
