@@ -14,7 +14,7 @@ What rotation guarantees while engines run:
   before, during and after.
 - Rows are re-sealed in batches, each batch one short transaction that rewrites a row
   only in the transaction that read and locked it, so no engine's write is lost.
-  On PostgreSQL a batch locks its rows ``FOR UPDATE SKIP LOCKED``: it never waits for
+  On PostgreSQL a batch locks its rows ``FOR NO KEY UPDATE SKIP LOCKED``: it never waits for
   an engine nor deadlocks with one; a row an engine holds is left for the next pass.
   On SQLite a batch holds the database's write lock for a few milliseconds.
 - Passes repeat until no value needs an old key (an engine may meanwhile write a value
@@ -125,7 +125,7 @@ class RotationQueries(StoreCore):
             done = self._rotation_pass(batch_size)
             resealed, rows, passes = resealed + done[0], rows + done[1], passes + 1
             left = self.sealed_census(batch_size=batch_size)
-        if resealed and self.engine.dialect.name == "sqlite":
+        if self.engine.dialect.name == "sqlite":
             self._compact_sqlite()
         return Rotation(resealed, rows, passes, left)
 
@@ -186,7 +186,10 @@ class RotationQueries(StoreCore):
                 conn.exec_driver_sql("VACUUM")
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot compact the SQLite database after rotation: {exc}") from exc
+            raise StoreError(
+                f"cannot compact the SQLite database after rotation: {exc} (the values are "
+                "re-encrypted; run `crossheat secrets rotate` again to compact it)"
+            ) from exc
 
 
 def _sealed_in(sealing: _Sealing, rows: Sequence[Row[Any]]) -> Iterator[str]:
@@ -198,7 +201,8 @@ def _sealed_in(sealing: _Sealing, rows: Sequence[Row[Any]]) -> Iterator[str]:
 def _batch_query(sealing: _Sealing, batch_size: int, after: Any, *, lock: bool) -> Any:
     """The next ``batch_size`` rows after ``after`` (by key) whose JSON holds a sealed
     value; with ``lock``, locked for update, skipping rows another transaction holds
-    (PostgreSQL; SQLite has no row locks)."""
+    (PostgreSQL, ``FOR NO KEY UPDATE``: rows that reference them can still be added;
+    SQLite has no row locks)."""
     query = (
         select(sealing.key, *sealing.columns)
         .where(or_(*(cast(column, Text).like(f"%{PREFIX}%") for column in sealing.columns)))
@@ -208,7 +212,7 @@ def _batch_query(sealing: _Sealing, batch_size: int, after: Any, *, lock: bool) 
     if after is not None:
         query = query.where(sealing.key > after)
     if lock:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, key_share=True)
     return query
 
 
