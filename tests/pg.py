@@ -46,5 +46,6 @@ def empty(url: str) -> None:
             " AND table_schema = current_schema()"
         )).first()  # fmt: skip
         if exists:
-            conn.execute(text("TRUNCATE events, resources, stacks"))
+            # CASCADE: and every table that refers to these (event_sequences...)
+            conn.execute(text("TRUNCATE events, resources, stacks CASCADE"))
     engine.dispose()

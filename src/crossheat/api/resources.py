@@ -34,10 +34,12 @@ RESOURCE = STACK + "/resources/{resource_name}"
 #: Heat's resource list filters; any other query key but these is refused (400).
 RESOURCE_FILTERS = ("name", "status", "action", "type", "id", "physical_resource_id")
 _RESOURCE_QUERY = {*RESOURCE_FILTERS, "nested_depth", "with_detail"}
-#: The fields of an event in a list (an event shown has them all).
+#: The fields of an event in a list (an event shown has them all): Heat's, and crossheat's
+#: ``region`` and ``resource_type`` (``crossheat --url`` shows each event's type, as the
+#: local commands do; heatclient ignores both).
 EVENT_SUMMARY = (
     "id", "links", "event_time", "resource_name", "logical_resource_id", "resource_status",
-    "resource_status_reason", "physical_resource_id", "region",
+    "resource_status_reason", "physical_resource_id", "resource_type", "region",
 )  # fmt: skip
 #: The request body Heat gives 400 for when one is needed and none came.
 NO_BODY = (

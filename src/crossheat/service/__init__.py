@@ -35,11 +35,21 @@ if TYPE_CHECKING:
     from crossheat.service._heatviews import HeatViews
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
-    from crossheat.service._stacks import event_dict, resource_dict, stack_dict
-    from crossheat.service._started import PreparedUpdate, Started
-    from crossheat.service.executor import Executor, LocalExecutor, run_in_process
+    from crossheat.service._stacks import stack_dict
+    from crossheat.service._started import PreparedUpdate
+    from crossheat.service.door import Door, connect, remote_url
+    from crossheat.service.executor import (
+        EventReader,
+        Executor,
+        LocalExecutor,
+        Started,
+        View,
+        run_in_process,
+    )
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
+    from crossheat.service.remote import RemoteService
+    from crossheat.service.views import event_dict, resource_dict
     from crossheat.store import (
         Action,
         EventCursor,
@@ -69,12 +79,18 @@ _ORIGIN = {
     "Source": "crossheat.service.inputs",
     "EngineOptions": "crossheat.engine.stack",
     "Executor": "crossheat.service.executor",
+    "EventReader": "crossheat.service.executor",
+    "View": "crossheat.service.executor",
+    "Door": "crossheat.service.door",
+    "connect": "crossheat.service.door",
+    "remote_url": "crossheat.service.door",
+    "RemoteService": "crossheat.service.remote",
     "LocalExecutor": "crossheat.service.executor",
     "HostedExecutor": "crossheat.service.hosted",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
-    "event_dict": "crossheat.service._stacks",
-    "resource_dict": "crossheat.service._stacks",
+    "event_dict": "crossheat.service.views",
+    "resource_dict": "crossheat.service.views",
     "stack_dict": "crossheat.service._stacks",
     "HeatOps": "crossheat.service._heatops",
     "HeatUpdate": "crossheat.service._heatops",
@@ -88,7 +104,7 @@ _ORIGIN = {
     "SecretKeys": "crossheat.service._secrets",
     "Rotation": "crossheat.store",
     "SealedCensus": "crossheat.store",
-    "Started": "crossheat.service._started",
+    "Started": "crossheat.service.executor",
 }
 
 __all__ = [
@@ -99,8 +115,10 @@ __all__ = [
     "Diagnostic",
     "Diff",
     "DiskFiles",
+    "Door",
     "EngineOptions",
     "EventCursor",
+    "EventReader",
     "EventRecord",
     "Executor",
     "HeatOps",
@@ -113,6 +131,7 @@ __all__ = [
     "LocalExecutor",
     "Plan",
     "PreparedUpdate",
+    "RemoteService",
     "ResourceRecord",
     "Rotation",
     "SealedCensus",
@@ -124,7 +143,10 @@ __all__ = [
     "StackRecord",
     "Started",
     "Status",
+    "View",
+    "connect",
     "event_dict",
+    "remote_url",
     "resource_dict",
     "run_in_process",
     "stack_dict",

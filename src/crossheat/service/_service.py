@@ -35,9 +35,9 @@ from crossheat.service._resourceviews import StackResources
 from crossheat.service._secrets import SecretKeys
 from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
-from crossheat.service._started import PreparedUpdate, Started
+from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
-from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
+from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.store import (
     Action,
@@ -409,8 +409,10 @@ class Service:
         return stacks.resource(stacks.get(name), resource)
 
     def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
-        """The stack's events after the event ``marker`` (all without one), in id order;
-        a deleted stack's too, given its id."""
+        """The stack's events after the event ``marker`` (an event id; all without one or
+        with an unknown one), in the stack's order (commit order, never id order: an
+        event that commits late still comes after the marker); a deleted stack's too,
+        given its id."""
         stacks = self._stacks()
         record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
         return stacks.events(record, marker)
