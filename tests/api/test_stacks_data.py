@@ -3,9 +3,8 @@ abandon, export and adopt."""
 
 from __future__ import annotations
 
-import time
-
 import json
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
