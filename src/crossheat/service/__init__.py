@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from crossheat.service.executor import Executor, LocalExecutor, run_in_process
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
+    from crossheat.service.queue import QueueExecutor
     from crossheat.store import (
         Action,
         EventCursor,
@@ -68,6 +69,7 @@ _ORIGIN = {
     "Executor": "crossheat.service.executor",
     "LocalExecutor": "crossheat.service.executor",
     "HostedExecutor": "crossheat.service.hosted",
+    "QueueExecutor": "crossheat.service.queue",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
     "event_dict": "crossheat.service._stacks",
@@ -103,6 +105,7 @@ __all__ = [
     "LocalExecutor",
     "Plan",
     "PreparedUpdate",
+    "QueueExecutor",
     "ResourceRecord",
     "Service",
     "Source",

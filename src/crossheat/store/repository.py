@@ -9,7 +9,8 @@
 Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
 (``StackRecord``, ``ResourceRecord``, ``EventRecord``), never ORM objects.
-The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks`` and ``_software``.
+The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks``, ``_software`` and
+``jobs`` (the job queue's, PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -19,20 +20,24 @@ from crossheat.store._resources import ResourceQueries
 from crossheat.store._software import SoftwareQueries
 from crossheat.store._stacks import StackQueries
 from crossheat.store.database import database_url, make_engine, migrate
+from crossheat.store.jobs import JobQueries
 from crossheat.store.locks import LockQueries
 from crossheat.store.secrets import SecretBox
 
 
-class Store(StackQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries):
+class Store(StackQueries, ResourceQueries, EventQueries, LockQueries, SoftwareQueries, JobQueries):
     """Stacks, resources, events and locks (and software configs) in one SQL database."""
 
     @classmethod
-    def open(cls, url: str | None = None, *, secret_box: SecretBox | None = None) -> Store:
+    def open(
+        cls, url: str | None = None, *, secret_box: SecretBox | None = None, operations: int = 1
+    ) -> Store:
         """Connect to ``url`` (default: ``database_url()``) and migrate it to the latest schema.
 
-        ``secret_box`` defaults to the one whose key is in the config directory.
+        ``secret_box`` defaults to the one whose key is in the config directory;
+        ``operations``: how many this process runs at once (sizes the connection pool).
         """
-        engine = make_engine(database_url(url))
+        engine = make_engine(database_url(url), operations)
         try:
             migrate(engine)
         except BaseException:
