@@ -47,4 +47,7 @@ def empty(url: str) -> None:
         )).first()  # fmt: skip
         if exists:
             conn.execute(text("TRUNCATE events, resources, stacks"))
+        queue = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+        if queue is not None:  # the job queue's (migration 0005)
+            conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers, workers CASCADE"))
     engine.dispose()

@@ -210,6 +210,7 @@ async def _serve(
             worker.stop()  # type: ignore[no-untyped-call]
 
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(_quiet_lost_jobs)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop)
         helpers = [
@@ -224,6 +225,19 @@ async def _serve(
                 helper.cancel()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+
+
+def _quiet_lost_jobs(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A job this worker ran while the others thought it dead (it was frozen) was given to
+    another meanwhile: procrastinate cannot record its end, which is no error of ours."""
+    task = context.get("future")
+    error = context.get("exception")
+    name = task.get_name() if isinstance(task, asyncio.Task) else ""
+    cause = str(getattr(error, "__cause__", ""))
+    if name.startswith("process job") and 'not in "doing"' in cause:
+        log.warning("%s had been given to another worker meanwhile", name.removeprefix("process "))
+        return
+    loop.default_exception_handler(context)
 
 
 async def _register(

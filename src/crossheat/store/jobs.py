@@ -185,7 +185,7 @@ class JobQueries(StoreCore):
         """Put back in the queue the running jobs of ``task`` whose worker has sent no
         heartbeat for ``seconds`` (or is gone); their ids."""
         with self._session() as session:
-            ids = [int(i) for i in session.execute(_STALLED, {"task": task, "seconds": seconds})]
+            ids = [int(i) for i in session.scalars(_STALLED, {"task": task, "seconds": seconds})]
             for job_id in ids:
                 session.execute(
                     text("SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"),
