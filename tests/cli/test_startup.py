@@ -69,6 +69,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["stack", "create", "--help"],
         ["validate", "--help"],
         ["emulator", "--help"],
+        ["serve", "--help"],
     ],
 )
 def test_help_and_version_load_no_heavy_library(args: list[str], env: dict[str, str]) -> None:

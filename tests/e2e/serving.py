@@ -6,6 +6,7 @@ with serving(world, "--auth", "none") as server:
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -47,16 +49,22 @@ class Server:
 
 @contextmanager
 def serving(
-    world: World, *args: str, port: int | None = None, env: dict[str, str] | None = None
+    world: World,
+    *args: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
 ) -> Iterator[Server]:
     """Start ``crossheat serve ARGS`` on ``port`` (a free one by default) in ``world``;
-    stop it (SIGTERM) on exit unless it has died already."""
+    stop it (SIGTERM) on exit unless it has died already. ``log``: a file for what it
+    prints (its requests), else nothing is kept."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crossheat", "serve", "--port", str(port), *args],
-        env={**world.env, **(env or {})}, cwd=world.tmp, text=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with log.open("w") if log else open(os.devnull, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crossheat", "serve", "--port", str(port), *args],
+            env={**world.env, **(env or {})}, cwd=world.tmp, text=True,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
         server.wait_ready()

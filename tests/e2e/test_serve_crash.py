@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 from tests.e2e.serving import free_port, serving
@@ -38,7 +37,7 @@ def test_a_killed_server_finishes_the_create_when_started_again(world: World) ->
     port = free_port()
     body = {
         "stack_name": "vpn",
-        "template": yaml.safe_load(REFERENCE.read_text()),
+        "template": REFERENCE.read_text(),
         "parameters": {"vpn_psk": PSK},
     }
     # The engine dies right after the cloud created West's router, before it recorded it.

@@ -8,8 +8,11 @@ resource: mark it (un)healthy, signal it.
 
 Fields are Heat's (``resource_status`` joins action and status, ``logical_resource_id``
 is the name...) plus crossheat's ``region``; links are the face's business. Event ids
-are the store's per-database sequence, as strings: a marker is one of them. Secrets
-are ``******``.
+are the store's per-database ids, as strings: a marker is one of them. Events are
+ordered by their number in the stack (``EventRecord.seq``, commit order) where Heat
+orders by time, so "after the marker, ascending" (heatclient's ``--wait``) also gives
+an event that committed after the marker was read, whatever its id or timestamp.
+Secrets are ``******``.
 """
 
 from __future__ import annotations
@@ -303,10 +306,13 @@ def _event_matches(event: EventRecord, wanted: Mapping[str, set[str]]) -> bool:
 
 
 def _event_order(keys: Sequence[str]) -> Any:
+    """Sort keys of events; ``event_time`` is the stack's commit order (``seq``), which a
+    timestamp, taken before the commit, may disagree with."""
+
     def order(event: EventRecord) -> tuple[Any, ...]:
         parts: list[Any] = [
-            event.timestamp if key == "event_time" else event.resource_type for key in keys
+            event.seq if key == "event_time" else event.resource_type for key in keys
         ]
-        return (*parts, event.id)
+        return (*parts, event.seq)
 
     return order

@@ -419,8 +419,10 @@ class Service:
         return stacks.resource(stacks.get(name), resource)
 
     def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
-        """The stack's events after the event ``marker`` (all without one), in id order;
-        a deleted stack's too, given its id."""
+        """The stack's events after the event ``marker`` (an event id; all without one or
+        with an unknown one), in the stack's order (commit order, never id order: an
+        event that commits late still comes after the marker); a deleted stack's too,
+        given its id."""
         stacks = self._stacks()
         record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
         return stacks.events(record, marker)

@@ -271,8 +271,8 @@ class Stacks:
         )
         return resource_detail(found[0], required_by)
 
-    def events(self, stack: StackRecord, after_id: int | None = None) -> list[EventRecord]:
-        return self.store.list_events(stack.id, after_id)
+    def events(self, stack: StackRecord, marker: int | None = None) -> list[EventRecord]:
+        return self.store.list_events(stack.id, after_event=marker)
 
 
 def _found(analysis: Analysis | None) -> tuple[dict[str, str], Graph[str] | None]:

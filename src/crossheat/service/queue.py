@@ -235,6 +235,15 @@ def executor_from_environment(service: Service) -> QueueExecutor | None:
     return None
 
 
+def server_executor(service: Service, workers: int, concurrency: int) -> QueueExecutor | None:
+    """A server's executor with PostgreSQL: a queue, with ``workers`` worker processes of
+    its own running ``concurrency`` operations each; None with SQLite (the server runs its
+    operations itself)."""
+    if not is_postgresql(service.database_url):
+        return None
+    return QueueExecutor(service.store, workers=workers, concurrency=concurrency)
+
+
 @dataclass(frozen=True)
 class WorkerRow:
     """A worker as ``crossheat worker list`` shows it."""

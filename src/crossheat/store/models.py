@@ -165,10 +165,13 @@ class ResourceRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_stack_id_id", "stack_id", "id"),)
+    __table_args__ = (Index("uq_events_stack_id_seq", "stack_id", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     stack_id: Mapped[str] = mapped_column(String(36), ForeignKey("stacks.id", ondelete="CASCADE"))
+    #: The event's number in its stack (1, 2, ...), in the order the events committed
+    #: (``store/_events.py`` says why): readers page and follow by it, not by ``id``.
+    seq: Mapped[int] = mapped_column(Integer)
     resource_name: Mapped[str] = mapped_column(String(255))
     resource_type: Mapped[str] = mapped_column(String(255))
     physical_id: Mapped[str | None] = mapped_column(String(255))
@@ -177,6 +180,18 @@ class EventRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventSequenceRow(Base):
+    """The last event number given in a stack; the row is locked from giving the next
+    number until that event's transaction ends, which orders a stack's events by commit."""
+
+    __tablename__ = "event_sequences"
+
+    stack_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("stacks.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class SoftwareConfigRow(Base):

@@ -143,7 +143,9 @@ class ResourceRecord:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One event; ``resource_name`` is the stack's name for events about the stack."""
+    """One event; ``resource_name`` is the stack's name for events about the stack.
+    ``seq``: its number in the stack, in commit order (what readers follow; 0 when not
+    known, as for an event read from a server)."""
 
     id: int
     stack_id: str
@@ -155,3 +157,4 @@ class EventRecord:
     status: Status
     reason: str
     timestamp: datetime
+    seq: int = 0

@@ -13,7 +13,7 @@ applying procrastinate's migration scripts. SQLite has no queue: only the
 worker (same id), whose heartbeat is procrastinate's.
 
 Revision ID: 0005
-Revises: 0003 (0004 once the event sequence numbers land)
+Revises: 0004
 Create Date: 2026-12-12
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
