@@ -36,6 +36,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -64,6 +65,8 @@ PARENT_VARIABLE = "CROSSHEAT_WORKER_PARENT"
 #: A lock holder is judged dead after the stall timeout, and never sooner than this: an
 #: operation renews its lock every 10 s (``_stacks.HEARTBEAT_SECONDS``).
 MIN_LOCK_STALE_S = 30.0
+#: How often a server looks for a worker process of its own that died.
+SUPERVISE_EVERY_S = 1.0
 
 
 def is_postgresql(url: str | None = None) -> bool:
@@ -153,6 +156,9 @@ class QueueExecutor:
     workers: int = 0
     concurrency: int = 10
     _children: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _watcher: threading.Thread | None = field(default=None, init=False, repr=False)
 
     # ---- the Executor interface ----------------------------------------------------------
 
@@ -175,16 +181,42 @@ class QueueExecutor:
     # ---- worker processes of its own (a server's) ----------------------------------------
 
     def start(self) -> list[str]:
-        """Start ``workers`` worker processes; they stop when this process is gone."""
+        """Start ``workers`` worker processes, and another whenever one dies; they stop
+        when this process is gone. Nothing to resume here: the workers' sweep does it."""
+        if self.workers and self._watcher is None:
+            with self._guard:
+                self._children = [self._spawn() for _ in range(self.workers)]
+            self._stopping.clear()
+            self._watcher = threading.Thread(
+                target=self._supervise, name="crossheat-workers", daemon=True
+            )
+            self._watcher.start()
+        return []
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
         env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
         command = [sys.executable, "-m", "crossheat", "worker", "--concurrency"]
-        for _ in range(self.workers - len(self._children)):
-            self._children.append(subprocess.Popen([*command, str(self.concurrency)], env=env))
-        return []
+        return subprocess.Popen([*command, str(self.concurrency)], env=env)
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(SUPERVISE_EVERY_S):
+            with self._guard:
+                for index, child in enumerate(self._children):
+                    if child.poll() is not None and not self._stopping.is_set():
+                        log.warning(
+                            "worker process %s exited (%s): starting another",
+                            child.pid, child.returncode,
+                        )  # fmt: skip
+                        self._children[index] = self._spawn()
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop the worker processes gracefully (their operations are queued again)."""
-        children, self._children = self._children, []
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
+        with self._guard:
+            children, self._children = self._children, []
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
