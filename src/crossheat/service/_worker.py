@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crossheat.engine.walker import WalkPaused, pausing
-from crossheat.errors import ConfigError, LockLost, StackLocked, StackNotFound, StoreError
+from crossheat.errors import ConfigError, CrossheatError, LockLost, StackLocked, StackNotFound
 from crossheat.service._service import Service
 from crossheat.service.queue import PARENT_VARIABLE, TASK, QueueSettings, is_postgresql
 from crossheat.service.queue import operation_job as job_for
@@ -106,7 +106,7 @@ class Runner:
         job = job_for(stack_id, operation, marker, self.settings.queue, delay)
         try:
             self.service.store().requeue(stack_id, None, marker, operation.value, job)
-        except StoreError:  # the sweep of another worker will find it
+        except CrossheatError:  # the sweep will find it
             log.exception("cannot queue stack %s again", stack_id)
 
     # ---- the sweep -----------------------------------------------------------------------
