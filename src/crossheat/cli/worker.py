@@ -19,7 +19,7 @@ import os
 
 import typer
 
-from crossheat.cli.common import handle_errors
+from crossheat.cli.common import err_console, handle_errors
 from crossheat.cli.output import DEFAULT, Output, emit_list, list_command
 
 app = typer.Typer(
@@ -54,7 +54,7 @@ def worker(
     _logging()
     names = [name.strip() for given in queues for name in given.split(",") if name.strip()]
     with handle_errors():
-        from crossheat.service.queue import run_worker
+        from crossheat.service.worker import run_worker
 
         code = run_worker(concurrency, names)
     raise typer.Exit(code)
@@ -65,8 +65,14 @@ def worker(
 def list_workers(out: Output = DEFAULT) -> None:
     """The workers of this database: host, pid, started, last heartbeat, operations running."""
     from crossheat.service import Service
+    from crossheat.service.queue import is_postgresql
     from crossheat.service.queue import list_workers as workers_of
 
+    if not is_postgresql():
+        err_console.print(
+            "no workers: the job queue needs PostgreSQL (CROSSHEAT_DATABASE_URL);"
+            " with SQLite, operations run on the host that starts them"
+        )
     with handle_errors(), Service() as service:
         rows = [row.as_dict() for row in workers_of(service)]
     emit_list(WORKER_COLUMNS, rows, out)

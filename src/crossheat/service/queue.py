@@ -4,7 +4,8 @@
     service.executor = QueueExecutor(service.store)
     service.submit(service.create("vpn", inputs))   # queued; returns at once
     ...
-    run_worker(concurrency=10)     # on any machine reaching the database and the clouds
+    run_worker(concurrency=10)     # crossheat.service.worker: on any machine reaching
+                                   # the database and the clouds
 
 An operation is the procrastinate job ``crossheat.run_operation(stack_id, action,
 operation_id)``, whose procrastinate ``lock`` is the stack's id: one stack's jobs never
@@ -311,10 +312,3 @@ def list_workers(service: Service, settings: QueueSettings | None = None) -> lis
         )  # fmt: skip
         rows.append(row)
     return rows
-
-
-def run_worker(concurrency: int = 10, queues: list[str] | None = None) -> int:
-    """Run a worker in this process until SIGTERM or SIGINT; its exit code."""
-    from crossheat.service._worker import run
-
-    return run(concurrency, queues or None, QueueSettings.from_environment())
