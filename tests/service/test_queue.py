@@ -8,6 +8,8 @@ import asyncio
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +178,45 @@ def test_a_cancel_reaches_a_queued_update_which_then_rolls_back(service: Service
 
 def test_no_worker_is_listed_until_one_runs(service: Service) -> None:
     assert list_workers(service) == []
+
+
+def test_an_interrupted_operation_frees_its_stack_and_is_queued_again_a_moment_later(
+    service: Service,
+) -> None:
+    stack_id = _queue_create(service, "cut", wait=5)
+    runner = Runner(service, QueueSettings())
+    _jobs(service, FETCH, stack_id)
+
+    async def interrupt() -> None:
+        marker = service.get("cut").lock.engine_id or ""
+        job = asyncio.ensure_future(runner.run_operation(stack_id, "CREATE", marker))
+        await asyncio.sleep(0.3)
+        job.cancel()  # the stop grace is over: the worker interrupts what still runs
+        await asyncio.gather(job, return_exceptions=True)
+
+    asyncio.run(interrupt())
+    _jobs(service, "UPDATE procrastinate_jobs SET status = 'aborted' WHERE status = 'doing'")
+    stack = service.get("cut")
+    assert stack.status is Status.IN_PROGRESS
+    assert (stack.lock.engine_id or "").startswith("queued:")
+    with service.store().engine.connect() as conn:
+        later = conn.execute(
+            text("SELECT scheduled_at > now() FROM procrastinate_jobs WHERE status = 'todo'")
+        ).scalar_one()
+    assert later  # calls in flight land before another worker looks
+
+
+def test_a_command_waiting_on_a_queued_operation_follows_it_until_a_worker_ends_it(
+    service: Service,
+) -> None:
+    started = service.create("followed", Inputs(TEMPLATE, "t.yaml"))
+    ended: list[str] = []
+    follower = threading.Thread(target=lambda: ended.append(service.run_here(started).stack_status))
+    follower.start()
+    deadline = time.monotonic() + 30
+    while not (service.get("followed").lock.engine_id or "").startswith("queued:"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    _run_job(Runner(service, QueueSettings()), started.stack.id)
+    follower.join(30)
+    assert ended == ["CREATE_COMPLETE"]
