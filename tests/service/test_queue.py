@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from crossheat.errors import StackLocked
 from crossheat.service import Inputs, QueueExecutor, Service, Status
 from crossheat.service._worker import Runner
 from crossheat.service.queue import QueueSettings, list_workers, no_worker_notice
@@ -93,8 +94,8 @@ def test_a_queued_operation_is_a_job_and_its_stack_is_held_by_the_queue(service:
     notice = no_worker_notice(service.store())
     assert notice is not None and notice.startswith("1 operation is queued and no worker")
     assert "crossheat worker" in notice
-    with pytest.raises(Exception, match="is alive"):  # `stack resume` leaves it to the queue
-        service.resume("queued")
+    with pytest.raises(StackLocked, match=r"queued since .*which a worker runs"):
+        service.resume("queued")  # `stack resume` leaves it to the queue
 
 
 def test_a_job_takes_the_stack_from_the_queue_and_runs_the_operation(service: Service) -> None:

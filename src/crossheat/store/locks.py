@@ -79,6 +79,11 @@ def holder_is_dead(lock: LockInfo, stale_after: timedelta = DEFAULT_STALE_AFTER)
 
 def _describe(stack_id: str, lock: LockInfo) -> str:
     since = f"{lock.acquired_at:%Y-%m-%d %H:%M:%S} UTC" if lock.acquired_at else "an unknown time"
+    if (lock.engine_id or "").startswith(QUEUED_PREFIX):
+        return (
+            f"stack {stack_id} is locked by a {lock.operation} operation queued since {since}"
+            f" ({lock.engine_id}), which a worker runs (`crossheat worker`)"
+        )
     beat = f"{lock.heartbeat_at:%H:%M:%S} UTC" if lock.heartbeat_at else "none"
     return (
         f"stack {stack_id} is locked by a {lock.operation} operation of engine "
@@ -191,7 +196,9 @@ class LockQueries(StoreCore):
         if not lock.held:
             raise StoreError(f"stack {stack_id} is not locked; acquire the lock instead")
         if not holder_is_dead(lock, stale_after):
-            raise StackLocked(_describe(stack_id, lock) + "; the holder is alive")
+            queued = (lock.engine_id or "").startswith(QUEUED_PREFIX)
+            alive = "" if queued else "; the holder is alive"
+            raise StackLocked(_describe(stack_id, lock) + alive)
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == lock.engine_id)
