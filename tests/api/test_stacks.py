@@ -121,7 +121,7 @@ def test_what_heat_refuses_in_a_create_body(client: TestClient) -> None:
     assert refusal(stack_name="s1", template=TEMPLATE, tags=["a", "b"])[0] == 400
     assert refusal(stack_name="s1", template=TEMPLATE, tags="x" * 81) == (
         400,
-        "ValueError",
+        "HTTPBadRequest",
         f'Invalid tag, "{"x" * 81}" is longer than 80 characters',
     )
     assert refusal(stack_name="s1", template=TEMPLATE, environment={"outputs": {}}) == (
@@ -129,6 +129,17 @@ def test_what_heat_refuses_in_a_create_body(client: TestClient) -> None:
         "HTTPBadRequest",
         'Environment not in valid format: environment has wrong section "outputs"',
     )
+    assert refusal(stack_name="s1", template=TEMPLATE, environment_files=[{"a": 1}]) == (
+        400,
+        "HTTPBadRequest",
+        "environment_files must be a list of names in files",
+    )
+    status, kind, message = refusal(
+        stack_name="s1", template=TEMPLATE, environment={"parameters": "x", "event_sinks": 5}
+    )
+    assert (status, kind) == (400, "StackValidationFailed")
+    assert "environment section 'parameters' must be a map" in message
+    assert "environment section 'event_sinks' must be a list" in message
     unknown = {**TEMPLATE, "resources": {"r": {"type": "OS::Nowhere::Thing"}}}
     status, kind, message = refusal(stack_name="s1", template=unknown)
     assert (status, kind) == (400, "StackValidationFailed")

@@ -110,17 +110,22 @@ def test_deleted_stacks_are_listed_when_asked(client: TestClient) -> None:
 def test_heats_typing_of_query_parameters(client: TestClient) -> None:
     assert error(client.get(f"{stacks()}?show_deleted=maybe")) == (
         400,
-        "ValueError",
-        'Unrecognized value "maybe" for "show_deleted", acceptable values are: true, false',
+        "HTTPBadRequest",
+        'Unrecognized value "maybe" for "show_deleted", acceptable values are: true, false.',
     )
     assert error(client.get(f"{stacks()}?limit=ten")) == (
         400,
-        "ValueError",
+        "HTTPBadRequest",
+        "Only integer is acceptable by 'limit'.",
+    )
+    assert error(client.get(f"{stacks()}?limit=+1")) == (
+        400,
+        "HTTPBadRequest",
         "Only integer is acceptable by 'limit'.",
     )
     assert error(client.get(f"{stacks()}?limit=-1")) == (
         400,
-        "ValueError",
+        "HTTPBadRequest",
         "Value '-1' is invalid for 'limit' which only accepts non-negative integer.",
     )
 

@@ -188,6 +188,9 @@ def test_update_previews_list_each_resource_in_heats_engine_format(client: TestC
         k: [r["resource_name"] for r in v] for k, v in patched.json()["resource_changes"].items()
     }
     assert named["updated"] == ["label"] and named["replaced"] == []
+    # crossheat's own fields, as the local preview shows them: why, and what changes
+    label = patched.json()["resource_changes"]["updated"][0]
+    assert label["reason"] and [c["property"] for c in label["changes"]] == ["value"]
     assert show(client, "s1", stack_id)["stack_status"] == "CREATE_COMPLETE"  # nothing changed
 
 

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from crossheat import __version__
-from crossheat.api import errors
+from crossheat.api import errors, openapi, schemas
 from crossheat.api.context import Authenticator, base_url
 from crossheat.service import HostedExecutor, Service
 from crossheat.service.executor import ServerExecutor
@@ -66,8 +66,14 @@ def create_app(
     app.state.auth = auth
     app.state.executor = hosted
     errors.install(app)
+    openapi.install(app)
 
-    @app.get("/", include_in_schema=True, status_code=300)
+    @app.get(
+        "/",
+        status_code=300,
+        response_model=None,
+        responses={300: {"model": schemas.Versions, "description": openapi.MEANINGS[300]}},
+    )
     def versions(request: Request) -> JSONResponse:
         return JSONResponse(versions_document(request), status_code=300)
 

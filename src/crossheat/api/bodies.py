@@ -1,6 +1,7 @@
 """Heat's request bodies, read as Heat reads them, and turned into the service's inputs.
 
     body = await json_body(request)            # None: no body, as Heat sees it
+    inputs = inputs_of(required(body))         # validate: template, files, environments...
     create = create_request(body)              # stack_name, Inputs, rollback, timeout, tags
     update = update_request(body, patch=True)  # crossheat.service.HeatUpdate
 
@@ -9,7 +10,8 @@ A body counts only if it is JSON (or untyped, or ``text/plain``) and starts with
 characters, is Heat's 400 ``RequestLimitExceeded``. ``template`` is an object or a
 text (JSON or YAML) that must name its version; ``environment`` an object or YAML
 text, ignored when ``environment_files`` names entries of ``files``; ``tags`` a
-comma-separated text.
+comma-separated text. heatclient names files by absolute ``file://`` URLs; they are
+kept as given (the service reads them by their paths).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Required
 
 import yaml
-from fastapi import Request
+from fastapi import Depends, Request
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 
-from crossheat.api.errors import STATUS_TEXT, HeatFault
+from crossheat.api.errors import STATUS_TEXT, HeatFault, bad_request
 from crossheat.api.query import parse_boolean, parse_integer, parse_tags
 from crossheat.service import HeatUpdate, Inputs, Source
 
@@ -40,6 +44,9 @@ ENVIRONMENT_SECTIONS = (
     "parameter_merge_strategies",
 )
 JSON_TYPES = ("", "application/json", "text/plain")
+NOT_ADOPT_DATA = "Invalid adopt data: not a JSON object"
+#: The fault type of what Heat's engine (not its API) reads from a body: a ``ValueError``.
+ENGINE_ERROR = "ValueError"
 
 
 async def json_body(request: Request) -> dict[str, Any] | None:
@@ -55,19 +62,30 @@ async def json_body(request: Request) -> dict[str, Any] | None:
             f"Request limit exceeded: JSON body size ({len(raw)} bytes) exceeds maximum "
             f"allowed size ({MAX_JSON_BODY} bytes).",
         )
+    return _json_object(
+        raw, "Malformed JSON in the request body", "The request body must be a JSON object."
+    )
+
+
+def _json_object(text: str | bytes, malformed: str, not_object: str) -> dict[str, Any]:
+    """``text`` read as a JSON object; Heat's 400 (``malformed: why``, ``not_object``)."""
     try:
-        data = json.loads(raw)
+        data = json.loads(text)
     except ValueError as exc:
-        raise HeatFault(400, None, f"Malformed JSON in the request body: {exc}") from None
+        raise bad_request(f"{malformed}: {exc}") from None
     if not isinstance(data, dict):
-        raise HeatFault(400, None, "The request body must be a JSON object.")
+        raise bad_request(not_object)
     return data
+
+
+#: A route's JSON body as Heat reads it (``body: JsonBody``; None when there is none).
+JsonBody = Annotated[dict[str, Any] | None, Depends(json_body)]
 
 
 def required(body: dict[str, Any] | None) -> dict[str, Any]:
     """The body of an action that needs one (Heat's 400 when there is none)."""
     if body is None:
-        raise HeatFault(400, None, STATUS_TEXT[400][1])
+        raise bad_request(STATUS_TEXT[400][1])
     return body
 
 
@@ -87,28 +105,20 @@ class CreateRequest:
 def create_request(body: dict[str, Any]) -> CreateRequest:
     name = body.get("stack_name")
     if not name:
-        raise HeatFault(400, None, "No stack name specified")
+        raise bad_request("No stack name specified")
     if "converge" in body:
-        raise HeatFault(
-            400,
-            None,
+        raise bad_request(
             "converge flag only supported in stack update (or update preview) request.",
         )
     adopt = _adopt_data(body.get("adopt_stack_data"))
-    template = template_of(body)
-    if template is None and adopt is None:  # an adopt's template may come with its data
-        raise HeatFault(400, None, "No template specified")
-    files = files_of(body)
+    # An adopt's template may come with its data.
+    inputs = inputs_of(body, template_required=adopt is None)
     timeout = body.get("timeout_mins")
+    rollback = body.get("disable_rollback", True)
     return CreateRequest(
         name=str(name),
-        inputs=Inputs(
-            template,
-            files=files,
-            environments=environments_of(body, files),
-            parameters=parameters_of(body),
-        ),
-        disable_rollback=parse_boolean("disable_rollback", body.get("disable_rollback", True)),
+        inputs=inputs,
+        disable_rollback=parse_boolean("disable_rollback", rollback, ENGINE_ERROR),
         timeout_mins=(parse_integer("timeout_mins", timeout) or None) if timeout else None,
         tags=tags_of(body) or [],
         adopt=adopt,
@@ -118,15 +128,15 @@ def create_request(body: dict[str, Any]) -> CreateRequest:
 def update_request(body: dict[str, Any], *, patch: bool) -> HeatUpdate:
     """PUT (``patch`` False: the template is required) or PATCH (``existing``)."""
     template = template_of(body)
-    existing = patch or parse_boolean("existing", body.get("existing", False))
+    existing = patch or parse_boolean("existing", body.get("existing", False), ENGINE_ERROR)
     if template is None and not existing:
-        raise HeatFault(400, None, "No template specified")
+        raise bad_request("No template specified")
     files = files_of(body)
     timeout = body.get("timeout_mins")
     rollback = body.get("disable_rollback")
     clear = body.get("clear_parameters") or []
     if not isinstance(clear, list):
-        raise HeatFault(400, None, "clear_parameters must be a list of parameter names")
+        raise bad_request("clear_parameters must be a list of parameter names")
     return HeatUpdate(
         template=template,
         files=files,
@@ -134,9 +144,25 @@ def update_request(body: dict[str, Any], *, patch: bool) -> HeatUpdate:
         parameters=parameters_of(body),
         clear_parameters=[str(name) for name in clear],
         timeout_mins=None if timeout is None else parse_integer("timeout_mins", timeout),
-        disable_rollback=None if rollback is None else parse_boolean("disable_rollback", rollback),
+        disable_rollback=None
+        if rollback is None
+        else parse_boolean("disable_rollback", rollback, ENGINE_ERROR),
         tags=tags_of(body),
         existing=existing,
+    )
+
+
+def inputs_of(body: Mapping[str, Any], *, template_required: bool = True) -> Inputs:
+    """The body's template, files, environments and parameters as the service's inputs."""
+    template = template_of(body)
+    if template is None and template_required:
+        raise bad_request("No template specified")
+    files = files_of(body)
+    return Inputs(
+        template,
+        files=files,
+        environments=environments_of(body, files),
+        parameters=parameters_of(body),
     )
 
 
@@ -145,27 +171,23 @@ def template_of(body: Mapping[str, Any]) -> str | dict[str, Any] | None:
     template = body.get("template")
     if template is None:
         if body.get("template_url"):
-            raise HeatFault(
-                400,
-                None,
+            raise bad_request(
                 "Could not retrieve template: crossheat does not fetch template_url; "
-                "send the template itself in `template`",
+                "send the template itself in 'template'",
             )
         return None
     if isinstance(template, dict):
         _limit(len(json.dumps(template)))
         return template
     if not isinstance(template, str):
-        raise HeatFault(400, None, "Template not in valid format: not a template")
+        raise bad_request("Template not in valid format: not a template")
     _limit(len(template))
     try:
         data = yaml.safe_load(template)
     except yaml.YAMLError as exc:
-        raise HeatFault(400, None, f"Template not in valid format: {exc}") from None
+        raise bad_request(f"Template not in valid format: {exc}") from None
     if not isinstance(data, dict) or not any(key in data for key in VERSION_KEYS):
-        raise HeatFault(
-            400, None, "Template not in valid format: Template format version not found."
-        )
+        raise bad_request("Template not in valid format: Template format version not found.")
     return template
 
 
@@ -182,7 +204,7 @@ def _limit(size: int) -> None:
 def files_of(body: Mapping[str, Any]) -> dict[str, str]:
     files = body.get("files") or {}
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        raise HeatFault(400, None, "files must map file names to their contents (texts)")
+        raise bad_request("files must map file names to their contents (texts)")
     return {str(k): v for k, v in files.items()}
 
 
@@ -192,14 +214,12 @@ def environments_of(
     """The environments, in order: those ``environment_files`` names in ``files``, else
     the body's ``environment`` (none when it is empty)."""
     names = body.get("environment_files") or []
-    if not isinstance(names, list):
-        raise HeatFault(400, None, "environment_files must be a list of names in files")
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise bad_request("environment_files must be a list of names in files")
     if names:
         missing = [str(n) for n in names if n not in files]
         if missing:
-            raise HeatFault(
-                400, None, f"Environment files not found in files: {', '.join(missing)}"
-            )
+            raise bad_request(f"Environment files not found in files: {', '.join(missing)}")
         return [Source(str(name), files[name]) for name in names]
     environment = _environment(body.get("environment"))
     return [environment] if environment else []
@@ -213,20 +233,16 @@ def _environment(value: Any) -> dict[str, Any]:
         try:
             data = yaml.safe_load(value) if value.strip() else {}
         except yaml.YAMLError as exc:
-            raise HeatFault(400, None, f"Environment not in valid format: {exc}") from None
+            raise bad_request(f"Environment not in valid format: {exc}") from None
     if not isinstance(data, dict):
-        raise HeatFault(400, None, "Environment not in valid format: The environment is not a map")
+        raise bad_request("Environment not in valid format: The environment is not a map")
     for section, content in data.items():
-        if section not in ENVIRONMENT_SECTIONS:
-            raise HeatFault(
-                400, None, f"Environment not in valid format: environment has wrong section "
-                f'"{section}"',
-            )  # fmt: skip
-        if content is None:
-            raise HeatFault(
-                400, None, f"Environment not in valid format: environment has empty section "
-                f'"{section}"',
-            )  # fmt: skip
+        wrong = "wrong" if section not in ENVIRONMENT_SECTIONS else None
+        wrong = wrong or ("empty" if content is None else None)
+        if wrong:
+            raise bad_request(
+                f'Environment not in valid format: environment has {wrong} section "{section}"'
+            )
     return data
 
 
@@ -234,7 +250,7 @@ def parameters_of(body: Mapping[str, Any]) -> dict[str, str]:
     """The body's parameters as texts (lists comma-joined, maps as JSON)."""
     params = body.get("parameters") or {}
     if not isinstance(params, dict):
-        raise HeatFault(400, None, "parameters must be a map of names to values")
+        raise bad_request("parameters must be a map of names to values")
     return {str(k): _text(v) for k, v in params.items()}
 
 
@@ -259,55 +275,104 @@ def tags_of(body: Mapping[str, Any]) -> list[str] | None:
 def _adopt_data(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    data = value
     if isinstance(value, str):
-        try:
-            data = json.loads(value)
-        except ValueError as exc:
-            raise HeatFault(400, None, f"Invalid adopt data: {exc}") from None
-    if not isinstance(data, dict):
-        raise HeatFault(400, None, "Invalid adopt data: not a JSON object")
-    return data
+        value = _json_object(value, "Invalid adopt data", NOT_ADOPT_DATA)
+    if not isinstance(value, dict):
+        raise bad_request(NOT_ADOPT_DATA)
+    return value
 
 
 # ---- the bodies in the OpenAPI document (read by ``json_body``, not by FastAPI) -------------
 
-_ANY_OBJECT: dict[str, Any] = {"type": "object", "additionalProperties": True}
-_TEMPLATE: dict[str, Any] = {"oneOf": [_ANY_OBJECT, {"type": "string"}]}
-_COMMON: dict[str, Any] = {
-    "template": _TEMPLATE,
-    "template_url": {"type": "string"},
-    "files": {"type": "object", "additionalProperties": {"type": "string"}},
-    "environment": _TEMPLATE,
-    "environment_files": {"type": "array", "items": {"type": "string"}},
-    "parameters": _ANY_OBJECT,
-    "timeout_mins": {"type": "integer", "minimum": 0},
-    "disable_rollback": {"type": "boolean"},
-    "tags": {"type": "string", "description": "comma-separated"},
-}
+
+@with_config(ConfigDict(extra="forbid"))
+class EnvironmentBody(TypedDict, total=False):
+    """An environment's sections (any other is refused)."""
+
+    parameters: dict[str, Any]
+    parameter_defaults: dict[str, Any]
+    parameter_merge_strategies: dict[str, str]
+    resource_registry: dict[str, Any]
+    encrypted_param_names: list[str]
+    event_sinks: list[Any]
 
 
-def openapi_body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    """``openapi_extra`` describing a JSON body with these properties."""
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+class TemplateBody(TypedDict, total=False):
+    """A template and what it needs: ``POST /validate``."""
+
+    template: dict[str, Any] | str
+    template_url: str
+    files: dict[str, str]
+    #: An object, or its YAML text.
+    environment: EnvironmentBody | str
+    environment_files: list[str]
+    parameters: dict[str, Any]
 
 
-CREATE_BODY = openapi_body(
-    {**_COMMON, "stack_name": {"type": "string"}, "adopt_stack_data": _TEMPLATE},
-    ["stack_name"],
-)
-UPDATE_BODY = openapi_body(
-    {
-        **_COMMON,
-        "clear_parameters": {"type": "array", "items": {"type": "string"}},
-        "existing": {"type": "boolean"},
-        "converge": {"type": "boolean"},
-    }
-)
-ACTION_BODY = openapi_body(
-    {name: {"nullable": True} for name in
-     ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")}
-)  # fmt: skip
+class _StackBody(TemplateBody, total=False):
+    timeout_mins: int
+    disable_rollback: bool
+    #: Comma-separated.
+    tags: str
+
+
+class CreateBody(_StackBody, total=False):
+    """A create, its preview, or an adopt (``adopt_stack_data``)."""
+
+    stack_name: Required[str]
+    adopt_stack_data: dict[str, Any] | str
+
+
+class UpdateBody(_StackBody, total=False):
+    """An update (PUT, PATCH) or its preview."""
+
+    clear_parameters: list[str]
+    existing: bool
+    converge: bool
+
+
+class ActionBody(TypedDict, total=False):
+    """One action, its value null: ``{"check": null}``."""
+
+    suspend: None
+    resume: None
+    check: None
+    cancel_update: None
+    cancel_without_rollback: None
+
+
+class MarkUnhealthyBody(TypedDict, total=False):
+    mark_unhealthy: Required[bool]
+    resource_status_reason: str
+
+
+class ConfigBody(TypedDict, total=False):
+    """A software config to store."""
+
+    name: str
+    group: str
+    config: Any
+    inputs: list[dict[str, Any]]
+    outputs: list[dict[str, Any]]
+    options: dict[str, Any]
+
+
+class _Deployment(TypedDict, total=False):
+    config_id: str
+    input_values: dict[str, Any]
+    action: str
+    status: str
+    status_reason: str
+
+
+class DeploymentChanges(_Deployment, total=False):
+    """What an update of a software deployment changes (null values: nothing)."""
+
+    output_values: dict[str, Any]
+
+
+class DeploymentBody(_Deployment, total=False):
+    """A software deployment to store."""
+
+    server_id: Required[str]
+    stack_user_project_id: str

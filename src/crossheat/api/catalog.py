@@ -13,15 +13,18 @@ GET  /build_info
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Request
 
-from crossheat.api.context import RequestContext, request_context
-from crossheat.api.errors import HeatFault
-from crossheat.api.inputs import inputs_of
-from crossheat.api.params import bad_request, boolean
-from crossheat.api.resources import NO_BODY
+from crossheat.api import schemas
+from crossheat.api.bodies import JsonBody, TemplateBody, inputs_of, required
+from crossheat.api.context import Context
+from crossheat.api.errors import HeatFault, bad_request
+from crossheat.api.openapi import BOOLEAN, TEXT, answers
+from crossheat.api.query import Query
 from crossheat.errors import NotFound, TemplateError
 
 router = APIRouter(tags=["templates and types"])
@@ -29,98 +32,106 @@ router = APIRouter(tags=["templates and types"])
 ROOT = "/v1/{tenant_id}"
 #: The error codes ``ignore_errors`` may name (Heat's ``ERROR_CODE_MAP``).
 IGNORABLE_CODES = ("99001",)
+TYPES_QUERY = {
+    "name": {"type": "string", "description": "A regular expression the name starts with"},
+    "version": TEXT,
+    "support_status": {
+        "type": "string",
+        "enum": ["UNKNOWN", "SUPPORTED", "DEPRECATED", "UNSUPPORTED", "HIDDEN"],
+    },
+    "with_description": BOOLEAN,
+}
 
 
-@router.post(ROOT + "/validate")
-def validate(
-    body: dict[str, Any] | None = Body(None),
-    show_nested: str | None = None,
-    ignore_errors: str | None = None,
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.post(
+    ROOT + "/validate",
+    **answers(
+        200,
+        schemas.Validated,
+        query={"show_nested": BOOLEAN, "ignore_errors": TEXT},
+        body=TemplateBody,
+    ),
+)
+def validate(request: Request, ctx: Context, body: JsonBody) -> dict[str, Any]:
     """Check a template as a create would (parameters need no value): Heat's answer, or
     400 with every error, each naming its file, line and template path."""
-    if body is None:
-        raise bad_request(NO_BODY)
-    boolean("show_nested", show_nested)  # nested templates are always checked
+    given = required(body)
+    query = Query(request)
+    query.boolean("show_nested")  # nested templates are always checked
+    ignore_errors = query.single("ignore_errors")
     if ignore_errors is not None:
         invalid = [c for c in ignore_errors.split(",") if c not in IGNORABLE_CODES]
         if invalid:
             raise bad_request(f"Invalid codes in ignore_errors : {invalid}")
     try:
-        return ctx.service.validate_template(inputs_of(body))
+        return ctx.service.validate_template(inputs_of(given))
     except TemplateError as exc:
         raise bad_request("\n".join(str(d) for d in exc.errors())) from None
 
 
-@router.get(ROOT + "/resource_types")
-def resource_types(
-    name: str | None = None,
-    version: str | None = None,
-    support_status: str | None = None,
-    with_description: str | None = None,
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.get(ROOT + "/resource_types", **answers(200, schemas.ResourceTypes, query=TYPES_QUERY))
+def resource_types(request: Request, ctx: Context) -> dict[str, Any]:
     """The types a template may use (HIDDEN ones never): names, or with descriptions."""
+    query = Query(request)
     found = ctx.service.catalog().resource_types(
-        name=name,
-        version=version,
-        support_status=support_status,
-        with_description=boolean("with_description", with_description),
+        name=query.single("name"),
+        version=query.single("version"),
+        support_status=query.single("support_status"),
+        with_description=query.boolean("with_description"),
     )
     return {"resource_types": found}
 
 
-def _type_not_found(exc: NotFound) -> HeatFault:
-    return HeatFault(404, "EntityNotFound", str(exc))
-
-
-@router.get(ROOT + "/resource_types/{type_name}")
-def resource_type(type_name: str, ctx: RequestContext = Depends(request_context)) -> dict[str, Any]:
-    """The type's schema: properties (Heat's keys), attributes, support status."""
+@contextmanager
+def _type_lookup() -> Iterator[None]:
+    """Heat's 404 ``EntityNotFound`` for an unknown type."""
     try:
-        return ctx.service.catalog().resource_type(type_name)
+        yield
     except NotFound as exc:
-        raise _type_not_found(exc) from None
+        raise HeatFault(404, "EntityNotFound", str(exc)) from None
 
 
-@router.get(ROOT + "/resource_types/{type_name}/template")
-def resource_type_template(
-    type_name: str,
-    template_type: str | None = None,
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.get(ROOT + "/resource_types/{type_name}", **answers(200, schemas.ResourceTypeSchema, 404))
+def resource_type(ctx: Context, type_name: str) -> dict[str, Any]:
+    """The type's schema: properties (Heat's keys), attributes, support status."""
+    with _type_lookup():
+        return ctx.service.catalog().resource_type(type_name)
+
+
+@router.get(
+    ROOT + "/resource_types/{type_name}/template",
+    **answers(200, dict[str, Any], 404, query={"template_type": {"enum": ["cfn", "hot"]}}),
+)
+def resource_type_template(request: Request, ctx: Context, type_name: str) -> dict[str, Any]:
     """A template with one resource of the type: each property a parameter, each
     attribute an output."""
+    template_type = Query(request).single("template_type")
     kind = "cfn" if template_type is None else template_type.lower()
     if kind not in ("cfn", "hot"):
         raise bad_request(
             f'Template type is not supported: Invalid template type "{template_type}", '
             "valid types are: cfn, hot."
         )
-    try:
+    with _type_lookup():
         return ctx.service.catalog().resource_template(type_name, kind)
-    except NotFound as exc:
-        raise _type_not_found(exc) from None
 
 
-@router.get(ROOT + "/template_versions")
-def template_versions(ctx: RequestContext = Depends(request_context)) -> dict[str, Any]:
+@router.get(ROOT + "/template_versions", **answers(200, schemas.TemplateVersions))
+def template_versions(ctx: Context) -> dict[str, Any]:
     return {"template_versions": ctx.service.catalog().template_versions()}
 
 
-@router.get(ROOT + "/template_versions/{template_version}/functions")
-def template_functions(
-    template_version: str,
-    with_condition_func: str | None = None,
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.get(
+    ROOT + "/template_versions/{template_version}/functions",
+    **answers(200, schemas.TemplateFunctions, 404, query={"with_condition_func": BOOLEAN}),
+)
+def template_functions(request: Request, ctx: Context, template_version: str) -> dict[str, Any]:
     """The version's functions with Heat's descriptions (404 for an unknown version)."""
-    conditions = boolean("with_condition_func", with_condition_func)
+    conditions = Query(request).boolean("with_condition_func")
     found = ctx.service.catalog().template_functions(template_version, conditions)
     return {"template_functions": found}
 
 
-@router.get(ROOT + "/build_info")
-def build_info(ctx: RequestContext = Depends(request_context)) -> dict[str, Any]:
+@router.get(ROOT + "/build_info", **answers(200, schemas.BuildInfo))
+def build_info(ctx: Context) -> dict[str, Any]:
     return ctx.service.catalog().build_info()

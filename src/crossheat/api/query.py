@@ -1,12 +1,16 @@
 """Heat's query-parameter typing: booleans, non-negative integers, tag lists, and
-"single", "multi" and "mixed" parameters (Heat's ``param_utils`` rules). A bad value is
-Heat's 400 ``ValueError``, with the message Heat's helper gives it.
+"single", "multi" and "mixed" parameters (Heat's ``param_utils`` and ``util`` rules). A
+bad value is Heat's 400 ``HTTPBadRequest`` with the message Heat's helper gives it.
 
     query = Query(request)
     query.boolean("show_deleted")          # "True", "false"... or 400 in Heat's words
     query.integer("limit")                 # None when absent
     query.multi("sort_keys")               # every value given
     query.mixed(("status", "name"))        # {"status": ["CREATE_COMPLETE"], ...}
+
+A parameter given twice counts once (its last value, as webob's ``params.get``) unless
+it is a filter or a repeatable key (``with_attr``, ``sort_keys``). Each route lists what
+it reads for the OpenAPI document (``crossheat.api.openapi.answers``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from crossheat.api.errors import HeatFault
+from crossheat.api.errors import HeatFault, bad_request
 
 #: Heat's longest tag.
 MAX_TAG_LENGTH = 80
@@ -28,12 +32,14 @@ class Query:
     def __init__(self, request: Request) -> None:
         self.items: list[tuple[str, str]] = list(request.query_params.multi_items())
 
+    def names(self) -> list[str]:
+        """The names given, each once, in the order first given."""
+        return list(dict.fromkeys(key for key, _ in self.items))
+
     def single(self, name: str) -> str | None:
-        """The first value of ``name`` (Heat's "single" parameters), or None."""
-        for key, value in self.items:
-            if key == name:
-                return value
-        return None
+        """The last value of ``name`` (Heat's "single" parameters), or None."""
+        found = self.multi(name)
+        return found[-1] if found else None
 
     def multi(self, name: str) -> list[str]:
         return [value for key, value in self.items if key == name]
@@ -50,9 +56,7 @@ class Query:
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.single(name)
-        if value is None:
-            return default
-        return parse_boolean(name, value)
+        return default if value is None else parse_boolean(name, value)
 
     def integer(self, name: str) -> int | None:
         value = self.single(name)
@@ -69,8 +73,9 @@ class Query:
         return urlencode([*kept, *replace.items()])
 
 
-def parse_boolean(name: str, value: object) -> bool:
-    """Heat's boolean: ``true``/``false`` in any case (a JSON boolean as is)."""
+def parse_boolean(name: str, value: object, kind: str | None = None) -> bool:
+    """Heat's boolean: ``true``/``false`` in any case (a JSON boolean as is). ``kind``:
+    the fault's type (Heat's engine reads body fields: ``ValueError``)."""
     if isinstance(value, bool):
         return value
     text = str(value).lower()
@@ -78,22 +83,22 @@ def parse_boolean(name: str, value: object) -> bool:
         return text == "true"
     raise HeatFault(
         400,
-        "ValueError",
-        f'Unrecognized value "{value}" for "{name}", acceptable values are: true, false',
+        kind,
+        f'Unrecognized value "{value}" for "{name}", acceptable values are: true, false.',
     )
 
 
 def parse_integer(name: str, value: object) -> int:
-    """Heat's non-negative integer (an integer-like text)."""
+    """Heat's non-negative integer: integer-like (``int(value)`` written back the same)."""
     try:
         number = int(str(value))
     except ValueError:
-        raise HeatFault(400, "ValueError", f"Only integer is acceptable by '{name}'.") from None
+        number = None
+    if number is None or str(number) != str(value):
+        raise bad_request(f"Only integer is acceptable by '{name}'.")
     if number < 0:
-        raise HeatFault(
-            400,
-            "ValueError",
-            f"Value '{value}' is invalid for '{name}' which only accepts non-negative integer.",
+        raise bad_request(
+            f"Value '{value}' is invalid for '{name}' which only accepts non-negative integer."
         )
     return number
 
@@ -105,5 +110,5 @@ def parse_tags(value: object) -> list[str]:
     tags = [tag for tag in value.split(",") if tag] if value else []
     for tag in tags:
         if len(tag) > MAX_TAG_LENGTH:
-            raise HeatFault(400, "ValueError", f'Invalid tag, "{tag}" is longer than 80 characters')
+            raise bad_request(f'Invalid tag, "{tag}" is longer than 80 characters')
     return tags

@@ -16,14 +16,16 @@ and events also show a deleted stack's, as Heat's do.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from crossheat.api.context import RequestContext, request_context
-from crossheat.api.errors import HeatFault
-from crossheat.api.params import bad_request, boolean, integer
-from crossheat.errors import StackNotFound
+from crossheat.api import schemas, views
+from crossheat.api.bodies import JsonBody, MarkUnhealthyBody, required
+from crossheat.api.context import Context, RequestContext
+from crossheat.api.errors import HeatFault, bad_request
+from crossheat.api.openapi import BOOLEAN, INTEGER, MULTI, NULL, TEXT, answers
+from crossheat.api.query import Query, parse_boolean
 from crossheat.service import StackRecord
 
 router = APIRouter(tags=["resources and events"])
@@ -33,52 +35,43 @@ RESOURCE = STACK + "/resources/{resource_name}"
 
 #: Heat's resource list filters; any other query key but these is refused (400).
 RESOURCE_FILTERS = ("name", "status", "action", "type", "id", "physical_resource_id")
-_RESOURCE_QUERY = {*RESOURCE_FILTERS, "nested_depth", "with_detail"}
-#: The fields of an event in a list (an event shown has them all).
+RESOURCE_QUERY = {
+    **dict.fromkeys(RESOURCE_FILTERS, MULTI),
+    "nested_depth": INTEGER,
+    "with_detail": BOOLEAN,
+}
+#: Heat's event list filters (``resource_status`` is the bare status) and paging.
+EVENT_FILTERS = ("resource_name", "resource_type", "resource_action", "resource_status")
+EVENT_QUERY = {
+    **dict.fromkeys(EVENT_FILTERS, MULTI),
+    "sort_keys": MULTI,
+    "sort_dir": TEXT,
+    "marker": TEXT,
+    "limit": INTEGER,
+    "nested_depth": INTEGER,
+}
+#: The fields of an event in a list (an event shown has them all): Heat's, and crossheat's
+#: ``region`` and ``resource_type`` (``crossheat --url`` shows each event's type, as the
+#: local commands do; heatclient ignores both).
 EVENT_SUMMARY = (
     "id", "links", "event_time", "resource_name", "logical_resource_id", "resource_status",
-    "resource_status_reason", "physical_resource_id", "region",
+    "resource_status_reason", "physical_resource_id", "resource_type", "region",
 )  # fmt: skip
-#: The request body Heat gives 400 for when one is needed and none came.
-NO_BODY = (
-    "The server could not comply with the request since it is either malformed or "
-    "otherwise incorrect."
-)
-
-Filter = list[str] | None
-
-
-def canonical_stack(
-    ctx: RequestContext, stack_name: str, stack_id: str, *, deleted: bool = False
-) -> StackRecord:
-    """The caller's project's stack with that name and id (any project's for an admin, as
-    in Heat; a deleted one too, with ``deleted``); Heat's 404 ``EntityNotFound`` otherwise."""
-    service = ctx.every_project() if ctx.identity.is_admin else ctx.service
-    try:
-        stack = service.get(stack_id, include_deleted=deleted)
-    except StackNotFound:
-        stack = None
-    if stack is None or stack.id != stack_id or stack.name != stack_name:
-        raise HeatFault(404, "EntityNotFound", f"The Stack ({stack_name}) could not be found.")
-    return stack
 
 
 def link(href: str, rel: str) -> dict[str, str]:
     return {"href": href, "rel": rel}
 
 
-def stack_href(ctx: RequestContext, stack: StackRecord, *sub: str) -> str:
-    """The stack's canonical URL under its own project (an admin may read another's)."""
-    path = "/".join(
-        quote(p, safe="") for p in (stack.project, "stacks", stack.name, stack.id, *sub)
-    )
-    return f"{ctx.base_url}/v1/{path}"
+def _href(ctx: RequestContext, stack: StackRecord, *sub: str) -> str:
+    """A URL under the stack's canonical one, in its own project (an admin reads any)."""
+    return views.stack_url(ctx, stack.project, stack.name, stack.id, *sub)
 
 
 def _resource(ctx: RequestContext, stack: StackRecord, found: dict[str, Any]) -> dict[str, Any]:
     found["links"] = [
-        link(stack_href(ctx, stack, "resources", found["resource_name"]), "self"),
-        link(stack_href(ctx, stack), "stack"),
+        link(_href(ctx, stack, "resources", found["resource_name"]), "self"),
+        link(_href(ctx, stack), "stack"),
     ]
     return found
 
@@ -88,190 +81,138 @@ def _event(
 ) -> dict[str, Any]:
     name = found["resource_name"]
     found["links"] = [
-        link(stack_href(ctx, stack, "resources", name, "events", found["id"]), "self"),
-        link(stack_href(ctx, stack, "resources", name), "resource"),
-        link(stack_href(ctx, stack), "stack"),
+        link(_href(ctx, stack, "resources", name, "events", found["id"]), "self"),
+        link(_href(ctx, stack, "resources", name), "resource"),
+        link(_href(ctx, stack), "stack"),
     ]
     return found if detail else {k: found[k] for k in EVENT_SUMMARY}
 
 
-@router.get(STACK + "/resources")
+@router.get(STACK + "/resources", **answers(200, schemas.ResourceList, 404, query=RESOURCE_QUERY))
 def list_resources(
-    request: Request,
-    stack_name: str,
-    stack_id: str,
-    name: Filter = Query(None),
-    status: Filter = Query(None),
-    action: Filter = Query(None),
-    type: Filter = Query(None),
-    id: Filter = Query(None),
-    physical_resource_id: Filter = Query(None),
-    nested_depth: str | None = None,
-    with_detail: str | None = None,
-    ctx: RequestContext = Depends(request_context),
+    request: Request, ctx: Context, stack_name: str, stack_id: str
 ) -> dict[str, Any]:
     """The stack's resources: filters (repeat one for any of its values; ``type`` matches a
     part of the type name, ``status`` is ``CREATE_COMPLETE`` or a bare ``COMPLETE``)."""
-    invalid = list(dict.fromkeys(k for k in request.query_params if k not in _RESOURCE_QUERY))
+    query = Query(request)
+    invalid = [k for k in query.names() if k not in RESOURCE_QUERY]
     if invalid:
         raise bad_request(f"Invalid filter parameters {invalid}")
-    integer("nested_depth", nested_depth, 0)  # every resource is listed: checked only
-    detail = boolean("with_detail", with_detail)
-    given = {
-        "name": name, "status": status, "action": action, "type": type, "id": id,
-        "physical_resource_id": physical_resource_id,
-    }  # fmt: skip
-    stack = canonical_stack(ctx, stack_name, stack_id, deleted=True)
-    views = ctx.service.stack_resources(stack)
-    found = views.resources({k: v for k, v in given.items() if v}, with_detail=detail)
+    query.integer("nested_depth")  # every resource is listed: checked only
+    detail = query.boolean("with_detail")
+    stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
+    found = ctx.service.stack_resources(stack).resources(
+        query.mixed(RESOURCE_FILTERS), with_detail=detail
+    )
     return {"resources": [_resource(ctx, stack, r) for r in found]}
 
 
-@router.get(RESOURCE)
+@router.get(RESOURCE, **answers(200, schemas.ResourceShow, 404, query={"with_attr": MULTI}))
 def show_resource(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    with_attr: Filter = Query(None),
-    ctx: RequestContext = Depends(request_context),
+    request: Request, ctx: Context, stack_name: str, stack_id: str, resource_name: str
 ) -> dict[str, Any]:
     """One resource with its attributes (``with_attr``: more of them, by name)."""
-    stack = canonical_stack(ctx, stack_name, stack_id)
-    found = ctx.service.stack_resources(stack).show(resource_name, with_attr or [])
+    stack = views.heat(ctx).canonical(stack_name, stack_id)
+    found = ctx.service.stack_resources(stack).show(
+        resource_name, Query(request).multi("with_attr")
+    )
     return {"resource": _resource(ctx, stack, found)}
 
 
-@router.get(RESOURCE + "/metadata")
+@router.get(RESOURCE + "/metadata", **answers(200, schemas.ResourceMetadata, 404))
 def resource_metadata(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    ctx: RequestContext = Depends(request_context),
+    ctx: Context, stack_name: str, stack_id: str, resource_name: str
 ) -> dict[str, Any]:
-    stack = canonical_stack(ctx, stack_name, stack_id)
+    stack = views.heat(ctx).canonical(stack_name, stack_id)
     return {"metadata": ctx.service.stack_resources(stack).metadata(resource_name)}
 
 
-@router.patch(RESOURCE)
+@router.patch(RESOURCE, **answers(200, NULL, 404, 409, body=MarkUnhealthyBody))
 def mark_unhealthy(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    body: dict[str, Any] | None = Body(None),
-    ctx: RequestContext = Depends(request_context),
-) -> None:
+    ctx: Context, stack_name: str, stack_id: str, resource_name: str, body: JsonBody
+) -> Response:
     """Mark the resource (by name or physical id) unhealthy, CHECK_FAILED with the reason;
     ``mark_unhealthy: false`` sets CHECK_FAILED back to CHECK_COMPLETE."""
-    if body is None:
-        raise bad_request(NO_BODY)
-    extra = sorted(set(body) - {"mark_unhealthy", "resource_status_reason"})
+    given = required(body)
+    extra = sorted(set(given) - {"mark_unhealthy", "resource_status_reason"})
     if extra:
         keys = "{" + ", ".join(repr(k) for k in extra) + "}"
         raise bad_request(f"Invalid keys in resource mark unhealthy {keys}")
-    if "mark_unhealthy" not in body:
+    if "mark_unhealthy" not in given:
         raise bad_request("Missing mandatory (mark_unhealthy) key from mark unhealthy request")
-    unhealthy = boolean("mark_unhealthy", str(body["mark_unhealthy"]))
-    reason = body.get("resource_status_reason")
-    stack = canonical_stack(ctx, stack_name, stack_id)
-    views = ctx.service.stack_resources(stack)
-    views.mark_unhealthy(resource_name, unhealthy, None if reason is None else str(reason))
+    unhealthy = parse_boolean("mark_unhealthy", given["mark_unhealthy"])
+    reason = given.get("resource_status_reason")
+    stack = views.heat(ctx).canonical(stack_name, stack_id)
+    resources = ctx.service.stack_resources(stack)
+    resources.mark_unhealthy(resource_name, unhealthy, None if reason is None else str(reason))
+    return views.null()
 
 
-@router.post(RESOURCE + "/signal")
+@router.post(RESOURCE + "/signal", **answers(200, NULL, 404, body=dict[str, Any]))
 def signal_resource(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    body: Any = Body(None),
-    ctx: RequestContext = Depends(request_context),
-) -> None:
+    ctx: Context, stack_name: str, stack_id: str, resource_name: str, body: JsonBody
+) -> Response:
     """Signal the resource: the types crossheat has take no signal (Heat's 400)."""
-    stack = canonical_stack(ctx, stack_name, stack_id)
+    stack = views.heat(ctx).canonical(stack_name, stack_id)
     ctx.service.stack_resources(stack).signal(resource_name, body)
+    return views.null()
 
 
-class EventQuery:
-    """The query of an event list: filters (``resource_status`` is the bare status) and
-    Heat's paging (``marker``: an event id, those after it are given)."""
-
-    def __init__(
-        self,
-        resource_type: Filter = Query(None),
-        resource_action: Filter = Query(None),
-        resource_status: Filter = Query(None),
-        sort_keys: Filter = Query(None),
-        sort_dir: str | None = None,
-        marker: str | None = None,
-        limit: str | None = None,
-        nested_depth: str | None = None,
-    ) -> None:
-        self.filters = {
-            "resource_type": resource_type, "resource_action": resource_action,
-            "resource_status": resource_status,
-        }  # fmt: skip
-        self.sort_keys, self.sort_dir, self.marker = sort_keys or [], sort_dir, marker
-        self.limit, self.nested_depth = limit, nested_depth
-
-    def events(
-        self,
-        ctx: RequestContext,
-        stack_name: str,
-        stack_id: str,
-        resource: str | None,
-        names: Filter = None,
-    ) -> list[dict[str, Any]]:
-        limit = integer("limit", self.limit)
-        integer("nested_depth", self.nested_depth)  # no nested stacks: checked only
-        filters = {"resource_name": names, **self.filters}
-        stack = canonical_stack(ctx, stack_name, stack_id, deleted=True)
-        found = ctx.service.stack_resources(stack).events(
-            resource=resource,
-            filters={k: v for k, v in filters.items() if v},
-            sort_keys=self.sort_keys,
-            sort_dir=self.sort_dir,
-            marker=self.marker,
-            limit=limit,
-        )
-        return [_event(ctx, stack, e) for e in found]
-
-
-@router.get(STACK + "/events")
-def list_events(
+def _events(
+    request: Request,
+    ctx: RequestContext,
     stack_name: str,
     stack_id: str,
-    resource_name: Filter = Query(None),
-    query: EventQuery = Depends(),
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+    resource: str | None = None,
+) -> list[dict[str, Any]]:
+    """The events an event list's query selects (filters; Heat's paging: ``marker`` is an
+    event id, those after it are given)."""
+    query = Query(request)
+    limit = query.integer("limit")
+    query.integer("nested_depth")  # no nested stacks: checked only
+    stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
+    found = ctx.service.stack_resources(stack).events(
+        resource=resource,
+        filters=query.mixed(EVENT_FILTERS if resource is None else EVENT_FILTERS[1:]),
+        sort_keys=query.multi("sort_keys"),
+        sort_dir=query.single("sort_dir"),
+        marker=query.single("marker"),
+        limit=limit,
+    )
+    return [_event(ctx, stack, e) for e in found]
+
+
+@router.get(STACK + "/events", **answers(200, schemas.EventList, 404, query=EVENT_QUERY))
+def list_events(request: Request, ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """The stack's events, newest first unless ``sort_dir=asc``."""
-    return {"events": query.events(ctx, stack_name, stack_id, None, resource_name)}
+    return {"events": _events(request, ctx, stack_name, stack_id)}
 
 
-@router.get(RESOURCE + "/events")
+@router.get(
+    RESOURCE + "/events",
+    **answers(
+        200,
+        schemas.EventList,
+        404,
+        query={k: v for k, v in EVENT_QUERY.items() if k != "resource_name"},
+    ),
+)
 def list_resource_events(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    query: EventQuery = Depends(),
-    ctx: RequestContext = Depends(request_context),
+    request: Request, ctx: Context, stack_name: str, stack_id: str, resource_name: str
 ) -> dict[str, Any]:
     """One resource's events (the stack's own under the stack's name); 404 when none."""
-    events = query.events(ctx, stack_name, stack_id, resource_name)
+    events = _events(request, ctx, stack_name, stack_id, resource_name)
     if not events:
         raise HeatFault(404, "HTTPNotFound", f"No events found for resource {resource_name}")
     return {"events": events}
 
 
-@router.get(RESOURCE + "/events/{event_id}")
+@router.get(RESOURCE + "/events/{event_id}", **answers(200, schemas.EventShow, 404))
 def show_event(
-    stack_name: str,
-    stack_id: str,
-    resource_name: str,
-    event_id: str,
-    ctx: RequestContext = Depends(request_context),
+    ctx: Context, stack_name: str, stack_id: str, resource_name: str, event_id: str
 ) -> dict[str, Any]:
     """One event with every field (``resource_type``, ``resource_properties``)."""
-    stack = canonical_stack(ctx, stack_name, stack_id, deleted=True)
+    stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
     found = ctx.service.stack_resources(stack).event(resource_name, event_id)
     if found is None:
         raise HeatFault(404, "HTTPNotFound", f"No event {event_id} found")

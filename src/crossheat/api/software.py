@@ -14,11 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Request, Response
 
-from crossheat.api.context import RequestContext, request_context
-from crossheat.api.params import bad_request, boolean, integer
-from crossheat.api.resources import NO_BODY
+from crossheat.api import schemas, views
+from crossheat.api.bodies import (
+    ConfigBody,
+    DeploymentBody,
+    DeploymentChanges,
+    JsonBody,
+    required,
+)
+from crossheat.api.context import Context
+from crossheat.api.openapi import BOOLEAN, INTEGER, NO_BODY, TEXT, answers
+from crossheat.api.query import Query
 
 router = APIRouter(tags=["software configs and deployments"])
 
@@ -28,93 +36,78 @@ DEPLOYMENTS = "/v1/{tenant_id}/software_deployments"
 CONFIG_FIELDS = ("name", "group", "config", "inputs", "outputs", "options")
 
 
-def _body(body: dict[str, Any] | None) -> dict[str, Any]:
-    if body is None:
-        raise bad_request(NO_BODY)
-    return body
-
-
-@router.get(CONFIGS)
-def list_configs(
-    limit: str | None = None,
-    marker: str | None = None,
-    global_tenant: str | None = None,
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.get(
+    CONFIGS,
+    **answers(
+        200,
+        schemas.SoftwareConfigList,
+        query={"limit": INTEGER, "marker": TEXT, "global_tenant": BOOLEAN},
+    ),
+)
+def list_configs(request: Request, ctx: Context) -> dict[str, Any]:
     """The project's configs, oldest first (an admin's ``global_tenant``: every project's,
     with their ``project``)."""
-    count = integer("limit", limit)
-    service = ctx.every_project() if boolean("global_tenant", global_tenant) else ctx.service
-    return {"software_configs": service.software().configs(count, marker)}
+    query = Query(request)
+    limit = query.integer("limit")
+    service = ctx.every_project() if query.boolean("global_tenant") else ctx.service
+    return {"software_configs": service.software().configs(limit, query.single("marker"))}
 
 
-@router.post(CONFIGS)
-def create_config(
-    body: dict[str, Any] | None = Body(None), ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
-    given = _body(body)
+@router.post(CONFIGS, **answers(200, schemas.SoftwareConfigShow, body=ConfigBody))
+def create_config(ctx: Context, body: JsonBody) -> dict[str, Any]:
+    given = required(body)
     config = ctx.service.software().create_config(**{k: given.get(k) for k in CONFIG_FIELDS})
     return {"software_config": config}
 
 
-@router.get(CONFIGS + "/{config_id}")
-def show_config(config_id: str, ctx: RequestContext = Depends(request_context)) -> dict[str, Any]:
+@router.get(CONFIGS + "/{config_id}", **answers(200, schemas.SoftwareConfigShow, 404))
+def show_config(ctx: Context, config_id: str) -> dict[str, Any]:
     return {"software_config": ctx.service.software().config(config_id)}
 
 
-@router.delete(CONFIGS + "/{config_id}", status_code=204, response_class=Response)
-def delete_config(config_id: str, ctx: RequestContext = Depends(request_context)) -> Response:
+@router.delete(CONFIGS + "/{config_id}", **answers(204, NO_BODY, 404))
+def delete_config(ctx: Context, config_id: str) -> Response:
     """Delete the config; 400 while a deployment refers to it."""
     ctx.service.software().delete_config(config_id)
-    return Response(status_code=204)
+    return views.no_content()
 
 
-@router.get(DEPLOYMENTS)
-def list_deployments(
-    server_id: str | None = None, ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
+@router.get(DEPLOYMENTS, **answers(200, schemas.SoftwareDeploymentList, query={"server_id": TEXT}))
+def list_deployments(request: Request, ctx: Context) -> dict[str, Any]:
+    server_id = Query(request).single("server_id")
     return {"software_deployments": ctx.service.software().deployments(server_id)}
 
 
-@router.get(DEPLOYMENTS + "/metadata/{server_id}")
-def deployment_metadata(
-    server_id: str, ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
+@router.get(DEPLOYMENTS + "/metadata/{server_id}", **answers(200, schemas.ServerMetadata))
+def deployment_metadata(ctx: Context, server_id: str) -> dict[str, Any]:
     """The configs deployed to the server, by name: what its agent would read."""
     return {"metadata": ctx.service.software().metadata(server_id)}
 
 
-@router.post(DEPLOYMENTS)
-def create_deployment(
-    body: dict[str, Any] | None = Body(None), ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
+@router.post(DEPLOYMENTS, **answers(200, schemas.SoftwareDeploymentShow, 404, body=DeploymentBody))
+def create_deployment(ctx: Context, body: JsonBody) -> dict[str, Any]:
     """A deployment of ``config_id`` to ``server_id`` (``action`` INIT and ``status``
     COMPLETE unless given)."""
-    return {"software_deployment": ctx.service.software().create_deployment(_body(body))}
+    return {"software_deployment": ctx.service.software().create_deployment(required(body))}
 
 
-@router.get(DEPLOYMENTS + "/{deployment_id}")
-def show_deployment(
-    deployment_id: str, ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
+@router.get(DEPLOYMENTS + "/{deployment_id}", **answers(200, schemas.SoftwareDeploymentShow, 404))
+def show_deployment(ctx: Context, deployment_id: str) -> dict[str, Any]:
     return {"software_deployment": ctx.service.software().deployment(deployment_id)}
 
 
-@router.put(DEPLOYMENTS + "/{deployment_id}")
-def update_deployment(
-    deployment_id: str,
-    body: dict[str, Any] | None = Body(None),
-    ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+@router.put(
+    DEPLOYMENTS + "/{deployment_id}",
+    **answers(200, schemas.SoftwareDeploymentShow, 404, body=DeploymentChanges),
+)
+def update_deployment(ctx: Context, deployment_id: str, body: JsonBody) -> dict[str, Any]:
     """Change the fields given (``config_id``, ``input_values``, ``output_values``,
     ``action``, ``status``, ``status_reason``); null ones are ignored."""
-    found = ctx.service.software().update_deployment(deployment_id, _body(body))
+    found = ctx.service.software().update_deployment(deployment_id, required(body))
     return {"software_deployment": found}
 
 
-@router.delete(DEPLOYMENTS + "/{deployment_id}", status_code=204, response_class=Response)
-def delete_deployment(
-    deployment_id: str, ctx: RequestContext = Depends(request_context)
-) -> Response:
+@router.delete(DEPLOYMENTS + "/{deployment_id}", **answers(204, NO_BODY, 404))
+def delete_deployment(ctx: Context, deployment_id: str) -> Response:
     ctx.service.software().delete_deployment(deployment_id)
-    return Response(status_code=204)
+    return views.no_content()

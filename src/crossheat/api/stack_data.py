@@ -8,47 +8,58 @@ Heat; the rest answers 404 for it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from crossheat.api import views
-from crossheat.api.bodies import ACTION_BODY, UPDATE_BODY, json_body, required, update_request
-from crossheat.api.context import RequestContext, request_context
-from crossheat.api.errors import HeatFault
-from crossheat.service import Action
+from crossheat.api import schemas, views
+from crossheat.api.bodies import ActionBody, JsonBody, UpdateBody, required, update_request
+from crossheat.api.context import Context, RequestContext
+from crossheat.api.errors import HeatFault, bad_request
+from crossheat.api.openapi import BOOLEAN, NULL, answers
+from crossheat.api.query import Query
+from crossheat.service import Action, HeatOps, StackRecord
 
 router = APIRouter(tags=["stacks"])
+T = TypeVar("T")
 
 STACK = "/v1/{tenant_id}/stacks/{stack_name}/{stack_id}"
 ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")
 
-Context = Annotated[RequestContext, Depends(request_context)]
-Body = Annotated[dict[str, Any] | None, Depends(json_body)]
+#: An update preview's documentation (``show_nested``: nested stacks are always shown).
+PREVIEW = answers(
+    200, schemas.ResourceChanges, 404, query={"show_nested": BOOLEAN}, body=UpdateBody
+)
 
 
-@router.get(STACK + "/template")
+@router.get(STACK + "/template", **answers(200, dict[str, Any], 404))
 def template(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """The stored template, as given (hidden parameters' defaults masked)."""
-    heat = views.heat(ctx)
-    return heat.template(heat.canonical(stack_name, stack_id, deleted=True))
+    return _stored(ctx, stack_name, stack_id, HeatOps.template)
 
 
-@router.get(STACK + "/environment")
+@router.get(STACK + "/environment", **answers(200, schemas.Environment, 404))
 def environment(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's environment of the stack, hidden parameters masked."""
-    heat = views.heat(ctx)
-    return heat.environment(heat.canonical(stack_name, stack_id, deleted=True))
+    return _stored(ctx, stack_name, stack_id, HeatOps.environment)
 
 
-@router.get(STACK + "/files")
+@router.get(STACK + "/files", **answers(200, dict[str, str], 404))
 def files(ctx: Context, stack_name: str, stack_id: str) -> dict[str, str]:
+    return _stored(ctx, stack_name, stack_id, HeatOps.files)
+
+
+def _stored(
+    ctx: RequestContext, stack_name: str, stack_id: str, read: Callable[[HeatOps, StackRecord], T]
+) -> T:
+    """What ``read`` gives of the stack's stored data (a deleted stack's too, as Heat's)."""
     heat = views.heat(ctx)
-    return heat.files(heat.canonical(stack_name, stack_id, deleted=True))
+    return read(heat, heat.canonical(stack_name, stack_id, deleted=True))
 
 
-@router.get(STACK + "/outputs")
+@router.get(STACK + "/outputs", **answers(200, schemas.OutputList, 404))
 def outputs(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """The outputs' names and descriptions (not their values)."""
     heat = views.heat(ctx)
@@ -56,7 +67,7 @@ def outputs(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     return {"outputs": [{k: o[k] for k in ("output_key", "description")} for o in found]}
 
 
-@router.get(STACK + "/outputs/{output_key}")
+@router.get(STACK + "/outputs/{output_key}", **answers(200, schemas.OutputShow, 404))
 def output(ctx: Context, stack_name: str, stack_id: str, output_key: str) -> dict[str, Any]:
     """One output, resolved (``output_error`` when it could not be)."""
     heat = views.heat(ctx)
@@ -66,28 +77,39 @@ def output(ctx: Context, stack_name: str, stack_id: str, output_key: str) -> dic
     raise HeatFault(404, "NotFound", f"Specified output key {output_key} not found.")
 
 
-@router.put(STACK + "/preview", openapi_extra=UPDATE_BODY)
-def preview_update(ctx: Context, stack_name: str, stack_id: str, body: Body) -> dict[str, Any]:
+@router.put(STACK + "/preview", **PREVIEW)
+def preview_update(
+    request: Request, ctx: Context, stack_name: str, stack_id: str, body: JsonBody
+) -> dict[str, Any]:
     """What a PUT update would do to each resource; nothing changes."""
-    return _preview(ctx, stack_name, stack_id, body, patch=False)
+    return _preview(request, ctx, stack_name, stack_id, body, patch=False)
 
 
-@router.patch(STACK + "/preview", openapi_extra=UPDATE_BODY)
-def preview_patch(ctx: Context, stack_name: str, stack_id: str, body: Body) -> dict[str, Any]:
+@router.patch(STACK + "/preview", **PREVIEW)
+def preview_patch(
+    request: Request, ctx: Context, stack_name: str, stack_id: str, body: JsonBody
+) -> dict[str, Any]:
     """What a PATCH update would do to each resource; nothing changes."""
-    return _preview(ctx, stack_name, stack_id, body, patch=True)
+    return _preview(request, ctx, stack_name, stack_id, body, patch=True)
 
 
 def _preview(
-    ctx: RequestContext, stack_name: str, stack_id: str, body: dict[str, Any] | None, *, patch: bool
+    request: Request,
+    ctx: RequestContext,
+    stack_name: str,
+    stack_id: str,
+    body: dict[str, Any] | None,
+    *,
+    patch: bool,
 ) -> dict[str, Any]:
+    Query(request).boolean("show_nested")  # nested stacks are always shown: checked only
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)
     prepared = heat.prepare(stack, update_request(required(body), patch=patch))
     return {"resource_changes": heat.preview_update(stack, prepared)}
 
 
-@router.delete(STACK + "/abandon")
+@router.delete(STACK + "/abandon", **answers(200, schemas.AbandonData, 404, 409))
 def abandon(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's abandon: the stack's data; the stack is gone, its resources stay."""
     heat = views.heat(ctx)
@@ -96,24 +118,24 @@ def abandon(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
         return heat.abandon(stack)
 
 
-@router.get(STACK + "/export")
+@router.get(STACK + "/export", **answers(200, schemas.AbandonData, 404))
 def export(ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
     """Heat's export: the abandon data, the stack left as it is."""
     heat = views.heat(ctx)
     return heat.export(heat.canonical(stack_name, stack_id))
 
 
-@router.post(STACK + "/actions", openapi_extra=ACTION_BODY)
-def action(ctx: Context, stack_name: str, stack_id: str, body: Body) -> Response:
+@router.post(STACK + "/actions", **answers(200, NULL, 404, 409, body=ActionBody))
+def action(ctx: Context, stack_name: str, stack_id: str, body: JsonBody) -> Response:
     """One of Heat's stack actions (``{"check": null}``...); 200 ``null`` at once."""
     given = list(body or {})
     if not given:
-        raise HeatFault(400, None, "No action specified")
+        raise bad_request("No action specified")
     if len(given) > 1:
-        raise HeatFault(400, None, "Multiple actions specified")
+        raise bad_request("Multiple actions specified")
     name = given[0]
     if name not in ACTIONS:
-        raise HeatFault(400, None, f"Invalid action {name} specified")
+        raise bad_request(f"Invalid action {name} specified")
     service = ctx.service
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id)

@@ -10,24 +10,25 @@ for the sub-paths Heat redirects (``GET_LOOKUPS``, ``POST_LOOKUPS``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from crossheat import errors
-from crossheat.api import stack_data, views
+from crossheat.api import schemas, stack_data, views
 from crossheat.api.bodies import (
-    CREATE_BODY,
-    UPDATE_BODY,
+    CreateBody,
+    JsonBody,
+    UpdateBody,
     create_request,
-    json_body,
     required,
     update_request,
 )
-from crossheat.api.context import RequestContext, request_context
+from crossheat.api.context import Context, RequestContext
 from crossheat.api.errors import HeatFault
+from crossheat.api.openapi import BOOLEAN, INTEGER, MULTI, NO_BODY, TAGS, TEXT, answers
 from crossheat.api.query import Query
 from crossheat.service import StackQuery
 
@@ -44,13 +45,20 @@ FILTERS = (
     "stack_status", "stack_action", "stack_status_reason", "disable_rollback",
     "timeout_mins", "stack_owner", "parent", "stack_user_project_id",
 )  # fmt: skip
-LOOKUP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+LOOKUP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+#: The query ``GET /stacks`` reads.
+LIST_QUERY = {
+    **dict.fromkeys(FILTERS, MULTI),
+    **dict.fromkeys(("tags", "tags_any", "not_tags", "not_tags_any"), TAGS),
+    "sort_keys": MULTI,
+    "sort_dir": {"type": "string", "enum": ["asc", "desc"]},
+    "limit": INTEGER,
+    "marker": TEXT,
+    **dict.fromkeys(("show_deleted", "show_nested", "global_tenant", "with_count"), BOOLEAN),
+}
 
-Context = Annotated[RequestContext, Depends(request_context)]
-Body = Annotated[dict[str, Any] | None, Depends(json_body)]
 
-
-@router.get(STACKS)
+@router.get(STACKS, **answers(200, schemas.StackList, query=LIST_QUERY))
 def list_stacks(request: Request, ctx: Context) -> dict[str, Any]:
     """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count."""
     query = Query(request)
@@ -83,8 +91,8 @@ def list_stacks(request: Request, ctx: Context) -> dict[str, Any]:
     return out
 
 
-@router.post(STACKS, status_code=201, openapi_extra=CREATE_BODY)
-def create_stack(ctx: Context, body: Body) -> JSONResponse:
+@router.post(STACKS, **answers(201, schemas.StackCreated, 409, body=CreateBody))
+def create_stack(ctx: Context, body: JsonBody) -> JSONResponse:
     """Heat's create: 201 as soon as the stack is recorded CREATE_IN_PROGRESS; the
     server's executor runs it. ``adopt_stack_data``: Heat's adopt."""
     create = create_request(required(body))
@@ -104,8 +112,8 @@ def create_stack(ctx: Context, body: Body) -> JSONResponse:
     return views.created(ctx, started.stack)
 
 
-@router.post(STACKS + "/preview", openapi_extra=CREATE_BODY)
-def preview_stack(ctx: Context, body: Body) -> dict[str, Any]:
+@router.post(STACKS + "/preview", **answers(200, schemas.StackPreview, 409, body=CreateBody))
+def preview_stack(ctx: Context, body: JsonBody) -> dict[str, Any]:
     """Heat's create preview: the stack and its resources as they would be; nothing made."""
     create = create_request(required(body))
     preview = views.heat(ctx).preview(
@@ -116,7 +124,9 @@ def preview_stack(ctx: Context, body: Body) -> dict[str, Any]:
     return {"stack": preview}
 
 
-@router.get(STACKS + "/detail")
+@router.get(
+    STACKS + "/detail", **answers(200, schemas.StackDetailList, query={"show_deleted": BOOLEAN})
+)
 def list_detail(request: Request, ctx: Context) -> dict[str, Any]:
     """Heat's ``/stacks/detail``: the list, each stack in full."""
     heat = views.heat(ctx)
@@ -126,7 +136,6 @@ def list_detail(request: Request, ctx: Context) -> dict[str, Any]:
     return {"stacks": [views.with_links(ctx, s, project=admin) for s in stacks]}
 
 
-@router.api_route(STACKS + "/arn:{arn:path}", methods=LOOKUP_METHODS, include_in_schema=False)
 def arn_lookup(request: Request, ctx: Context, arn: str) -> JSONResponse:
     """A stack named by its ARN (``arn:openstack:heat::{tenant}:stacks/{name}/{id}...``):
     redirected without a lookup, as Heat does."""
@@ -139,13 +148,32 @@ def arn_lookup(request: Request, ctx: Context, arn: str) -> JSONResponse:
     return views.redirect(_with_query(url, request))
 
 
-@router.api_route(STACKS + "/{stack_name}", methods=LOOKUP_METHODS)
 def lookup(request: Request, ctx: Context, stack_name: str) -> JSONResponse:
     """A stack named by its name or id: 302 to its canonical URL, whatever the verb."""
     return _redirect(request, ctx, stack_name)
 
 
-@router.get(STACK)
+# One route a verb: each its own operation in the OpenAPI document. The ARN's route
+# comes first: a bare name or id is any other path segment.
+for _path, _lookup in (
+    (STACKS + "/arn:{arn:path}", arn_lookup),
+    (STACKS + "/{stack_name}", lookup),
+):
+    for _method in LOOKUP_METHODS:
+        router.add_api_route(
+            _path,
+            _lookup,
+            methods=[_method],
+            operation_id=f"{_lookup.__name__}_{_method.lower()}",
+            summary=f"{_lookup.__name__.replace('_', ' ').capitalize()} ({_method})",
+            **answers(302, schemas.Answer, 404),
+        )
+
+
+@router.get(
+    STACK,
+    **answers(200, schemas.StackShow, 404, query={"resolve_outputs": BOOLEAN}, redirects=True),
+)
 def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
     """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path."""
     if stack_id in GET_LOOKUPS:
@@ -156,7 +184,7 @@ def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -
     return {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
 
 
-@router.post(STACK)
+@router.post(STACK, **answers(302, schemas.Answer, 404, 405))
 def post_lookup(request: Request, ctx: Context, stack_name: str, stack_id: str) -> JSONResponse:
     """A POST to a lookup with a sub-path (``/stacks/{name}/actions``...)."""
     if stack_id in POST_LOOKUPS:
@@ -169,20 +197,20 @@ def post_lookup(request: Request, ctx: Context, stack_name: str, stack_id: str) 
     )
 
 
-@router.put(STACK, status_code=202, openapi_extra=UPDATE_BODY)
-def update_stack(ctx: Context, stack_name: str, stack_id: str, body: Body) -> JSONResponse:
+@router.put(STACK, **answers(202, schemas.Answer, 404, 409, body=UpdateBody))
+def update_stack(ctx: Context, stack_name: str, stack_id: str, body: JsonBody) -> JSONResponse:
     """Heat's update: the template and environment replaced (``existing``: kept)."""
     return _update(ctx, stack_name, stack_id, body, patch=False)
 
 
-@router.patch(STACK, status_code=202, openapi_extra=UPDATE_BODY)
-def patch_stack(ctx: Context, stack_name: str, stack_id: str, body: Body) -> JSONResponse:
+@router.patch(STACK, **answers(202, schemas.Answer, 404, 409, body=UpdateBody))
+def patch_stack(ctx: Context, stack_name: str, stack_id: str, body: JsonBody) -> JSONResponse:
     """Heat's PATCH update: the stored template, environments, files, parameters and tags
     kept, with what the body gives on top."""
     return _update(ctx, stack_name, stack_id, body, patch=True)
 
 
-@router.delete(STACK, status_code=204)
+@router.delete(STACK, **answers(204, NO_BODY, 404, 409))
 def delete_stack(ctx: Context, stack_name: str, stack_id: str) -> Response:
     """Heat's delete: 204 once the stack's lock is taken; the executor deletes it."""
     heat = views.heat(ctx)

@@ -240,7 +240,9 @@ class HeatOps(HeatViews):
         )
 
     def preview_update(self, stack: StackRecord, prepared: PreparedUpdate) -> dict[str, Any]:
-        """Heat's update preview: each resource under what the update would do to it."""
+        """Heat's update preview: each resource under what the update would do to it, with
+        crossheat's ``reason`` and property ``changes`` (secrets masked), as the local
+        preview shows them."""
         diff = self.service.preview_update(prepared)
         records = {r.name: r for r in self.store.list_resources(stack.id) if not r.replaced_by}
         old = loaded_template(stack)
@@ -252,9 +254,10 @@ class HeatOps(HeatViews):
             if template is None:
                 continue
             record = None if change.change.value == "added" else records.get(change.name)
-            out[change.change.value].append(
-                self.raw_resource(stack, template, change.name, record, region=change.region)
-            )
+            raw = self.raw_resource(stack, template, change.name, record, region=change.region)
+            shown = change.as_dict()
+            raw.update(reason=shown["reason"], changes=shown["changes"])
+            out[change.change.value].append(raw)
         return out
 
     # ---- actions ------------------------------------------------------------------------

@@ -43,7 +43,7 @@ EVENT_SORT_KEYS = ("event_time", "resource_type")
 #: The fields of an event in a list; showing one event gives every field.
 EVENT_SUMMARY = (
     "id", "event_time", "resource_name", "logical_resource_id", "resource_status",
-    "resource_status_reason", "physical_resource_id", "region",
+    "resource_status_reason", "physical_resource_id", "resource_type", "region",
 )  # fmt: skip
 #: Heat's reason for a mark (un)healthy that gives none.
 MARK_REASON = "state changed by resource_mark_unhealthy api"

@@ -32,11 +32,12 @@ from crossheat.service._catalog import Catalog
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
+from crossheat.service._secrets import SecretKeys
 from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
-from crossheat.service._started import PreparedUpdate, Started
+from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
-from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
+from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
@@ -144,6 +145,10 @@ class Service:
         by id), the list's filters and pages, Heat's views, and the operations Heat's API
         adds (PATCH, check, abandon...)."""
         return HeatOps(self, admin=admin)
+
+    def secret_keys(self) -> SecretKeys:
+        """The deployment's secret keys: a new key, re-encryption, retiring old keys."""
+        return SecretKeys(self._database_url)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""

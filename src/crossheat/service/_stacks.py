@@ -30,6 +30,7 @@ from crossheat.plan.analysis import Analysis
 from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
+from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
     EventRecord,
@@ -443,18 +444,6 @@ def stack_dict(
     return out
 
 
-def resource_dict(record: ResourceRecord) -> dict[str, Any]:
-    return {
-        "resource_name": record.name,
-        "physical_resource_id": record.physical_id or "",
-        "resource_type": record.type,
-        "resource_status": record.resource_status,
-        "resource_status_reason": record.status_reason,
-        "region": record.region,
-        "updated_time": _time(record.updated_at or record.created_at),
-    }
-
-
 def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str, Any]:
     """Heat's ``resource show`` fields (and crossheat's region and resolved properties);
     every sealed value is ``******``. ``attributes`` leaves out ``show`` (the whole cloud
@@ -479,21 +468,3 @@ def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str,
         "resource_type": record.type,
         "updated_time": _time(record.updated_at or record.created_at),
     }
-
-
-def event_dict(event: EventRecord) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "event_time": _time(event.timestamp),
-        "region": event.region,
-        "resource_name": event.resource_name,
-        "logical_resource_id": event.resource_name,
-        "physical_resource_id": event.physical_id or "",
-        "resource_type": event.resource_type,
-        "resource_status": f"{event.action}_{event.status}",
-        "resource_status_reason": event.reason,
-    }
-
-
-def _time(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None

@@ -1,27 +1,16 @@
-"""What the service hands a face between recording an operation and running it."""
+"""What the service hands a face between recording an operation and running it
+(``Started`` lives with the executors, light, for ``RemoteService`` too)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from crossheat.plan.analysis import Analysis
-from crossheat.store import Action, EventCursor, StackRecord, StackSpec
+from crossheat.service.executor import Started
+from crossheat.store import StackRecord, StackSpec
 from crossheat.template import Template
 
-
-@dataclass(frozen=True)
-class Started:
-    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
-    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
-    events from the first one it wrote (for a create, every event of the stack)."""
-
-    stack: StackRecord
-    action: Action
-    engine_id: str
-    cursor: EventCursor
-    #: The command's analysis of the template the operation deploys (create, update), so
-    #: that the engine does not parse it again when it runs here; None: read from the store.
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
+__all__ = ["PreparedUpdate", "Started"]
 
 
 @dataclass(frozen=True)
