@@ -129,9 +129,10 @@ def test_a_frozen_worker_is_fenced_off_once_another_has_its_stacks(world: World)
         pool.start(concurrency=4)
         queue_creates(world, names)
         pool.wait_running(frozen, 4)
-        its = held_by(world, frozen.pid)
-        assert len(its) == 4
         deadline = time.monotonic() + 30
+        while len(its := held_by(world, frozen.pid)) < 4:  # its jobs have taken their stacks
+            assert time.monotonic() < deadline, its
+            time.sleep(0.05)
         while not only_polling(world, its):  # its servers boot: no create on its way
             assert time.monotonic() < deadline, snapshot(world, its)
             time.sleep(0.05)
