@@ -39,6 +39,7 @@ from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
 from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
+from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
     Action,
     EventCursor,
@@ -46,6 +47,7 @@ from crossheat.store import (
     ResourceRecord,
     StackRecord,
     Store,
+    database_url,
     new_engine_id,
 )
 from crossheat.template import parse_content
@@ -68,11 +70,14 @@ class Service:
         executor: Executor | None = None,
         project: str | None = None,
         every_project: bool = False,
+        operations: int = 1,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
-        self.executor: Executor = executor or LocalExecutor()
+        #: Operations this process runs at once (a worker's, a server's): sizes the pool.
+        self.operations = operations
+        self.executor: Executor = executor or executor_from_environment(self) or LocalExecutor()
         #: The project whose stacks this service sees and creates (None: ``CROSSHEAT_PROJECT``
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
@@ -103,6 +108,7 @@ class Service:
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
+            operations=self.operations,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -123,10 +129,15 @@ class Service:
             return None
         return load_region_map(path)
 
+    @property
+    def database_url(self) -> str:
+        """The state database's URL (the one given, else the configured one)."""
+        return database_url(self._database_url)
+
     def store(self) -> Store:
         """The state database, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(self._database_url)
+            self._store = Store.open(self._database_url, operations=self.operations)
         return self._store
 
     def heat(self, *, admin: bool = False) -> HeatOps:
@@ -360,7 +371,11 @@ class Service:
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
-        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        stopping the engine) stops it gracefully, as ``stack cancel`` does. With a queue
+        (``QueueExecutor``) the operation is queued and followed until a worker ends it."""
+        if isinstance(self.executor, QueueExecutor):
+            self.submit(started)
+            return self.executor.follow(self, started.stack.id, view)
         return run_in_process(
             self, started.stack.id, started.action, started.engine_id, view, started.analysis
         )
