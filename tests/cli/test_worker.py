@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.pg import private_schema
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        CROSSHEAT_DATABASE_URL=f"sqlite:///{tmp_path / 'state.db'}",
-        PYTHONWARNINGS="ignore",
-    )
-    return env
 
 
 @pytest.fixture(scope="module")
