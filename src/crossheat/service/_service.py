@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
@@ -29,6 +28,7 @@ from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.service._catalog import Catalog
+from crossheat.service._closing import Closing
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is ask
     from crossheat.plan.split.templates import PieceTemplate
 
 
-class Service:
+class Service(Closing):
     """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
     them, their resources, events and outputs. Close it (or use it as a context manager)."""
 
@@ -85,17 +85,6 @@ class Service:
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
-
-    def __enter__(self) -> Service:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._store is not None and self._owns_store:
