@@ -4,6 +4,7 @@ abandon, export and adopt."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -160,12 +161,19 @@ def test_cancel_update_rolls_the_update_back(client: TestClient) -> None:
 
 def test_cancel_without_rollback_stops_a_create(client: TestClient) -> None:
     stack_id = start(client, "s1", waiting(2, then="after"), disable_rollback=True)
+    service = client.app.state.service.scoped("alpha")  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # cancel once `slow` has started (a loaded machine)
+        if {r.name: r.resource_status for r in service.resources(stack_id)}.get("slow") == (
+            "CREATE_IN_PROGRESS"
+        ):
+            break
+        time.sleep(0.05)
     answer = _act(client, "s1", stack_id, {"cancel_without_rollback": None})
     assert (answer.status_code, answer.content) == (200, b"null")
     wait(client, stack_id)
     stack = show(client, "s1", stack_id)
     assert stack["stack_status"] == "CREATE_FAILED", stack["stack_status_reason"]
-    service = client.app.state.service.scoped("alpha")  # type: ignore[attr-defined]
     states = {r.name: r.resource_status for r in service.resources(stack_id)}
     assert states == {"slow": "CREATE_COMPLETE", "after": "INIT_COMPLETE"}  # never started
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
+    from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
     from crossheat.service._started import PreparedUpdate
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     )
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
+    from crossheat.service.queue import QueueExecutor
     from crossheat.service.remote import RemoteService
     from crossheat.service.views import event_dict, resource_dict
     from crossheat.store import (
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
         EventCursor,
         EventRecord,
         ResourceRecord,
+        Rotation,
+        SealedCensus,
         StackRecord,
         Status,
     )
@@ -84,6 +88,7 @@ _ORIGIN = {
     "RemoteService": "crossheat.service.remote",
     "LocalExecutor": "crossheat.service.executor",
     "HostedExecutor": "crossheat.service.hosted",
+    "QueueExecutor": "crossheat.service.queue",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
     "event_dict": "crossheat.service.views",
@@ -96,6 +101,11 @@ _ORIGIN = {
     "StackQuery": "crossheat.service._heatlist",
     "PreparedUpdate": "crossheat.service._started",
     "Service": "crossheat.service._service",
+    "KeyFileChange": "crossheat.service._secrets",
+    "KeyRingStatus": "crossheat.service._secrets",
+    "SecretKeys": "crossheat.service._secrets",
+    "Rotation": "crossheat.store",
+    "SealedCensus": "crossheat.store",
     "Started": "crossheat.service.executor",
 }
 
@@ -118,11 +128,17 @@ __all__ = [
     "HeatViews",
     "HostedExecutor",
     "Inputs",
+    "KeyFileChange",
+    "KeyRingStatus",
     "LocalExecutor",
     "Plan",
     "PreparedUpdate",
+    "QueueExecutor",
     "RemoteService",
     "ResourceRecord",
+    "Rotation",
+    "SealedCensus",
+    "SecretKeys",
     "Service",
     "Source",
     "StackPage",

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
@@ -29,15 +28,18 @@ from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
 from crossheat.service._catalog import Catalog
+from crossheat.service._closing import Closing
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
+from crossheat.service._secrets import SecretKeys
 from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
 from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
 from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
+from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
     Action,
     EventCursor,
@@ -45,6 +47,7 @@ from crossheat.store import (
     ResourceRecord,
     StackRecord,
     Store,
+    database_url,
     new_engine_id,
 )
 from crossheat.template import parse_content
@@ -54,7 +57,7 @@ if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is ask
     from crossheat.plan.split.templates import PieceTemplate
 
 
-class Service:
+class Service(Closing):
     """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
     them, their resources, events and outputs. Close it (or use it as a context manager)."""
 
@@ -67,11 +70,14 @@ class Service:
         executor: Executor | None = None,
         project: str | None = None,
         every_project: bool = False,
+        operations: int = 1,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
-        self.executor: Executor = executor or LocalExecutor()
+        #: Operations this process runs at once (a worker's, a server's): sizes the pool.
+        self.operations = operations
+        self.executor: Executor = executor or executor_from_environment(self) or LocalExecutor()
         #: The project whose stacks this service sees and creates (None: ``CROSSHEAT_PROJECT``
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
@@ -79,17 +85,6 @@ class Service:
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
-
-    def __enter__(self) -> Service:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._store is not None and self._owns_store:
@@ -102,6 +97,7 @@ class Service:
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
+            operations=self.operations,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -122,10 +118,15 @@ class Service:
             return None
         return load_region_map(path)
 
+    @property
+    def database_url(self) -> str:
+        """The state database's URL (the one given, else the configured one)."""
+        return database_url(self._database_url)
+
     def store(self) -> Store:
         """The state database, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(self._database_url)
+            self._store = Store.open(self._database_url, operations=self.operations)
         return self._store
 
     def heat(self, *, admin: bool = False) -> HeatOps:
@@ -133,6 +134,10 @@ class Service:
         by id), the list's filters and pages, Heat's views, and the operations Heat's API
         adds (PATCH, check, abandon...)."""
         return HeatOps(self, admin=admin)
+
+    def secret_keys(self) -> SecretKeys:
+        """The deployment's secret keys: a new key, re-encryption, retiring old keys."""
+        return SecretKeys(self._database_url)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
@@ -355,7 +360,11 @@ class Service:
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
-        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        stopping the engine) stops it gracefully, as ``stack cancel`` does. With a queue
+        (``QueueExecutor``) the operation is queued and followed until a worker ends it."""
+        if isinstance(self.executor, QueueExecutor):
+            self.submit(started)
+            return self.executor.follow(self, started.stack.id, view)
         return run_in_process(
             self, started.stack.id, started.action, started.engine_id, view, started.analysis
         )

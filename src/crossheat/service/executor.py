@@ -95,3 +95,15 @@ def run_in_process(
             loop.remove_signal_handler(signal.SIGTERM)
 
     return asyncio.run(main())
+
+
+class ServerExecutor(Executor, Protocol):
+    """An executor a long-lived process (``crossheat serve``) starts and stops with itself:
+    ``HostedExecutor`` (operations in the server), ``QueueExecutor`` (a job queue, with
+    worker processes of the server's own)."""
+
+    def start(self) -> list[str]:
+        """Start; the stacks resumed at once, if any."""
+        ...
+
+    def stop(self, timeout: float = 30.0) -> None: ...

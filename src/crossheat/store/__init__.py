@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crossheat.store._events import EventCursor
+    from crossheat.store._rotation import Rotation, SealedCensus
     from crossheat.store._software import SoftwareConfigRecord, SoftwareDeploymentRecord
     from crossheat.store.database import database_url
     from crossheat.store.locks import DEFAULT_STALE_AFTER, new_engine_id
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "crossheat.store._events": ["EventCursor"],
+    "crossheat.store._rotation": ["Rotation", "SealedCensus"],
     "crossheat.store._software": ["SoftwareConfigRecord", "SoftwareDeploymentRecord"],
     "crossheat.store.database": ["database_url"],
     "crossheat.store.locks": ["DEFAULT_STALE_AFTER", "new_engine_id"],
@@ -56,6 +58,8 @@ __all__ = [
     "EventRecord",
     "LockInfo",
     "ResourceRecord",
+    "Rotation",
+    "SealedCensus",
     "SecretBox",
     "SoftwareConfigRecord",
     "SoftwareDeploymentRecord",

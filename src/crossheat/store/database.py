@@ -25,13 +25,9 @@ if TYPE_CHECKING:
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
-#: Connections kept open, and how many more may be opened at busy times. A server runs
-#: up to 40 requests at once (the threadpool of its sync routes) besides its operations:
-#: with SQLAlchemy's default (5 + 10) the 16th concurrent session waits for a connection
-#: (and fails after 30 s), and each connection past the 5th is closed when given back
-#: (for SQLite, opened again with its pragmas a moment later).
-POOL_SIZE = 10
-MAX_OVERFLOW = 40
+#: Requests a server answers at once (the threadpool its sync routes run in, anyio's 40),
+#: each holding at most one connection at a time.
+REQUEST_THREADS = 40
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Any constant: PostgreSQL advisory lock key taken while migrating.
 _MIGRATION_LOCK_KEY = 0x63726F7373
@@ -53,12 +49,25 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; for SQLite, the directory is created and WAL turned on."""
+def pool_size(operations: int) -> tuple[int, int]:
+    """Connections kept open and the extra ones allowed at a peak, for a process running
+    ``operations`` at once: each operation holds one at a time for its heartbeat and
+    cancel watch and a few for its resources' writes (short transactions); a server's
+    requests one each. (With less, a session waits for a connection, and fails after
+    30 s; past the kept ones, a connection is closed when given back, and a SQLite one
+    opened again with its pragmas a moment later.)"""
+    operations = max(1, operations)
+    return 4 + operations, 8 + 2 * operations + REQUEST_THREADS
+
+
+def make_engine(url: str, operations: int = 1) -> Engine:
+    """An engine for ``url``; for SQLite, the directory is created and WAL turned on.
+    A server's connection pool is sized for ``operations`` running at once (``pool_size``)."""
     from sqlalchemy import create_engine, event, make_url
 
     parsed = make_url(url)
-    pool: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
+    size, overflow = pool_size(operations)
+    pool: dict[str, Any] = {"pool_size": size, "max_overflow": overflow}
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **pool)
     if parsed.database and parsed.database != ":memory:":
@@ -79,6 +88,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def is_crossheat_table(name: str | None, kind: str, _parents: object = None) -> bool:
+    """False for the job queue's own tables (procrastinate's, PostgreSQL): Alembic's
+    comparisons of the database with crossheat's models leave them out (``include_name``)."""
+    return not (kind == "table" and (name or "").startswith("procrastinate_"))
+
+
 def alembic_config() -> Config:
     """An Alembic ``Config`` pointing at the packaged migrations (no alembic.ini)."""
     from alembic.config import Config  # imported when needed: every command starts faster
@@ -90,7 +105,7 @@ def alembic_config() -> Config:
 
 #: The newest migration; ``tests/store/test_database.py`` checks it is Alembic's head.
 #: Known here so that a command on an up-to-date database never loads Alembic.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 def head_revision() -> str | None:
