@@ -57,20 +57,27 @@ TEMPLATE = {
 
 @contextmanager
 def server(database_url: str) -> Iterator[tuple[str, int]]:
-    """``crossheat serve --auth none`` on a free port; its base URL and process id."""
+    """``crossheat serve --auth none`` on a free port; its base URL and process id. Its
+    output goes to a file (a pipe nobody reads fills up with its workers' logs, and then
+    the server hangs), shown when it does not start."""
     port = free_port()
     env = {**os.environ, "CROSSHEAT_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crossheat", "serve", "--auth", "none", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(process, url)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crossheat", "serve", "--auth", "none", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_healthy(process, url)
+            except RuntimeError as exc:
+                log.seek(0)
+                raise RuntimeError(f"{exc}\n{log.read()[-4000:]}") from None
+            yield url, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def populate(url: str) -> list[tuple[str, str]]:
