@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from crossheat.clouds.credentials import Caller
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
@@ -28,6 +29,7 @@ from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._acting import check_caller, check_stack_caller, template_regions
 from crossheat.service._catalog import Catalog
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
@@ -68,6 +70,7 @@ class Service:
         executor: Executor | None = None,
         project: str | None = None,
         every_project: bool = False,
+        caller: Caller = None,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
@@ -77,6 +80,10 @@ class Service:
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
         self.every_project = every_project
+        #: Who regions whose region map says ``credentials: caller`` act as: a server
+        #: request's token (``CallerToken``, in memory only), or none at hand
+        #: (``NoCallerToken``); None: the local engine, acting with ``clouds.yaml``'s.
+        self.caller = caller
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
@@ -97,12 +104,16 @@ class Service:
             self._store.close()
         self._store = None
 
-    def scoped(self, project: str, *, every_project: bool = False) -> Service:
-        """A service for one project (a server's request) sharing this one's database
-        connection pool, registry and executor; closing it leaves them open."""
+    def scoped(
+        self, project: str, *, every_project: bool = False, caller: Caller = None
+    ) -> Service:
+        """A service for one project (a server's request, acting as ``caller``) sharing
+        this one's database connection pool, registry and executor; closing it leaves
+        them open."""
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
+            caller=caller,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -141,13 +152,19 @@ class Service:
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
-        return Stacks(self.store(), self.registry, self.options, self.project, self.every_project)
+        return Stacks(
+            self.store(), self.registry, self.options, self.project, self.every_project,
+            self.caller,
+        )  # fmt: skip
 
     # ---- templates -----------------------------------------------------------------------
 
     def validate(self, inputs: Inputs) -> Analysis:
-        """Every problem with the template, environment, parameters and regions."""
-        return self._parse(inputs, self.region_map(inputs.region_map)).analysis
+        """Every problem with the template, environment, parameters and regions;
+        ``ConfigError`` when a region it uses cannot act as the caller."""
+        analysis = self._parse(inputs, self.region_map(inputs.region_map)).analysis
+        check_caller(analysis.region_map, analysis.regions.values(), self.caller)
+        return analysis
 
     def _parse(
         self,
@@ -240,8 +257,10 @@ class Service:
                 "the emulator (`crossheat emulator start`), which writes one"
             )
         parsed = self._parse(inputs, region_map)
+        template = parsed.template()
+        check_caller(region_map, template_regions(template, region_map), self.caller)
         spec = make_spec(
-            parsed.template(), parsed.content, parsed.files, parsed.environments,
+            template, parsed.content, parsed.files, parsed.environments,
             inputs.parameters, region_map=region_map,
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
@@ -293,6 +312,7 @@ class Service:
         """Take the stack's lock, store the new spec (the old kept for rollback) and mark
         it UPDATE_IN_PROGRESS."""
         stacks = self._stacks()
+        check_stack_caller(stacks, prepared.stack, prepared.template)
         engine_id = stacks.lock(prepared.stack, Action.UPDATE)
         cursor = self._cursor_from_now(prepared.stack)
         stack = stacks.begin_update(prepared.stack, prepared.spec)
@@ -304,7 +324,9 @@ class Service:
 
     def delete(self, stack: StackRecord) -> Started:
         """Take the stack's lock to delete it (``deletable`` gives the stack)."""
-        engine_id = self._stacks().lock(stack, Action.DELETE)
+        stacks = self._stacks()
+        check_stack_caller(stacks, stack)
+        engine_id = stacks.lock(stack, Action.DELETE)
         return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
 
     def resume(self, name: str) -> Started | None:
@@ -334,8 +356,11 @@ class Service:
     # ---- running operations --------------------------------------------------------------
 
     def submit(self, started: Started) -> StackRecord:
-        """Hand the operation to the executor; the stack as it is now."""
-        self.executor.submit(started.stack.id, started.action, started.engine_id)
+        """Hand the operation to the executor (with the caller, for ``caller`` regions);
+        the stack as it is now."""
+        self.executor.submit(
+            started.stack.id, started.action, started.engine_id, caller=self.caller
+        )
         return self.get_by_id(started.stack.id)
 
     async def run_operation(
@@ -347,13 +372,18 @@ class Service:
         stop: asyncio.Event | None = None,
         view: View | None = None,
         analysis: Analysis | None = None,
+        caller: Caller = None,
     ) -> StackRecord:
         """Run the operation ``engine_id`` holds the lock of, in the running event loop;
         the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
         starts, the operation fails and rolls back). ``analysis``: the command's own of
         the template (``Started.analysis``), else the stack is read from the store.
+        ``caller``: who its ``caller`` regions act as (None: this service's ``caller``).
         Returns the stack afterwards."""
-        return await self._stacks().run_operation(
+        stacks = self._stacks()
+        if caller is not None:
+            stacks.caller = caller
+        return await stacks.run_operation(
             stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
         )
 

@@ -15,6 +15,11 @@ A request thread records the stack IN_PROGRESS and takes its lock (the service d
 ``Service.run_operation``. Stopping cancels the running operations and frees their
 locks: the stacks stay IN_PROGRESS, and the next ``start`` (of this server or another
 sharing the database) resumes them, adopting what they had created.
+
+An operation acting with the API caller's token (``credentials: caller`` regions) has
+it in memory only, for its run: a stopped server has lost it, so the next start fails
+such a stack (FAILED, the reason saying to update or delete it with a token) instead
+of resuming it as someone else, as Heat fails the stacks a dead engine left.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crossheat.clouds.credentials import Caller, NoCallerToken, resumed_without_token
 from crossheat.errors import CrossheatError, StackLocked
 from crossheat.store import Action, Status
 
@@ -101,11 +107,15 @@ class HostedExecutor:
 
     # ---- the Executor interface ----------------------------------------------------------
 
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None:
         if self._loop is None:
             raise CrossheatError("the server's executor is not started")
+        if caller is None:  # in a server, ``caller`` regions never act as the server
+            caller = NoCallerToken("the operation was handed over without the caller's token")
         future = asyncio.run_coroutine_threadsafe(
-            self._run(stack_id, action, engine_id), self._loop
+            self._run(stack_id, action, engine_id, caller), self._loop
         )
         with self._guard:
             self._running[stack_id] = _Running(stack_id, future)
@@ -125,7 +135,7 @@ class HostedExecutor:
             if item is not None and item.future is future:
                 del self._running[stack_id]
 
-    async def _run(self, stack_id: str, action: Action, handed_by: str) -> None:
+    async def _run(self, stack_id: str, action: Action, handed_by: str, caller: Caller) -> None:
         assert self._slots is not None
         async with self._slots:
             engine_id = await asyncio.to_thread(self.service.take_over, stack_id, handed_by)
@@ -133,7 +143,7 @@ class HostedExecutor:
                 if stack_id in self._running:
                     self._running[stack_id].engine_id = engine_id
             try:
-                await self.service.run_operation(stack_id, action, engine_id)
+                await self.service.run_operation(stack_id, action, engine_id, caller=caller)
             except asyncio.CancelledError:
                 # The server is stopping: free the lock, leave the stack IN_PROGRESS.
                 await asyncio.to_thread(self.service.store().release_lock, stack_id, engine_id)
@@ -159,6 +169,7 @@ class HostedExecutor:
                 log.exception("cannot resume stack %s", stack.id)
                 continue
             if started is not None:
-                self.submit(started.stack.id, started.action, started.engine_id)
+                caller = resumed_without_token(started.action.value)
+                self.submit(started.stack.id, started.action, started.engine_id, caller=caller)
                 resumed.append(stack.id)
         return resumed
