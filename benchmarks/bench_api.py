@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,13 +34,13 @@ import httpx
 
 from benchmarks.common import report
 from benchmarks.deploy_env import private_world
+from benchmarks.local import free_port, pg_schema, pg_unreachable, wait_healthy
 
 STACKS = 200
 CLIENTS = 50
 SECONDS = 30.0
 TENANT = "bench"
 GOAL_P99_MS = 100.0
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 TEMPLATE = {
     "heat_template_version": "2021-04-16",
@@ -53,13 +51,6 @@ TEMPLATE = {
     },
     "outputs": {"label": {"value": {"get_attr": ["second", "value"]}}},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -73,18 +64,7 @@ def server(database_url: str) -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"crossheat serve exited: {process.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{url}/healthcheck", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("crossheat serve did not answer within 60 s")
-            time.sleep(0.1)
+        wait_healthy(process, url)
         yield url
     finally:
         process.terminate()
@@ -158,26 +138,11 @@ async def load(url: str, stacks: list[tuple[str, str]]) -> dict[str, Any]:
 @contextmanager
 def postgres_schema() -> Iterator[str | None]:
     """A fresh schema on the local PostgreSQL; None when it does not answer."""
-    try:
-        import psycopg
-        from sqlalchemy import create_engine, text
-
-        psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-        ).close()
-    except Exception:
+    if pg_unreachable() is not None:
         yield None
         return
-    schema = f"crossheat_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema("bench") as url:
+        yield url
 
 
 def measure(database: str, database_url: str) -> dict[str, Any]:

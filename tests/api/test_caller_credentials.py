@@ -239,7 +239,7 @@ def test_a_restarted_server_fails_what_acted_as_the_caller_until_updated_with_a_
         events = client.get(f"{url}/events", headers=headers).json()["events"]
     assert failed["stack_status"] == "CREATE_FAILED"
     reason = failed["stack_status_reason"]
-    assert "the server restarted during the stack's CREATE" in reason
+    assert "the server stopped during the stack's CREATE" in reason
     assert "update the stack (`openstack stack update --existing`) or delete it" in reason
     assert reason in [e["resource_status_reason"] for e in events]
     assert updated["stack_status"] == "UPDATE_COMPLETE", updated

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from benchmarks.local import free_port, wait_healthy
 
 from crossheat.cli.serve import is_loopback
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        OS_CLIENT_CONFIG_FILE=str(tmp_path / "config" / "clouds.yaml"),
-        CROSSHEAT_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
-        PYTHONWARNINGS="ignore",
-    )
-    return env
+def env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The CLI tests' environment, with a clouds.yaml path that holds no cloud."""
+    return {**env, "OS_CLIENT_CONFIG_FILE": str(tmp_path / "config" / "clouds.yaml")}
 
 
 def crossheat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -74,15 +58,8 @@ def test_serves_until_sigterm_then_stops_cleanly(env: dict[str, str]) -> None:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthcheck")
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.communicate()[0]
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.2)
+        wait_healthy(server, f"http://127.0.0.1:{port}")
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthcheck")
         assert (answer.status_code, answer.text) == (200, "OK")
         listed = httpx.get(f"http://127.0.0.1:{port}/")
         assert listed.status_code == 300

@@ -7,44 +7,24 @@ with serving(world, "--auth", "none") as server:
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from benchmarks.local import free_port, wait_healthy
 
 from tests.e2e.conftest import World
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["Server", "free_port", "serving"]
 
 
 @dataclass
 class Server:
     process: subprocess.Popen[str]
     url: str
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"crossheat serve exited {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/healthcheck", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"crossheat serve did not answer within {timeout} s")
 
 
 @contextmanager
@@ -67,7 +47,7 @@ def serving(
         )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
-        server.wait_ready()
+        wait_healthy(process, server.url)
         yield server
     finally:
         if process.poll() is None:

@@ -7,23 +7,19 @@ key retired, and nothing in the database is left that the old key opens.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import create_engine, make_url, text
-
 from tests.e2e.conftest import World, start_emulator
+from tests.sealed import opened_by, raw_database
 
 FIRST = "Shared-Key-Name-8c21"
 SECOND = "Shared-Key-Name-4e9a"
 #: How long the server boots in the rotation test: time to rotate while the engine runs.
 BOOT_S = 25.0
-TOKEN = re.compile(rb"enc:v1:([A-Za-z0-9_\-]+=*)")
 UNKNOWN_KEY = (
     "sealed with a key this engine does not have: "
     "set CROSSHEAT_SECRET_KEY_FILE to the deployment's key file"
@@ -90,34 +86,6 @@ def _server_names(world: World) -> list[str]:
     return [s["name"] for s in world.admin.resources("East").get("servers", [])]
 
 
-def _raw_database(world: World) -> bytes:
-    """Every byte of the SQLite files, or every row of the PostgreSQL tables as text."""
-    url = make_url(world.db_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database
-        return b"".join(f.read_bytes() for f in Path(url.database).parent.iterdir())
-    engine = create_engine(world.db_url)
-    with engine.connect() as conn:
-        rows = [
-            str(row[0])
-            for table in ("stacks", "resources", "events")
-            for row in conn.execute(text(f"SELECT CAST(t AS TEXT) FROM {table} t"))
-        ]
-    engine.dispose()
-    return "\n".join(rows).encode()
-
-
-def _opened_by(key: bytes, raw: bytes) -> int:
-    fernet, count = Fernet(key), 0
-    for token in TOKEN.findall(raw):
-        try:
-            fernet.decrypt(token)
-        except InvalidToken:
-            continue
-        count += 1
-    return count
-
-
 def _keys(key_file: Path) -> list[bytes]:
     return [line.encode() for line in key_file.read_text().split()]
 
@@ -143,9 +111,9 @@ def test_a_secret_one_engine_seals_another_opens(world: World) -> None:
     assert refused.returncode == 1 and UNKNOWN_KEY in refused.stderr
     for host in ("config", "host-b"):  # the shared file, never a per-host key
         assert not (world.tmp / host / "crossheat" / "secret.key").exists()
-    raw = _raw_database(world)
+    raw = raw_database(world.db_url)
     assert FIRST.encode() not in raw and SECOND.encode() not in raw
-    assert _opened_by(_keys(key_file)[0], raw) >= 4
+    assert opened_by(_keys(key_file)[0], raw) >= 4
 
 
 def _wait_for_boot(world: World, name: str) -> None:
@@ -194,9 +162,9 @@ def test_a_key_rotated_while_an_engine_deploys(world: World) -> None:
     assert new != old
     status = world.json("secrets", "status")
     assert (status["keys"], status["sealed_with_old_key"]) == (1, 0)
-    raw = _raw_database(world)
-    assert _opened_by(old, raw) == 0  # nothing the old key opens, anywhere in the database
-    assert _opened_by(new, raw) == status["sealed_with_first_key"] >= 4
+    raw = raw_database(world.db_url)
+    assert opened_by(old, raw) == 0  # nothing the old key opens, anywhere in the database
+    assert opened_by(new, raw) == status["sealed_with_first_key"] >= 4
     assert FIRST.encode() not in raw
 
     _run(world, host_b, "stack", "update", "shared", "--existing", "--wait",

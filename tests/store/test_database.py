@@ -7,7 +7,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from crossheat.errors import StoreError
@@ -16,6 +16,7 @@ from crossheat.store.database import (
     HEAD_REVISION,
     alembic_config,
     head_revision,
+    is_crossheat_table,
     make_engine,
     migrate,
 )
@@ -46,7 +47,8 @@ def test_migrations_build_exactly_the_models(db_url: str) -> None:
     migrate(engine)  # a second run is a no-op
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_name": is_crossheat_table})
+        assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 
 
@@ -104,3 +106,24 @@ def test_0004_numbers_the_events_already_written_in_id_order(fresh_url: str) -> 
         for stack, count in (("a", 4), ("b", 3)):
             read = [(e.reason, e.seq) for e in store.list_events(stack)]
             assert read == [(f"{stack}{n}", n) for n in range(1, count + 1)]
+
+
+def test_0005_installs_the_job_queue_on_postgresql_and_goes_back_down(fresh_url: str) -> None:
+    engine = make_engine(fresh_url)
+    postgresql = engine.dialect.name == "postgresql"
+
+    def tables() -> set[str]:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names()) & {"workers", "procrastinate_jobs"}
+
+    migrate(engine)
+    # SQLite has no queue: only the (empty) workers table.
+    assert tables() == ({"workers", "procrastinate_jobs"} if postgresql else {"workers"})
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+    assert tables() == set()
+    migrate(engine)  # and up again
+    assert "workers" in tables()
+    engine.dispose()

@@ -3,24 +3,22 @@ bytes, not only what the store reads) is sealed with the old key, and everything
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import create_engine, make_url, text
+from cryptography.fernet import Fernet
 
 from crossheat.errors import ConfigError
 from crossheat.store import StackSpec, Store
 from crossheat.store.keyring import add_new_key, keep_first_key, read_keys
 from crossheat.store.secrets import SecretBox
+from tests.sealed import opened_by, raw_database
 
 HIDDEN = "Hidden-Rotated-6a1f"
 PROPERTY = "Secret-Property-3b2e"
 ATTRIBUTE = "Secret-Attribute-9d4c"
-TOKEN = re.compile(rb"enc:v1:([A-Za-z0-9_\-]+=*)")
 
 
 @pytest.fixture
@@ -72,42 +70,12 @@ def _check_reads(store: Store, stack_id: str, resource_id: str) -> None:
     assert res.progress == {"step": "poll", "name": HIDDEN}
 
 
-def _raw(db_url: str) -> bytes:
-    """Every byte of the SQLite files (db, -wal, -shm), or every row of every table as
-    PostgreSQL renders it."""
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database
-        return b"".join(path.read_bytes() for path in Path(url.database).parent.iterdir())
-    engine = create_engine(db_url)
-    tables = ("stacks", "resources", "events", "software_configs", "software_deployments")
-    with engine.connect() as conn:
-        rows = [
-            conn.execute(text(f"SELECT string_agg(t::text, ' ') FROM {table} t")).scalar()
-            for table in tables
-        ]
-    engine.dispose()
-    return " ".join(str(row) for row in rows).encode()
-
-
-def _opened_by(key: bytes, raw: bytes) -> int:
-    """How many sealed values in ``raw`` that key (alone) opens."""
-    fernet, count = Fernet(key), 0
-    for token in TOKEN.findall(raw):
-        try:
-            fernet.decrypt(token)
-        except InvalidToken:
-            continue
-        count += 1
-    return count
-
-
 def test_rotation_reseals_everything_with_the_new_key(
     engine: Store, db_url: str, key_file: Path
 ) -> None:
     stack_id, resource_id = _write_everything(engine)
     (old,) = read_keys(key_file)
-    sealed = _opened_by(old, _raw(db_url))
+    sealed = opened_by(old, raw_database(db_url))
     assert sealed >= 8  # parameters, environment, template, previous (3), property, ...
     new = add_new_key(key_file)[0]
     with Store.open(db_url) as rotator:  # what `crossheat secrets rotate` opens
@@ -117,9 +85,9 @@ def test_rotation_reseals_everything_with_the_new_key(
 
     assert done.resealed == census.old and done.left.old == 0
     assert done.left.first == census.old
-    raw = _raw(db_url)
-    assert _opened_by(old, raw) == 0  # not a copy left, not even in free pages
-    assert _opened_by(new, raw) >= done.resealed
+    raw = raw_database(db_url)
+    assert opened_by(old, raw) == 0  # not a copy left, not even in free pages
+    assert opened_by(new, raw) >= done.resealed
     for secret in (HIDDEN, PROPERTY, ATTRIBUTE):
         assert secret.encode() not in raw
     _check_reads(engine, stack_id, resource_id)  # an engine started before the new key
@@ -194,4 +162,4 @@ def test_rotation_while_an_engine_writes(engine: Store, db_url: str, key_file: P
     for stack_id, resource_id in rows:
         assert engine.get_resource(resource_id).attributes == {"password": last[resource_id]}
         assert engine.get_stack(stack_id).spec.parameters == {"pw": HIDDEN}
-    assert _opened_by(read_keys(key_file)[1], _raw(db_url)) == 0
+    assert opened_by(read_keys(key_file)[1], raw_database(db_url)) == 0

@@ -6,7 +6,9 @@
 
 The application owns a ``HostedExecutor`` (operations run in the server process, at
 most ``max_operations`` at once), started with the application (resuming what a
-stopped or killed server left in progress) and stopped with it.
+stopped or killed server left in progress) and stopped with it; or the ``executor``
+it is given (a ``QueueExecutor``: operations queued for workers), started and stopped
+the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from crossheat import __version__
 from crossheat.api import errors, openapi, schemas
 from crossheat.api.context import Authenticator, base_url
 from crossheat.service import HostedExecutor, Service
+from crossheat.service.executor import ServerExecutor
 
 
 def versions_document(request: Request) -> dict[str, Any]:
@@ -38,9 +41,10 @@ def create_app(
     auth: Authenticator,
     max_operations: int = 16,
     start_executor: bool = True,
+    executor: ServerExecutor | None = None,
 ) -> FastAPI:
     """The API over ``service`` (its database), authenticating with ``auth``."""
-    hosted = HostedExecutor(service, max_operations)
+    hosted = executor if executor is not None else HostedExecutor(service, max_operations)
     service.executor = hosted
 
     @asynccontextmanager

@@ -60,6 +60,7 @@ def _register() -> None:
     # Sub-command modules are imported here, once, so that `crossheat --help` lists them all.
     from crossheat.cli import emulator as emulator_cli
     from crossheat.cli import inspect, secrets, serve, stack
+    from crossheat.cli import worker as worker_cli
 
     app.command()(inspect.validate)
     app.command()(inspect.plan)
@@ -68,6 +69,7 @@ def _register() -> None:
     app.add_typer(stack.app, name="stack")
     app.add_typer(emulator_cli.app, name="emulator")
     app.add_typer(secrets.app, name="secrets")
+    app.add_typer(worker_cli.app, name="worker")
 
 
 #: Allocations between two collections of the youngest generation (Python's default

@@ -3,13 +3,17 @@
 ::
 
     crossheat serve [--host 127.0.0.1] [--port 8004] [--max-operations 16]
-                    [--auth keystone|none] [--keystone-url URL]
+                    [--auth keystone|none] [--keystone-url URL] [--workers 1]
 
 Tokens are validated by the Keystone of the region map's default region (its cloud's
 ``auth_url`` in ``clouds.yaml``) unless ``--keystone-url`` names another; ``--auth none``
 trusts every request and so listens only on a loopback address. State goes to SQLite,
 or to ``$CROSSHEAT_DATABASE_URL``. SIGINT or SIGTERM stop it: requests in flight are
 answered, running operations are left to resume at the next start.
+
+With PostgreSQL, operations are queued (``crossheat.service.queue``) and run by
+``--workers`` worker processes of the server's own, each running ``--max-operations``
+at once, and by ``crossheat worker`` on other machines (``--workers 0``: only by those).
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ def serve(
         help="Keystone to validate tokens with (default: the auth_url of the region map's"
         " default region's cloud in clouds.yaml).",
     ),
+    workers: int = typer.Option(
+        1,
+        min=0,
+        help="With PostgreSQL: worker processes of this server taking the queued operations"
+        " (0: only `crossheat worker` processes, on any machine).",
+    ),
 ) -> None:
     """Serve Heat's orchestration API v1 (for `openstack stack ...`, heatclient, scripts)."""
     if auth is AuthMode.none and not is_loopback(host):
@@ -69,10 +79,12 @@ def serve(
             param_hint="--host",
         )
     with handle_errors():
-        _run(host, port, max_operations, auth, keystone_url)
+        _run(host, port, max_operations, auth, keystone_url, workers)
 
 
-def _run(host: str, port: int, max_operations: int, mode: AuthMode, url: str | None) -> None:
+def _run(
+    host: str, port: int, max_operations: int, mode: AuthMode, url: str | None, workers: int
+) -> None:
     import uvicorn  # the server's libraries: only for this command
 
     from crossheat.api.app import create_app
@@ -87,9 +99,14 @@ def _run(host: str, port: int, max_operations: int, mode: AuthMode, url: str | N
     else:
         url = url or keystone_url()
         authenticator, described = KeystoneAuthenticator(url), f"Keystone at {url}"
+    from crossheat.service.queue import server_executor
+
     with Service() as service:
-        app = create_app(service, auth=authenticator, max_operations=max_operations)
+        queue = server_executor(service, workers, max_operations)
+        app = create_app(service, auth=authenticator, max_operations=max_operations, executor=queue)
         typer.echo(f"crossheat serve: http://{_netloc(host, port)}  auth: {described}", err=True)
+        if queue is not None:
+            typer.echo(f"crossheat serve: operations queued; {workers} workers here", err=True)
         with _stopped_by_signals():
             uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
     typer.echo("crossheat serve: stopped", err=True)

@@ -69,10 +69,20 @@ NO_TOKEN = (
 )
 
 
+#: Why an operation a queue's worker runs cannot act as the caller.
+QUEUED = (
+    "operations queued for `crossheat worker` (crossheat serve --workers, "
+    "CROSSHEAT_EXECUTOR=queue) act with the workers' own clouds.yaml and are never handed "
+    "the caller's Keystone token: set `credentials: service` for the region, or run the "
+    "server without a queue"
+)
+
+
 def resumed_without_token(action: str) -> NoCallerToken:
-    """The reason a server restarted in the middle of an operation cannot resume it."""
+    """Why an operation a stopped server was running with the caller's token cannot resume
+    (in the server started again, or in a queue's worker)."""
     return NoCallerToken(
-        f"the server restarted during the stack's {action}, which acts with the caller's "
+        f"the server stopped during the stack's {action}, which acts with the caller's "
         "Keystone token; tokens are never stored, so it cannot resume: update the stack "
         "(`openstack stack update --existing`) or delete it, with a token"
     )

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
+    from crossheat.service.queue import QueueExecutor
     from crossheat.service.remote import RemoteService
     from crossheat.service.views import event_dict, resource_dict
     from crossheat.store import (
@@ -92,6 +93,7 @@ _ORIGIN = {
     "RemoteService": "crossheat.service.remote",
     "LocalExecutor": "crossheat.service.executor",
     "HostedExecutor": "crossheat.service.hosted",
+    "QueueExecutor": "crossheat.service.queue",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
     "event_dict": "crossheat.service.views",
@@ -140,6 +142,7 @@ __all__ = [
     "NoCallerToken",
     "Plan",
     "PreparedUpdate",
+    "QueueExecutor",
     "RemoteService",
     "ResourceRecord",
     "Rotation",

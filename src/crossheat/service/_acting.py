@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from crossheat.clouds.credentials import Caller
 from crossheat.clouds.driver import RegionClients
-from crossheat.clouds.regionmap import RegionMap, resource_region
+from crossheat.clouds.regionmap import CALLER, RegionMap, resource_region
 from crossheat.engine.stack import Operation
 from crossheat.errors import ConfigError
 from crossheat.store import Action, StackRecord, Status
@@ -42,6 +42,14 @@ def check_caller(region_map: RegionMap | None, regions: Iterable[str], caller: C
         clients.close()
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+def caller_for(stack: StackRecord, caller: Caller) -> Caller:
+    """``caller`` when ``stack``'s region map has ``credentials: caller`` regions, else
+    None: what an executor is handed (a server's runs such operations itself)."""
+    regions = (stack.spec.region_map or {}).get("regions", {})
+    as_caller = any(r.get("credentials") == CALLER for r in regions.values())
+    return caller if as_caller else None
 
 
 def check_stack_caller(

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from crossheat.clouds.credentials import Caller
@@ -29,8 +28,9 @@ from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
-from crossheat.service._acting import check_caller, check_stack_caller, template_regions
+from crossheat.service import _acting as acting
 from crossheat.service._catalog import Catalog
+from crossheat.service._closing import Closing
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
 from crossheat.service._resourceviews import StackResources
@@ -39,8 +39,16 @@ from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
 from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
-from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
+from crossheat.service.executor import (
+    Executor,
+    LocalExecutor,
+    Started,
+    View,
+    reachable_caller,
+    run_in_process,
+)
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
+from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
     Action,
     EventCursor,
@@ -48,6 +56,7 @@ from crossheat.store import (
     ResourceRecord,
     StackRecord,
     Store,
+    database_url,
     new_engine_id,
 )
 from crossheat.template import parse_content
@@ -57,7 +66,7 @@ if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is ask
     from crossheat.plan.split.templates import PieceTemplate
 
 
-class Service:
+class Service(Closing):
     """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
     them, their resources, events and outputs. Close it (or use it as a context manager)."""
 
@@ -70,34 +79,24 @@ class Service:
         executor: Executor | None = None,
         project: str | None = None,
         every_project: bool = False,
+        operations: int = 1,
         caller: Caller = None,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
-        self.executor: Executor = executor or LocalExecutor()
+        #: Operations this process runs at once (a worker's, a server's): sizes the pool.
+        self.operations = operations
+        self.executor: Executor = executor or executor_from_environment(self) or LocalExecutor()
         #: The project whose stacks this service sees and creates (None: ``CROSSHEAT_PROJECT``
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
         self.every_project = every_project
-        #: Who regions whose region map says ``credentials: caller`` act as: a server
-        #: request's token (``CallerToken``, in memory only), or none at hand
-        #: (``NoCallerToken``); None: the local engine, acting with ``clouds.yaml``'s.
+        #: Who ``credentials: caller`` regions act as (``crossheat.clouds.credentials``).
         self.caller = caller
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
-
-    def __enter__(self) -> Service:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._store is not None and self._owns_store:
@@ -107,13 +106,12 @@ class Service:
     def scoped(
         self, project: str, *, every_project: bool = False, caller: Caller = None
     ) -> Service:
-        """A service for one project (a server's request, acting as ``caller``) sharing
-        this one's database connection pool, registry and executor; closing it leaves
-        them open."""
+        """A service for one project (a server's request, acting as ``caller``) sharing this
+        one's database connection pool, registry and executor; ``close`` leaves them open."""
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
-            caller=caller,
+            operations=self.operations, caller=caller,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -134,10 +132,15 @@ class Service:
             return None
         return load_region_map(path)
 
+    @property
+    def database_url(self) -> str:
+        """The state database's URL (the one given, else the configured one)."""
+        return database_url(self._database_url)
+
     def store(self) -> Store:
         """The state database, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(self._database_url)
+            self._store = Store.open(self._database_url, operations=self.operations)
         return self._store
 
     def heat(self, *, admin: bool = False) -> HeatOps:
@@ -154,8 +157,12 @@ class Service:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
         return Stacks(
             self.store(), self.registry, self.options, self.project, self.every_project,
-            self.caller,
+            self._reachable(),
         )  # fmt: skip
+
+    def _reachable(self) -> Caller:
+        """Who ``credentials: caller`` regions can act as here (nobody through a queue)."""
+        return reachable_caller(self.executor, self.caller)
 
     # ---- templates -----------------------------------------------------------------------
 
@@ -163,7 +170,7 @@ class Service:
         """Every problem with the template, environment, parameters and regions;
         ``ConfigError`` when a region it uses cannot act as the caller."""
         analysis = self._parse(inputs, self.region_map(inputs.region_map)).analysis
-        check_caller(analysis.region_map, analysis.regions.values(), self.caller)
+        acting.check_caller(analysis.region_map, analysis.regions.values(), self._reachable())
         return analysis
 
     def _parse(
@@ -258,7 +265,9 @@ class Service:
             )
         parsed = self._parse(inputs, region_map)
         template = parsed.template()
-        check_caller(region_map, template_regions(template, region_map), self.caller)
+        acting.check_caller(
+            region_map, acting.template_regions(template, region_map), self._reachable()
+        )
         spec = make_spec(
             template, parsed.content, parsed.files, parsed.environments,
             inputs.parameters, region_map=region_map,
@@ -312,7 +321,7 @@ class Service:
         """Take the stack's lock, store the new spec (the old kept for rollback) and mark
         it UPDATE_IN_PROGRESS."""
         stacks = self._stacks()
-        check_stack_caller(stacks, prepared.stack, prepared.template)
+        acting.check_stack_caller(stacks, prepared.stack, prepared.template)
         engine_id = stacks.lock(prepared.stack, Action.UPDATE)
         cursor = self._cursor_from_now(prepared.stack)
         stack = stacks.begin_update(prepared.stack, prepared.spec)
@@ -325,7 +334,7 @@ class Service:
     def delete(self, stack: StackRecord) -> Started:
         """Take the stack's lock to delete it (``deletable`` gives the stack)."""
         stacks = self._stacks()
-        check_stack_caller(stacks, stack)
+        acting.check_stack_caller(stacks, stack)
         engine_id = stacks.lock(stack, Action.DELETE)
         return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
 
@@ -356,11 +365,9 @@ class Service:
     # ---- running operations --------------------------------------------------------------
 
     def submit(self, started: Started) -> StackRecord:
-        """Hand the operation to the executor (with the caller, for ``caller`` regions);
-        the stack as it is now."""
-        self.executor.submit(
-            started.stack.id, started.action, started.engine_id, caller=self.caller
-        )
+        """Hand the operation to the executor (with the caller, if any acts); the stack now."""
+        caller = acting.caller_for(started.stack, self.caller)
+        self.executor.submit(started.stack.id, started.action, started.engine_id, caller=caller)
         return self.get_by_id(started.stack.id)
 
     async def run_operation(
@@ -390,7 +397,11 @@ class Service:
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
-        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        stopping the engine) stops it gracefully, as ``stack cancel`` does. With a queue
+        (``QueueExecutor``) the operation is queued and followed until a worker ends it."""
+        if isinstance(self.executor, QueueExecutor):
+            self.submit(started)
+            return self.executor.follow(self, started.stack.id, view)
         return run_in_process(
             self, started.stack.id, started.action, started.engine_id, view, started.analysis
         )

@@ -68,6 +68,17 @@ class Executor(Protocol):
     ) -> None: ...
 
 
+def reachable_caller(executor: Executor, caller: Caller) -> Caller:
+    """Who ``caller`` regions can act as in the operations ``executor`` runs: ``caller``,
+    or nobody when it runs them in processes that never get a token (a queue's workers,
+    whose class says ``runs_without_caller``)."""
+    if getattr(executor, "runs_without_caller", False):
+        from crossheat.clouds.credentials import QUEUED, NoCallerToken
+
+        return NoCallerToken(QUEUED)
+    return caller
+
+
 class LocalExecutor:
     """A detached ``python -m crossheat.worker`` process per operation, on this host: the
     local engine, acting with ``clouds.yaml``'s credentials in every region."""
@@ -111,3 +122,15 @@ def run_in_process(
             loop.remove_signal_handler(signal.SIGTERM)
 
     return asyncio.run(main())
+
+
+class ServerExecutor(Executor, Protocol):
+    """An executor a long-lived process (``crossheat serve``) starts and stops with itself:
+    ``HostedExecutor`` (operations in the server), ``QueueExecutor`` (a job queue, with
+    worker processes of the server's own)."""
+
+    def start(self) -> list[str]:
+        """Start; the stacks resumed at once, if any."""
+        ...
+
+    def stop(self, timeout: float = 30.0) -> None: ...

@@ -27,7 +27,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -43,6 +42,7 @@ from crossheat.errors import (
     StackNotFound,
     TemplateError,
 )
+from crossheat.service._closing import Closing
 from crossheat.service._heatfiles import heat_inputs
 from crossheat.service._remote_views import Preview, RemoteCheck, check_result
 from crossheat.service._wire import (
@@ -101,7 +101,7 @@ class RemoteUpdate:
             raise located(self.inputs, refused) from None
 
 
-class RemoteService:
+class RemoteService(Closing):
     """``Service``'s stack operations and views, carried out by a crossheat server."""
 
     def __init__(
@@ -129,17 +129,6 @@ class RemoteService:
             transport=transport,
         )
         self._ids = EventIds({})
-
-    def __enter__(self) -> RemoteService:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._http.close()

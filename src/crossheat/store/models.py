@@ -225,3 +225,17 @@ class SoftwareDeploymentRow(Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
+
+
+class WorkerRow(Base):
+    """A ``crossheat worker`` running (``crossheat worker list``); its id and heartbeat are
+    procrastinate's (``procrastinate_workers``, PostgreSQL only)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    concurrency: Mapped[int]
+    queues: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
