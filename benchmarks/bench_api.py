@@ -11,8 +11,10 @@ answer). 200 stacks are created through the API (``POST /v1/{tenant}/stacks``, H
 resources: no cloud calls) and waited for; then ``CLIENTS`` clients, each a loop with
 no pause, alternate ``GET /stacks`` (the 200 stacks) and ``GET /stacks/{name}/{id}`` of a
 random stack for ``SECONDS``. Reported per database: requests/s, p50, p99 and max latency
-in ms, errors (any status other than 200 or a transport error), the 1-minute load.
-Goal: p99 under 100 ms, zero errors. Writes ``results/api.json``.
+in ms, errors (any status other than 200 or a transport error), the CPU time the server
+process and the clients (this process) spent per request in ms (on a shared machine,
+steadier than the latencies, which also count the time each waited for a core), the
+1-minute load. Goal: p99 under 100 ms, zero errors. Writes ``results/api.json``.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ TEMPLATE = {
 
 
 @contextmanager
-def server(database_url: str) -> Iterator[str]:
-    """``crossheat serve --auth none`` on a free port; its base URL."""
+def server(database_url: str) -> Iterator[tuple[str, int]]:
+    """``crossheat serve --auth none`` on a free port; its base URL and process id."""
     port = free_port()
     env = {**os.environ, "CROSSHEAT_DATABASE_URL": database_url}
     process = subprocess.Popen(
@@ -65,7 +67,7 @@ def server(database_url: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(process, url)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -145,10 +147,25 @@ def postgres_schema() -> Iterator[str | None]:
         yield url
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (Linux's ``/proc``; else None)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(database: str, database_url: str) -> dict[str, Any]:
-    with server(database_url) as url:
+    with server(database_url) as (url, pid):
         stacks = populate(url)
+        server_before, client_before = cpu_seconds(pid), time.process_time()
         figures = asyncio.run(load(url, stacks))
+        server_after, client_after = cpu_seconds(pid), time.process_time()
+    requests = max(figures["requests"], 1)
+    if server_before is not None and server_after is not None:
+        figures["server_cpu_ms"] = 1000 * (server_after - server_before) / requests
+    figures["client_cpu_ms"] = 1000 * (client_after - client_before) / requests
     return {
         "database": database,
         "stacks": STACKS,

@@ -14,7 +14,6 @@ regions whose region map says ``credentials: caller``, with the request's token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Protocol
@@ -105,8 +104,10 @@ def base_url(request: Request) -> str:
 
 def request_context(
     request: Request, tenant_id: str, token: Annotated[str | None, Security(TOKEN)]
-) -> Iterator[RequestContext]:
-    """FastAPI dependency: authenticate, check the tenant, scope the service."""
+) -> RequestContext:
+    """FastAPI dependency: authenticate, check the tenant, scope the service (a scoped
+    service holds nothing of its own, so nothing is closed after the request: a plain
+    function costs one trip to the threadpool, a generator two)."""
     auth: Authenticator = request.app.state.auth
     identity = auth.identify(token)
     project = tenant_id
@@ -122,10 +123,7 @@ def request_context(
         project = identity.project_id
     root: Service = request.app.state.service
     service = root.scoped(project, caller=identity.caller())
-    try:
-        yield RequestContext(identity, project, base_url(request), service)
-    finally:
-        service.close()
+    return RequestContext(identity, project, base_url(request), service)
 
 
 #: A route's request context (``ctx: Context``).

@@ -59,7 +59,7 @@ LIST_QUERY = {
 
 
 @router.get(STACKS, **answers(200, schemas.StackList, query=LIST_QUERY))
-def list_stacks(request: Request, ctx: Context) -> dict[str, Any]:
+def list_stacks(request: Request, ctx: Context) -> Response:
     """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count."""
     query = Query(request)
     service = ctx.every_project() if query.boolean("global_tenant") else ctx.service
@@ -88,7 +88,7 @@ def list_stacks(request: Request, ctx: Context) -> dict[str, Any]:
         out["links"] = [{"href": href, "rel": "next"}]
     if query.boolean("with_count"):
         out["count"] = page.count
-    return out
+    return views.answer(out)
 
 
 @router.post(STACKS, **answers(201, schemas.StackCreated, 409, body=CreateBody))
@@ -181,7 +181,9 @@ def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id, deleted=True)
     outputs = Query(request).boolean("resolve_outputs", default=True)
-    return {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
+    return views.answer(
+        {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
+    )
 
 
 @router.post(STACK, **answers(302, schemas.Answer, 404, 405))

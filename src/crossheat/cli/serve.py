@@ -31,6 +31,11 @@ from crossheat.cli.common import handle_errors
 
 #: Hosts ``--auth none`` may listen on: nobody else can reach them.
 LOOPBACK_NAMES = ("localhost",)
+#: How long an idle client connection is kept open. uvicorn's 5 s is the very period at
+#: which heatclient polls a stack (``--wait``): a connection the server closes just as
+#: the client reuses it fails the client's request (a read error), as busy clients whose
+#: connections wait their turn in a pool also see.
+KEEP_ALIVE_S = 75
 
 
 class AuthMode(StrEnum):
@@ -108,7 +113,10 @@ def _run(
         if queue is not None:
             typer.echo(f"crossheat serve: operations queued; {workers} workers here", err=True)
         with _stopped_by_signals():
-            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+            uvicorn.run(
+                app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30,
+                timeout_keep_alive=KEEP_ALIVE_S,
+            )  # fmt: skip
     typer.echo("crossheat serve: stopped", err=True)
 
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crossheat.store import StackRecord
+from crossheat.store import StackSummary
 
 #: The keys ``sort_keys`` may name (others are dropped, as Heat does) and what they sort.
-SORT_KEYS: dict[str, Callable[[StackRecord], Any]] = {
+SORT_KEYS: dict[str, Callable[[StackSummary], Any]] = {
     "stack_name": lambda s: s.name,
     "stack_status": lambda s: s.stack_status,
     "creation_time": lambda s: s.created_at,
@@ -47,15 +47,15 @@ class StackPage:
     count: int
 
 
-def select(stacks: list[StackRecord], query: StackQuery) -> tuple[list[StackRecord], int]:
+def select(stacks: list[StackSummary], query: StackQuery) -> tuple[list[StackSummary], int]:
     """The page of ``stacks`` that ``query`` asks for, and how many match its filters."""
     matching = [s for s in stacks if _matches(s, query)]
     ordered = _sorted(matching, query.sort_keys, query.sort_dir)
     return _page(ordered, query.marker, query.limit), len(matching)
 
 
-def _matches(stack: StackRecord, query: StackQuery) -> bool:
-    tags = set(stack.spec.tags)
+def _matches(stack: StackSummary, query: StackQuery) -> bool:
+    tags = set(stack.tags)
     if query.tags and not set(query.tags) <= tags:
         return False
     if query.tags_any and not set(query.tags_any) & tags:
@@ -67,7 +67,7 @@ def _matches(stack: StackRecord, query: StackQuery) -> bool:
     return all(_filter(stack, key, values) for key, values in query.filters.items())
 
 
-def _filter(stack: StackRecord, key: str, values: Sequence[str]) -> bool:
+def _filter(stack: StackSummary, key: str, values: Sequence[str]) -> bool:
     """Whether ``stack`` passes Heat's filter ``key`` (one of ``values``; unknown keys
     filter nothing, as in Heat)."""
     if key in ("status", "stack_status"):
@@ -78,7 +78,7 @@ def _filter(stack: StackRecord, key: str, values: Sequence[str]) -> bool:
     return _field_text(field_of(stack)) in {str(v) for v in values}
 
 
-def _status_is(stack: StackRecord, value: str) -> bool:
+def _status_is(stack: StackSummary, value: str) -> bool:
     """``COMPLETE`` matches the status; ``CREATE_COMPLETE``, the action and the status."""
     if value == stack.status.value:
         return True
@@ -91,7 +91,7 @@ def _field_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-_FILTERS: dict[str, Callable[[StackRecord], Any]] = {
+_FILTERS: dict[str, Callable[[StackSummary], Any]] = {
     "id": lambda s: s.id,
     "name": lambda s: s.name,
     "stack_name": lambda s: s.name,
@@ -104,21 +104,21 @@ _FILTERS: dict[str, Callable[[StackRecord], Any]] = {
     "owner_id": lambda s: s.parent_id,
     "parent": lambda s: s.parent_id,
     "stack_status_reason": lambda s: s.status_reason,
-    "disable_rollback": lambda s: s.spec.disable_rollback,
-    "timeout_mins": lambda s: s.spec.timeout_mins,
+    "disable_rollback": lambda s: s.disable_rollback,
+    "timeout_mins": lambda s: s.timeout_mins,
 }
 
 
 def _sorted(
-    stacks: list[StackRecord], keys: Sequence[str], direction: str | None
-) -> list[StackRecord]:
+    stacks: list[StackSummary], keys: Sequence[str], direction: str | None
+) -> list[StackSummary]:
     """Heat's order: by the usable ``keys`` then the id (ascending unless told), else
     newest first."""
     usable = [SORT_KEYS[k] for k in keys if k in SORT_KEYS]
     if not usable:
         usable, direction = [lambda s: s.created_at], direction or "desc"
 
-    def key(stack: StackRecord) -> tuple[Any, ...]:
+    def key(stack: StackSummary) -> tuple[Any, ...]:
         return (*(_orderable(f(stack)) for f in usable), stack.id)
 
     return sorted(stacks, key=key, reverse=direction == "desc")
@@ -131,7 +131,7 @@ def _orderable(value: Any) -> tuple[bool, Any]:
     return (True, value)
 
 
-def _page(stacks: list[StackRecord], marker: str | None, limit: int | None) -> list[StackRecord]:
+def _page(stacks: list[StackSummary], marker: str | None, limit: int | None) -> list[StackSummary]:
     """The stacks after ``marker`` (ignored when unknown), at most ``limit``."""
     ids = [s.id for s in stacks]
     if marker is not None and marker in ids:

@@ -28,8 +28,9 @@ from crossheat.errors import CrossheatError, StackError, StackNotFound
 from crossheat.redact import mask_paths
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.service._heatlist import StackPage, StackQuery, select
-from crossheat.service._stacks import stack_dict
-from crossheat.store import Action, ResourceRecord, StackRecord, Status
+from crossheat.service._stacks import in_progress, stack_dict
+from crossheat.service.views import time_text
+from crossheat.store import Action, ResourceRecord, StackRecord, StackSummary, Status, summary_of
 from crossheat.template import Template
 from crossheat.template.functions.base import PlanContext
 from crossheat.template.taint import resolve_tainted
@@ -109,37 +110,37 @@ class HeatViews:
     def list_stacks(self, query: StackQuery) -> StackPage:
         """The stacks ``query`` selects, sorted and cut to its page."""
         project = None if self.service.every_project else self._project()
-        every = self.store.list_stacks(
+        every = self.store.list_stack_summaries(
             project, include_nested=query.show_nested, include_deleted=query.show_deleted
         )
         page, count = select(every, query)
-        regions = self.store.stack_regions([s.id for s in page])
-        return StackPage([self.summary(s, regions[s.id]) for s in page], count)
+        return StackPage([self.summary(s) for s in page], count)
 
     def _project(self) -> str:
         return self.service._stacks().owner
 
-    def summary(self, stack: StackRecord, regions: list[str]) -> dict[str, Any]:
+    def summary(self, stack: StackSummary) -> dict[str, Any]:
         """A stack as Heat's list shows it (and its regions, and its project)."""
-        data = stack_dict(stack, regions=regions)
+        reason = stack.status_reason
+        if stack.lock.held:
+            reason = in_progress(stack.name, reason, stack.lock)[0]
+        # Heat's updated_time is set by the first update: none while the stack is as created.
+        as_created = not stack.has_previous and stack.action in (Action.CREATE, Action.ADOPT)
         return {
             "id": stack.id,
             "stack_name": stack.name,
             "description": "",
-            "stack_status": data["stack_status"],
-            "stack_status_reason": data["stack_status_reason"],
-            "creation_time": data["creation_time"],
-            # Heat's is set by the first update: none while the stack is as created.
-            "updated_time": None
-            if stack.previous is None and stack.action in (Action.CREATE, Action.ADOPT)
-            else data["updated_time"],
-            "deletion_time": data["deletion_time"],
+            "stack_status": stack.stack_status,
+            "stack_status_reason": reason,
+            "creation_time": time_text(stack.created_at),
+            "updated_time": None if as_created else time_text(stack.updated_at),
+            "deletion_time": time_text(stack.deleted_at),
             "stack_owner": None,
             "parent": stack.parent_id,
             "stack_user_project_id": stack.project,
-            "tags": list(stack.spec.tags) or None,
+            "tags": list(stack.tags) or None,
             "project": stack.project,
-            "regions": regions,
+            "regions": list(stack.regions),
         }
 
     # ---- one stack ----------------------------------------------------------------------
@@ -147,12 +148,19 @@ class HeatViews:
     def show(self, stack: StackRecord, *, outputs: bool = True) -> dict[str, Any]:
         """Heat's stack show (and the stack's regions); outputs unless told not to or the
         stack is deleted."""
-        regions = self.store.stack_regions([stack.id])[stack.id]
+        with_outputs = outputs and stack.stack_status != "DELETE_COMPLETE"
+        # The outputs read the resources: their regions are the stack's (one query less).
+        resources = self.store.list_resources(stack.id) if with_outputs else None
+        regions = (
+            self.store.stack_regions([stack.id])[stack.id]
+            if resources is None
+            else sorted({r.region for r in resources if r.region and r.replaced_by is None})
+        )
         data = stack_dict(stack, regions=regions)
         template = loaded_template(stack)
         description = template.description.strip() if template else data["description"]
         out = {
-            **self.summary(stack, regions),
+            **self.summary(summary_of(stack, regions)),
             "description": description,
             "template_description": description,
             "parameters": self.parameters(stack, template),
@@ -164,8 +172,8 @@ class HeatViews:
         }
         if "operation_in_progress" in data:
             out["operation_in_progress"] = data["operation_in_progress"]
-        if outputs and stack.stack_status != "DELETE_COMPLETE":
-            out["outputs"] = self.outputs(stack, template)
+        if resources is not None:
+            out["outputs"] = self.outputs(stack, template, resources)
         return out
 
     def parameters(self, stack: StackRecord, template: Template | None) -> dict[str, str]:
@@ -183,12 +191,20 @@ class HeatViews:
         })  # fmt: skip
         return shown
 
-    def outputs(self, stack: StackRecord, template: Template | None = None) -> list[dict[str, Any]]:
-        """The stack's outputs, resolved from what is stored (no cloud), secrets masked."""
+    def outputs(
+        self,
+        stack: StackRecord,
+        template: Template | None = None,
+        resources: list[ResourceRecord] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The stack's outputs, resolved from what is stored (no cloud), secrets masked;
+        ``resources``: the stack's rows, when read already."""
         template = template or loaded_template(stack)
         if template is None:
             return []
-        live = live_resources(self.store.list_resources(stack.id))
+        if resources is None:
+            resources = self.store.list_resources(stack.id)
+        live = live_resources(resources)
         return stack_outputs(template, live, self.store.secret_texts(stack.id))
 
     def template(self, stack: StackRecord) -> dict[str, Any]:

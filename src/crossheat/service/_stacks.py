@@ -36,6 +36,7 @@ from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
     EventRecord,
+    LockInfo,
     ResourceRecord,
     StackRecord,
     StackSpec,
@@ -441,24 +442,32 @@ def stack_dict(
         "description": str(stack.spec.template.get("description") or "").strip(),
     }
     if stack.lock.held:
-        dead = holder_is_dead(stack.lock)
-        out["operation_in_progress"] = {
-            "operation": stack.lock.operation,
-            "engine": stack.lock.engine_id,
-            "since": _time(stack.lock.acquired_at),
-            "last_heartbeat": _time(stack.lock.heartbeat_at),
-            "engine_alive": not dead,
-            "cancel_requested": stack.lock.cancel_requested_at is not None,
-        }
-        if dead:
-            out["stack_status_reason"] = (
-                f"{stack.status_reason} (the engine running {stack.lock.operation} since "
-                f"{_time(stack.lock.acquired_at)} is gone; `crossheat stack resume "
-                f"{stack.name}` finishes it)"
-            )
+        out["stack_status_reason"], out["operation_in_progress"] = in_progress(
+            stack.name, stack.status_reason, stack.lock
+        )
     if outputs is not None:
         out["outputs"] = outputs
     return out
+
+
+def in_progress(name: str, reason: str, lock: LockInfo) -> tuple[str, dict[str, Any]]:
+    """The status reason of a stack whose lock is held (saying how to finish the operation
+    if its engine is gone) and the operation in progress."""
+    dead = holder_is_dead(lock)
+    operation = {
+        "operation": lock.operation,
+        "engine": lock.engine_id,
+        "since": _time(lock.acquired_at),
+        "last_heartbeat": _time(lock.heartbeat_at),
+        "engine_alive": not dead,
+        "cancel_requested": lock.cancel_requested_at is not None,
+    }
+    if dead:
+        reason = (
+            f"{reason} (the engine running {lock.operation} since "
+            f"{_time(lock.acquired_at)} is gone; `crossheat stack resume {name}` finishes it)"
+        )
+    return reason, operation
 
 
 def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str, Any]:

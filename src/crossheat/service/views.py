@@ -37,5 +37,9 @@ def event_dict(event: EventRecord) -> dict[str, Any]:
 
 
 def time_text(value: Any) -> str | None:
-    """Heat's ``2024-05-01T10:00:00Z``; None for None."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    """Heat's ``2024-05-01T10:00:00Z``; None for None. (``isoformat``'s first 19
+    characters: what ``strftime("%Y-%m-%dT%H:%M:%S")`` gives, at half the cost, which
+    a list of hundreds of stacks notices.)"""
+    if value is None:
+        return None
+    return f"{value.isoformat(timespec='seconds')[:19]}Z"

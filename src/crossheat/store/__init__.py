@@ -28,7 +28,9 @@ if TYPE_CHECKING:
         ResourceRecord,
         StackRecord,
         StackSpec,
+        StackSummary,
         Status,
+        summary_of,
     )
     from crossheat.store.repository import Store
     from crossheat.store.secrets import SecretBox
@@ -41,7 +43,7 @@ _HOMES = {
     "crossheat.store.locks": ["DEFAULT_STALE_AFTER", "new_engine_id"],
     "crossheat.store.records": [
         "STACK_EVENT_TYPE", "Action", "EventRecord", "LockInfo", "ResourceRecord",
-        "StackRecord", "StackSpec", "Status",
+        "StackRecord", "StackSpec", "StackSummary", "Status", "summary_of",
     ],
     "crossheat.store.repository": ["Store"],
     "crossheat.store.secrets": ["SecretBox"],
@@ -63,10 +65,12 @@ __all__ = [
     "SoftwareDeploymentRecord",
     "StackRecord",
     "StackSpec",
+    "StackSummary",
     "Status",
     "Store",
     "database_url",
     "new_engine_id",
+    "summary_of",
 ]
 
 

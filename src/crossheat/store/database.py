@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
+#: Requests a server answers at once (the threadpool its sync routes run in, anyio's 40),
+#: each holding at most one connection at a time.
+REQUEST_THREADS = 40
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Any constant: PostgreSQL advisory lock key taken while migrating.
 _MIGRATION_LOCK_KEY = 0x63726F7373
@@ -49,9 +52,12 @@ def database_url(url: str | None = None) -> str:
 def pool_size(operations: int) -> tuple[int, int]:
     """Connections kept open and the extra ones allowed at a peak, for a process running
     ``operations`` at once: each operation holds one at a time for its heartbeat and
-    cancel watch and a few for its resources' writes (short transactions)."""
+    cancel watch and a few for its resources' writes (short transactions); a server's
+    requests one each. (With less, a session waits for a connection, and fails after
+    30 s; past the kept ones, a connection is closed when given back, and a SQLite one
+    opened again with its pragmas a moment later.)"""
     operations = max(1, operations)
-    return 4 + operations, 8 + 2 * operations
+    return 4 + operations, 8 + 2 * operations + REQUEST_THREADS
 
 
 def make_engine(url: str, operations: int = 1) -> Engine:
@@ -60,12 +66,15 @@ def make_engine(url: str, operations: int = 1) -> Engine:
     from sqlalchemy import create_engine, event, make_url
 
     parsed = make_url(url)
+    size, overflow = pool_size(operations)
+    pool: dict[str, Any] = {"pool_size": size, "max_overflow": overflow}
     if parsed.get_backend_name() != "sqlite":
-        size, overflow = pool_size(operations)
-        return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow)
+        return create_engine(url, pool_pre_ping=True, **pool)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    else:
+        pool = {}  # an in-memory database: one connection per thread (SingletonThreadPool)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -8,9 +8,9 @@
 
 Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
-(``StackRecord``, ``ResourceRecord``, ``EventRecord``), never ORM objects.
-The methods live in ``_stacks``, ``_resources``, ``_events``, ``locks``, ``_software``,
-``_rotation`` and ``jobs`` (the job queue's, PostgreSQL only).
+(``StackRecord``, ``StackSummary``, ``ResourceRecord``, ``EventRecord``), never ORM
+objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_events``,
+``locks``, ``_software``, ``_rotation`` and ``jobs`` (the job queue's, PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
 from crossheat.store._stacks import StackQueries
+from crossheat.store._summaries import SummaryQueries
 from crossheat.store.database import database_url, make_engine, migrate
 from crossheat.store.jobs import JobQueries
 from crossheat.store.locks import LockQueries
@@ -28,6 +29,7 @@ from crossheat.store.secrets import SecretBox
 
 class Store(
     StackQueries,
+    SummaryQueries,
     ResourceQueries,
     EventQueries,
     LockQueries,
