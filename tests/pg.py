@@ -8,33 +8,20 @@ does not answer.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
-import psycopg
 import pytest
+from benchmarks.local import pg_schema, pg_unreachable
 from sqlalchemy import create_engine, text
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 
 
 def private_schema(label: str) -> Iterator[str]:
     """Yield a URL whose connections use a fresh schema; drop it afterwards."""
-    try:
-        psycopg.connect(PG_CONNINFO).close()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    schema = f"crossheat_{label}_{secrets.token_hex(6)}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    reason = pg_unreachable()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}")
+    with pg_schema(label) as url:
+        yield url
 
 
 def empty(url: str) -> None:
@@ -46,5 +33,10 @@ def empty(url: str) -> None:
             " AND table_schema = current_schema()"
         )).first()  # fmt: skip
         if exists:
-            conn.execute(text("TRUNCATE events, resources, stacks"))
+            # CASCADE: and every table that refers to these (event_sequences...)
+            conn.execute(text("TRUNCATE events, resources, stacks CASCADE"))
+        queue = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+        if queue is not None:  # the job queue's (migration 0005)
+            conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))
+            conn.execute(text("TRUNCATE workers"))
     engine.dispose()

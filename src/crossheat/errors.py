@@ -9,6 +9,10 @@ exceptions are translated into ``CloudError`` subclasses at one boundary
     │                           (carries every ``Diagnostic`` at once)
     ├── ConfigError             region map, clouds.yaml, settings
     ├── NotSupportedError       something crossheat deliberately does not do (yaql, CFN)
+    │   └── ActionNotSupported  a resource's type cannot do what was asked (a signal)
+    ├── NotFound                what a request names does not exist (a software config)
+    │   └── ResourceNotFound    a stack has no resource of that name
+    ├── InvalidRequest          what a request gives is invalid (a deployment's config id)
     ├── CycleError              a dependency graph has a cycle (raised by ``crossheat.graph``)
     ├── StackError              stack-level problems
     │   ├── StackNotFound
@@ -119,6 +123,22 @@ class ConfigError(CrossheatError):
 
 class NotSupportedError(CrossheatError):
     """A feature crossheat deliberately does not support."""
+
+
+class ActionNotSupported(NotSupportedError):
+    """A resource's type cannot do what was asked (a signal to a type that takes none)."""
+
+
+class NotFound(CrossheatError):
+    """What a request names does not exist (a software config, a deployment)."""
+
+
+class ResourceNotFound(NotFound):
+    """A stack has no resource of that name (or physical id)."""
+
+
+class InvalidRequest(CrossheatError):
+    """What a request gives is invalid (a software config's inputs, a deployment's config)."""
 
 
 class CycleError(CrossheatError):

@@ -4,7 +4,6 @@ and ``stack list`` load neither the cloud SDK, the ORM nor the engine."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,18 +47,6 @@ def probe(args: list[str], env: dict[str, str]) -> tuple[str, int, set[str]]:
     )
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        CROSSHEAT_DATABASE_URL=f"sqlite:///{tmp_path / 'state.db'}",
-        PYTHONWARNINGS="ignore",
-    )
-    return env
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -69,6 +56,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["stack", "create", "--help"],
         ["validate", "--help"],
         ["emulator", "--help"],
+        ["serve", "--help"],
     ],
 )
 def test_help_and_version_load_no_heavy_library(args: list[str], env: dict[str, str]) -> None:

@@ -194,9 +194,11 @@ def start_emulator(
     latency: str = "default=0.02,server=0.1",
     faults: str = "",
     regions: str = "East,West",
+    orchestration_url: str | None = None,
 ) -> None:
     """``crossheat emulator start``; a lone IPsec connection reads DOWN after 1 s unless
-    ``latency`` names another ``vpn_peer_timeout``."""
+    ``latency`` names another ``vpn_peer_timeout``; ``orchestration_url``: crossheat's API
+    in the Keystone catalog (``crossheat serve``)."""
     if "vpn_peer_timeout" not in latency:
         latency += ",vpn_peer_timeout=1"
     args = [
@@ -213,6 +215,8 @@ def start_emulator(
     ]
     if faults:
         args += ["--faults", faults]
+    if orchestration_url:
+        args += ["--orchestration-url", orchestration_url]
     out = world.crossheat(*args).stdout
     match = re.search(r"http://127\.0\.0\.1:\d+", out)
     assert match, out

@@ -12,14 +12,13 @@ debug log (openstacksdk's requests included) show ``******`` instead.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from openstack.config import OpenStackConfig
 from openstack.connection import Connection
-from sqlalchemy import create_engine, make_url, text
 
 from tests.e2e.conftest import World, start_emulator
+from tests.sealed import raw_database
 
 SECRET = "Hidden-Name-5e1b9c"
 NEW_SECRET = "Hidden-Name-2d7f04"
@@ -74,25 +73,6 @@ def _piece(secret: str) -> str:
     return secret.split("-")[2]
 
 
-def _raw_database(world: World) -> str:
-    """Every byte of the SQLite files, or every row of the PostgreSQL tables as text."""
-    url = make_url(world.db_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database
-        files = Path(url.database).parent.iterdir()
-        return b"".join(f.read_bytes() for f in files).decode("latin-1")
-    engine = create_engine(world.db_url)
-    with engine.connect() as conn:
-        rows = [
-            str(row[0])
-            for table in ("stacks", "resources", "events")
-            for row in conn.execute(text(f"SELECT CAST(t AS TEXT) FROM {table} t"))
-        ]
-    engine.dispose()
-    assert rows
-    return "\n".join(rows)
-
-
 def _east(world: World) -> dict[str, list[dict[str, Any]]]:
     return world.admin.resources("East")
 
@@ -122,7 +102,7 @@ def _check_views(world: World, secret: str) -> None:
 
 
 def _check_database(world: World, *secrets: str) -> None:
-    raw = _raw_database(world)
+    raw = raw_database(world.db_url).decode("latin-1")
     assert "plain-net" in raw  # the rows are there ...
     for secret in secrets:  # ... the secrets are not, nor a part of them
         assert secret not in raw and _piece(secret) not in raw

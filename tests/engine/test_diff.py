@@ -104,3 +104,11 @@ def test_drift_recreates_what_was_deleted_and_resets_what_changed(
     assert found.changes["repainted"].reason == (
         "changed outside crossheat: reset color (color cannot change in place)"
     )
+
+
+def test_what_was_marked_unhealthy_is_replaced(store: Store, cloud: BoxCloud) -> None:
+    resources = {"sick": box(), "well": box()}
+    records = _deploy(store, resources)
+    found = _diff(records, resources, drift=Drift(unhealthy=frozenset({"sick"})))
+    assert _kinds(found) == {"sick": Change.REPLACED, "well": Change.UNCHANGED}
+    assert found.changes["sick"].reason == "marked unhealthy: replace"

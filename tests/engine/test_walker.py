@@ -1,4 +1,4 @@
-"""The graph walker: order, failure skipping, per-group limits, reverse, timeout, stop."""
+"""The graph walker: order, failure skipping, per-group limits, reverse, timeout, stop, pause."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from crossheat.engine.walker import NodeState, Transition, WalkResult, walk
+from crossheat.engine.walker import (
+    NodeState,
+    Transition,
+    WalkPaused,
+    WalkResult,
+    pausing,
+    walk,
+)
 from crossheat.graph import CycleError
 from crossheat.graph import Graph as DependencyGraph
 
@@ -190,6 +197,57 @@ def test_stop_event_lets_running_finish_and_starts_nothing_new() -> None:
     assert result.cancelled == {"b", "c", "d"}
     assert not result.interrupted
     assert not result.timed_out
+
+
+def test_a_pause_lets_running_nodes_finish_then_raises_instead_of_returning() -> None:
+    finished: list[str] = []
+
+    async def scenario() -> None:
+        pause = asyncio.Event()
+        graph = {"a": [], "b": [], "c": [], "after": ["a"]}
+
+        async def run(node: str) -> None:
+            await asyncio.sleep(0.05)
+            finished.append(node)
+
+        async def pause_soon() -> None:
+            await asyncio.sleep(0.01)  # a and b run; c waits for its turn (2 at once)
+            pause.set()
+
+        with pausing(pause):
+            await asyncio.gather(walk(graph, run, default_limit=2), pause_soon())
+
+    with pytest.raises(WalkPaused):
+        asyncio.run(scenario())
+    assert sorted(finished) == ["a", "b"]
+
+
+def test_a_pause_reaches_nested_walks_and_a_walk_that_ends_first_returns() -> None:
+    async def scenario() -> tuple[WalkResult[str], list[str]]:
+        pause = asyncio.Event()
+        inner_done: list[str] = []
+
+        async def inner(node: str) -> None:
+            pause.set()
+            await asyncio.sleep(0.01)
+            inner_done.append(node)
+
+        async def outer(node: str) -> None:
+            await walk(CHAIN, inner)
+
+        with pausing(pause):
+            whole = await walk({"one": []}, lambda node: asyncio.sleep(0))
+            pause.set()
+            deleted = await walk(CHAIN, lambda node: asyncio.sleep(0), reverse=True)
+            assert deleted.done == set(CHAIN)  # a deletion is not paused: it finishes
+            pause.clear()
+            with pytest.raises(WalkPaused):
+                await walk({"nested": []}, outer)
+        return whole, inner_done
+
+    whole, inner_done = asyncio.run(scenario())
+    assert whole.done == {"one"}
+    assert inner_done == ["a"]
 
 
 def test_cancelling_the_walk_cancels_running_nodes() -> None:

@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
-from sqlalchemy.orm import Session, make_transient
+from sqlalchemy.orm import Session
 
-from crossheat.store import STACK_EVENT_TYPE, Action, EventCursor, StackSpec, Status, Store
+from crossheat.store import STACK_EVENT_TYPE, Action, StackSpec, Status, Store
 from crossheat.store.models import EventRow
 
 SERVER = "OS::Nova::Server"
@@ -30,8 +29,11 @@ def test_events_come_back_in_order_and_incrementally(store: Store, stack_id: str
     )  # fmt: skip
     assert store.list_events(stack_id) == [first, second]
     assert first.resource_type == STACK_EVENT_TYPE
-    assert store.list_events(stack_id, after_id=first.id) == [second]
-    assert store.list_events(stack_id, after_id=second.id) == []
+    assert (first.seq, second.seq) == (1, 2)
+    assert store.list_events(stack_id, after_seq=first.seq) == [second]
+    assert store.list_events(stack_id, after_seq=second.seq) == []
+    assert store.list_events(stack_id, after_event=first.id) == [second]
+    assert store.list_events(stack_id, after_event=-1) == [first, second]  # unknown: all
     assert store.list_events(stack_id, resource_name="net") == [second]
     assert store.list_events(stack_id, limit=1) == [first]
 
@@ -98,43 +100,6 @@ def test_a_status_change_can_write_its_event_in_the_same_call(store: Store, stac
     assert store.list_events(stack_id) == [event, stack_event]
 
 
-def test_the_cursor_returns_each_event_once_even_when_one_commits_late(
-    store: Store, stack_id: str
-) -> None:
-    """An event that becomes visible after one with a higher id was read is not lost."""
-    cursor = EventCursor(store, stack_id)
-    first = store.add_event(stack_id, "vpn", Action.CREATE, Status.IN_PROGRESS)
-    late = store.add_event(stack_id, "net", Action.CREATE, Status.COMPLETE, "late")
-    quick = store.add_event(stack_id, "subnet", Action.CREATE, Status.COMPLETE)
-    with Session(store.engine) as session:  # as if ``late`` were not committed yet
-        row = session.get_one(EventRow, late.id)
-        make_transient(row)
-        session.execute(delete(EventRow).where(EventRow.id == late.id))
-        session.commit()
-    assert cursor.read() == [first, quick]
-    with Session(store.engine) as session:
-        session.add(row)
-        session.commit()
-    assert cursor.read() == [late]
-    assert cursor.read() == []
-
-
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_the_cursor_sees_a_transaction_that_commits_after_a_later_one(
-    store: Store, stack_id: str
-) -> None:
-    """The real interleaving: PostgreSQL takes the id at insert, visibility comes at commit."""
-    cursor = EventCursor(store, stack_id)
-    with Session(store.engine) as slow:
-        slow.add(EventRow(stack_id=stack_id, resource_name="net", resource_type="OS::Neutron::Net",
-                          action="CREATE", status="COMPLETE", reason="slow"))  # fmt: skip
-        slow.flush()
-        quick = store.add_event(stack_id, "subnet", Action.CREATE, Status.COMPLETE, "quick")
-        assert cursor.read() == [quick]
-        slow.commit()
-    assert [e.reason for e in cursor.read()] == ["slow"]
-
-
 def test_recent_durations_pair_each_start_with_its_completion(store: Store, stack_id: str) -> None:
     """Seconds from IN_PROGRESS to COMPLETE, per type, region and action, oldest first;
     failed, unfinished, other regions, types and actions do not count."""
@@ -156,9 +121,9 @@ def test_recent_durations_pair_each_start_with_its_completion(store: Store, stac
         (20.0, stack_id, "vm2", SERVER, "East", "CREATE", "IN_PROGRESS"),
     ]
     with Session(store.engine) as session:
-        for seconds, stack, name, kind, region, action, status in events:
+        for seq, (seconds, stack, name, kind, region, action, status) in enumerate(events, 1):
             session.add(EventRow(stack_id=stack, resource_name=name, resource_type=kind,
-                                 region=region, action=action, status=status,
+                                 region=region, action=action, status=status, seq=seq,
                                  timestamp=t0 + timedelta(seconds=seconds)))  # fmt: skip
         session.commit()
     assert store.recent_durations(SERVER, "East", "CREATE") == [3.0, 4.5]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from sqlalchemy import create_engine, make_url, text
-
 from crossheat.store import Action, StackSpec, Status, Store
+from tests.sealed import raw_database
 
 HIDDEN = "Hidden-Param-Value-7f3a"
 PROPERTY = "Secret-Property-Value-91bc"
@@ -35,26 +32,9 @@ def _write_everything(store: Store) -> None:
     assert store.get_resource(res.id).properties["admin_pass"] == PROPERTY
 
 
-def _raw_bytes(db_url: str) -> bytes:
-    """Every byte of the SQLite files (db, -wal, -shm), or every row of the PostgreSQL tables
-    as PostgreSQL renders them."""
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database
-        return b"".join(path.read_bytes() for path in Path(url.database).parent.iterdir())
-    engine = create_engine(db_url)
-    with engine.connect() as conn:
-        rows = [
-            conn.execute(text(f"SELECT string_agg(t::text, ' ') FROM {table} t")).scalar()
-            for table in ("stacks", "resources", "events")
-        ]
-    engine.dispose()
-    return " ".join(str(row) for row in rows).encode()
-
-
 def test_the_database_holds_no_secret_in_clear(store: Store, db_url: str) -> None:
     _write_everything(store)
-    raw = _raw_bytes(db_url)
+    raw = raw_database(db_url)
     assert b"admin_pass" in raw  # the data is there ...
     for secret in SECRETS:
         assert secret.encode() not in raw  # ... but no secret in clear text
@@ -84,7 +64,7 @@ def test_what_a_secret_reached_is_sealed_without_being_marked(store: Store, db_u
                        properties={"name": DERIVED, "nested": {"d": f"vm {DERIVED}"}})  # fmt: skip
     store.set_progress(res.id, {"name": DERIVED, "polls": 1})
     store.set_attributes(res.id, {"name": DERIVED, "show": {"name": DERIVED, "id": "x"}})
-    raw = _raw_bytes(db_url)
+    raw = raw_database(db_url)
     for secret in (HIDDEN, ENV, DERIVED):
         assert secret.encode() not in raw
     record = store.get_resource(res.id)

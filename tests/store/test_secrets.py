@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from crossheat.errors import StoreError
+from crossheat.errors import ConfigError
 from crossheat.store.secrets import SecretBox, default_key_path, is_sealed, sealed_paths
 
 
@@ -33,8 +33,12 @@ def test_seal_paths_seals_only_the_named_values() -> None:
 
 def test_another_key_cannot_open() -> None:
     sealed = SecretBox(Fernet.generate_key()).seal("x")
-    with pytest.raises(StoreError, match="cannot be decrypted"):
+    with pytest.raises(ConfigError) as caught:
         SecretBox(Fernet.generate_key()).open(sealed)
+    assert (
+        "sealed with a key this engine does not have: set CROSSHEAT_SECRET_KEY_FILE to the "
+        "deployment's key file" in str(caught.value)
+    )
 
 
 def test_key_file_is_created_private_under_xdg_config_home(tmp_path: Path) -> None:
@@ -48,5 +52,5 @@ def test_key_file_is_created_private_under_xdg_config_home(tmp_path: Path) -> No
 def test_a_broken_key_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
-    with pytest.raises(StoreError, match="invalid secret key"):
+    with pytest.raises(ConfigError, match=f"{bad}: line 1 is not a Fernet key"):
         SecretBox.from_key_file(bad)

@@ -121,3 +121,24 @@ def test_state_survives_reopening(store: Store, db_url: str) -> None:
 def test_nested_stack_needs_its_parent(store: Store) -> None:
     with pytest.raises(StackNotFound, match="parent"):
         store.create_stack("child", "p1", spec(), parent_id="no-such-stack")
+
+
+def test_tags_are_kept_with_the_spec_and_its_previous_one(store: Store) -> None:
+    created = store.create_stack("vpn", "p1", replace(spec(), tags=("web", "prod")))
+    assert store.get_stack(created.id).spec.tags == ("web", "prod")
+    assert store.get_stack(created.id).spec.environment == BASE.environment
+    store.save_template_for_update(created.id, replace(spec(), tags=("db",)))
+    updated = store.get_stack(created.id)
+    assert updated.spec.tags == ("db",)
+    assert updated.previous is not None and updated.previous.tags == ("web", "prod")
+    assert store.restore_previous_template(created.id).tags == ("web", "prod")
+
+
+def test_deleted_stacks_are_listed_only_when_asked(store: Store) -> None:
+    kept = store.create_stack("kept", "p1", spec())
+    gone = store.create_stack("gone", "p1", spec())
+    store.soft_delete_stack(gone.id)
+    assert [s.id for s in store.list_stacks("p1")] == [kept.id]
+    listed = store.list_stacks("p1", include_deleted=True)
+    assert [s.id for s in listed] == [kept.id, gone.id]
+    assert listed[1].deleted_at is not None

@@ -80,6 +80,17 @@ def test_unknown_section_points_at_its_line(tmp_path: Path) -> None:
     assert (found[0].location.file, found[0].location.line) == (str(path), 2)
 
 
+def test_a_section_of_the_wrong_kind_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    text = "parameters: x\nresource_registry: [a]\nencrypted_param_names: 5\nevent_sinks: {}\n"
+    found = errors(hot(), environment_files=[env(tmp_path, "bad.yaml", text)])
+    assert [(d.message, d.location.line if d.location else None) for d in found] == [
+        ("environment section 'parameters' must be a map", 1),
+        ("environment section 'resource_registry' must be a map", 2),
+        ("environment section 'encrypted_param_names' must be a list", 3),
+        ("environment section 'event_sinks' must be a list", 4),
+    ]
+
+
 def test_environment_parameter_not_in_template(tmp_path: Path) -> None:
     path = env(tmp_path, "e.yaml", "parameters:\n  nmae: x\n")
     found = errors(hot(parameters=PARAMS), environment_files=[path])

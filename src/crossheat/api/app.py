@@ -6,7 +6,9 @@
 
 The application owns a ``HostedExecutor`` (operations run in the server process, at
 most ``max_operations`` at once), started with the application (resuming what a
-stopped or killed server left in progress) and stopped with it.
+stopped or killed server left in progress) and stopped with it; or the ``executor``
+it is given (a ``QueueExecutor``: operations queued for workers), started and stopped
+the same way.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from crossheat import __version__
-from crossheat.api import errors
+from crossheat.api import errors, openapi, schemas
 from crossheat.api.context import Authenticator, base_url
 from crossheat.service import HostedExecutor, Service
+from crossheat.service.executor import ServerExecutor
 
 
 def versions_document(request: Request) -> dict[str, Any]:
@@ -38,9 +41,10 @@ def create_app(
     auth: Authenticator,
     max_operations: int = 16,
     start_executor: bool = True,
+    executor: ServerExecutor | None = None,
 ) -> FastAPI:
     """The API over ``service`` (its database), authenticating with ``auth``."""
-    hosted = HostedExecutor(service, max_operations)
+    hosted = executor if executor is not None else HostedExecutor(service, max_operations)
     service.executor = hosted
 
     @asynccontextmanager
@@ -62,8 +66,14 @@ def create_app(
     app.state.auth = auth
     app.state.executor = hosted
     errors.install(app)
+    openapi.install(app)
 
-    @app.get("/", include_in_schema=True, status_code=300)
+    @app.get(
+        "/",
+        status_code=300,
+        response_model=None,
+        responses={300: {"model": schemas.Versions, "description": openapi.MEANINGS[300]}},
+    )
     def versions(request: Request) -> JSONResponse:
         return JSONResponse(versions_document(request), status_code=300)
 
@@ -71,7 +81,10 @@ def create_app(
     def healthcheck() -> str:
         return "OK"
 
-    from crossheat.api import stacks
+    from crossheat.api import catalog, resources, software, stacks
 
     app.include_router(stacks.router)
+    app.include_router(resources.router)
+    app.include_router(catalog.router)
+    app.include_router(software.router)
     return app

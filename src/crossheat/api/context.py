@@ -16,16 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 
 from crossheat.api.errors import HeatFault
 from crossheat.service import Service
 
 #: Keystone's role that lets a user see every project (``global_tenant``).
 ADMIN_ROLE = "admin"
+#: The token's header: the API's security scheme in the OpenAPI document.
+TOKEN = APIKeyHeader(
+    name="X-Auth-Token",
+    scheme_name="KeystoneToken",
+    description="A Keystone token scoped to the project of the path's {tenant_id}.",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,12 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def request_context(request: Request, tenant_id: str) -> Iterator[RequestContext]:
+def request_context(
+    request: Request, tenant_id: str, token: Annotated[str | None, Security(TOKEN)]
+) -> Iterator[RequestContext]:
     """FastAPI dependency: authenticate, check the tenant, scope the service."""
     auth: Authenticator = request.app.state.auth
-    identity = auth.identify(request.headers.get("X-Auth-Token"))
+    identity = auth.identify(token)
     project = tenant_id
     # An identity without a project (``--auth none``) acts in the path's project.
     if identity.project_id and tenant_id != identity.project_id:
@@ -107,3 +117,7 @@ def request_context(request: Request, tenant_id: str) -> Iterator[RequestContext
         yield RequestContext(identity, project, base_url(request), service)
     finally:
         service.close()
+
+
+#: A route's request context (``ctx: Context``).
+Context = Annotated[RequestContext, Depends(request_context)]

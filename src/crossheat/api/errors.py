@@ -97,24 +97,37 @@ def fault_response(fault: HeatFault) -> JSONResponse:
     )
 
 
+#: Heat's error map for crossheat's errors: the status and Heat's exception name of each
+#: class; an error takes its nearest mapped class's (Heat walks the class hierarchy too).
+FAULTS: dict[type[errors.CrossheatError], tuple[int, str]] = {
+    errors.TemplateError: (400, "StackValidationFailed"),
+    errors.CycleError: (400, "StackValidationFailed"),
+    errors.ConfigError: (400, "StackValidationFailed"),
+    errors.StackError: (400, "StackValidationFailed"),
+    errors.InvalidRequest: (400, "Invalid"),
+    errors.NotSupportedError: (400, "NotSupported"),
+    errors.ActionNotSupported: (400, "ResourceActionNotSupported"),
+    errors.NotFound: (404, "NotFound"),
+    errors.ResourceNotFound: (404, "ResourceNotFound"),
+    errors.StackNotFound: (404, "EntityNotFound"),
+    errors.StackExists: (409, "StackExists"),
+    errors.StackLocked: (409, "ActionInProgress"),
+    errors.CloudError: (500, "CloudError"),
+}
+
+
 def fault_of(exc: errors.CrossheatError) -> HeatFault:
-    """The Heat fault for one of crossheat's errors (the status by Heat's error map)."""
-    text = str(exc)
-    if isinstance(exc, errors.StackNotFound):
-        return HeatFault(404, "EntityNotFound", text)
-    if isinstance(exc, errors.StackExists):
-        return HeatFault(409, "StackExists", text)
-    if isinstance(exc, errors.StackLocked):
-        return HeatFault(409, "ActionInProgress", text)
-    if isinstance(exc, errors.TemplateError | errors.CycleError):
-        return HeatFault(400, "StackValidationFailed", text)
-    if isinstance(exc, errors.NotSupportedError):
-        return HeatFault(400, "NotSupported", text)
-    if isinstance(exc, errors.ConfigError | errors.StackError):
-        return HeatFault(400, "StackValidationFailed", text)
-    if isinstance(exc, errors.CloudError):
-        return HeatFault(500, "CloudError", text)
-    return HeatFault(500, type(exc).__name__, text)
+    """The Heat fault for one of crossheat's errors (500 for an unmapped one)."""
+    for cls in type(exc).__mro__:
+        if cls in FAULTS:
+            status, name = FAULTS[cls]
+            return HeatFault(status, name, str(exc))
+    return HeatFault(500, type(exc).__name__, str(exc))
+
+
+def bad_request(message: str) -> HeatFault:
+    """Heat's ``HTTPBadRequest`` with ``message`` (what Heat's controllers raise)."""
+    return HeatFault(400, None, message)
 
 
 def install(app: FastAPI) -> None:

@@ -6,13 +6,17 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from crossheat.errors import CrossheatError, TemplateError
+
+if TYPE_CHECKING:
+    from crossheat.service import Door
 
 #: Tables printed into a pipe or a file are not cut to 80 columns.
 _PIPE_WIDTH = None if sys.stdout.isatty() else 200
@@ -37,6 +41,31 @@ RegionMapOpt = typer.Option(
     "--region-map",
     help="Region map file (default: $CROSSHEAT_REGION_MAP, then ~/.config/crossheat/regions.yaml).",
 )
+
+
+@dataclass
+class Where:
+    """Where the stack commands act: a crossheat server (``--url``/``CROSSHEAT_URL``, with
+    a token of ``--os-cloud``/``OS_CLOUD``), else this host's engine and database."""
+
+    url: str | None = None
+    cloud: str | None = None
+
+
+#: Set by the root command's options.
+WHERE = Where()
+
+
+def connect_service(tunnel_timeout: float | None = None) -> Door[Any]:
+    """The service the stack commands use: the server ``WHERE`` names, else this host's
+    (its engine waiting ``tunnel_timeout`` seconds for IPsec tunnels, when given)."""
+    from crossheat.service import connect, remote_url
+
+    if remote_url(WHERE.url) is not None or tunnel_timeout is None:
+        return connect(WHERE.url, cloud=WHERE.cloud)
+    from crossheat.service import EngineOptions
+
+    return connect(options=EngineOptions(tunnel_timeout=tunnel_timeout))
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, str]:

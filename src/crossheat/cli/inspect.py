@@ -150,10 +150,10 @@ def plan(
 
 
 def _preview(stack: str, inputs: Inputs, fmt: Format) -> None:
+    from crossheat.cli.common import connect_service
     from crossheat.cli.stack import show_preview
-    from crossheat.service import Service
 
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         prepared = service.prepare_update(stack, inputs, existing=True)
         preview = service.preview_update(prepared).preview()
     show_preview(preview, fmt)

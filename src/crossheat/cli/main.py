@@ -35,20 +35,41 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    url: str | None = typer.Option(
+        None,
+        "--url",
+        envvar="CROSSHEAT_URL",
+        help="Work through the crossheat server at URL (`crossheat serve`) instead of "
+        "this host's engine and database: the stack commands and `plan --stack`.",
+    ),
+    os_cloud: str | None = typer.Option(
+        None,
+        "--os-cloud",
+        envvar="OS_CLOUD",
+        help="With --url: the clouds.yaml entry whose Keystone token is sent (none: no "
+        "token, project $CROSSHEAT_PROJECT or default, for a server run with --auth none).",
+    ),
 ) -> None:
     """Multi-region orchestration for hybrid OpenStack clouds."""
+    from crossheat.cli.common import WHERE
+
+    WHERE.url, WHERE.cloud = url or None, os_cloud or None
 
 
 def _register() -> None:
     # Sub-command modules are imported here, once, so that `crossheat --help` lists them all.
     from crossheat.cli import emulator as emulator_cli
-    from crossheat.cli import inspect, stack
+    from crossheat.cli import inspect, secrets, serve, stack
+    from crossheat.cli import worker as worker_cli
 
     app.command()(inspect.validate)
     app.command()(inspect.plan)
     app.command("split")(inspect.split_command)
+    app.command("serve")(serve.serve)
     app.add_typer(stack.app, name="stack")
     app.add_typer(emulator_cli.app, name="emulator")
+    app.add_typer(secrets.app, name="secrets")
+    app.add_typer(worker_cli.app, name="worker")
 
 
 #: Allocations between two collections of the youngest generation (Python's default

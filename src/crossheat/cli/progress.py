@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.live import Live
 from rich.table import Table
 
 from crossheat.cli.common import console, err_console
-from crossheat.service import EventCursor, ResourceRecord, Service, StackRecord, Status, event_dict
+from crossheat.service import Status, event_dict
+
+if TYPE_CHECKING:
+    from crossheat.service import Door, EventReader, ResourceRecord, StackRecord
 
 #: Runs beside an operation until the event it is given is set (the operation has ended).
 View = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -40,7 +43,7 @@ def _progress_table(stack: StackRecord, records: list[ResourceRecord]) -> Table:
     return table
 
 
-def live_view(service: Service, stack: StackRecord, cursor: EventCursor) -> View:
+def live_view(service: Door[Any], stack: StackRecord, cursor: EventReader) -> View:
     """A Rich live table of resources per region, refreshed while the operation runs, with
     each new event printed above it as a line; after ``done`` is set, a last read prints the
     operation's final events and the table's final state."""
@@ -62,9 +65,9 @@ def live_view(service: Service, stack: StackRecord, cursor: EventCursor) -> View
 
 
 def follow_events(
-    service: Service,
+    service: Door[Any],
     stack: StackRecord,
-    cursor: EventCursor | None = None,
+    cursor: EventReader | None = None,
     until_done: bool = False,
 ) -> View:
     """Print each new event as a line, like ``openstack stack event list --follow``:
@@ -94,7 +97,7 @@ def follow_events(
     return view
 
 
-def _event_lines(cursor: EventCursor) -> list[str]:
+def _event_lines(cursor: EventReader) -> list[str]:
     lines = []
     for event in cursor.read():
         row = event_dict(event)

@@ -15,6 +15,7 @@ from crossheat.cli.common import (
     ParamOpt,
     RegionMapOpt,
     TemplateOpt,
+    connect_service,
     console,
     dump,
     err_console,
@@ -33,8 +34,10 @@ from crossheat.cli.output import (
 
 # Each command imports the service (the engine, the store...) when it runs: `crossheat
 # --help` and `crossheat stack list` start fast. The names here are for type checking.
+# The commands act through ``connect_service``: this host's engine, or a crossheat server
+# (``--url``), which answers with the same records, so they print the same.
 if TYPE_CHECKING:
-    from crossheat.service import Service, StackRecord, Started
+    from crossheat.service import Door, StackRecord, Started
 
 app = typer.Typer(help="Create, inspect and delete multi-region stacks.", no_args_is_help=True)
 resource_app = typer.Typer(help="The resources of a stack.", no_args_is_help=True)
@@ -91,7 +94,7 @@ STACK_FIELDS = (
 )
 
 
-def _finish(service: Service, started: Started, wait: bool) -> StackRecord:
+def _finish(service: Door[Any], started: Started, wait: bool) -> StackRecord:
     """Run the operation here with a view of its events, or hand it to the executor."""
     from crossheat.cli.progress import follow_events, live_view
 
@@ -138,10 +141,9 @@ def create(
     out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
-    from crossheat.service import EngineOptions, Inputs, Service
+    from crossheat.service import Inputs
 
-    options = EngineOptions(tunnel_timeout=tunnel_timeout)
-    with handle_errors(), Service(options=options) as service:
+    with handle_errors(), connect_service(tunnel_timeout) as service:
         inputs = Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
         started = service.create(
             name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
@@ -155,16 +157,16 @@ def create(
 @list_command
 def list_stacks(out: Output = DEFAULT) -> None:
     """List the project's stacks."""
+    from crossheat.cli.common import WHERE
+    from crossheat.service import remote_url
     from crossheat.service.listing import LIST_COLUMNS, stack_rows
 
     with handle_errors():
         # Without SQLAlchemy when the quick reader has every column shown.
         quick = {key for _, key in STACK_COLUMNS} <= set(LIST_COLUMNS)
-        shown = stack_rows() if quick else None
+        shown = stack_rows() if quick and remote_url(WHERE.url) is None else None
         if shown is None:
-            from crossheat.service import Service
-
-            with Service() as service:
+            with connect_service() as service:
                 shown = service.list_stacks()
     emit_list(STACK_COLUMNS, shown, out)
 
@@ -173,9 +175,7 @@ def list_stacks(out: Output = DEFAULT) -> None:
 @show_command
 def show(name: str, out: Output = DEFAULT) -> None:
     """Show a stack, its status and its outputs."""
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         shown = service.show(name)
     emit_one(_heat_order(shown), out)
 
@@ -187,9 +187,9 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a stack and everything it created, in every region."""
-    from crossheat.service import Service, Status
+    from crossheat.service import Status
 
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         stack = service.deletable(name)
         if not yes and sys.stdin.isatty():
             typer.confirm(f"Delete stack {stack.name} and all its resources?", abort=True)
@@ -203,9 +203,9 @@ def delete(
 @list_command
 def resource_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's resources, with their region."""
-    from crossheat.service import Service, resource_dict
+    from crossheat.service import resource_dict
 
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         rows = [resource_dict(r) for r in service.resources(name)]
     emit_list(RESOURCE_COLUMNS, rows, out)
 
@@ -218,9 +218,7 @@ def resource_show(
     out: Output = DEFAULT,
 ) -> None:
     """One resource: status, region, resolved properties and attributes (secrets masked)."""
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         shown = service.resource(name, resource)
     emit_one(shown, out)
 
@@ -235,9 +233,9 @@ def event_list(
     """The stack's events: every status change, with time, region and reason (a deleted
     stack's too, given its id)."""
     from crossheat.cli.progress import follow_events
-    from crossheat.service import Service, event_dict
+    from crossheat.service import event_dict
 
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         stack = service.get(name, include_deleted=True)
         if follow:
             asyncio.run(follow_events(service, stack, until_done=True)(asyncio.Event()))
@@ -255,9 +253,9 @@ def event_show(
     out: Output = DEFAULT,
 ) -> None:
     """One event of the stack."""
-    from crossheat.service import Service, event_dict
+    from crossheat.service import event_dict
 
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         stack = service.get(name)
         found = [e for e in service.events(stack) if e.id == event and e.resource_name == resource]
     if not found:
@@ -270,9 +268,7 @@ def event_show(
 @list_command
 def output_list(name: str, out: Output = DEFAULT) -> None:
     """The stack's outputs: name and description."""
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         outputs = service.outputs(name)
     emit_list(("output_key", "description"), outputs, out)
 
@@ -286,9 +282,7 @@ def output_show(
     out: Output = DEFAULT,
 ) -> None:
     """Show one output of the stack, or (``--all``, or no name) every output by name."""
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         outputs = service.outputs(name)
     if all_outputs or key is None:
         emit_one({o["output_key"]: o for o in outputs}, out)
@@ -329,10 +323,9 @@ def update(
     out: Output = DEFAULT,
 ) -> None:
     """Update a stack: only what changed is touched, in the regions where it changed."""
-    from crossheat.service import EngineOptions, Inputs, Service
+    from crossheat.service import Inputs
 
-    options = EngineOptions(tunnel_timeout=tunnel_timeout)
-    with handle_errors(), Service(options=options) as service:
+    with handle_errors(), connect_service(tunnel_timeout) as service:
         inputs = (
             Inputs.from_files(template, environment, parse_parameters(parameter))
             if template is not None
@@ -390,9 +383,7 @@ def check(name: str, out: Output = DEFAULT) -> None:
 
     ``crossheat stack update NAME --existing`` repairs what this reports.
     """
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         result = service.check(name)
     rows = [report.as_dict() for report in result.reports]
     if out.format not in (Format.json, Format.yaml):
@@ -420,9 +411,7 @@ def resume(
     Resources whose creation had started are found again by their tags, not
     created twice. Refused while the engine holding the stack is alive.
     """
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         started = service.resume(name)
         if started is None:
             stack = service.get(name)
@@ -436,7 +425,5 @@ def resume(
 @app.command("cancel")
 def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
-    from crossheat.service import Service
-
-    with handle_errors(), Service() as service:
+    with handle_errors(), connect_service() as service:
         console.print(service.cancel(name))

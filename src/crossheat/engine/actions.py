@@ -138,6 +138,7 @@ class Runtime:
             update_policy=self.update_policies.get(record.name, {}),
             extra=self.extras.get(record.name, {}),
             pacer=None if action is None else self.durations.pacer(record.type, region, action),
+            properties=record.properties,
         )
         ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
         return ctx

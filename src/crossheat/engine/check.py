@@ -88,6 +88,9 @@ class CheckedStack(Protocol):
 
 #: Resource status reasons that ``update --existing`` acts on.
 DELETED_REASON = "deleted outside crossheat"
+#: The key of a resource's ``progress`` that says a user marked it unhealthy (Heat's mark
+#: unhealthy): while it is CHECK_FAILED, the next update replaces it.
+MARKED_UNHEALTHY = "marked_unhealthy"
 CHANGED_REASON = "changed outside crossheat"
 #: Stored values that leave the choice to the cloud (a subnet's ``gateway_ip: auto``).
 CLOUD_CHOOSES = frozenset({"auto", "~"})
@@ -462,8 +465,10 @@ def record_reports(op: CheckedStack, reports: Sequence[DriftReport]) -> None:
 
 async def run_check(op: CheckedStack) -> CheckResult:
     """Heat's CHECK: ``CHECK_IN_PROGRESS``, read every resource, record what was found,
-    then ``CHECK_COMPLETE`` (no drift) or ``CHECK_FAILED``. The caller holds the lock."""
-    await op.rt.run(op.stack_status, Action.CHECK, Status.IN_PROGRESS, "Stack CHECK started")
+    then ``CHECK_COMPLETE`` (no drift) or ``CHECK_FAILED``. The caller holds the lock (a
+    stack marked CHECK_IN_PROGRESS when the check was asked for is not marked again)."""
+    if (op.stack.action, op.stack.status) != (Action.CHECK, Status.IN_PROGRESS):
+        await op.rt.run(op.stack_status, Action.CHECK, Status.IN_PROGRESS, "Stack CHECK started")
     try:
         reports = await asyncio.wait_for(detect_drift(op), op.timeout())
     except TimeoutError:

@@ -120,10 +120,12 @@ def _mask(value: Any, secret: bool) -> Any:
 
 @dataclass(frozen=True)
 class Drift:
-    """What ``stack check`` found: resources gone from their cloud, properties changed there."""
+    """What ``stack check`` found: resources gone from their cloud, properties changed there;
+    and the resources a user marked unhealthy (Heat's mark unhealthy), to be replaced."""
 
     deleted: frozenset[str] = frozenset()
     changed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    unhealthy: frozenset[str] = frozenset()
 
 
 def diff(
@@ -136,8 +138,9 @@ def diff(
 ) -> Diff:
     """How ``records`` (the stack now) must change to become ``template``.
 
-    With ``drift``, resources deleted outside crossheat are recreated and properties
-    changed outside it are set back (``stack update --existing`` after ``stack check``).
+    With ``drift``, resources deleted outside crossheat are recreated, properties
+    changed outside it are set back (``stack update --existing`` after ``stack check``)
+    and resources marked unhealthy are replaced, as Heat does.
     Secret values (secret properties, what hidden parameters or the secret ``texts``
     reached, before or after) are shown as ``******``.
     """
@@ -182,6 +185,8 @@ def _repair(
         return
     if change.name in drift.deleted:
         change.change, change.reason = Change.REPLACED, "deleted outside crossheat: recreate"
+    elif change.name in drift.unhealthy:
+        change.change, change.reason = Change.REPLACED, "marked unhealthy: replace"
     elif change.name in drift.changed:
         props = sorted(drift.changed[change.name])
         cls = registry.get(change.type)

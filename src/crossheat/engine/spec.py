@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,25 @@ from crossheat.template import Reader, Template, parse_content
 from crossheat.template.flatten import flatten_checked
 from crossheat.yamlmarks import load_yaml
 
+#: How Heat's clients name the files they send (``file:///abs/path``).
+FILE_URL = "file://"
+
 
 def file_key(path: Path | str) -> str:
     """The name a file read by the loader is known by in ``files`` (``lib/x.yaml``)."""
     return os.path.normpath(str(path)).replace(os.sep, "/")
 
 
-def content_reader(files: Mapping[str, str], base: str | None = None) -> Reader:
-    """Reads from ``files`` (name -> content) what the loader asks for by path; ``base``
-    (a folder) is also tried relative to, for specs stored with names relative to it."""
+def content_reader(given: Mapping[str, str], base: str | None = None) -> Reader:
+    """Reads from ``given`` (name -> content) what the loader asks for by path; ``base``
+    (a folder) is also tried relative to, for specs stored with names relative to it.
+    A name may be a ``file://`` URL (Heat's clients name files so): ``get_file`` asks
+    for ``/dir/x.sh``, a template resource's ``type:`` for ``file:/dir/x.yaml``."""
+    files = {}
+    for name, text in given.items():
+        files[file_key(name)] = text
+        if name.startswith(FILE_URL):
+            files[file_key(name.removeprefix(FILE_URL))] = text
 
     def read(path: Path) -> str:
         key = file_key(path)
@@ -44,6 +54,20 @@ def content_reader(files: Mapping[str, str], base: str | None = None) -> Reader:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), key)
 
     return read
+
+
+def given_names(
+    recorded: Mapping[str, str], given: Mapping[str, str], keep: Collection[str] = ()
+) -> dict[str, str]:
+    """``recorded`` (files read, by the loader's names) under the names they were
+    ``given`` by, where one was (``file:///dir/x.sh`` rather than ``/dir/x.sh``); the
+    names in ``keep`` (the environments, known by the loader's names) stay."""
+    names = {key: key for key in keep}
+    for name in given:
+        names.setdefault(file_key(name), name)
+        if name.startswith(FILE_URL):
+            names.setdefault(file_key(name.removeprefix(FILE_URL)), name)
+    return {names.get(key, key): text for key, text in recorded.items()}
 
 
 def recording(read: Reader, into: dict[str, str]) -> Reader:

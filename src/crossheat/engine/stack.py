@@ -269,8 +269,10 @@ class Operation:
         except Exception as exc:  # the create makes the call again and meets the error itself
             log.debug("%s: lookups ahead failed: %s", ctx.name, exc)
 
-    async def create(self) -> StackRecord:
-        """Create every resource, wait for tunnels, roll back on failure unless disabled."""
+    async def create(self, action: Action = Action.CREATE) -> StackRecord:
+        """Create every resource, wait for tunnels, roll back on failure unless disabled.
+        ``action`` ADOPT: Heat's adopt, whose resources recorded with a physical id
+        beforehand are taken as they are (waited for and read, not created)."""
         self.connect()
         await self.rt.run(self.prepare_records)
         await self.rt.run(self.remember_secrets)
@@ -282,19 +284,16 @@ class Operation:
             default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
             priority=self.chains(),
         )  # fmt: skip
-        failure = _failure(result, "CREATE", self.timeout())
+        failure = _failure(result, action.value, self.timeout())
         if failure is None:
             remaining = self.timeout() - (time.monotonic() - started)
             failure = await wait_for_tunnels(self, min(remaining, self.options.tunnel_timeout))
         if failure is None:
             await self.rt.run(
-                self.stack_status,
-                Action.CREATE,
-                Status.COMPLETE,
-                "Stack CREATE completed successfully",
+                self.stack_status, action, Status.COMPLETE, f"Stack {action} completed successfully"
             )
             return await self.rt.run(self.store.get_stack, self.stack.id)
-        await self.rt.run(self.stack_status, Action.CREATE, Status.FAILED, failure)
+        await self.rt.run(self.stack_status, action, Status.FAILED, failure)
         if not self.stack.spec.disable_rollback:
             await self.rollback()
         return await self.rt.run(self.store.get_stack, self.stack.id)

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossheat.engine.actions import create_resource, delete_resource, update_resource
-from crossheat.engine.check import DriftStatus, check_resource, recorded_drift
+from crossheat.engine.check import (
+    MARKED_UNHEALTHY,
+    DriftStatus,
+    check_resource,
+    recorded_drift,
+)
 from crossheat.engine.context import LiveResource
 from crossheat.engine.diff import Change, Diff, Drift, diff
 from crossheat.engine.spec import load_spec
@@ -62,12 +67,14 @@ class UpdateOperation(Operation):
         return diff(self.template, current, self.registry, region_of, drift, texts)
 
     def recorded_drift(self, current: dict[str, ResourceRecord]) -> Drift:
-        """Drift the last ``stack check`` recorded; changed resources are read again (only
-        those: an update after a clean check costs no read)."""
-        deleted, changed = set(), {}
+        """Drift the last ``stack check`` recorded, and resources marked unhealthy; changed
+        resources are read again (only those: an update after a clean check costs no read)."""
+        deleted, changed, unhealthy = set(), {}, set()
         for name, record in current.items():
             status = recorded_drift(record)
-            if status is DriftStatus.DELETED:
+            if status is None and _marked_unhealthy(record):
+                unhealthy.add(name)
+            elif status is DriftStatus.DELETED:
                 deleted.add(name)
             elif status is DriftStatus.MODIFIED:
                 report = check_resource(self, record)
@@ -75,7 +82,7 @@ class UpdateOperation(Operation):
                     deleted.add(name)
                 elif report.status is DriftStatus.MODIFIED:
                     changed[name] = frozenset(report.changed_properties)
-        return Drift(frozenset(deleted), changed)
+        return Drift(frozenset(deleted), changed, frozenset(unhealthy))
 
     def prepare(self) -> None:
         every = self.store.list_resources(self.stack.id)
@@ -299,3 +306,9 @@ class UpdateOperation(Operation):
             default_limit=self.options.concurrency, reverse=True, timeout=self.timeout(),
         )  # fmt: skip
         return _failure(result, "ROLLBACK", self.timeout())
+
+
+def _marked_unhealthy(record: ResourceRecord) -> bool:
+    """CHECK_FAILED because a user marked it so (not by a check)."""
+    failed = (record.action, record.status) == (Action.CHECK, Status.FAILED)
+    return failed and bool((record.progress or {}).get(MARKED_UNHEALTHY))

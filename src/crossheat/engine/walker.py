@@ -25,13 +25,21 @@ Contract:
 - ``on_change`` is called on every transition (running, done, failed, skipped, cancelled);
 - ``priority``: of the nodes ready at the same time, the highest starts first (the
   length of the longest chain through it, say); ties, and nodes without one, in the
-  graph's order.
+  graph's order;
+- a pause (``pausing(event)`` around the walk, in its task's context): once the event is
+  set, nothing new starts, running nodes finish, and the walk raises ``WalkPaused``
+  instead of returning: the operation records nothing more and is resumed later (a
+  worker stopping hands its operations back to the queue at this safe point). A
+  ``reverse`` walk (a delete, a rollback's) is not paused: it finishes, since resuming
+  runs the stack's operation again, not the rollback it was in.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -41,6 +49,26 @@ from crossheat.graph import Graph
 N = TypeVar("N", bound=Hashable)
 
 DEFAULT_LIMIT = 10
+
+#: The pause of the walks run in this context (``pausing``); None: they are never paused.
+_PAUSE: ContextVar[asyncio.Event | None] = ContextVar("crossheat_walk_pause", default=None)
+
+
+class WalkPaused(BaseException):
+    """A walk stopped by its context's pause, its running nodes finished. A
+    ``BaseException``, as ``CancelledError`` is: no ``except Exception`` of an operation
+    takes it for a failure to record."""
+
+
+@contextmanager
+def pausing(pause: asyncio.Event) -> Iterator[None]:
+    """Walks started inside (in this task and the tasks it starts) pause when ``pause``
+    is set: see the module's doc."""
+    token = _PAUSE.set(pause)
+    try:
+        yield
+    finally:
+        _PAUSE.reset(token)
 
 
 class RequirementGraph(Protocol[N]):
@@ -132,6 +160,7 @@ class _Walk(Generic[N]):
         run: Callable[[N], Awaitable[object]],
         semaphore_for: Callable[[N], asyncio.Semaphore],
         on_change: Callable[[Transition[N]], None] | None,
+        pausable: bool = True,
         priority: Mapping[N, float] | None = None,
     ) -> None:
         first = priority or {}
@@ -152,6 +181,11 @@ class _Walk(Generic[N]):
         self.finished: asyncio.Queue[asyncio.Task[None] | None] = asyncio.Queue()
         self.started: set[N] = set()
         self.result: WalkResult[N] = WalkResult()
+        self.pause = _PAUSE.get() if pausable else None
+
+    @property
+    def paused(self) -> bool:
+        return self.pause is not None and self.pause.is_set()
 
     def emit(self, transition: Transition[N]) -> None:
         if self.on_change is not None:
@@ -159,6 +193,8 @@ class _Walk(Generic[N]):
 
     async def _run_one(self, node: N) -> None:
         async with self.semaphore_for(node):
+            if self.paused:  # it waited for its turn: paused before it started
+                raise asyncio.CancelledError
             self.started.add(node)
             self.emit(Transition(node, NodeState.RUNNING))
             await self.run(node)
@@ -277,18 +313,24 @@ async def walk(
             semaphores[key] = asyncio.Semaphore((limits or {}).get(key, default_limit))
         return semaphores[key]
 
-    state = _Walk(waits, run, semaphore_for, on_change, priority)
+    state = _Walk(waits, run, semaphore_for, on_change, pausable=not reverse, priority=priority)
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-    watcher = asyncio.create_task(_watch(stop, state.finished)) if stop is not None else None
+    stops = [event for event in (stop, state.pause) if event is not None]
+    watchers = [asyncio.create_task(_watch(event, state.finished)) for event in stops]
     try:
-        await _drive(state, stop, deadline)
+        await _drive(state, stops, deadline)
     except BaseException:
         await state.cancel_running()
         raise
     finally:
-        if watcher is not None:
+        for watcher in watchers:
             watcher.cancel()
-    return state.result
+    result = state.result
+    if state.paused and (
+        result.cancelled or any(isinstance(e, WalkPaused) for e in result.failed.values())
+    ):
+        raise WalkPaused(f"paused with {len(result.cancelled)} nodes not started")
+    return result
 
 
 async def _watch(stop: asyncio.Event, finished: asyncio.Queue[asyncio.Task[None] | None]) -> None:
@@ -297,10 +339,10 @@ async def _watch(stop: asyncio.Event, finished: asyncio.Queue[asyncio.Task[None]
     finished.put_nowait(None)
 
 
-async def _drive(state: _Walk[N], stop: asyncio.Event | None, deadline: float | None) -> None:
+async def _drive(state: _Walk[N], stops: list[asyncio.Event], deadline: float | None) -> None:
     stopping = False
     while True:
-        stopping = stopping or (stop is not None and stop.is_set())
+        stopping = stopping or any(event.is_set() for event in stops)
         if not stopping:
             state.start_ready()
         if not state.tasks:

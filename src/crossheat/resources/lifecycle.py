@@ -132,6 +132,9 @@ class ResourceContext:
     save_progress: Callable[[], None] = field(default=_nothing, repr=False, compare=False)
     #: The action's poll schedule, when the engine knows one (else a plain backoff).
     pacer: PollPacer | None = None
+    #: The resolved properties the resource was last created or updated with (what a
+    #: delete, which is given no properties, may need: a test resource's wait).
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def tags(self) -> list[str]:

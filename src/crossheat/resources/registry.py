@@ -19,6 +19,7 @@ types are registered that way too, exactly as an outside plugin's would be::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
@@ -34,6 +35,30 @@ from crossheat.resources.schema import (
 )
 
 ENTRY_POINT_GROUP = "crossheat.resource_types"
+
+#: Heat's support statuses of a resource type (``GET /resource_types?support_status=``).
+SUPPORT_STATUSES = ("UNKNOWN", "SUPPORTED", "DEPRECATED", "UNSUPPORTED", "HIDDEN")
+
+
+@dataclass(frozen=True)
+class SupportStatus:
+    """Heat's ``support_status`` of a type: one of ``SUPPORT_STATUSES``, the Heat version it
+    has held since (``None``: not said), a message, and the status it had before."""
+
+    status: str = "SUPPORTED"
+    version: str | None = None
+    message: str | None = None
+    previous: SupportStatus | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """As Heat's API shows it (``previous_status`` nested, or null)."""
+        return {
+            "status": self.status,
+            "message": self.message,
+            "version": self.version,
+            "previous_status": self.previous.as_dict() if self.previous else None,
+        }
+
 
 #: Attributes every resource has, as in Heat's base ``Resource``.
 BASE_ATTRIBUTES = {
@@ -74,6 +99,8 @@ class ResourceType:
     #: The keys its ``update_policy`` section may have (Heat's ``update_policy_schema``);
     #: empty for the types that have none, whose ``update_policy`` is ignored.
     update_policy_schema: ClassVar[Mapping[str, Property]] = {}
+    #: Heat's support status of the type (a HIDDEN type is never listed nor shown).
+    support_status: ClassVar[SupportStatus] = SupportStatus()
 
     @classmethod
     def attribute(cls, name: str) -> Attribute | None:

@@ -52,6 +52,8 @@ class Property:
     (``network_id`` for ``network``); either may be written, not both.
     ``update_allowed`` properties change in place, the others force replacement.
     ``secret`` values (passwords, keys) must never be logged or stored in clear.
+    ``hidden`` properties (Heat's support status HIDDEN) still work but are left out of the
+    schema and template the API shows for the type.
     """
 
     type: PropertyType
@@ -65,6 +67,7 @@ class Property:
     items: Property | None = None
     schema: Mapping[str, Property] | None = None
     aliases: tuple[str, ...] = ()
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,34 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
-    from crossheat.service._service import PreparedUpdate, Service, Started
-    from crossheat.service._stacks import event_dict, resource_dict, stack_dict
-    from crossheat.service.executor import Executor, LocalExecutor, run_in_process
+    from crossheat.service._heatlist import StackPage, StackQuery
+    from crossheat.service._heatops import HeatOps, HeatUpdate
+    from crossheat.service._heatviews import HeatViews
+    from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
+    from crossheat.service._service import Service
+    from crossheat.service._stacks import stack_dict
+    from crossheat.service._started import PreparedUpdate
+    from crossheat.service.door import Door, connect, remote_url
+    from crossheat.service.executor import (
+        EventReader,
+        Executor,
+        LocalExecutor,
+        Started,
+        View,
+        run_in_process,
+    )
     from crossheat.service.hosted import HostedExecutor
     from crossheat.service.inputs import DiskFiles, Inputs, Source
+    from crossheat.service.queue import QueueExecutor
+    from crossheat.service.remote import RemoteService
+    from crossheat.service.views import event_dict, resource_dict
     from crossheat.store import (
         Action,
         EventCursor,
         EventRecord,
         ResourceRecord,
+        Rotation,
+        SealedCensus,
         StackRecord,
         Status,
     )
@@ -62,16 +80,33 @@ _ORIGIN = {
     "Source": "crossheat.service.inputs",
     "EngineOptions": "crossheat.engine.stack",
     "Executor": "crossheat.service.executor",
+    "EventReader": "crossheat.service.executor",
+    "View": "crossheat.service.executor",
+    "Door": "crossheat.service.door",
+    "connect": "crossheat.service.door",
+    "remote_url": "crossheat.service.door",
+    "RemoteService": "crossheat.service.remote",
     "LocalExecutor": "crossheat.service.executor",
     "HostedExecutor": "crossheat.service.hosted",
+    "QueueExecutor": "crossheat.service.queue",
     "run_in_process": "crossheat.service.executor",
     "Plan": "crossheat.plan.plan",
-    "event_dict": "crossheat.service._stacks",
-    "resource_dict": "crossheat.service._stacks",
+    "event_dict": "crossheat.service.views",
+    "resource_dict": "crossheat.service.views",
     "stack_dict": "crossheat.service._stacks",
-    "PreparedUpdate": "crossheat.service._service",
+    "HeatOps": "crossheat.service._heatops",
+    "HeatUpdate": "crossheat.service._heatops",
+    "HeatViews": "crossheat.service._heatviews",
+    "StackPage": "crossheat.service._heatlist",
+    "StackQuery": "crossheat.service._heatlist",
+    "PreparedUpdate": "crossheat.service._started",
     "Service": "crossheat.service._service",
-    "Started": "crossheat.service._service",
+    "KeyFileChange": "crossheat.service._secrets",
+    "KeyRingStatus": "crossheat.service._secrets",
+    "SecretKeys": "crossheat.service._secrets",
+    "Rotation": "crossheat.store",
+    "SealedCensus": "crossheat.store",
+    "Started": "crossheat.service.executor",
 }
 
 __all__ = [
@@ -82,22 +117,39 @@ __all__ = [
     "Diagnostic",
     "Diff",
     "DiskFiles",
+    "Door",
     "EngineOptions",
     "EventCursor",
+    "EventReader",
     "EventRecord",
     "Executor",
+    "HeatOps",
+    "HeatUpdate",
+    "HeatViews",
     "HostedExecutor",
     "Inputs",
+    "KeyFileChange",
+    "KeyRingStatus",
     "LocalExecutor",
     "Plan",
     "PreparedUpdate",
+    "QueueExecutor",
+    "RemoteService",
     "ResourceRecord",
+    "Rotation",
+    "SealedCensus",
+    "SecretKeys",
     "Service",
     "Source",
+    "StackPage",
+    "StackQuery",
     "StackRecord",
     "Started",
     "Status",
+    "View",
+    "connect",
     "event_dict",
+    "remote_url",
     "resource_dict",
     "run_in_process",
     "stack_dict",

@@ -4,70 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
-from crossheat.engine.spec import content_reader, file_key, load_spec, make_spec, recording
+from crossheat.engine.spec import (
+    content_reader,
+    file_key,
+    given_names,
+    load_spec,
+    make_spec,
+    recording,
+)
 from crossheat.engine.stack import EngineOptions
 from crossheat.errors import ConfigError, Diagnostic, Location, TemplateError
 from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service._catalog import Catalog
+from crossheat.service._closing import Closing
+from crossheat.service._heatops import HeatOps
+from crossheat.service._heatviews import check_stack_name
+from crossheat.service._resourceviews import StackResources
+from crossheat.service._secrets import SecretKeys
+from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
-from crossheat.service.executor import Executor, LocalExecutor, View, run_in_process
-from crossheat.service.inputs import Inputs, Parsed, Source, reader, text_of
+from crossheat.service._started import PreparedUpdate
+from crossheat.service._validate import validate_template
+from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
+from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
+from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
     Action,
     EventCursor,
     EventRecord,
     ResourceRecord,
     StackRecord,
-    StackSpec,
     Store,
+    database_url,
     new_engine_id,
 )
-from crossheat.template import Template, parse_content
+from crossheat.template import parse_content
 
 if TYPE_CHECKING:  # the split pulls in the solver: imported when a split is asked for
     from crossheat.plan.split.solve import SplitResult
     from crossheat.plan.split.templates import PieceTemplate
 
 
-@dataclass(frozen=True)
-class Started:
-    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
-    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
-    events from the first one it wrote (for a create, every event of the stack)."""
-
-    stack: StackRecord
-    action: Action
-    engine_id: str
-    cursor: EventCursor
-    #: The command's analysis of the template the operation deploys (create, update), so
-    #: that the engine does not parse it again when it runs here; None: read from the store.
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class PreparedUpdate:
-    """The stack, the template it would become and the spec to store; nothing changed yet."""
-
-    stack: StackRecord
-    template: Template
-    spec: StackSpec
-    #: The analysis that gave ``template`` (None: ``template`` read from the stored spec).
-    analysis: Analysis | None = field(default=None, compare=False, repr=False)
-
-
-class Service:
+class Service(Closing):
     """Validate, plan, split; create, update, delete, resume, cancel, check stacks; show
     them, their resources, events and outputs. Close it (or use it as a context manager)."""
 
@@ -80,11 +70,14 @@ class Service:
         executor: Executor | None = None,
         project: str | None = None,
         every_project: bool = False,
+        operations: int = 1,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
         self.options = options or EngineOptions()
-        self.executor: Executor = executor or LocalExecutor()
+        #: Operations this process runs at once (a worker's, a server's): sizes the pool.
+        self.operations = operations
+        self.executor: Executor = executor or executor_from_environment(self) or LocalExecutor()
         #: The project whose stacks this service sees and creates (None: ``CROSSHEAT_PROJECT``
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
@@ -92,17 +85,6 @@ class Service:
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
-
-    def __enter__(self) -> Service:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._store is not None and self._owns_store:
@@ -115,6 +97,7 @@ class Service:
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
+            operations=self.operations,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -135,11 +118,26 @@ class Service:
             return None
         return load_region_map(path)
 
+    @property
+    def database_url(self) -> str:
+        """The state database's URL (the one given, else the configured one)."""
+        return database_url(self._database_url)
+
     def store(self) -> Store:
         """The state database, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(self._database_url)
+            self._store = Store.open(self._database_url, operations=self.operations)
         return self._store
+
+    def heat(self, *, admin: bool = False) -> HeatOps:
+        """Heat's API semantics over this service: lookups (``admin``: any project's stack
+        by id), the list's filters and pages, Heat's views, and the operations Heat's API
+        adds (PATCH, check, abandon...)."""
+        return HeatOps(self, admin=admin)
+
+    def secret_keys(self) -> SecretKeys:
+        """The deployment's secret keys: a new key, re-encryption, retiring old keys."""
+        return SecretKeys(self._database_url)
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
@@ -186,6 +184,8 @@ class Service:
             content, name, environments, params, read=recording(read, files)
         )
         analysis = analyse_parsed(template, found, region_map=region_map, registry=self.registry)
+        if not isinstance(inputs.files, DiskFiles):  # kept by the names they were given
+            files = given_names(files, inputs.files, keep=environments)
         return Parsed(analysis, content, files, environments)
 
     def plan(self, inputs: Inputs) -> tuple[Analysis, Plan]:
@@ -226,8 +226,13 @@ class Service:
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
+        tags: Sequence[str] = (),
+        action: Action = Action.CREATE,
     ) -> Started:
-        """Validate, record the stack CREATE_IN_PROGRESS and take its lock."""
+        """Validate, record the stack CREATE_IN_PROGRESS and take its lock. The name must
+        be one Heat takes (a letter, then letters, digits, ``_-.``; 255 at most).
+        ``action`` ADOPT: Heat's adopt (``HeatOps.adopt`` records what is adopted)."""
+        check_stack_name(name)
         region_map = self.region_map(inputs.region_map)
         if region_map is None:
             raise ConfigError(
@@ -241,10 +246,10 @@ class Service:
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
         stacks = self._stacks()
-        stack = stacks.create(name, spec)
-        engine_id = stacks.lock(stack, Action.CREATE)
+        stack = stacks.create(name, replace(spec, tags=tuple(tags)), action)
+        engine_id = stacks.lock(stack, action)
         cursor = EventCursor(self.store(), stack.id)
-        return Started(stack, Action.CREATE, engine_id, cursor, parsed.analysis)
+        return Started(stack, action, engine_id, cursor, parsed.analysis)
 
     def prepare_update(
         self,
@@ -355,7 +360,11 @@ class Service:
     def run_here(self, started: Started, view: View | None = None) -> StackRecord:
         """Run the operation in this process, in its own event loop, until it ends; for a
         process entry point (the CLI with ``--wait``, the worker). SIGTERM (an operator
-        stopping the engine) stops it gracefully, as ``stack cancel`` does."""
+        stopping the engine) stops it gracefully, as ``stack cancel`` does. With a queue
+        (``QueueExecutor``) the operation is queued and followed until a worker ends it."""
+        if isinstance(self.executor, QueueExecutor):
+            self.submit(started)
+            return self.executor.follow(self, started.stack.id, view)
         return run_in_process(
             self, started.stack.id, started.action, started.engine_id, view, started.analysis
         )
@@ -404,8 +413,10 @@ class Service:
         return stacks.resource(stacks.get(name), resource)
 
     def events(self, stack: str | StackRecord, marker: int | None = None) -> list[EventRecord]:
-        """The stack's events after the event ``marker`` (all without one), in id order;
-        a deleted stack's too, given its id."""
+        """The stack's events after the event ``marker`` (an event id; all without one or
+        with an unknown one), in the stack's order (commit order, never id order: an
+        event that commits late still comes after the marker); a deleted stack's too,
+        given its id."""
         stacks = self._stacks()
         record = stacks.get(stack, include_deleted=True) if isinstance(stack, str) else stack
         return stacks.events(record, marker)
@@ -427,3 +438,23 @@ class Service:
         cursor = EventCursor(self.store(), stack.id)
         cursor.read()
         return cursor
+
+    # ---- Heat's API: resources, events, catalog, software configs -------------------------
+
+    def stack_resources(self, stack: StackRecord) -> StackResources:
+        """Heat's views of ``stack``'s resources and events; marking and signalling them."""
+        return StackResources(self.store(), self.registry, stack)
+
+    def catalog(self) -> Catalog:
+        """Resource types and their schemas, template versions and functions, build info."""
+        return Catalog(self.registry)
+
+    def validate_template(self, inputs: Inputs) -> dict[str, Any]:
+        """Heat's ``POST /validate`` answer (parameters need no value); ``TemplateError``
+        with every error when the template is invalid."""
+        return validate_template(self, inputs)
+
+    def software(self) -> SoftwareConfigs:
+        """The project's software configs and deployments (every project's for an admin's
+        ``every_project`` view)."""
+        return SoftwareConfigs(self.store(), self._stacks().owner, self.every_project)

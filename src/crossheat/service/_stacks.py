@@ -30,6 +30,7 @@ from crossheat.plan.analysis import Analysis
 from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
+from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
     EventRecord,
@@ -62,11 +63,12 @@ class Stacks:
 
     # ---- operations ---------------------------------------------------------------------
 
-    def create(self, name: str, spec: StackSpec) -> StackRecord:
-        """Record the stack as CREATE_IN_PROGRESS (nothing is created yet) and return it."""
+    def create(self, name: str, spec: StackSpec, action: Action = Action.CREATE) -> StackRecord:
+        """Record the stack as CREATE_IN_PROGRESS (ADOPT_: Heat's adopt; nothing is
+        created yet) and return it."""
         stack = self.store.create_stack(name, self.owner, spec)
         self.store.update_stack_status(
-            stack.id, Action.CREATE, Status.IN_PROGRESS, "Stack CREATE started", event=True
+            stack.id, action, Status.IN_PROGRESS, f"Stack {action} started", event=True
         )
         return stack
 
@@ -270,8 +272,8 @@ class Stacks:
         )
         return resource_detail(found[0], required_by)
 
-    def events(self, stack: StackRecord, after_id: int | None = None) -> list[EventRecord]:
-        return self.store.list_events(stack.id, after_id)
+    def events(self, stack: StackRecord, marker: int | None = None) -> list[EventRecord]:
+        return self.store.list_events(stack.id, after_event=marker)
 
 
 def _found(analysis: Analysis | None) -> tuple[dict[str, str], Graph[str] | None]:
@@ -289,12 +291,15 @@ def _analysed(analysis: Analysis | None) -> tuple[Template, RegionMap] | None:
 
 
 async def _start(op: Operation, action: Action) -> StackRecord:
-    if action is Action.CREATE:
-        return await op.create()
+    if action in (Action.CREATE, Action.ADOPT):
+        return await op.create(action)
     if action is Action.DELETE:
         return await op.delete()
     if action is Action.UPDATE and isinstance(op, UpdateOperation):
         return await op.update()
+    if action is Action.CHECK:
+        await run_check(op)
+        return op.stack
     raise StackError(f"cannot run {action} here")
 
 
@@ -439,18 +444,6 @@ def stack_dict(
     return out
 
 
-def resource_dict(record: ResourceRecord) -> dict[str, Any]:
-    return {
-        "resource_name": record.name,
-        "physical_resource_id": record.physical_id or "",
-        "resource_type": record.type,
-        "resource_status": record.resource_status,
-        "resource_status_reason": record.status_reason,
-        "region": record.region,
-        "updated_time": _time(record.updated_at or record.created_at),
-    }
-
-
 def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str, Any]:
     """Heat's ``resource show`` fields (and crossheat's region and resolved properties);
     every sealed value is ``******``. ``attributes`` leaves out ``show`` (the whole cloud
@@ -475,21 +468,3 @@ def resource_detail(record: ResourceRecord, required_by: list[str]) -> dict[str,
         "resource_type": record.type,
         "updated_time": _time(record.updated_at or record.created_at),
     }
-
-
-def event_dict(event: EventRecord) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "event_time": _time(event.timestamp),
-        "region": event.region,
-        "resource_name": event.resource_name,
-        "logical_resource_id": event.resource_name,
-        "physical_resource_id": event.physical_id or "",
-        "resource_type": event.resource_type,
-        "resource_status": f"{event.action}_{event.status}",
-        "resource_status_reason": event.reason,
-    }
-
-
-def _time(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None

@@ -13,9 +13,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from crossheat.store import Action, StackRecord
+from crossheat.store import Action, EventRecord, StackRecord
 
 if TYPE_CHECKING:
     from crossheat.plan.analysis import Analysis
@@ -23,6 +24,28 @@ if TYPE_CHECKING:
 
 #: A view of a running operation: runs beside it until the event it is given is set.
 View = Callable[[asyncio.Event], Awaitable[None]]
+
+
+class EventReader(Protocol):
+    """Reads a stack's events as they come, each once: the store's ``EventCursor``, or a
+    ``RemoteService``'s (``crossheat.service.remote``) following a server's events."""
+
+    def read(self) -> list[EventRecord]: ...
+
+
+@dataclass(frozen=True)
+class Started:
+    """An operation recorded and locked, not run yet: hand it to ``Service.submit`` (the
+    executor) or run it here (``Service.run_here``). ``cursor`` returns the operation's
+    events from the first one it wrote (for a create, every event of the stack)."""
+
+    stack: StackRecord
+    action: Action
+    engine_id: str
+    cursor: EventReader
+    #: The command's analysis of the template the operation deploys (create, update), so
+    #: that the engine does not parse it again when it runs here; None: read from the store.
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
 
 
 class Executor(Protocol):
@@ -72,3 +95,15 @@ def run_in_process(
             loop.remove_signal_handler(signal.SIGTERM)
 
     return asyncio.run(main())
+
+
+class ServerExecutor(Executor, Protocol):
+    """An executor a long-lived process (``crossheat serve``) starts and stops with itself:
+    ``HostedExecutor`` (operations in the server), ``QueueExecutor`` (a job queue, with
+    worker processes of the server's own)."""
+
+    def start(self) -> list[str]:
+        """Start; the stacks resumed at once, if any."""
+        ...
+
+    def stop(self, timeout: float = 30.0) -> None: ...

@@ -11,12 +11,13 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crossheat.engine.spec import content_reader
 from crossheat.errors import TemplateError
-from crossheat.plan.analysis import Analysis
-from crossheat.template import Reader, Template
+
+if TYPE_CHECKING:  # a face builds Inputs without loading the engine (``RemoteService``)
+    from crossheat.plan.analysis import Analysis
+    from crossheat.template import Reader, Template
 
 
 class DiskFiles(Mapping[str, str]):
@@ -97,6 +98,8 @@ class Parsed:
 
 
 def reader(files: Mapping[str, str]) -> Reader:
+    from crossheat.engine.spec import content_reader
+
     return files.read if isinstance(files, DiskFiles) else content_reader(files)
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crossheat.store._events import EventCursor
+    from crossheat.store._rotation import Rotation, SealedCensus
+    from crossheat.store._software import SoftwareConfigRecord, SoftwareDeploymentRecord
     from crossheat.store.database import database_url
     from crossheat.store.locks import DEFAULT_STALE_AFTER, new_engine_id
     from crossheat.store.records import (
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "crossheat.store._events": ["EventCursor"],
+    "crossheat.store._rotation": ["Rotation", "SealedCensus"],
+    "crossheat.store._software": ["SoftwareConfigRecord", "SoftwareDeploymentRecord"],
     "crossheat.store.database": ["database_url"],
     "crossheat.store.locks": ["DEFAULT_STALE_AFTER", "new_engine_id"],
     "crossheat.store.records": [
@@ -52,7 +56,11 @@ __all__ = [
     "EventRecord",
     "LockInfo",
     "ResourceRecord",
+    "Rotation",
+    "SealedCensus",
     "SecretBox",
+    "SoftwareConfigRecord",
+    "SoftwareDeploymentRecord",
     "StackRecord",
     "StackSpec",
     "Status",

@@ -1,9 +1,38 @@
-"""Events: an append-only log per stack, read incrementally for ``event list --follow``.
+"""Events: an append-only log per stack, numbered in commit order so that readers never
+miss one.
 
     store.add_event(stack.id, "east_net", Action.CREATE, Status.COMPLETE,
                     resource_type="OS::Neutron::Net", physical_id="...", region="East")
-    new = store.list_events(stack.id, after_id=last_seen_id)
-    cursor = EventCursor(store, stack.id); cursor.read()   # each event once, late ones too
+    new = store.list_events(stack.id, after_seq=last.seq)   # each event once, late ones too
+    cursor = EventCursor(store, stack.id); cursor.read()    # the same, remembered
+
+Why a sequence and not the id: the id (autoincrement) is taken when the row is
+inserted, visibility comes at commit. With several engines (or threads) writing
+one stack on PostgreSQL, the event given id 7 can commit after the one given
+id 8; a reader that has seen 8 and asks for "id > 8" never gets 7.
+
+So each event also gets ``seq``, its number in its stack, taken in the inserting
+transaction from the stack's row of ``event_sequences``: one statement,
+``INSERT ... ON CONFLICT (stack_id) DO UPDATE SET last_seq = last_seq + 1
+RETURNING last_seq``, just before the event's insert. What that guarantees:
+
+- PostgreSQL (READ COMMITTED, our isolation): the statement locks the counter
+  row until the transaction ends. A second writer of the stack waits at that
+  statement until the first commits (or rolls back) and then reads the latest
+  committed value: number n+1 is handed out only after the transaction holding
+  n has ended. Hence, per stack, seq order is commit order, a rolled-back
+  transaction takes its number back (no gaps), and any snapshot that sees
+  event n sees every event before it (they committed earlier). A reader that
+  asks for "seq > the last seq it saw" misses nothing and gets nothing twice.
+- SQLite: a write transaction holds the database's only write lock from its
+  first write until commit, so no other transaction can take a number while
+  one is taken and not committed; the same holds, trivially.
+
+The counter is a row of its own, not a column of ``stacks``: a fenced write
+(``_core.StoreCore._write``) holds a share lock on the stack row, and two such
+transactions that then both updated that row would deadlock. Writers of one
+stack wait for each other only between taking a number and committing: the
+number is taken last, just before the insert.
 
 The reason text never holds a secret: every secret the store knows for the
 stack (hidden parameters, secret properties and attributes,
@@ -14,50 +43,59 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crossheat.store._core import StoreCore
-from crossheat.store.models import EventRow, utcnow
+from crossheat.store.models import EventRow, EventSequenceRow, utcnow
 from crossheat.store.records import STACK_EVENT_TYPE, Action, EventRecord, Status
 
 
 class EventCursor:
-    """Reads a stack's events as they come, each exactly once (``event list --follow``).
+    """Reads a stack's events as they come, each exactly once, in the stack's order
+    (``event list --follow``): those numbered after the last one it returned."""
 
-    Ids are taken at insert, not at commit: on PostgreSQL an event written in a
-    longer transaction can become visible after one with a higher id was already
-    read. The cursor therefore reads again the last ``lookback`` ids and skips those
-    it has returned, instead of trusting "newer than the last id seen".
-    """
-
-    def __init__(self, store: EventStore, stack_id: str, lookback: int = 256) -> None:
-        self.store, self.stack_id, self.lookback = store, stack_id, lookback
-        self.seen: set[int] = set()
-        self.highest: int | None = None
+    def __init__(self, store: EventStore, stack_id: str) -> None:
+        self.store, self.stack_id = store, stack_id
+        self.last_seq: int | None = None
 
     def read(self) -> list[EventRecord]:
-        """The events not returned before, in id order."""
-        after = None if self.highest is None else self.highest - self.lookback
-        new = [e for e in self.store.list_events(self.stack_id, after) if e.id not in self.seen]
-        for event in new:
-            self.seen.add(event.id)
-            self.highest = max(self.highest or event.id, event.id)
-        if self.highest is not None:
-            floor = self.highest - self.lookback
-            self.seen = {i for i in self.seen if i > floor}
+        """The events not returned before, in sequence order."""
+        new = self.store.list_events(self.stack_id, self.last_seq)
+        if new:
+            self.last_seq = new[-1].seq
         return new
 
 
 class EventStore(Protocol):
-    def list_events(self, stack_id: str, after_id: int | None = None) -> list[EventRecord]: ...
+    def list_events(self, stack_id: str, after_seq: int | None = None) -> list[EventRecord]: ...
 
 
 def insert_event(session: Session, row: EventRow) -> EventRecord:
-    """Add ``row`` (its reason already scrubbed) in the caller's transaction."""
+    """Add ``row`` (its reason already scrubbed) in the caller's transaction, numbered
+    next in its stack; the caller should commit soon (other writers of the stack wait)."""
+    row.seq = _next_seq(session, row.stack_id)
     session.add(row)
     session.flush()
     return _record(row)
+
+
+def _next_seq(session: Session, stack_id: str) -> int:
+    """The stack's next event number; its counter stays locked until the transaction ends."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counter = EventSequenceRow
+    statement = (
+        insert(counter)
+        .values(stack_id=stack_id, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[counter.stack_id], set_={"last_seq": counter.last_seq + 1}
+        )
+        .returning(counter.last_seq)
+    )
+    seq: int = session.execute(statement).scalar_one()
+    return seq
 
 
 def _record(row: EventRow) -> EventRecord:
@@ -72,6 +110,7 @@ def _record(row: EventRow) -> EventRecord:
         status=Status(row.status),
         reason=row.reason,
         timestamp=row.timestamp,
+        seq=row.seq,
     )
 
 
@@ -101,18 +140,25 @@ class EventQueries(StoreCore):
     def list_events(
         self,
         stack_id: str,
-        after_id: int | None = None,
+        after_seq: int | None = None,
         *,
+        after_event: int | None = None,
         resource_name: str | None = None,
         limit: int | None = None,
     ) -> list[EventRecord]:
-        """The stack's events in order, only those newer than ``after_id`` if given."""
+        """The stack's events in sequence order; only those numbered after ``after_seq``,
+        or after the stack's event of id ``after_event`` (an unknown one: all), if given."""
         query = select(EventRow).where(EventRow.stack_id == stack_id)
-        if after_id is not None:
-            query = query.where(EventRow.id > after_id)
+        if after_seq is not None:
+            query = query.where(EventRow.seq > after_seq)
+        if after_event is not None:
+            marker = select(EventRow.seq).where(
+                EventRow.stack_id == stack_id, EventRow.id == after_event
+            )
+            query = query.where(EventRow.seq > func.coalesce(marker.scalar_subquery(), 0))
         if resource_name is not None:
             query = query.where(EventRow.resource_name == resource_name)
-        query = query.order_by(EventRow.id).limit(limit)
+        query = query.order_by(EventRow.seq).limit(limit)
         with self._session() as session:
             return [_record(row) for row in session.scalars(query)]
 

@@ -1,7 +1,8 @@
 """Stacks: create, find, list, status, the template kept for rollback, soft delete.
 
 Hidden parameter values are sealed in ``parameters`` and in the
-environment's ``parameters`` / ``parameter_defaults``; the record opens them.
+environment's ``parameters`` / ``parameter_defaults``; the record opens them. A stack's
+tags are kept in its ``environment`` column, under ``TAGS_KEY`` beside the sources.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from crossheat.store.records import (
 )
 from crossheat.store.secrets import SecretBox, is_sealed, sealed_paths
 
+#: Where the ``environment`` column keeps the stack's tags (no column of their own).
+TAGS_KEY = "tags"
+
 
 def _seal_spec(box: SecretBox, spec: StackSpec) -> JSONDict:
     hidden = sorted(spec.hidden_parameters)
@@ -40,11 +44,14 @@ def _seal_spec(box: SecretBox, spec: StackSpec) -> JSONDict:
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(source, dict) and source.get("secret"):
             env_paths.append(("sources", index, "text"))
+    environment = box.seal_paths(spec.environment, env_paths)
+    if spec.tags:
+        environment = {**environment, TAGS_KEY: list(spec.tags)}
     return {
         "template": _seal_defaults(box, spec.template, hidden),
         "template_path": spec.template_path,
         "files": dict(spec.files),
-        "environment": box.seal_paths(spec.environment, env_paths),
+        "environment": environment,
         "parameters": box.seal_paths(spec.parameters, hidden),
         "disable_rollback": spec.disable_rollback,
         "timeout_mins": spec.timeout_mins,
@@ -72,9 +79,11 @@ def _open_spec(box: SecretBox, doc: JSONDict) -> StackSpec:
     if isinstance(declared, dict) and sealed_paths(declared):
         hidden |= {str(path[0]) for path in sealed_paths(declared)}
         template = {**template, "parameters": box.open_all(declared)}
+    environment = dict(box.open_all(doc["environment"]))
+    tags = environment.pop(TAGS_KEY, None) or ()
     return StackSpec(
         template=template,
-        environment=box.open_all(doc["environment"]),
+        environment=environment,
         parameters=box.open_all(parameters),
         hidden_parameters=frozenset(str(name) for name in hidden),
         files=doc["files"],
@@ -82,6 +91,7 @@ def _open_spec(box: SecretBox, doc: JSONDict) -> StackSpec:
         disable_rollback=doc["disable_rollback"],
         timeout_mins=doc["timeout_mins"],
         region_map=doc["region_map"],
+        tags=tuple(str(tag) for tag in tags),
     )
 
 
@@ -173,10 +183,17 @@ class StackQueries(StoreCore):
             return _record(self._box, row, session.scalar(select(db_now())))
 
     def list_stacks(
-        self, project: str | None = None, *, include_nested: bool = False
+        self,
+        project: str | None = None,
+        *,
+        include_nested: bool = False,
+        include_deleted: bool = False,
     ) -> list[StackRecord]:
-        """Live stacks, oldest first; nested stacks only with ``include_nested``."""
-        query = select(StackRow).where(StackRow.deleted_at.is_(None))
+        """Live stacks, oldest first; nested stacks only with ``include_nested``, deleted
+        ones only with ``include_deleted``."""
+        query = select(StackRow)
+        if not include_deleted:
+            query = query.where(StackRow.deleted_at.is_(None))
         if project is not None:
             query = query.where(StackRow.project == project)
         if not include_nested:

@@ -46,13 +46,23 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; for SQLite, the directory is created and WAL turned on."""
+def pool_size(operations: int) -> tuple[int, int]:
+    """Connections kept open and the extra ones allowed at a peak, for a process running
+    ``operations`` at once: each operation holds one at a time for its heartbeat and
+    cancel watch and a few for its resources' writes (short transactions)."""
+    operations = max(1, operations)
+    return 4 + operations, 8 + 2 * operations
+
+
+def make_engine(url: str, operations: int = 1) -> Engine:
+    """An engine for ``url``; for SQLite, the directory is created and WAL turned on.
+    A server's connection pool is sized for ``operations`` running at once (``pool_size``)."""
     from sqlalchemy import create_engine, event, make_url
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        size, overflow = pool_size(operations)
+        return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
@@ -69,6 +79,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def is_crossheat_table(name: str | None, kind: str, _parents: object = None) -> bool:
+    """False for the job queue's own tables (procrastinate's, PostgreSQL): Alembic's
+    comparisons of the database with crossheat's models leave them out (``include_name``)."""
+    return not (kind == "table" and (name or "").startswith("procrastinate_"))
+
+
 def alembic_config() -> Config:
     """An Alembic ``Config`` pointing at the packaged migrations (no alembic.ini)."""
     from alembic.config import Config  # imported when needed: every command starts faster
@@ -80,7 +96,7 @@ def alembic_config() -> Config:
 
 #: The newest migration; ``tests/store/test_database.py`` checks it is Alembic's head.
 #: Known here so that a command on an up-to-date database never loads Alembic.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0005"
 
 
 def head_revision() -> str | None:

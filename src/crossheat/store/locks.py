@@ -35,11 +35,21 @@ from crossheat.store.models import StackRow, db_now, utcnow
 from crossheat.store.records import Action, LockInfo
 
 DEFAULT_STALE_AFTER = timedelta(seconds=90)
+#: How the lock holder of an operation waiting in the job queue is named (``queued_marker``).
+QUEUED_PREFIX = "queued:"
 
 
 def new_engine_id() -> str:
     """``host:pid:random``: unique per running engine."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def queued_marker() -> str:
+    """``queued:random``: holds the lock of an operation waiting in the job queue
+    (``crossheat.service.queue``) until a worker takes it over. It sends no heartbeat and
+    is never judged dead here: its job is alive while it waits, and the queue's sweep
+    takes the stack back if the job is gone."""
+    return f"{QUEUED_PREFIX}{secrets.token_hex(8)}"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -54,8 +64,9 @@ def _pid_alive(pid: int) -> bool:
 
 def holder_is_dead(lock: LockInfo, stale_after: timedelta = DEFAULT_STALE_AFTER) -> bool:
     """True when the holder ran on this host and its pid is gone, or its last heartbeat
-    is older than ``stale_after`` at ``lock.read_at`` (both by the database's clock)."""
-    if lock.engine_id is None:
+    is older than ``stale_after`` at ``lock.read_at`` (both by the database's clock).
+    Never for a queued operation's marker (``queued_marker``)."""
+    if lock.engine_id is None or lock.engine_id.startswith(QUEUED_PREFIX):
         return False
     parts = lock.engine_id.rsplit(":", 2)
     same_host = len(parts) == 3 and parts[0] == socket.gethostname() and parts[1].isdigit()
@@ -68,6 +79,11 @@ def holder_is_dead(lock: LockInfo, stale_after: timedelta = DEFAULT_STALE_AFTER)
 
 def _describe(stack_id: str, lock: LockInfo) -> str:
     since = f"{lock.acquired_at:%Y-%m-%d %H:%M:%S} UTC" if lock.acquired_at else "an unknown time"
+    if (lock.engine_id or "").startswith(QUEUED_PREFIX):
+        return (
+            f"stack {stack_id} is locked by a {lock.operation} operation queued since {since}"
+            f" ({lock.engine_id}), which a worker runs (`crossheat worker`)"
+        )
     beat = f"{lock.heartbeat_at:%H:%M:%S} UTC" if lock.heartbeat_at else "none"
     return (
         f"stack {stack_id} is locked by a {lock.operation} operation of engine "
@@ -180,7 +196,9 @@ class LockQueries(StoreCore):
         if not lock.held:
             raise StoreError(f"stack {stack_id} is not locked; acquire the lock instead")
         if not holder_is_dead(lock, stale_after):
-            raise StackLocked(_describe(stack_id, lock) + "; the holder is alive")
+            queued = (lock.engine_id or "").startswith(QUEUED_PREFIX)
+            alive = "" if queued else "; the holder is alive"
+            raise StackLocked(_describe(stack_id, lock) + alive)
         won = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == lock.engine_id)

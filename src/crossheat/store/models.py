@@ -165,10 +165,13 @@ class ResourceRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_stack_id_id", "stack_id", "id"),)
+    __table_args__ = (Index("uq_events_stack_id_seq", "stack_id", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     stack_id: Mapped[str] = mapped_column(String(36), ForeignKey("stacks.id", ondelete="CASCADE"))
+    #: The event's number in its stack (1, 2, ...), in the order the events committed
+    #: (``store/_events.py`` says why): readers page and follow by it, not by ``id``.
+    seq: Mapped[int] = mapped_column(Integer)
     resource_name: Mapped[str] = mapped_column(String(255))
     resource_type: Mapped[str] = mapped_column(String(255))
     physical_id: Mapped[str | None] = mapped_column(String(255))
@@ -177,3 +180,62 @@ class EventRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventSequenceRow(Base):
+    """The last event number given in a stack; the row is locked from giving the next
+    number until that event's transaction ends, which orders a stack's events by commit."""
+
+    __tablename__ = "event_sequences"
+
+    stack_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("stacks.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class SoftwareConfigRow(Base):
+    """A software config (Heat's ``/software_configs``): stored, never run by crossheat."""
+
+    __tablename__ = "software_configs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    group: Mapped[str | None] = mapped_column(String(255))
+    #: ``{"config", "inputs", "outputs", "options"}``, as Heat keeps it.
+    config: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SoftwareDeploymentRow(Base):
+    """A software deployment of a config to a server (Heat's ``/software_deployments``)."""
+
+    __tablename__ = "software_deployments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(255), index=True)
+    stack_user_project_id: Mapped[str | None] = mapped_column(String(64))
+    config_id: Mapped[str] = mapped_column(String(36), ForeignKey("software_configs.id"))
+    server_id: Mapped[str] = mapped_column(String(255), index=True)
+    input_values: Mapped[dict[str, Any] | None]
+    output_values: Mapped[dict[str, Any] | None]
+    action: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(255))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+
+class WorkerRow(Base):
+    """A ``crossheat worker`` running (``crossheat worker list``); its id and heartbeat are
+    procrastinate's (``procrastinate_workers``, PostgreSQL only)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    concurrency: Mapped[int]
+    queues: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]

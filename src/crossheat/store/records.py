@@ -56,7 +56,8 @@ class StackSpec:
 
     ``parameters`` holds plain values; the names in ``hidden_parameters`` are
     sealed before they are written. ``files`` maps the paths a template
-    refers to (``get_file``, nested templates) to their contents.
+    refers to (``get_file``, nested templates) to their contents. ``tags``: Heat's
+    stack tags, in the order given.
     """
 
     template: JSONDict
@@ -68,6 +69,7 @@ class StackSpec:
     disable_rollback: bool = True
     timeout_mins: int | None = None
     region_map: JSONDict = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,9 @@ class ResourceRecord:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One event; ``resource_name`` is the stack's name for events about the stack."""
+    """One event; ``resource_name`` is the stack's name for events about the stack.
+    ``seq``: its number in the stack, in commit order (what readers follow; 0 when not
+    known, as for an event read from a server)."""
 
     id: int
     stack_id: str
@@ -153,3 +157,4 @@ class EventRecord:
     status: Status
     reason: str
     timestamp: datetime
+    seq: int = 0

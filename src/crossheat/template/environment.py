@@ -33,6 +33,16 @@ SECTIONS: Final = (
     "encrypted_param_names",
     "event_sinks",
 )
+#: What each section holds: a map or a list.
+SECTION_TYPES: Final[dict[str, type]] = {
+    "parameters": dict,
+    "parameter_defaults": dict,
+    "parameter_merge_strategies": dict,
+    "resource_registry": dict,
+    "encrypted_param_names": list,
+    "event_sinks": list,
+}
+KIND_WORDS: Final[dict[type, str]] = {dict: "a map", list: "a list"}
 STRATEGIES: Final = ("overwrite", "merge", "deep_merge")
 TEMPLATE_SUFFIXES: Final = (".yaml", ".yml", ".template")
 
@@ -132,6 +142,20 @@ def _merge_file(
         for key in data
         if key not in SECTIONS
     ]
+    wrong = [
+        key
+        for key, kind in SECTION_TYPES.items()
+        if data.get(key) is not None and not isinstance(data[key], kind)
+    ]
+    found += [
+        Diagnostic(
+            f"environment section {key!r} must be {KIND_WORDS[SECTION_TYPES[key]]}",
+            (key,),
+            source.locate((key,)),
+        )
+        for key in wrong
+    ]
+    data = {key: value for key, value in data.items() if key not in wrong}
     file_strategies = data.get("parameter_merge_strategies") or {}
     for section in ("parameters", "parameter_defaults"):
         values = data.get(section) or {}

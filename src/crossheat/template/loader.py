@@ -204,14 +204,14 @@ class _Loader:
     ) -> None:
         """Apply the registry; load the template of a template resource."""
         if resource.type.endswith(TEMPLATE_SUFFIXES):
-            self._nest(resource, scope.base_dir / resource.type, scope, found, chain)
+            self._nest(resource, scope.base_dir / _local(resource.type), scope, found, chain)
             return
         entry = self.env.resolve_type(resource.type, resource.name)
         if entry is None:
             return
         resource.type = entry.target
         if entry.is_file:
-            self._nest(resource, entry.base_dir / entry.target, scope, found, chain)
+            self._nest(resource, entry.base_dir / _local(entry.target), scope, found, chain)
 
     def _nest(
         self,
@@ -372,3 +372,9 @@ def _nested_attributes(template: Template) -> Diagnostics:
             hint = did_you_mean(first, known) or f"its outputs: {', '.join(known)}"
             found.append(Diagnostic(message, ref.path, template.source.locate(ref.path), hint))
     return found
+
+
+def _local(name: str) -> str:
+    """A template's path as named: heatclient names files by ``file://`` URLs (as
+    ``get_file`` may), which are absolute paths."""
+    return name.removeprefix("file://")

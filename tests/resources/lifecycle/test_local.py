@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crossheat.errors import CloudError, ResourceFailed, TemplateError
-from crossheat.resources.lifecycle import Done, Pending, ResourceContext
+from crossheat.resources.lifecycle import Done, Pending, ResourceContext, looks_like_id
 from crossheat.resources.types.heat import NoneResource, RandomString, TestResource, Value
 from tests.resources.lifecycle.helpers import create
 
@@ -81,28 +81,64 @@ def test_value_types_its_value(value: Any, kind: str | None, expected: Any) -> N
     assert Value().read(c) == {"value": "changed"}
 
 
-def test_none_resource_has_a_physical_id_and_nothing_else() -> None:
+def test_none_resource_has_a_uuid_physical_id_and_nothing_else() -> None:
     c = ctx()
     assert NoneResource().create(c, {"anything": 1}) == Done()
-    assert (c.physical_id, NoneResource().read(c), NoneResource().find(c)) == (
-        "stack-thing",
-        {},
-        None,
-    )
+    assert c.physical_id is not None and looks_like_id(c.physical_id)
+    assert (NoneResource().read(c), NoneResource().find(c)) == ({}, None)
+    other = ctx()
+    NoneResource().create(other, {})
+    assert other.physical_id != c.physical_id
     assert NoneResource().delete(c) == Done()
 
 
-def test_test_resource_waits_then_outputs_or_fails() -> None:
+def test_test_resource_waits_then_outputs() -> None:
     c = ctx()
     step = TestResource().create(c, TestResource.with_defaults({"value": "v", "wait_secs": 0.2}))
     assert isinstance(step, Pending) and step.delay <= 0.2
-    assert c.attributes == {"output": "v"}
+    assert (c.physical_id, c.attributes) == ("stack-thing", {"output": "v"})
     time.sleep(0.25)
     assert TestResource().check_create(c) == Done()
-    with pytest.raises(ResourceFailed, match="Test Resource failed"):
-        TestResource().create(ctx(), TestResource.with_defaults({"fail": True}))
-    waits = {"action_wait_secs": {"update": 30}, "wait_secs": 0}
+
+
+def test_a_failing_test_resource_fails_after_its_wait_without_an_id_or_output() -> None:
+    c = ctx()
+    props = TestResource.with_defaults({"fail": True, "action_wait_secs": {"create": 0.2}})
+    assert isinstance(TestResource().create(c, props), Pending)
+    assert (c.physical_id, c.attributes) == (None, {"output": None})
+    time.sleep(0.25)
+    with pytest.raises(ResourceFailed, match=r"^Test Resource failed thing$"):
+        TestResource().check_create(c)
+
+
+def test_test_resource_update_waits_only_when_the_value_changes() -> None:
+    c = ctx()
+    waits = {"value": "a", "action_wait_secs": {"update": 30}, "wait_secs": 0}
     assert create(TestResource(), c, waits) == 0
-    assert isinstance(
-        TestResource().update(c, {}, TestResource.with_defaults(waits), set()), Pending
+    same = TestResource.with_defaults({**waits, "client_name": "x"})
+    assert TestResource().update(c, same, same, {"client_name"}) == Done()
+    new = TestResource.with_defaults({**waits, "value": "b"})
+    assert isinstance(TestResource().update(c, same, new, {"value"}), Pending)
+    assert c.attributes == {"output": "b"}
+
+
+def test_test_resource_update_with_fail_fails_and_keeps_the_old_output() -> None:
+    c = ctx()
+    create(TestResource(), c, {"value": "a"})
+    new = TestResource.with_defaults({"value": "b", "fail": True})
+    with pytest.raises(ResourceFailed, match="Test Resource failed thing"):
+        TestResource().update(c, TestResource.with_defaults({"value": "a"}), new, {"value"})
+    assert c.attributes == {"output": "a"}
+
+
+def test_test_resource_delete_waits_its_delete_time_and_never_fails() -> None:
+    c = ctx()
+    c.properties = TestResource.with_defaults(
+        {"fail": True, "wait_secs": 30, "action_wait_secs": {"delete": 0.2}}
     )
+    step = TestResource().delete(c)
+    assert isinstance(step, Pending) and step.delay <= 0.2
+    time.sleep(0.25)
+    assert TestResource().check_delete(c) == Done()
+    c.properties = {}
+    assert TestResource().delete(c) == Done()

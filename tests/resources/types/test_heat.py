@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossheat.resources.types.heat import NoneResource, RandomString, TestResource, Value
+from crossheat.resources.types.resource_group import ResourceGroup
 from crossheat.template.values import UNKNOWN
 
 PATH = ("resources", "thing", "properties")
@@ -41,8 +42,32 @@ def test_value_takes_anything_and_checks_its_type_name() -> None:
     assert Value.classify_update({"value": 1}, {"value": 2}) == ({"value"}, set())
 
 
-def test_none_accepts_any_properties() -> None:
+def test_none_accepts_any_properties_and_never_changes_for_them() -> None:
     assert problems(NoneResource, {"anything": [1], "at": "all"}) == []
+    assert NoneResource.classify_update({"a": 1}, {"a": 2, "b": 3}) == (set(), set())
+    assert NoneResource.attribute("whatever") is not None
+
+
+def test_heat_types_carry_heats_support_status() -> None:
+    versions = {
+        cls.type_name: (cls.support_status.status, cls.support_status.version)
+        for cls in (RandomString, Value, NoneResource, TestResource, ResourceGroup)
+    }
+    assert versions == {
+        "OS::Heat::RandomString": ("SUPPORTED", "2014.1"),
+        "OS::Heat::Value": ("SUPPORTED", "7.0.0"),
+        "OS::Heat::None": ("SUPPORTED", "5.0.0"),
+        "OS::Heat::TestResource": ("SUPPORTED", "5.0.0"),
+        "OS::Heat::ResourceGroup": ("SUPPORTED", "2014.1"),
+    }
+    assert RandomString.support_status.as_dict() == {
+        "status": "SUPPORTED", "message": None, "version": "2014.1", "previous_status": None,
+    }  # fmt: skip
+
+
+def test_random_strings_sequence_is_hidden_but_still_works() -> None:
+    assert RandomString.properties_schema["sequence"].hidden
+    assert problems(RandomString, {"sequence": "digits"}) == []
 
 
 def test_test_resource_schema() -> None:

@@ -2,13 +2,14 @@
 ``heat/engine/resources/openstack/heat/{random_string,value,none_resource,
 test_resource,resource_group}.py``).
 
-They make no cloud calls: their physical id is ``ctx.physical_name`` and their
-attributes are computed here (a random string is kept as a secret attribute,
-which the engine stores encrypted). A resource group creates, updates and
-deletes its members through their own types' lifecycles (``resource_group.py``).
+They make no cloud calls: their physical id is ``ctx.physical_name`` (a None
+resource's a random UUID, as in Heat) and their attributes are computed here (a
+random string is kept as a secret attribute, which the engine stores encrypted).
+A resource group creates, updates and deletes its members through their own
+types' lifecycles (``resource_group.py``).
 Each action of a test resource waits ``action_wait_secs.<action>`` (else
-``wait_secs``; -1 forever), its start time kept in ``progress``, then fails if
-``fail`` is true.
+``wait_secs``; -1 forever), its start time kept in ``progress``, then a create or
+update fails if ``fail`` is true.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import json
 import secrets
 import string
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from crossheat.errors import Diagnostic, ResourceFailed, TemplateError, TemplatePath
 from crossheat.resources.constraints import AllowedValues, CustomConstraint, Range
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
-from crossheat.resources.registry import Registry, ResourceType
+from crossheat.resources.registry import Registry, ResourceType, SupportStatus
 from crossheat.resources.schema import Attribute, Property
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.resource_group import ResourceGroup
@@ -109,6 +111,7 @@ class RandomString(LocalResource):
     """A random string; its ``value`` attribute is secret. Any property change replaces it."""
 
     type_name = "OS::Heat::RandomString"
+    support_status = SupportStatus(version="2014.1")
     properties_schema = {
         "length": Property(
             T.INTEGER, "Length of the string.", default=32, constraints=(Range(1, 512),)
@@ -117,6 +120,7 @@ class RandomString(LocalResource):
             T.STRING,
             "Hidden since Heat 5.0.0: use character_classes.",
             constraints=(_CHARACTER_CLASSES,),
+            hidden=True,
         ),
         "character_classes": Property(
             T.LIST,
@@ -177,6 +181,7 @@ class Value(LocalResource):
     """A value computed from an expression, optionally typed."""
 
     type_name = "OS::Heat::Value"
+    support_status = SupportStatus(version="7.0.0")
     properties_schema = {
         "value": Property(
             T.ANY, "The expression giving the value attribute.", required=True, update_allowed=True
@@ -203,6 +208,13 @@ class NoneResource(LocalResource):
     attribute reads as null. It stubs out another type through the resource registry."""
 
     type_name = "OS::Heat::None"
+    support_status = SupportStatus(version="5.0.0")
+
+    def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
+        """As Heat's: a random UUID is its physical id (what ``get_resource`` gives)."""
+        ctx.physical_id = str(uuid.uuid4())
+        ctx.attributes = {}
+        return Done()
 
     @classmethod
     def validate(cls, values: Any, path: TemplatePath) -> list[Diagnostic]:
@@ -214,27 +226,45 @@ class NoneResource(LocalResource):
         return Attribute("Always null.")
 
 
-_WAIT = Property(T.NUMBER, "Seconds to wait; defaults to wait_secs.", update_allowed=True)
+def _wait(action: str) -> Property:
+    return Property(
+        T.NUMBER,
+        f"Seconds to wait after {'an' if action == 'update' else 'a'} {action}. "
+        "Defaults to the global wait_secs.",
+        update_allowed=True,
+    )
 
 
 class TestResource(LocalResource):
-    """Heat's resource for testing: stores ``value`` and can wait, fail or force replacement.
+    """Heat's resource for tests: it keeps ``value`` and can wait, fail or be replaced.
 
-    A changed ``value`` replaces the resource when the new ``update_replace`` is true.
+    As Heat's: each action waits ``action_wait_secs.<action>`` seconds, else
+    ``wait_secs`` (-1: forever); then a create or update with ``fail`` true fails
+    ("Test Resource failed <name>"), a delete never does. An update waits only when
+    ``value`` changes. A changed ``value`` replaces the resource when the new
+    ``update_replace`` is true; a changed ``update_replace_value`` always does. The
+    ``output`` attribute is the stored value (none when the create failed).
     """
 
     __test__ = False  # not a pytest test class, despite the name
 
     type_name = "OS::Heat::TestResource"
+    support_status = SupportStatus(version="5.0.0")
     properties_schema = {
         "value": Property(
-            T.STRING, "The string to store.", default="test_string", update_allowed=True
+            T.STRING, "The input string to be stored.", default="test_string", update_allowed=True
         ),
         "update_replace": Property(
-            T.BOOLEAN, "Replace instead of updating value.", default=False, update_allowed=True
+            T.BOOLEAN,
+            "Value which can be set to trigger update replace for the particular resource.",
+            default=False,
+            update_allowed=True,
         ),
         "fail": Property(
-            T.BOOLEAN, "Fail the resource operation.", default=False, update_allowed=True
+            T.BOOLEAN,
+            "Value which can be set to fail the resource operation to test failure scenarios.",
+            default=False,
+            update_allowed=True,
         ),
         "client_name": Property(T.STRING, "Client to poll.", default="", update_allowed=True),
         "entity_name": Property(
@@ -242,30 +272,41 @@ class TestResource(LocalResource):
         ),
         "wait_secs": Property(
             T.NUMBER,
-            "Seconds to wait after an action (-1: forever).",
+            "Seconds to wait after an action (-1 is infinite).",
             default=0,
             update_allowed=True,
         ),
         "action_wait_secs": Property(
             T.MAP,
-            "Seconds to wait after each action.",
+            "Options for simulating waiting.",
             update_allowed=True,
-            schema={"create": _WAIT, "update": _WAIT, "delete": _WAIT},
+            schema={
+                "create": _wait("create"),
+                "update": _wait("update"),
+                "delete": _wait("delete"),
+            },
         ),
         "attr_wait_secs": Property(
-            T.NUMBER, "Seconds to wait before resolving output.", default=0, update_allowed=True
+            T.NUMBER,
+            "Number value for timeout during resolving output value.",
+            default=0,
+            update_allowed=True,
         ),
         "constraint_prop_secs": Property(
             T.NUMBER,
-            "Seconds to wait in constraint checks.",
+            "Number value for delay during resolve constraint.",
             default=0,
             update_allowed=True,
             constraints=(CustomConstraint("test_constr"),),
         ),
-        "update_replace_value": Property(T.STRING, "A value that cannot be updated."),
+        "update_replace_value": Property(
+            T.STRING, "Some value that can be stored but can not be updated."
+        ),
     }
     attributes_schema = {
-        "output": Attribute("The string that was stored."),
+        "output": Attribute(
+            "The string that was stored. This value is also available by referencing the resource."
+        ),
     }
 
     @classmethod
@@ -278,27 +319,36 @@ class TestResource(LocalResource):
             replace.add("value")
         return in_place, replace
 
-    def compute(self, ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any]:
-        return {"output": props.get("value")}
-
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
-        super().create(ctx, props)
+        failing = bool(props.get("fail"))
+        ctx.physical_id = None if failing else ctx.physical_name
+        ctx.attributes = {"output": None if failing else props.get("value")}
         return self._start(ctx, props, "create")
 
     def update(
         self, ctx: ResourceContext, old: dict[str, Any], new: dict[str, Any], changed: set[str]
     ) -> Step:
-        super().update(ctx, old, new, changed)
-        return self._start(ctx, new, "update")
+        value_changed = "value" in changed and bool(new.get("value"))
+        output = ctx.attributes.get("output")
+        if value_changed and not new.get("fail"):
+            output = new.get("value")
+        ctx.attributes = {"output": output}
+        return self._start(ctx, new, "update", wait=value_changed)
 
-    def _start(self, ctx: ResourceContext, props: Mapping[str, Any], action: str) -> Step:
+    def delete(self, ctx: ResourceContext) -> Step:
+        return self._start(ctx, ctx.properties, "delete")
+
+    def _start(
+        self, ctx: ResourceContext, props: Mapping[str, Any], action: str, *, wait: bool = True
+    ) -> Step:
         waits = props.get("action_wait_secs") or {}
-        wait = waits.get(action)
+        seconds = waits.get(action)
+        if seconds is None:
+            seconds = props.get("wait_secs", 0)
         ctx.progress.update(
             started=time.time(),
-            wait=float(props.get("wait_secs", 0) if wait is None else wait),
-            fail=bool(props.get("fail")),
-            action=action,
+            wait=float(seconds or 0) if wait else 0.0,
+            fail=bool(props.get("fail")) and action != "delete",
         )
         return self._check(ctx)
 
@@ -308,14 +358,16 @@ class TestResource(LocalResource):
         if wait < 0 or left > 0:
             return Pending(1.0 if wait < 0 else min(left, 1.0))
         if ctx.progress.get("fail"):
-            action = ctx.progress.get("action", "create")
-            raise ResourceFailed(f"{ctx.name}: Test Resource failed ({action} with fail: true)")
+            raise ResourceFailed(f"Test Resource failed {ctx.name}")
         return Done()
 
     def check_create(self, ctx: ResourceContext) -> Step:
         return self._check(ctx)
 
     def check_update(self, ctx: ResourceContext) -> Step:
+        return self._check(ctx)
+
+    def check_delete(self, ctx: ResourceContext) -> Step:
         return self._check(ctx)
 
 

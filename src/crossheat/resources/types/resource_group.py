@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from crossheat.errors import CrossheatError, TemplateError
 from crossheat.resources.constraints import AllowedValues, Length, Range
 from crossheat.resources.lifecycle import Done, Pending, ResourceContext, Step
-from crossheat.resources.registry import BASE_ATTRIBUTES, ResourceType
+from crossheat.resources.registry import BASE_ATTRIBUTES, ResourceType, SupportStatus
 from crossheat.resources.schema import Attribute, Property, apply_defaults
 from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types import group_members as gm
@@ -66,6 +66,7 @@ class ResourceGroup(ResourceType):
     """
 
     type_name = "OS::Heat::ResourceGroup"
+    support_status = SupportStatus(version="2014.1")
     create_resumes = True
     properties_schema = {
         "count": Property(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from crossheat.store.database import database_url, make_engine
+from crossheat.store.database import database_url, is_crossheat_table, make_engine
 from crossheat.store.models import Base
 
 
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=is_crossheat_table,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,133 @@
+"""``crossheat serve``: Heat's orchestration API v1 over HTTP (``crossheat.api``).
+
+::
+
+    crossheat serve [--host 127.0.0.1] [--port 8004] [--max-operations 16]
+                    [--auth keystone|none] [--keystone-url URL] [--workers 1]
+
+Tokens are validated by the Keystone of the region map's default region (its cloud's
+``auth_url`` in ``clouds.yaml``) unless ``--keystone-url`` names another; ``--auth none``
+trusts every request and so listens only on a loopback address. State goes to SQLite,
+or to ``$CROSSHEAT_DATABASE_URL``. SIGINT or SIGTERM stop it: requests in flight are
+answered, running operations are left to resume at the next start.
+
+With PostgreSQL, operations are queued (``crossheat.service.queue``) and run by
+``--workers`` worker processes of the server's own, each running ``--max-operations``
+at once, and by ``crossheat worker`` on other machines (``--workers 0``: only by those).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from types import FrameType
+
+import typer
+
+from crossheat.cli.common import handle_errors
+
+#: Hosts ``--auth none`` may listen on: nobody else can reach them.
+LOOPBACK_NAMES = ("localhost",)
+
+
+class AuthMode(StrEnum):
+    keystone = "keystone"
+    none = "none"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable only from this machine."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8004, min=0, max=65535, help="Port to listen on (Heat's: 8004)."),
+    max_operations: int = typer.Option(
+        16, min=1, help="Stack operations running at once; more wait, already IN_PROGRESS."
+    ),
+    auth: AuthMode = typer.Option(
+        AuthMode.keystone,
+        help="keystone: X-Auth-Token validated by Keystone; none: no authentication"
+        " (loopback only, for local use).",
+    ),
+    keystone_url: str | None = typer.Option(
+        None,
+        help="Keystone to validate tokens with (default: the auth_url of the region map's"
+        " default region's cloud in clouds.yaml).",
+    ),
+    workers: int = typer.Option(
+        1,
+        min=0,
+        help="With PostgreSQL: worker processes of this server taking the queued operations"
+        " (0: only `crossheat worker` processes, on any machine).",
+    ),
+) -> None:
+    """Serve Heat's orchestration API v1 (for `openstack stack ...`, heatclient, scripts)."""
+    if auth is AuthMode.none and not is_loopback(host):
+        raise typer.BadParameter(
+            f"--auth none serves without authentication, so only on a loopback address"
+            f" (127.0.0.1, ::1, localhost), not {host!r}",
+            param_hint="--host",
+        )
+    with handle_errors():
+        _run(host, port, max_operations, auth, keystone_url, workers)
+
+
+def _run(
+    host: str, port: int, max_operations: int, mode: AuthMode, url: str | None, workers: int
+) -> None:
+    import uvicorn  # the server's libraries: only for this command
+
+    from crossheat.api.app import create_app
+    from crossheat.api.auth import KeystoneAuthenticator, NoAuth
+    from crossheat.api.context import Authenticator
+    from crossheat.service import Service
+    from crossheat.service.identity import keystone_url
+
+    authenticator: Authenticator
+    if mode is AuthMode.none:
+        authenticator, described = NoAuth(), "none (every request acts as an admin)"
+    else:
+        url = url or keystone_url()
+        authenticator, described = KeystoneAuthenticator(url), f"Keystone at {url}"
+    from crossheat.service.queue import server_executor
+
+    with Service() as service:
+        queue = server_executor(service, workers, max_operations)
+        app = create_app(service, auth=authenticator, max_operations=max_operations, executor=queue)
+        typer.echo(f"crossheat serve: http://{_netloc(host, port)}  auth: {described}", err=True)
+        if queue is not None:
+            typer.echo(f"crossheat serve: operations queued; {workers} workers here", err=True)
+        with _stopped_by_signals():
+            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    typer.echo("crossheat serve: stopped", err=True)
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM end the server (uvicorn shuts it down gracefully, then raises
+    the signal again); here that ends ``uvicorn.run`` quietly, so the service is closed
+    and the command exits 0 instead of dying of the signal."""
+
+    def stopped(sig: int, frame: FrameType | None) -> None:
+        pass
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -1,0 +1,89 @@
+"""``crossheat worker``: run stack operations from the job queue (PostgreSQL), on any machine.
+
+::
+
+    crossheat worker [--concurrency 10] [--queues NAME[,NAME]...]   # until SIGTERM / Ctrl-C
+    crossheat worker list [-f table|json|yaml|value|csv]
+
+A worker takes the operations that ``crossheat serve`` (or the CLI with
+``CROSSHEAT_EXECUTOR=queue``) queued in the database ``CROSSHEAT_DATABASE_URL`` names,
+at most ``--concurrency`` at once. SIGTERM stops it gracefully: its operations pause at a
+safe point and go back to the queue for another worker. When a worker dies, another
+finishes its operations once it has been silent for ``CROSSHEAT_STALL_TIMEOUT`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+
+from crossheat.cli.common import err_console, handle_errors
+from crossheat.cli.output import DEFAULT, Output, emit_list, list_command
+
+app = typer.Typer(
+    help="Run stack operations from the job queue (PostgreSQL): `crossheat worker` on as many"
+    " machines as needed; `crossheat worker list` shows them.",
+)
+
+WORKER_COLUMNS = (
+    ("ID", "id"),
+    ("Host", "host"),
+    ("PID", "pid"),
+    ("Started", "started"),
+    ("Heartbeat", "heartbeat"),
+    ("Alive", "alive"),
+    ("Operations Running", "running"),
+    ("Concurrency", "concurrency"),
+    ("Queues", "queues"),
+)
+
+
+@app.callback(invoke_without_command=True)
+def worker(
+    ctx: typer.Context,
+    concurrency: int = typer.Option(10, min=1, help="Operations this worker runs at once."),
+    queues: list[str] = typer.Option(
+        [], "--queues", "-q", help="Queues to take operations from (default: all)."
+    ),
+) -> None:
+    """Run a worker: take queued stack operations and run them, until SIGTERM or Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _logging()
+    names = [name.strip() for given in queues for name in given.split(",") if name.strip()]
+    with handle_errors():
+        from crossheat.service.worker import run_worker
+
+        code = run_worker(concurrency, names)
+    raise typer.Exit(code)
+
+
+@app.command("list")
+@list_command
+def list_workers(out: Output = DEFAULT) -> None:
+    """The workers of this database: host, pid, started, last heartbeat, operations running."""
+    from crossheat.service import Service
+    from crossheat.service.queue import is_postgresql
+    from crossheat.service.queue import list_workers as workers_of
+
+    if not is_postgresql():
+        err_console.print(
+            "no workers: the job queue needs PostgreSQL (CROSSHEAT_DATABASE_URL);"
+            " with SQLite, operations run on the host that starts them"
+        )
+    with handle_errors(), Service() as service:
+        rows = [row.as_dict() for row in workers_of(service)]
+    emit_list(WORKER_COLUMNS, rows, out)
+
+
+def _logging() -> None:
+    """A worker is a service: it says what it does (unless ``CROSSHEAT_LOG_LEVEL`` says)."""
+    if logging.getLogger().handlers:
+        return
+    level = os.environ.get("CROSSHEAT_LOG_LEVEL", "").upper() or "INFO"
+    form = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.WARNING, format=form)
+    for name in ("crossheat", "procrastinate"):
+        logging.getLogger(name).setLevel(level)

@@ -1,0 +1,151 @@
+"""Heat's stack list: summary fields, filters, tags, sort, pages, deleted and every project's
+stacks (``global_tenant`` for admins)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.heatstacks import BASE, create, error, region_map, stacks, url, wait
+
+__all__ = ["region_map"]
+
+
+def _names(client: TestClient, query: str = "", tenant: str = "alpha") -> list[str]:
+    answer = client.get(f"{stacks(tenant)}{query}")
+    assert answer.status_code == 200, answer.text
+    return [s["stack_name"] for s in answer.json()["stacks"]]
+
+
+def test_the_list_gives_heats_summary_of_each_stack(client: TestClient) -> None:
+    tagged = create(client, "tagged", tags="a,b")
+    plain = create(client, "plain")
+    answer = client.get(stacks())
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"stacks"}
+    listed = {s["stack_name"]: s for s in answer.json()["stacks"]}
+    assert listed["tagged"]["tags"] == ["a", "b"]
+    assert listed["plain"]["tags"] is None
+    one = listed["plain"]
+    assert one["id"] == plain
+    assert one["links"] == [{"href": f"{BASE}/v1/alpha/stacks/plain/{plain}", "rel": "self"}]
+    assert one["description"] == ""
+    assert one["stack_status"] == "CREATE_COMPLETE"
+    assert one["stack_status_reason"] == "Stack CREATE completed successfully"
+    assert one["creation_time"].endswith("Z")
+    assert (one["updated_time"], one["deletion_time"], one["parent"]) == (None, None, None)
+    assert one["regions"] == ["East", "West"]
+    assert "project" not in one and "parameters" not in one
+    assert listed["tagged"]["id"] == tagged
+
+
+def test_newest_first_unless_sorted(client: TestClient) -> None:
+    for name in ("b", "c", "a"):
+        create(client, name)
+    assert _names(client) == ["a", "c", "b"]
+    assert _names(client, "?sort_keys=stack_name") == ["a", "b", "c"]
+    assert _names(client, "?sort_keys=stack_name&sort_dir=desc") == ["c", "b", "a"]
+    assert _names(client, "?sort_keys=creation_time&sort_dir=asc") == ["b", "c", "a"]
+    assert _names(client, "?sort_keys=no_such_key") == ["a", "c", "b"]  # dropped, as Heat does
+    assert error(client.get(f"{stacks()}?sort_dir=sideways"))[:2] == (400, "ValueError")
+
+
+def test_pages_follow_the_marker_and_link_the_next_one(client: TestClient) -> None:
+    ids = {name: create(client, name) for name in ("a", "b", "c")}
+    first = client.get(f"{stacks()}?sort_keys=stack_name&limit=2&with_count=true").json()
+    assert [s["stack_name"] for s in first["stacks"]] == ["a", "b"]
+    assert first["count"] == 3
+    assert first["links"] == [
+        {
+            "href": f"{BASE}/v1/alpha/stacks?sort_keys=stack_name&limit=2&with_count=true"
+            f"&marker={ids['b']}",
+            "rel": "next",
+        }
+    ]
+    second = client.get(first["links"][0]["href"]).json()
+    assert [s["stack_name"] for s in second["stacks"]] == ["c"]
+    assert "links" not in second  # a short page is the last one
+    assert _names(client, f"?sort_keys=stack_name&marker={ids['c']}") == []
+    assert _names(client, "?sort_keys=stack_name&marker=unknown") == ["a", "b", "c"]
+    assert _names(client, "?limit=0") == []
+
+
+def test_filters_match_exactly_and_repeated_keys_match_any(client: TestClient) -> None:
+    create(client, "a")
+    create(client, "b")
+    create(client, "broken", {"heat_template_version": "2018-08-31", "resources": {
+        "r": {"type": "OS::Heat::TestResource", "properties": {"fail": True}}}})  # fmt: skip
+    assert sorted(_names(client, "?stack_name=a&stack_name=b")) == ["a", "b"]
+    assert sorted(_names(client, "?name=a")) == ["a"]
+    assert _names(client, "?status=CREATE_FAILED") == ["broken"]
+    assert _names(client, "?status=FAILED") == ["broken"]
+    assert sorted(_names(client, "?status=COMPLETE&action=CREATE")) == ["a", "b"]
+    assert sorted(_names(client, "?no_such_filter=1")) == ["a", "b", "broken"]
+    answer = client.get(f"{stacks()}?stack_name=b&with_count=true").json()
+    assert answer["count"] == 1
+
+
+def test_tag_filters(client: TestClient) -> None:
+    create(client, "ab", tags="a,b")
+    create(client, "a", tags="a")
+    create(client, "c", tags="c")
+    create(client, "none")
+    assert sorted(_names(client, "?tags=a,b")) == ["ab"]
+    assert sorted(_names(client, "?tags_any=b,c")) == ["ab", "c"]
+    assert sorted(_names(client, "?not_tags=a,b")) == ["a", "c", "none"]
+    assert sorted(_names(client, "?not_tags_any=a,c")) == ["none"]
+
+
+def test_deleted_stacks_are_listed_when_asked(client: TestClient) -> None:
+    create(client, "kept")
+    gone = create(client, "gone")
+    assert client.delete(url("gone", gone)).status_code == 204
+    wait(client, gone)
+    assert _names(client) == ["kept"]
+    assert sorted(_names(client, "?show_deleted=True")) == ["gone", "kept"]
+    deleted = client.get(f"{stacks()}?show_deleted=true&name=gone").json()["stacks"][0]
+    assert deleted["stack_status"] == "DELETE_COMPLETE"
+    assert deleted["deletion_time"] is not None
+
+
+def test_heats_typing_of_query_parameters(client: TestClient) -> None:
+    assert error(client.get(f"{stacks()}?show_deleted=maybe")) == (
+        400,
+        "HTTPBadRequest",
+        'Unrecognized value "maybe" for "show_deleted", acceptable values are: true, false.',
+    )
+    assert error(client.get(f"{stacks()}?limit=ten")) == (
+        400,
+        "HTTPBadRequest",
+        "Only integer is acceptable by 'limit'.",
+    )
+    assert error(client.get(f"{stacks()}?limit=+1")) == (
+        400,
+        "HTTPBadRequest",
+        "Only integer is acceptable by 'limit'.",
+    )
+    assert error(client.get(f"{stacks()}?limit=-1")) == (
+        400,
+        "HTTPBadRequest",
+        "Value '-1' is invalid for 'limit' which only accepts non-negative integer.",
+    )
+
+
+def test_every_project_is_listed_for_an_admin_only(client: TestClient) -> None:
+    create(client, "alphas")
+    client.headers["X-Auth-Token"] = "tok-beta"
+    answer = client.post(stacks("beta"), json={"stack_name": "betas", "template": {
+        "heat_template_version": "2018-08-31", "resources": {}}})  # fmt: skip
+    wait(client, answer.json()["stack"]["id"])
+    assert _names(client, tenant="beta") == ["betas"]
+    assert error(client.get(f"{stacks('beta')}?global_tenant=true")) == (
+        403,
+        "Forbidden",
+        "You are not authorized to complete stacks:global_index.",
+    )
+    client.headers["X-Auth-Token"] = "tok-admin"
+    assert _names(client, tenant="ops") == []
+    every = client.get(f"{stacks('ops')}?global_tenant=True&sort_keys=stack_name").json()
+    assert [(s["stack_name"], s["project"]) for s in every["stacks"]] == [
+        ("alphas", "alpha"),
+        ("betas", "beta"),
+    ]

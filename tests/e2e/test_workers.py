@@ -1,0 +1,153 @@
+"""Workers on the job queue (PostgreSQL): more workers finish a batch sooner, a killed
+worker's operations are finished by another without anyone running a command, a stopped
+worker hands its operations back, and no stack is ever worked on by two engines at once:
+a frozen worker whose stacks another took over writes nothing when it wakes up.
+
+Each test runs real ``crossheat worker`` processes against the emulator (0.2 s per call,
+1 s per server boot) on the test session's PostgreSQL schema; the batches are queued as
+``stack create`` with ``CROSSHEAT_EXECUTOR=queue`` queues them.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from tests.e2e.conftest import World, start_emulator
+from tests.e2e.workers import (
+    RESOURCES,
+    completions,
+    counts,
+    expected,
+    held_by,
+    only_polling,
+    queue_creates,
+    queue_deletes,
+    snapshot,
+    wait_ended,
+    worker_pool,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.parametrize("world", ["postgresql"], indirect=True),
+]
+
+LATENCY = "default=0.2,server=1"
+#: Room for two batches of servers (the emulator allows 10 per project by default).
+QUOTAS = "quota.servers=100,quota.cores=200"
+STACKS = 8
+#: Seconds without a heartbeat after which these workers count one as dead.
+STALL_TIMEOUT = 5
+
+
+def _names(prefix: str) -> list[str]:
+    return [f"{prefix}{index}" for index in range(STACKS)]
+
+
+def _all_created(world: World, names: list[str], timeout: float) -> None:
+    statuses = wait_ended(world, names, timeout)
+    assert set(statuses.values()) == {"CREATE_COMPLETE"}, statuses
+    once = dict.fromkeys(RESOURCES, 1)
+    assert completions(world, names) == dict.fromkeys(names, once)  # nothing done twice
+
+
+def _delete_all(world: World, names: list[str]) -> None:
+    queue_deletes(world, names)
+    statuses = wait_ended(world, names, 120)
+    assert set(statuses.values()) == {"DELETE_COMPLETE"}, statuses
+    assert world.leftovers("East") == {}
+    assert world.leftovers("West") == {}
+
+
+def _makespan(world: World, names: list[str]) -> float:
+    began = time.monotonic()
+    queue_creates(world, names)
+    _all_created(world, names, 120)
+    return time.monotonic() - began
+
+
+def test_two_workers_take_a_batch_clearly_faster_than_one(world: World) -> None:
+    start_emulator(world, latency=LATENCY, faults=QUOTAS)
+    with worker_pool(world) as pool:
+        alone = pool.start(concurrency=2)
+        one = _makespan(world, _names("one-"))
+        assert pool.stop(alone) == 0
+        pool.start(concurrency=2)
+        pool.start(concurrency=2)
+        two = _makespan(world, _names("two-"))
+        assert counts(world, "East") == expected("East", 2 * STACKS)
+        assert counts(world, "West") == expected("West", 2 * STACKS)
+        assert two < 0.75 * one, (one, two)
+
+
+def test_a_killed_workers_operations_are_finished_by_another(world: World) -> None:
+    start_emulator(world, latency=LATENCY, faults=QUOTAS)
+    names = _names("k-")
+    with worker_pool(world, CROSSHEAT_STALL_TIMEOUT=str(STALL_TIMEOUT)) as pool:
+        doomed = pool.start(concurrency=4)
+        pool.start(concurrency=4)
+        queue_creates(world, names)
+        pool.wait_running(doomed, 4)  # each holds four stacks
+        time.sleep(0.5)  # its stacks are part-way
+        assert pool.stop(doomed, signal.SIGKILL) == -signal.SIGKILL
+        assert "queued again" not in pool.logs()
+        _all_created(world, names, STALL_TIMEOUT + 60)
+        assert "jobs [" in pool.logs() and "of workers silent" in pool.logs()  # the sweep
+        assert counts(world, "East") == expected("East", STACKS)
+        assert counts(world, "West") == expected("West", STACKS)
+        _delete_all(world, names)
+
+
+def test_a_stopped_worker_hands_its_operations_to_another(world: World) -> None:
+    start_emulator(world, latency=LATENCY, faults=QUOTAS)
+    names = _names("t-")
+    with worker_pool(world) as pool:
+        stopped = pool.start(concurrency=4)
+        pool.start(concurrency=4)
+        queue_creates(world, names)
+        pool.wait_running(stopped, 4)  # each holds four stacks, their networks on the way
+        began = time.monotonic()
+        assert pool.stop(stopped, signal.SIGTERM) == 0  # it paused its four and left
+        assert time.monotonic() - began < 15
+        assert "paused, queued again" in pool.logs()
+        _all_created(world, names, 60)
+        assert counts(world, "East") == expected("East", STACKS)
+        assert counts(world, "West") == expected("West", STACKS)
+        _delete_all(world, names)
+
+
+def test_a_frozen_worker_is_fenced_off_once_another_has_its_stacks(world: World) -> None:
+    start_emulator(world, latency="default=0.2,server=3", faults=QUOTAS)
+    names = _names("f-")
+    with worker_pool(world, CROSSHEAT_STALL_TIMEOUT=str(STALL_TIMEOUT)) as pool:
+        frozen = pool.start(concurrency=4)
+        pool.start(concurrency=4)
+        queue_creates(world, names)
+        pool.wait_running(frozen, 4)
+        deadline = time.monotonic() + 30
+        while len(its := held_by(world, frozen.pid)) < 4:  # its jobs have taken their stacks
+            assert time.monotonic() < deadline, its
+            time.sleep(0.05)
+        while not only_polling(world, its):  # its servers boot: no create on its way
+            assert time.monotonic() < deadline, snapshot(world, its)
+            time.sleep(0.05)
+        frozen.send_signal(signal.SIGSTOP)  # alive but silent: no heartbeat, no write
+        # Its jobs go back to the queue once it has been silent for the stall timeout; its
+        # stacks are taken once their locks are stale (30 s at least, by the database).
+        _all_created(world, names, 30 + STALL_TIMEOUT + 60)
+        finished = snapshot(world, its)
+        frozen.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 30
+        while "writes nothing more" not in pool.logs() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "writes nothing more" in pool.logs()  # it found out it lost its stacks
+        assert pool.stop(frozen) == 0
+        assert snapshot(world, its) == finished  # it wrote nothing once it woke up
+        assert counts(world, "East") == expected("East", STACKS)
+        assert counts(world, "West") == expected("West", STACKS)
+        _delete_all(world, names)
