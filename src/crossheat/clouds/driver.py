@@ -21,9 +21,10 @@ import dataclasses
 import email.utils
 import functools
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -61,6 +62,7 @@ from crossheat.errors import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Switches off openstacksdk's and keystoneauth's own retries (see module doc).
 NO_SDK_RETRIES: dict[str, Any] = {
@@ -358,6 +360,17 @@ class RegionClients:
             force_ipv4=cloud_region.force_ipv4, **settings,
         )  # fmt: skip
         return Connection(config=region)
+
+    def authenticate(self, regions: Iterable[str]) -> None:
+        """Connect to ``regions`` and get their clouds' tokens now (one per cloud and
+        credentials), so that the first calls find them: what an engine starts, off its
+        event loop, beside the work before its first call. An error is left for the
+        first call to meet (and translate) itself."""
+        for region in regions:
+            try:
+                self.connection(region).session.get_auth_headers()
+            except Exception as exc:
+                log.debug("region %s: not authenticated ahead: %s", region, exc)
 
     def call(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(connection, *args, **kwargs)`` with retries and error translation."""
