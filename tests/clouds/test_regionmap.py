@@ -232,3 +232,38 @@ def test_a_stored_mapping_is_checked_as_a_file_is() -> None:
     assert message.startswith("stack vpn")
     with pytest.raises(ConfigError, match="expected a mapping"):
         RegionMap.from_mapping(["East"], "stack vpn")
+
+
+def test_credentials_are_the_services_unless_a_region_or_the_map_says_caller() -> None:
+    plain = parse_region_map(EXAMPLE)
+    assert [s.credentials for s in plain.regions.values()] == ["service", "service"]
+    text = (
+        "credentials: caller\n"
+        "regions:\n  East: {cloud: c}\n  West: {cloud: c, credentials: service}\n"
+    )
+    rmap = parse_region_map(text)
+    assert rmap.regions["East"].as_caller
+    assert not rmap.regions["West"].as_caller
+    stored = rmap.as_dict()  # as a stack keeps it: each region's own
+    assert stored["regions"]["East"]["credentials"] == "caller"
+    assert "credentials" not in stored["regions"]["West"]
+    assert RegionMap.from_mapping(stored).regions == rmap.regions
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "regions:\n  East: {cloud: c, credentials: user}\n",
+            "r.yaml:2:33: regions.East.credentials",
+        ),
+        ("credentials: mine\nregions:\n  East: {cloud: c}\n", "r.yaml:1:14: credentials"),
+    ],
+)
+def test_a_wrong_credentials_value_says_where_and_what_to_write(text: str, where: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_region_map(text, "r.yaml")
+    message = str(info.value)
+    assert message.startswith(where)
+    assert "is not one of service, caller" in message
+    assert "'caller' to act with the API caller's Keystone token" in message

@@ -19,6 +19,7 @@ from crossheat.emulator.client import AdminClient
 from crossheat.emulator.config_files import write_clouds_yaml
 from crossheat.emulator.core import Emulator, EmulatorConfig
 from crossheat.emulator.server import ThreadedEmulator
+from crossheat.errors import ConfigError
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -101,5 +102,29 @@ def test_each_cloud_has_its_own_session(cloud: Cloud) -> None:
         assert len(cloud.tokens()) == 2
         east, west, north = (clients.connection(r).session for r in REGIONS)
         assert east is north and east is not west
+    finally:
+        clients.close()
+
+
+def test_authenticating_ahead_gets_one_token_per_cloud_that_the_calls_then_use(
+    cloud: Cloud,
+) -> None:
+    clients = cloud.clients("emulator", "emulator-demo")
+    try:
+        clients.authenticate(REGIONS)
+        assert len(cloud.tokens()) == 2  # before any call
+        _use_every_region(clients)
+        assert len(cloud.tokens()) == 2
+    finally:
+        clients.close()
+
+
+def test_authenticating_ahead_leaves_an_error_to_the_first_call(cloud: Cloud) -> None:
+    clients = cloud.clients("emulator")
+    try:
+        clients.authenticate(["East", "Nowhere"])  # an unknown region: nothing raised here
+        assert len(cloud.tokens()) == 1
+        with pytest.raises(ConfigError):
+            clients.call("Nowhere", lambda conn: conn.network.networks())
     finally:
         clients.close()

@@ -142,6 +142,19 @@ def test_short_lived_token_expires() -> None:
         running.stop()
 
 
+def test_a_token_made_from_a_token_expires_with_it(emulator: Base) -> None:
+    url = emulator[0]
+    first = httpx.post(f"{url}/identity/v3/auth/tokens", json=password_body("demo", "demo", "demo"))
+    method = {"methods": ["token"], "token": {"id": first.headers["X-Subject-Token"]}}
+    scope = {"project": {"id": project_id("demo")}}
+    again = httpx.post(
+        f"{url}/identity/v3/auth/tokens", json={"auth": {"identity": method, "scope": scope}}
+    )
+    assert again.status_code == 201, again.text
+    expiry = {t["id"]: t["expires"] for t in emulator[1].store.records("*", "tokens")}
+    assert expiry[again.headers["X-Subject-Token"]] == expiry[first.headers["X-Subject-Token"]]
+
+
 def test_missing_token_is_unauthorized(emulator: Base) -> None:
     answer = httpx.get(f"{emulator[0]}/East/image/v2/images")
     assert answer.status_code == 401

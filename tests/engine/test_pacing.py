@@ -69,8 +69,8 @@ def test_a_finished_resource_teaches_the_next_of_its_type_and_region_only() -> N
     def create() -> tuple[int, float]:
         return poll_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.0)
 
-    first_gets, first_late = create()
-    assert durations.expected(SERVER, "East", "CREATE") == pytest.approx(3.375, abs=0.01)
+    first_gets, first_late = create()  # polls at 0.1, 1.0 (a tenth of the estimate), 1.8, 3.24
+    assert durations.expected(SERVER, "East", "CREATE") == pytest.approx(3.24, abs=0.01)
     assert durations.expected(SERVER, "West", "CREATE") is None
     assert durations.expected(SERVER, "East", "DELETE") is None
     second_gets, second_late = create()
@@ -142,7 +142,7 @@ def test_a_server_much_slower_than_lately_costs_about_what_knowing_nothing_does(
     blind, _ = poll_until_ready(
         Durations().pacer(SERVER, "East", Action.CREATE, clock), clock, 30.0
     )
-    assert gets <= blind + 3
+    assert gets <= blind + 4  # blind: 0.1, 1.0, 1.8, 3.24, 5.8, then every 2.5 s
     assert late <= max(2.0, estimate(SERVER) / 4)
 
 
@@ -153,3 +153,57 @@ def test_deletes_do_not_use_the_creation_estimate() -> None:
     )
     assert (gets, late < 0.1) == (1, True)
     assert Durations().pacer(SERVER, "East", Action.DELETE, clock).scale == 0.0
+
+
+def seen_in(durations: Durations, resource_type: str, seconds: float) -> None:
+    """``resource_type`` took ``seconds`` to create in East, this run."""
+    durations.observe(resource_type, "East", "CREATE", seconds)
+
+
+@pytest.mark.parametrize("boot", [2.0, 3.0, 3.2])
+def test_a_first_server_on_a_cloud_whose_creates_take_a_second_costs_three_gets(
+    boot: float,
+) -> None:
+    """Never seen a server, but a network took 1 s: the first read is at that latency
+    (nothing is ready sooner), then each at 1.8x the time of the previous."""
+    clock = FakeClock()
+    durations = Durations()
+    seen_in(durations, "OS::Neutron::Net", 1.0)
+    gets, late = poll_until_ready(
+        durations.pacer(SERVER, "East", Action.CREATE, clock), clock, boot
+    )
+    assert gets <= 3
+    assert late <= 0.8 * boot
+
+
+def test_the_cloud_latency_is_the_quickest_create_there_of_a_type_that_calls_the_cloud() -> None:
+    durations = Durations()
+    assert durations.latency("East", "CREATE") is None
+    seen_in(durations, "OS::Heat::RandomString", 0.001)  # no cloud call: says nothing
+    assert durations.latency("East", "CREATE") is None
+    seen_in(durations, "OS::Neutron::Router", 1.5)
+    seen_in(durations, "OS::Neutron::Net", 1.1)
+    seen_in(durations, "OS::Neutron::Net", 0.9)
+    durations.observe("OS::Neutron::Net", "West", "CREATE", 0.2)
+    durations.observe("OS::Neutron::Net", "East", "DELETE", 0.3)
+    assert durations.latency("East", "CREATE") == pytest.approx(0.9)
+
+
+def test_on_a_quick_cloud_a_first_server_is_still_read_at_once() -> None:
+    """A latency under the shortest pause keeps the first read at 0.1 s."""
+    clock = FakeClock()
+    durations = Durations()
+    seen_in(durations, "OS::Neutron::Net", 0.01)
+    gets, late = poll_until_ready(
+        durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 0.05
+    )
+    assert (gets, late < 0.1) == (1, True)
+
+
+def test_a_learnt_duration_wins_over_the_cloud_latency() -> None:
+    clock = FakeClock()
+    durations = learnt([3.0])
+    seen_in(durations, "OS::Neutron::Net", 1.0)
+    gets, late = poll_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.0)
+    assert gets <= 2
+    assert late <= cadence(3.0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from crossheat.engine.stack import Operation
+from crossheat.engine.stack import EngineOptions, Operation
 from crossheat.store import StackRecord, Store
 from tests.engine.boxes import BoxCloud, box, new_operation
 
@@ -105,3 +105,23 @@ def test_delete_of_a_box_gone_from_the_cloud_counts_as_done(store: Store, cloud:
     cloud.boxes.pop(cloud.named("a")[0])
     stack = _run(Operation(store, op.registry, op.stack, op.template, None, None), "delete")
     assert stack.stack_status == "DELETE_COMPLETE" and cloud.boxes == {}
+
+
+def test_the_longest_chain_starts_first(store: Store, cloud: BoxCloud) -> None:
+    """Of the resources ready at once, the one the longest chain goes through is created
+    first (the template's order otherwise), and deleted first when the walk goes back."""
+    op = new_operation(store, {
+        "policy": box(), "net": box(), "subnet": box(after="net"), "server": box(after="subnet"),
+    })  # fmt: skip
+    one_at_a_time = EngineOptions(concurrency=1)
+    op.options = one_at_a_time
+    _run(op)
+    assert [name for call, name in cloud.calls if call == "create"] == [
+        "net", "policy", "subnet", "server"
+    ]  # fmt: skip
+    cloud.calls.clear()
+    back = Operation(store, op.registry, op.stack, op.template, None, None, one_at_a_time)
+    _run(back, "delete")
+    assert [name for call, name in cloud.calls if call == "delete"] == [
+        "server", "policy", "subnet", "net"
+    ]  # fmt: skip

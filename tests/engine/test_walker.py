@@ -314,3 +314,17 @@ def test_bad_graphs_are_refused_before_anything_runs(
     with pytest.raises(error, match=message):
         run_walk(walk(graph, rec))
     assert rec.started == []
+
+
+def test_nodes_ready_together_start_highest_priority_first() -> None:
+    rec = Recorder()
+    graph: Graph = {"policy": [], "net": [], "subnet": ["net"], "rule": [], "server": ["subnet"]}
+    run_walk(walk(graph, rec, priority={"net": 13.0, "subnet": 12.0, "server": 10.0}))
+    assert rec.started[:3] == ["net", "policy", "rule"]  # ties: the graph's order
+
+
+def test_nodes_in_a_full_group_start_highest_priority_first() -> None:
+    rec = Recorder(delay=0.01)
+    graph: Graph = {"a": [], "b": [], "c": [], "d": []}
+    run_walk(walk(graph, rec, default_limit=1, priority={"d": 3.0, "c": 2.0}))
+    assert rec.started == ["d", "c", "a", "b"]

@@ -131,6 +131,7 @@ class KeystoneAuthenticator:
             roles=tuple(info.role_names or ()),
             expires_at=info.expires,
             token=token,
+            keystone_url=self.keystone_url,
         )
 
     def _identity_v3(self) -> str:

@@ -8,7 +8,8 @@
 ``Authenticator`` (401 in Heat's shape when it is missing, bad or expired), checks
 that the path's ``{tenant_id}`` is the token's project (403 otherwise; an admin's
 requests act in the admin's own project, as Heat's do), and gives the routes a
-``crossheat.service.Service`` that sees only that project's stacks.
+``crossheat.service.Service`` that sees only that project's stacks and acts, in the
+regions whose region map says ``credentials: caller``, with the request's token.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from crossheat.api.errors import HeatFault
-from crossheat.service import Service
+from crossheat.service import NO_TOKEN, Caller, CallerToken, NoCallerToken, Service
 
 #: Keystone's role that lets a user see every project (``global_tenant``).
 ADMIN_ROLE = "admin"
@@ -48,10 +49,18 @@ class Identity:
     expires_at: datetime | None = None
     #: The token itself, for acting in the clouds on the caller's behalf; never shown.
     token: str | None = field(default=None, repr=False, compare=False)
+    #: The Keystone that validated the token (None: no Keystone, e.g. ``--auth none``).
+    keystone_url: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return ADMIN_ROLE in self.roles
+
+    def caller(self) -> Caller:
+        """Who the request's operations act as in ``credentials: caller`` regions."""
+        if not self.token or not self.keystone_url:
+            return NoCallerToken(NO_TOKEN)
+        return CallerToken(self.token, self.project_id, self.keystone_url, self.expires_at)
 
 
 class Authenticator(Protocol):
@@ -113,7 +122,8 @@ def request_context(
             )
         project = identity.project_id
     root: Service = request.app.state.service
-    return RequestContext(identity, project, base_url(request), root.scoped(project))
+    service = root.scoped(project, caller=identity.caller())
+    return RequestContext(identity, project, base_url(request), service)
 
 
 #: A route's request context (``ctx: Context``).

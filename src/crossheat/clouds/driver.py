@@ -21,9 +21,10 @@ import dataclasses
 import email.utils
 import functools
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -36,7 +37,16 @@ from openstack.config.cloud_region import CloudRegion, from_session
 from openstack.config.loader import OpenStackConfig
 from openstack.connection import Connection
 
-from crossheat.clouds.regionmap import RegionMap
+from crossheat.clouds.credentials import (
+    Caller,
+    CallerToken,
+    NoCallerToken,
+    caller_problems,
+    caller_refused,
+    caller_session,
+    caller_settings,
+)
+from crossheat.clouds.regionmap import RegionMap, RegionSpec
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.errors import (
     CloudAuthError,
@@ -52,6 +62,7 @@ from crossheat.errors import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Switches off openstacksdk's and keystoneauth's own retries (see module doc).
 NO_SDK_RETRIES: dict[str, Any] = {
@@ -248,8 +259,10 @@ class RegionClients:
     one catalog) serves every region of a cloud, and is renewed once for all of them.
 
     ``config`` defaults to openstacksdk's own loader (``clouds.yaml``, ``OS_*``).
-    ``acall`` runs SDK calls on a pool of ``max_workers`` threads shared by all
-    regions, so that many resources can wait on the network at once.
+    ``caller``: who the regions whose region map says ``credentials: caller`` act as
+    (see ``crossheat.clouds.credentials``; None: the local engine, with ``clouds.yaml``'s
+    credentials everywhere). ``acall`` runs SDK calls on a pool of ``max_workers``
+    threads shared by all regions, so that many resources can wait on the network at once.
     """
 
     def __init__(
@@ -259,8 +272,10 @@ class RegionClients:
         config: OpenStackConfig | None = None,
         retry: RetryPolicy | None = None,
         max_workers: int = 64,
+        caller: Caller = None,
     ) -> None:
         self.region_map = region_map
+        self.caller = caller
         self.retry = retry or RetryPolicy()
         self._retry_once = dataclasses.replace(self.retry, repeat_maybe_done=False)
         self._config = config
@@ -276,18 +291,42 @@ class RegionClients:
         spec = self.region_map.region_for(region)
         with self._lock:
             if spec.name not in self._connections:
-                self._connections[spec.name] = self._connect(spec.cloud, spec.region_name)
+                self._connections[spec.name] = self._connect(spec)
             return self._connections[spec.name]
 
-    def _connect(self, cloud: str, region_name: str) -> Connection:
-        """The region's connection; its session is the one of the cloud's regions
-        connected before, when they authenticate the same way (caller holds the lock)."""
+    def caller_problems(self, regions: list[str]) -> list[str]:
+        """Why some of ``regions`` cannot act as the caller (their region map says
+        ``credentials: caller``); reads ``clouds.yaml``, calls no cloud."""
+        names = [n for n in regions if n in self.region_map.regions]
+        if self.caller is None or not any(self.region_map.regions[n].as_caller for n in names):
+            return []
+        auth_urls: dict[str, str] = {}
+        if isinstance(self.caller, CallerToken):
+            for name in names:
+                spec = self.region_map.regions[name]
+                config = self._cloud_region(spec.cloud, spec.region_name).config
+                auth_urls[name] = str((config.get("auth") or {}).get("auth_url") or "")
+        return caller_problems(self.region_map, names, self.caller, auth_urls)
+
+    def _cloud_region(self, cloud: str, region_name: str) -> CloudRegion:
         try:
             if self._config is None:
                 self._config = OpenStackConfig()
-            cloud_region = self._config.get_one(
-                cloud=cloud, region_name=region_name, **NO_SDK_RETRIES
-            )
+            return self._config.get_one(cloud=cloud, region_name=region_name, **NO_SDK_RETRIES)
+        except (sdk_exc.ConfigException, ksa_exc.ClientException, yaml.YAMLError) as exc:
+            raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from exc
+
+    def _connect(self, spec: RegionSpec) -> Connection:
+        """The region's connection; its session is the one of the cloud's regions
+        connected before, when they authenticate the same way (caller holds the lock)."""
+        caller = self.caller if spec.as_caller else None
+        if isinstance(caller, NoCallerToken):
+            raise CloudAuthError(f"credentials: caller: {caller.reason}", region=spec.name)
+        cloud, region_name = spec.cloud, spec.region_name
+        cloud_region = self._cloud_region(cloud, region_name)
+        if caller is not None:
+            return self._connect_as_caller(cloud, cloud_region, caller)
+        try:
             key = _session_key(cloud, cloud_region)
             session = self._sessions.get(key)
             if session is None:
@@ -301,6 +340,37 @@ class RegionClients:
         except (sdk_exc.ConfigException, ksa_exc.ClientException, yaml.YAMLError) as exc:
             raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from exc
         return Connection(config=cloud_region)
+
+    def _connect_as_caller(
+        self, cloud: str, cloud_region: CloudRegion, caller: CallerToken
+    ) -> Connection:
+        """A connection acting with the caller's token; one session (one re-scoped token)
+        for the regions of a cloud that reach Keystone the same way."""
+        settings = caller_settings(cloud_region)
+        verify, cert = cloud_region.get_requests_verify_args()
+        key = json.dumps(
+            ["caller", cloud, settings["auth"], verify, cert, settings.get("api_timeout")],
+            sort_keys=True, default=str,
+        )  # fmt: skip
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = caller_session(cloud_region, caller)
+        region = from_session(
+            session, name=cloud_region.name, region_name=cloud_region.region_name,
+            force_ipv4=cloud_region.force_ipv4, **settings,
+        )  # fmt: skip
+        return Connection(config=region)
+
+    def authenticate(self, regions: Iterable[str]) -> None:
+        """Connect to ``regions`` and get their clouds' tokens now (one per cloud and
+        credentials), so that the first calls find them: what an engine starts, off its
+        event loop, beside the work before its first call. An error is left for the
+        first call to meet (and translate) itself."""
+        for region in regions:
+            try:
+                self.connection(region).session.get_auth_headers()
+            except Exception as exc:
+                log.debug("region %s: not authenticated ahead: %s", region, exc)
 
     def call(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(connection, *args, **kwargs)`` with retries and error translation."""
@@ -330,10 +400,14 @@ class RegionClients:
             return self._executor
 
     def _translator(self, region: str | None) -> Callable[[Exception], CloudError | None]:
-        name = self.region_map.region_for(region).name
+        spec = self.region_map.region_for(region)
+        name, as_caller = spec.name, spec.as_caller and isinstance(self.caller, CallerToken)
 
         def translator(exc: Exception) -> CloudError | None:
-            return translate(exc, name) if is_cloud_exception(exc) else None
+            if not is_cloud_exception(exc):
+                return None
+            error = translate(exc, name)
+            return caller_refused(error) if as_caller and type(error) is CloudAuthError else error
 
         return translator
 

@@ -8,7 +8,9 @@
         flavors: {m1.small: m1.small}
       West:
         cloud: provider
+        credentials: caller    # act with the API caller's token (default: service)
     default_region: East
+    credentials: service       # the regions' default (service: clouds.yaml's identity)
 
 Found at ``--region-map FILE``, else ``$CROSSHEAT_REGION_MAP``, else
 ``$XDG_CONFIG_HOME/crossheat/regions.yaml`` (``~/.config`` when unset).
@@ -23,15 +25,21 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from crossheat.errors import ConfigError
+from crossheat.errors import ConfigError, TemplatePath
 from crossheat.yamlmarks import ConfigReader, SourceMap
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
 
 ENV_VAR = "CROSSHEAT_REGION_MAP"
-REGION_KEYS = ("cloud", "region_name", "images", "flavors")
-TOP_KEYS = ("regions", "default_region")
+REGION_KEYS = ("cloud", "region_name", "images", "flavors", "credentials")
+TOP_KEYS = ("regions", "default_region", "credentials")
+
+#: ``credentials:`` values: act in the region with the cloud's ``clouds.yaml`` identity
+#: (the service's), or, in a server, with the API caller's Keystone token.
+SERVICE = "service"
+CALLER = "caller"
+CREDENTIALS = (SERVICE, CALLER)
 
 #: The region of resources that name none, when no region map's ``default_region`` says one.
 IMPLICIT_REGION = "default"
@@ -46,6 +54,13 @@ class RegionSpec:
     region_name: str
     images: dict[str, str] = field(default_factory=dict)
     flavors: dict[str, str] = field(default_factory=dict)
+    #: Who the engine acts as in the region: ``SERVICE`` (the cloud's ``clouds.yaml``
+    #: credentials) or ``CALLER`` (a server's API caller, with their Keystone token).
+    credentials: str = SERVICE
+
+    @property
+    def as_caller(self) -> bool:
+        return self.credentials == CALLER
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"cloud": self.cloud, "region_name": self.region_name}
@@ -53,6 +68,8 @@ class RegionSpec:
             out["images"] = dict(self.images)
         if self.flavors:
             out["flavors"] = dict(self.flavors)
+        if self.credentials != SERVICE:
+            out["credentials"] = self.credentials
         return out
 
 
@@ -193,11 +210,12 @@ def _read(reader: ConfigReader, file: str) -> RegionMap:
     """The map ``reader`` holds, every problem with it raised at once."""
     root = reader.mapping(reader.root, (), TOP_KEYS)
     regions: dict[str, RegionSpec] = {}
+    credentials = _credentials(reader, root, ()) or SERVICE
     if "regions" not in root:
         reader.problem((), "missing 'regions'")
     else:
         for name, value in reader.items(root["regions"], ("regions",)).items():
-            spec = _parse_region(reader, name, value)
+            spec = _parse_region(reader, name, value, credentials)
             if spec is not None:
                 regions[name] = spec
     default = None
@@ -214,7 +232,26 @@ def _read(reader: ConfigReader, file: str) -> RegionMap:
     return RegionMap(regions, default, file)
 
 
-def _parse_region(reader: ConfigReader, name: str, value: Any) -> RegionSpec | None:
+def _credentials(reader: ConfigReader, fields: dict[str, Any], path: TemplatePath) -> str | None:
+    """The ``credentials:`` value at ``path`` (None when absent or wrong: a problem then)."""
+    if "credentials" not in fields:
+        return None
+    where = (*path, "credentials")
+    value = reader.string(fields["credentials"], where)
+    if value is not None and value not in CREDENTIALS:
+        reader.problem(
+            where,
+            f"{reader.where(where)}: {value!r} is not one of {', '.join(CREDENTIALS)}: "
+            f"write '{SERVICE}' to act with the cloud's clouds.yaml credentials, or "
+            f"'{CALLER}' to act with the API caller's Keystone token (crossheat serve)",
+        )
+        return None
+    return value
+
+
+def _parse_region(
+    reader: ConfigReader, name: str, value: Any, credentials: str = SERVICE
+) -> RegionSpec | None:
     path = ("regions", name)
     fields = reader.mapping(value, path, REGION_KEYS)
     if "cloud" not in fields:
@@ -226,6 +263,7 @@ def _parse_region(reader: ConfigReader, name: str, value: Any) -> RegionSpec | N
         region_name = reader.string(fields["region_name"], (*path, "region_name")) or name
     images = reader.string_table(fields.get("images"), (*path, "images"))
     flavors = reader.string_table(fields.get("flavors"), (*path, "flavors"))
+    credentials = _credentials(reader, fields, path) or credentials
     if cloud is None:
         return None
-    return RegionSpec(name, cloud, region_name, images, flavors)
+    return RegionSpec(name, cloud, region_name, images, flavors, credentials)

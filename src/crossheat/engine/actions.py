@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.engine.pacing import Durations, Pacer
+from crossheat.engine.prefetch import Lookups, answered, call_key
 from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
 from crossheat.redact import Path
 from crossheat.resources.lifecycle import (
@@ -60,6 +62,10 @@ class Runtime:
     extras: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: How long each (type, region, action) took, this run and lately: the poll schedules.
     durations: Durations = field(init=False)
+    #: Answers of the lookups made ahead (``engine.prefetch``), for the same calls later.
+    lookups: Lookups = field(default_factory=Lookups)
+    #: Set once a first create call has been answered: the first creates are on their way.
+    answered: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.durations = Durations(self.store.recent_durations)
@@ -74,26 +80,43 @@ class Runtime:
         """Run a blocking call (a lifecycle step, a store write) in the worker pool."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
-    def caller(self, record: ResourceRecord, once: bool = False) -> CloudCaller:
+    def caller(
+        self, record: ResourceRecord, once: bool = False, ahead: bool = False
+    ) -> CloudCaller:
         """Calls to ``record``'s region; ``once``: never repeated after an error that may
-        hide a success (``RegionClients.call_once``, for the create call itself)."""
+        hide a success (``RegionClients.call_once``, for the create call itself);
+        ``ahead``: lookups made ahead of time, whose answers are kept (``engine.prefetch``).
+        A call made ahead is answered from what was kept."""
         region = record.region or ""
         clients = self.clients
+        lookups = self.lookups
 
         def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             if clients is None:
                 raise CloudError(f"no cloud configured for region {region!r}", region=region)
+            key = call_key(region, fn, args, kwargs) if ahead or len(lookups) else None
+            if ahead and key is not None:
+                return lookups.ahead(key, lambda: clients.call(region, fn, *args, **kwargs))
+            found, answer = answered(lookups.answer(key))
+            if found:
+                return answer  # type: ignore[no-any-return]
             if once:
-                return clients.call_once(region, fn, *args, **kwargs)
+                try:
+                    return clients.call_once(region, fn, *args, **kwargs)
+                finally:
+                    self.answered.set()
             return clients.call(region, fn, *args, **kwargs)
 
         return call
 
-    def context(self, record: ResourceRecord, action: Action | None = None) -> ResourceContext:
-        """``record``'s context; with ``action``, polled on that action's schedule."""
+    def context(
+        self, record: ResourceRecord, action: Action | None = None, *, ahead: bool = False
+    ) -> ResourceContext:
+        """``record``'s context; with ``action``, polled on that action's schedule;
+        ``ahead``: for ``ResourceType.prefetch`` (its calls' answers are kept)."""
         region = record.region or ""
         region_map = self.region_map
-        call = self.caller(record)
+        call = self.caller(record, ahead=ahead)
 
         def image(logical: str) -> str:
             return region_map.resolve_image(region, logical) if region_map else logical

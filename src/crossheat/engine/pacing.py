@@ -14,12 +14,16 @@ With an expected duration ``E`` the first poll is at ``E - c``, then every ``c``
 cadence, 5% of ``E``, 0.1 s at least) three times, then the pause grows: a cloud as
 fast as lately is seen ready within about ``c``, in one to three reads.
 
-Knowing nothing yet, the schedule is a cautious backoff: a first poll at 0.1 s (what
-is quick is seen at once), the next at a tenth of the planner's estimate
-(``resources/estimates.py``, only for creates, whose durations it estimates), then each pause
-half the time elapsed so far (each read at about 1.5x the time of the previous one), at
-most a quarter of the estimate and 2 s at least. Times count from the start of the
-action (before its first cloud call), as the events do.
+A type never seen in a region is paced by what is known of the cloud there: its
+*latency*, the shortest expected duration of the same action of any type that calls
+the cloud (a network's create, say). Nothing is ready before the cloud answers, so the
+first poll is at that latency (0.1 s when none is known yet: what is quick is seen at
+once); the next one no sooner than a tenth of the planner's estimate
+(``resources/estimates.py``, only for creates, whose durations it estimates); then each
+poll at 1.8 times the time of the previous (three polls cover 3.2 times the first),
+the pause at most a quarter of the estimate and 2 s at least. On a cloud whose
+creates take a second, a server that boots in three is seen in three reads. Times
+count from the start of the action (before its first cloud call), as the events do.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from crossheat.errors import StoreError
-from crossheat.resources.estimates import estimate
+from crossheat.resources.estimates import calls_cloud, estimate
 from crossheat.resources.lifecycle import MAX_POLL_DELAY
 from crossheat.store.records import Action
 
@@ -45,9 +49,11 @@ MIN_DELAY = 0.1
 CADENCE_SHARE = 0.05
 #: Polls at the cadence after the expected time, before the pause grows.
 CADENCE_POLLS = 3
-#: Without an expectation: the first poll at this share of the estimate.
+#: Without an expectation: the second poll at this share of the estimate, then each pause
+#: this share of the time since the action (each poll at 1.8 times the previous one's time).
 FIRST_SHARE = 0.1
-#: Growth: each pause is this share of the time since the action (or since the first poll).
+COLD_GROWTH = 0.8
+#: Past the cadence polls: each pause is this share of the time since the first poll.
 GROWTH = 0.5
 # The pause never grows past max(MAX_POLL_DELAY, duration / 4) (resources.lifecycle).
 
@@ -63,18 +69,17 @@ def cadence(expected: float) -> float:
     return max(MIN_DELAY, CADENCE_SHARE * expected)
 
 
-def next_delay(elapsed: float, expected: float | None, scale: float = 0.0) -> float:
+def next_delay(
+    elapsed: float, expected: float | None, scale: float = 0.0, latency: float | None = None
+) -> float:
     """Seconds until the next poll of an action started ``elapsed`` seconds ago.
 
     ``expected``: how long such actions took lately (None: unknown); ``scale``: the
-    planner's estimate, used only when nothing was learnt (0 when it has none).
+    planner's estimate and ``latency`` the cloud's (``Durations.latency``), used only
+    when nothing was learnt (0 and None when there is none).
     """
     if expected is None:
-        second = max(MIN_DELAY, FIRST_SHARE * scale)
-        for at in (MIN_DELAY, second):
-            if elapsed < at - SLACK:
-                return at - elapsed
-        return min(max(MAX_POLL_DELAY, scale / 4), max(MIN_DELAY, GROWTH * elapsed))
+        return _first_time(elapsed, scale, latency)
     step = cadence(expected)
     first = max(MIN_DELAY / 2, expected - step)
     if elapsed < first - SLACK:
@@ -83,6 +88,17 @@ def next_delay(elapsed: float, expected: float | None, scale: float = 0.0) -> fl
         return step
     longest = max(MAX_POLL_DELAY, expected / 4, scale / 4)
     return min(longest, max(step, GROWTH * (elapsed - first)))
+
+
+def _first_time(elapsed: float, scale: float, latency: float | None) -> float:
+    """``next_delay`` for a type never seen: first at the cloud's latency (nothing is ready
+    before the cloud answers; 0.1 s when it is not known), then no sooner than a tenth of
+    the estimate, then at 1.8 times the time so far each."""
+    first = max(MIN_DELAY, latency or 0.0)
+    for at in (first, max(first, FIRST_SHARE * scale)):
+        if elapsed < at - SLACK:
+            return at - elapsed
+    return min(max(MAX_POLL_DELAY, scale / 4), max(MIN_DELAY, COLD_GROWTH * elapsed))
 
 
 @dataclass
@@ -102,7 +118,11 @@ class Pacer:
         return self.clock() - self.started
 
     def delay(self) -> float:
-        return next_delay(self.elapsed(), self.learnt.expected(*self.key), self.scale)
+        expected = self.learnt.expected(*self.key)
+        if expected is not None:
+            return next_delay(self.elapsed(), expected, self.scale)
+        _, region, action = self.key
+        return next_delay(self.elapsed(), None, self.scale, self.learnt.latency(region, action))
 
     def done(self) -> None:
         """The action finished now: how long it took is learnt for the next ones."""
@@ -135,11 +155,29 @@ class Durations:
         with self._lock:
             return self._seen.setdefault(key, deque(loaded, maxlen=self._keep))
 
+    def load(self, keys: Iterable[Key]) -> None:
+        """Read the history of ``keys`` now (in a worker thread, before the first polls need
+        it: a resource that finished then learns without waiting for the store)."""
+        for key in keys:
+            self._samples(key)
+
     def expected(self, resource_type: str, region: str, action: str) -> float | None:
         """The shortest of the last durations seen; None when none was."""
         samples = self._samples((resource_type, region, action))
         with self._lock:
             return min(samples) if samples else None
+
+    def latency(self, region: str, action: str) -> float | None:
+        """The cloud's latency for ``action`` in ``region``: the shortest expected duration
+        of the types known so far whose actions call it (``calls_cloud``: not
+        ``OS::Heat::*``); None when there is none yet."""
+        with self._lock:
+            known = [
+                min(samples)
+                for (resource_type, where, what), samples in self._seen.items()
+                if where == region and what == action and samples and calls_cloud(resource_type)
+            ]
+        return min(known) if known else None
 
     def observe(self, resource_type: str, region: str, action: str, seconds: float) -> None:
         samples = self._samples((resource_type, region, action))

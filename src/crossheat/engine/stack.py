@@ -9,6 +9,7 @@ finish, and reports the root cause; rollback then deletes what was created.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,8 @@ from crossheat.errors import CrossheatError, StackError, TemplateError
 from crossheat.graph import Graph
 from crossheat.redact import leaf_texts, mask_paths
 from crossheat.resources.dependencies import dependency_graph
+from crossheat.resources.estimates import calls_cloud, estimate
+from crossheat.resources.lifecycle import ResourceContext
 from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import canonical_path
 from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
@@ -33,6 +36,11 @@ from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
 from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
+
+log = logging.getLogger(__name__)
+
+#: Lookups made ahead start at the cloud's first answer to a create, or after this long.
+PREFETCH_AFTER = 2.0
 
 
 @dataclass
@@ -62,6 +70,8 @@ class Operation:
     #: them; worked out once from ``template`` when not given (a stack read from the store).
     placement: dict[str, str] = field(default_factory=dict)
     dependencies: Graph[str] | None = None
+    #: The resources whose create has started in this operation.
+    creating: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if not self.placement:
@@ -99,11 +109,28 @@ class Operation:
             raise StackError(f"resource {name}: unknown type {self.template.resources[name].type}")
         return cls
 
+    def chains(self, *, reverse: bool = False) -> dict[str, float]:
+        """Each resource's longest chain of estimated durations to the end of the walk
+        (``reverse``: of a delete, which runs the graph backwards): the walk starts the
+        longest first among those ready together, so the critical path gets the
+        cloud's first answers and the engine's first attention."""
+        weights = {name: estimate(d.type) for name, d in self.template.resources.items()}
+        graph = self.graph()
+        if reverse:
+            return graph.earliest_finish(weights)
+        tail: dict[str, float] = {}
+        for name in reversed(graph.topological_order()):
+            after = [tail[d] for d in graph.dependents(name)]
+            tail[name] = weights.get(name, 0.0) + max(after, default=0.0)
+        return tail
+
     def timeout(self) -> float:
         minutes = self.stack.spec.timeout_mins or self.options.default_timeout_mins
         return minutes * 60.0
 
     def close(self) -> None:
+        self.rt.answered.set()  # lookups still waiting to start give up
+        self.creating.update(self.template.resources)
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     # ---- bookkeeping -------------------------------------------------------------------
@@ -172,6 +199,7 @@ class Operation:
         )
         if done and record.physical_id:
             return  # resuming: created before the crash
+        self.creating.add(name)
         cls = self.type_of(name)
         props = self.resolved_properties(name, cls)
         secret_paths = [(k,) for k, p in cls.properties_schema.items() if p.secret]
@@ -188,16 +216,73 @@ class Operation:
     def _failed(self, record: ResourceRecord, action: Action, exc: BaseException) -> None:
         self.store.set_resource_status(record.id, action, Status.FAILED, _reason(exc), event=True)
 
+    def connect(self) -> None:
+        """Connect to the regions where the stack has cloud resources and authenticate, in a
+        worker thread, beside the bookkeeping before the first call
+        (``RegionClients.authenticate``)."""
+        regions = {
+            self.region_of(name)
+            for name, definition in self.template.resources.items()
+            if calls_cloud(definition.type)
+        }
+        if self.clients is not None and regions:
+            self.pool.submit(self.clients.authenticate, sorted(regions))
+
+    def learn_durations(self, action: Action) -> None:
+        """Read, in a worker thread, how long ``action`` took lately on each type and
+        region of the stack (``engine.pacing``), while the first calls are on their way."""
+        keys = {
+            (d.type, self.region_of(n), action.value) for n, d in self.template.resources.items()
+        }
+        self.pool.submit(self.rt.durations.load, sorted(keys))
+
+    def prefetch(self) -> None:
+        """Start the lookups of the resources still to create, in worker threads, from the
+        properties known now (``engine.prefetch``): once the cloud has answered a first
+        create (the first creates are on their way then, and it is waiting for them),
+        for each resource whose create has not started yet."""
+        for name, definition in self.template.resources.items():
+            cls = self.registry.get(definition.type)
+            if cls is None or cls.prefetch is ResourceType.prefetch:
+                continue
+            record = self.records[name]
+            if record.physical_id:
+                continue  # resuming: made before the crash
+            try:
+                value = resolve(definition.properties, RuntimeContext(self.live))
+            except CrossheatError:
+                continue  # the create will say what is wrong
+            if not isinstance(value, dict):
+                continue
+            known = {k: v for k, v in value.items() if not contains_unknown(v)}
+            ctx = self.rt.context(record, ahead=True)
+            self.pool.submit(self._prefetch_one, cls(), ctx, known)
+
+    def _prefetch_one(
+        self, plugin: ResourceType, ctx: ResourceContext, props: dict[str, Any]
+    ) -> None:
+        self.rt.answered.wait(PREFETCH_AFTER)
+        if ctx.name in self.creating:
+            return  # its create makes its lookups itself
+        try:
+            plugin.prefetch(ctx, props)
+        except Exception as exc:  # the create makes the call again and meets the error itself
+            log.debug("%s: lookups ahead failed: %s", ctx.name, exc)
+
     async def create(self, action: Action = Action.CREATE) -> StackRecord:
         """Create every resource, wait for tunnels, roll back on failure unless disabled.
         ``action`` ADOPT: Heat's adopt, whose resources recorded with a physical id
         beforehand are taken as they are (waited for and read, not created)."""
+        self.connect()
         await self.rt.run(self.prepare_records)
         await self.rt.run(self.remember_secrets)
+        self.learn_durations(Action.CREATE)
+        self.prefetch()
         started = time.monotonic()
         result = await walk(
             self.graph(), self.create_one, group=self.region_of,
             default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
+            priority=self.chains(),
         )  # fmt: skip
         failure = _failure(result, action.value, self.timeout())
         if failure is None:
@@ -224,6 +309,7 @@ class Operation:
             raise
 
     async def _delete_all(self) -> WalkResult[str]:
+        self.learn_durations(Action.DELETE)
         self.records = {
             r.name: r for r in await self.rt.run(self.store.list_resources, self.stack.id)
             if r.name in self.template.resources and not r.replaced_by
@@ -232,6 +318,7 @@ class Operation:
         return await walk(
             graph, self.delete_one, group=self.region_of,
             default_limit=self.options.concurrency, reverse=True, timeout=self.timeout(),
+            priority=self.chains(reverse=True),
         )  # fmt: skip
 
     async def rollback(self) -> None:
@@ -253,6 +340,7 @@ class Operation:
             await self.rt.run(self.stack_status, Action.ROLLBACK, Status.FAILED, failure)
 
     async def delete(self) -> StackRecord:
+        self.connect()
         await self.rt.run(
             self.stack_status, Action.DELETE, Status.IN_PROGRESS, "Stack DELETE started"
         )

@@ -88,10 +88,11 @@ async def wait_for_tunnels(op: TunnelStack, timeout: float) -> str | None:
         return None
     deadline = time.monotonic() + max(0.0, timeout)
     delay = 0.1
+    ends = list(dict.fromkeys(end.connection for pair in pairs for end in pair))
     while True:
-        statuses = {
-            end.connection: await _status(op, end.connection) for pair in pairs for end in pair
-        }
+        statuses = dict(
+            zip(ends, await asyncio.gather(*(_status(op, e) for e in ends)), strict=True)
+        )
         if all(status == ACTIVE for status in statuses.values()):
             return None
         if time.monotonic() + delay > deadline:

@@ -23,6 +23,9 @@ Contract:
   finish (a graceful stop); cancelling the task that awaits ``walk`` cancels
   the running nodes and re-raises ``CancelledError`` (a hard stop);
 - ``on_change`` is called on every transition (running, done, failed, skipped, cancelled);
+- ``priority``: of the nodes ready at the same time, the highest starts first (the
+  length of the longest chain through it, say); ties, and nodes without one, in the
+  graph's order;
 - a pause (``pausing(event)`` around the walk, in its task's context): once the event is
   set, nothing new starts, running nodes finish, and the walk raises ``WalkPaused``
   instead of returning: the operation records nothing more and is resumed later (a
@@ -158,11 +161,15 @@ class _Walk(Generic[N]):
         semaphore_for: Callable[[N], asyncio.Semaphore],
         on_change: Callable[[Transition[N]], None] | None,
         pausable: bool = True,
+        priority: Mapping[N, float] | None = None,
     ) -> None:
-        self.rank = {node: i for i, node in enumerate(waits)}
+        first = priority or {}
+        self.order = sorted(
+            waits, key=lambda node: -first.get(node, 0.0)
+        )  # stable: ties keep order
+        self.rank = {node: i for i, node in enumerate(self.order)}
         self.waiting = {node: len(reqs) for node, reqs in waits.items()}
         self.ready = [self.rank[node] for node, count in self.waiting.items() if count == 0]
-        self.order = list(waits)
         self.downstream: dict[N, list[N]] = {node: [] for node in waits}
         for node, reqs in waits.items():
             for req in reqs:
@@ -193,7 +200,7 @@ class _Walk(Generic[N]):
             await self.run(node)
 
     def start_ready(self) -> None:
-        """Start every waiting node whose requirements are all done, in insertion order."""
+        """Start every waiting node whose requirements are all done, in rank order."""
         self.ready.sort()
         for rank in self.ready:
             node = self.order[rank]
@@ -252,7 +259,7 @@ class _Walk(Generic[N]):
             todo.extend(self.downstream[node])
 
     def finish_available(self, first: asyncio.Task[None]) -> None:
-        """Finish ``first`` and every other task already queued, in insertion order."""
+        """Finish ``first`` and every other task already queued, in rank order."""
         done = [first]
         while not self.finished.empty():
             task = self.finished.get_nowait()
@@ -290,6 +297,7 @@ async def walk(
     timeout: float | None = None,
     stop: asyncio.Event | None = None,
     on_change: Callable[[Transition[N]], None] | None = None,
+    priority: Mapping[N, float] | None = None,
 ) -> WalkResult[N]:
     """Run ``run(node)`` for every node of ``graph`` in dependency order (see module doc).
 
@@ -305,7 +313,7 @@ async def walk(
             semaphores[key] = asyncio.Semaphore((limits or {}).get(key, default_limit))
         return semaphores[key]
 
-    state = _Walk(waits, run, semaphore_for, on_change, pausable=not reverse)
+    state = _Walk(waits, run, semaphore_for, on_change, pausable=not reverse, priority=priority)
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     stops = [event for event in (stop, state.pause) if event is not None]
     watchers = [asyncio.create_task(_watch(event, state.finished)) for event in stops]

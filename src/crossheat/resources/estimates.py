@@ -1,4 +1,5 @@
-"""Estimated seconds each resource type takes to create: critical paths, splits, first polls.
+"""Estimated seconds each resource type takes to create: critical paths, splits, first polls,
+which resources start first.
 
 Rough figures from typical OpenStack clouds; only their proportions matter
 (servers dominate, policies are instant).
@@ -37,3 +38,9 @@ DEFAULT_DURATION = 1.0
 
 def estimate(resource_type: str) -> float:
     return DURATIONS.get(resource_type, DEFAULT_DURATION)
+
+
+def calls_cloud(resource_type: str) -> bool:
+    """False for the types that take no time because they make no cloud call
+    (``OS::Heat::RandomString``...); True for the others, unknown types included."""
+    return estimate(resource_type) > 0

@@ -73,6 +73,7 @@ class ResourceType:
     The engine instantiates a type with no arguments and calls its lifecycle
     steps from worker threads (see ``crossheat.resources.lifecycle``)::
 
+        prefetch(ctx, props)                lookups made ahead (default: none)
         create(ctx, props) -> Step          then check_create(ctx) while Pending
         update(ctx, old, new, changed)      then check_update(ctx) while Pending
         delete(ctx) -> Step                 then check_delete(ctx) while Pending
@@ -142,6 +143,14 @@ class ResourceType:
 
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
         raise self.unsupported("create")
+
+    def prefetch(self, ctx: ResourceContext, props: Mapping[str, Any]) -> None:
+        """Make now the lookups ``create`` will make (a server's flavor and image ids), from
+        ``props``, the properties known when the operation starts (those that wait for
+        other resources are left out). The engine calls it at once, beside the creates
+        before this one, and answers the same calls later in the operation with what
+        they answered here. Only read-only calls belong here; an error is ignored
+        (``create`` meets it again). Here: none."""
 
     def check_create(self, ctx: ResourceContext) -> Step:
         return Done()

@@ -24,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from crossheat.clouds.credentials import NO_TOKEN, Caller, CallerToken, NoCallerToken
     from crossheat.engine.check import CheckResult
     from crossheat.engine.diff import Diff
     from crossheat.engine.stack import EngineOptions
@@ -64,6 +65,10 @@ if TYPE_CHECKING:
 
 #: Where each name the service offers is defined (loaded on first use).
 _ORIGIN = {
+    "Caller": "crossheat.clouds.credentials",
+    "CallerToken": "crossheat.clouds.credentials",
+    "NoCallerToken": "crossheat.clouds.credentials",
+    "NO_TOKEN": "crossheat.clouds.credentials",
     "Action": "crossheat.store",
     "EventCursor": "crossheat.store",
     "EventRecord": "crossheat.store",
@@ -110,8 +115,11 @@ _ORIGIN = {
 }
 
 __all__ = [
+    "NO_TOKEN",
     "Action",
     "Analysis",
+    "Caller",
+    "CallerToken",
     "CheckResult",
     "CrossRegionReference",
     "Diagnostic",
@@ -131,6 +139,7 @@ __all__ = [
     "KeyFileChange",
     "KeyRingStatus",
     "LocalExecutor",
+    "NoCallerToken",
     "Plan",
     "PreparedUpdate",
     "QueueExecutor",

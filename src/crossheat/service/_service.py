@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from crossheat.clouds.credentials import Caller
 from crossheat.clouds.regionmap import RegionMap, load_region_map, region_map_path
 from crossheat.engine.check import CheckResult
 from crossheat.engine.diff import Diff
@@ -27,6 +28,7 @@ from crossheat.plan.analysis import Analysis
 from crossheat.plan.pipeline import analyse_parsed
 from crossheat.plan.plan import Plan, make_plan
 from crossheat.resources.registry import Registry, default_registry
+from crossheat.service import _acting as acting
 from crossheat.service._catalog import Catalog
 from crossheat.service._closing import Closing
 from crossheat.service._heatops import HeatOps
@@ -37,7 +39,14 @@ from crossheat.service._software import SoftwareConfigs
 from crossheat.service._stacks import Stacks
 from crossheat.service._started import PreparedUpdate
 from crossheat.service._validate import validate_template
-from crossheat.service.executor import Executor, LocalExecutor, Started, View, run_in_process
+from crossheat.service.executor import (
+    Executor,
+    LocalExecutor,
+    Started,
+    View,
+    reachable_caller,
+    run_in_process,
+)
 from crossheat.service.inputs import DiskFiles, Inputs, Parsed, Source, reader, text_of
 from crossheat.service.queue import QueueExecutor, executor_from_environment
 from crossheat.store import (
@@ -71,6 +80,7 @@ class Service(Closing):
         project: str | None = None,
         every_project: bool = False,
         operations: int = 1,
+        caller: Caller = None,
     ) -> None:
         self._registry = registry
         self._database_url = database_url
@@ -82,6 +92,8 @@ class Service(Closing):
         #: or "default"); ``every_project``: an admin's reads across projects.
         self.project = project
         self.every_project = every_project
+        #: Who ``credentials: caller`` regions act as (``crossheat.clouds.credentials``).
+        self.caller = caller
         self._store: Store | None = None
         #: False when the store is another service's (``scoped``): ``close`` leaves it open.
         self._owns_store = True
@@ -91,13 +103,15 @@ class Service(Closing):
             self._store.close()
         self._store = None
 
-    def scoped(self, project: str, *, every_project: bool = False) -> Service:
-        """A service for one project (a server's request) sharing this one's database
-        connection pool, registry and executor; closing it leaves them open."""
+    def scoped(
+        self, project: str, *, every_project: bool = False, caller: Caller = None
+    ) -> Service:
+        """A service for one project (a server's request, acting as ``caller``) sharing this
+        one's database connection pool, registry and executor; ``close`` leaves them open."""
         view = Service(
             self.registry, database_url=self._database_url, options=self.options,
             executor=self.executor, project=project, every_project=every_project,
-            operations=self.operations,
+            operations=self.operations, caller=caller,
         )  # fmt: skip
         view._store = self.store()
         view._owns_store = False
@@ -141,13 +155,23 @@ class Service(Closing):
 
     def _stacks(self) -> Stacks:
         """The service layer's own stack operations (``_stacks``; not for faces)."""
-        return Stacks(self.store(), self.registry, self.options, self.project, self.every_project)
+        return Stacks(
+            self.store(), self.registry, self.options, self.project, self.every_project,
+            self._reachable(),
+        )  # fmt: skip
+
+    def _reachable(self) -> Caller:
+        """Who ``credentials: caller`` regions can act as here (nobody through a queue)."""
+        return reachable_caller(self.executor, self.caller)
 
     # ---- templates -----------------------------------------------------------------------
 
     def validate(self, inputs: Inputs) -> Analysis:
-        """Every problem with the template, environment, parameters and regions."""
-        return self._parse(inputs, self.region_map(inputs.region_map)).analysis
+        """Every problem with the template, environment, parameters and regions;
+        ``ConfigError`` when a region it uses cannot act as the caller."""
+        analysis = self._parse(inputs, self.region_map(inputs.region_map)).analysis
+        acting.check_caller(analysis.region_map, analysis.regions.values(), self._reachable())
+        return analysis
 
     def _parse(
         self,
@@ -240,8 +264,12 @@ class Service(Closing):
                 "the emulator (`crossheat emulator start`), which writes one"
             )
         parsed = self._parse(inputs, region_map)
+        template = parsed.template()
+        acting.check_caller(
+            region_map, acting.template_regions(template, region_map), self._reachable()
+        )
         spec = make_spec(
-            parsed.template(), parsed.content, parsed.files, parsed.environments,
+            template, parsed.content, parsed.files, parsed.environments,
             inputs.parameters, region_map=region_map,
             disable_rollback=disable_rollback, timeout_mins=timeout_mins,
         )  # fmt: skip
@@ -293,6 +321,7 @@ class Service(Closing):
         """Take the stack's lock, store the new spec (the old kept for rollback) and mark
         it UPDATE_IN_PROGRESS."""
         stacks = self._stacks()
+        acting.check_stack_caller(stacks, prepared.stack, prepared.template)
         engine_id = stacks.lock(prepared.stack, Action.UPDATE)
         cursor = self._cursor_from_now(prepared.stack)
         stack = stacks.begin_update(prepared.stack, prepared.spec)
@@ -304,7 +333,9 @@ class Service(Closing):
 
     def delete(self, stack: StackRecord) -> Started:
         """Take the stack's lock to delete it (``deletable`` gives the stack)."""
-        engine_id = self._stacks().lock(stack, Action.DELETE)
+        stacks = self._stacks()
+        acting.check_stack_caller(stacks, stack)
+        engine_id = stacks.lock(stack, Action.DELETE)
         return Started(stack, Action.DELETE, engine_id, self._cursor_from_now(stack))
 
     def resume(self, name: str) -> Started | None:
@@ -334,8 +365,9 @@ class Service(Closing):
     # ---- running operations --------------------------------------------------------------
 
     def submit(self, started: Started) -> StackRecord:
-        """Hand the operation to the executor; the stack as it is now."""
-        self.executor.submit(started.stack.id, started.action, started.engine_id)
+        """Hand the operation to the executor (with the caller, if any acts); the stack now."""
+        caller = acting.caller_for(started.stack, self.caller)
+        self.executor.submit(started.stack.id, started.action, started.engine_id, caller=caller)
         return self.get_by_id(started.stack.id)
 
     async def run_operation(
@@ -347,13 +379,18 @@ class Service(Closing):
         stop: asyncio.Event | None = None,
         view: View | None = None,
         analysis: Analysis | None = None,
+        caller: Caller = None,
     ) -> StackRecord:
         """Run the operation ``engine_id`` holds the lock of, in the running event loop;
         the lock is released when it ends. ``stop`` set: stop gracefully (nothing new
         starts, the operation fails and rolls back). ``analysis``: the command's own of
         the template (``Started.analysis``), else the stack is read from the store.
+        ``caller``: who its ``caller`` regions act as (None: this service's ``caller``).
         Returns the stack afterwards."""
-        return await self._stacks().run_operation(
+        stacks = self._stacks()
+        if caller is not None:
+            stacks.caller = caller
+        return await stacks.run_operation(
             stack_id, action, engine_id, stop=stop, view=view, analysis=analysis
         )
 

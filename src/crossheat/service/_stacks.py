@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from crossheat.clouds.credentials import Caller
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.engine.check import CheckResult, run_check
@@ -30,6 +31,7 @@ from crossheat.plan.analysis import Analysis
 from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
+from crossheat.service._acting import refuse_without_caller
 from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
@@ -57,6 +59,8 @@ class Stacks:
     #: an admin's view across projects (``global_tenant``) for reads.
     project: str | None = None
     every: bool = False
+    #: Who ``credentials: caller`` regions act as (``crossheat.clouds.credentials``).
+    caller: Caller = None
 
     @property
     def owner(self) -> str:
@@ -80,7 +84,7 @@ class Stacks:
         placement, graph = _found(analysis)
         return Operation(
             store=self.store, registry=self.registry, stack=stack, template=template,
-            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            clients=self._clients(region_map), region_map=region_map, options=self.options,
             placement=placement, dependencies=graph,
         )  # fmt: skip
 
@@ -93,7 +97,7 @@ class Stacks:
         placement, graph = _found(analysis)
         return UpdateOperation(
             store=self.store, registry=self.registry, stack=stack, template=template,
-            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            clients=self._clients(region_map), region_map=region_map, options=self.options,
             placement=placement, dependencies=graph, old_spec=stack.previous,
         )  # fmt: skip
 
@@ -116,7 +120,7 @@ class Stacks:
         placement, graph = _found(analysis)
         op = UpdateOperation(
             store=self.store, registry=self.registry, stack=stack, template=template,
-            clients=RegionClients(region_map), region_map=region_map, options=self.options,
+            clients=self._clients(region_map), region_map=region_map, options=self.options,
             placement=placement, dependencies=graph,
         )  # fmt: skip
         try:
@@ -131,6 +135,9 @@ class Stacks:
             stack.id, Action.UPDATE, Status.IN_PROGRESS, "Stack UPDATE started", event=True
         )
         return self.store.get_stack(stack.id)
+
+    def _clients(self, region_map: RegionMap) -> RegionClients:
+        return RegionClients(region_map, caller=self.caller)
 
     def region_map_of(self, stack: StackRecord) -> RegionMap:
         if not stack.spec.region_map:
@@ -168,6 +175,16 @@ class Stacks:
         except BaseException:
             self.store.release_lock(stack_id, engine_id)
             raise
+        # Without the caller's token for its ``caller`` regions: FAILED, saying why.
+        refused: str | None = "not checked"  # an error in the check: the operation ends
+        try:
+            refused = await asyncio.to_thread(refuse_without_caller, op, action)
+        finally:
+            if refused is not None:  # the operation does not run
+                _close(op)
+                self.store.release_lock(stack.id, engine_id)
+        if refused is not None:
+            return self.store.get_stack(stack.id, include_deleted=True)
         if stop is not None:
             op.stop = stop
         try:

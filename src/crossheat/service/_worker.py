@@ -22,6 +22,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crossheat.clouds.credentials import resumed_without_token
 from crossheat.engine.walker import WalkPaused, pausing
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackLocked, StackNotFound
 from crossheat.service._service import Service
@@ -64,7 +65,12 @@ class Runner:
         engine_id, operation = claimed
         try:
             with pausing(self.pause):
-                stack = await self.service.run_operation(stack_id, operation, engine_id)
+                # Never a token here: an operation acting as an API caller runs in the
+                # server; one found here is what a stopped server left.
+                caller = resumed_without_token(operation.value)
+                stack = await self.service.run_operation(
+                    stack_id, operation, engine_id, caller=caller
+                )
         except WalkPaused:
             await asyncio.to_thread(self.hand_back, stack_id, operation, 0.0)
             return f"stack {stack_id}: {operation} paused, queued again"

@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from crossheat.errors import ConfigError
 from crossheat.store import Action, EventRecord, StackRecord
 
 if TYPE_CHECKING:
+    from crossheat.clouds.credentials import Caller
     from crossheat.plan.analysis import Analysis
     from crossheat.service import Service
 
@@ -55,15 +57,40 @@ class Executor(Protocol):
     ``engine_id`` (``Service.take_over``) and awaits ``Service.run_operation``. Today's
     implementation is ``LocalExecutor`` (a detached worker process on this host); a
     server-hosted or a distributed one (a task queue) fits behind the same method.
+
+    ``caller``: who the operation acts as in the regions whose region map says
+    ``credentials: caller`` (a server request's ``CallerToken``): kept in memory for the
+    run, never stored, logged or sent anywhere but to the clouds' Keystone.
     """
 
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None: ...
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None: ...
+
+
+def reachable_caller(executor: Executor, caller: Caller) -> Caller:
+    """Who ``caller`` regions can act as in the operations ``executor`` runs: ``caller``,
+    or nobody when it runs them in processes that never get a token (a queue's workers,
+    whose class says ``runs_without_caller``)."""
+    if getattr(executor, "runs_without_caller", False):
+        from crossheat.clouds.credentials import QUEUED, NoCallerToken
+
+        return NoCallerToken(QUEUED)
+    return caller
 
 
 class LocalExecutor:
-    """A detached ``python -m crossheat.worker`` process per operation, on this host."""
+    """A detached ``python -m crossheat.worker`` process per operation, on this host: the
+    local engine, acting with ``clouds.yaml``'s credentials in every region."""
 
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None:
+        if caller is not None:  # a token is not handed to another process
+            raise ConfigError(
+                "an operation acting as an API caller runs in the server, not in a worker "
+                "process (LocalExecutor)"
+            )
         subprocess.Popen(
             [sys.executable, "-m", "crossheat.worker", action.value, stack_id, engine_id],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

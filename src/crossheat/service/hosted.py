@@ -15,6 +15,12 @@ A request thread records the stack IN_PROGRESS and takes its lock (the service d
 ``Service.run_operation``. Stopping cancels the running operations and frees their
 locks: the stacks stay IN_PROGRESS, and the next ``start`` (of this server or another
 sharing the database) resumes them, adopting what they had created.
+
+An operation acting with the API caller's token (``credentials: caller`` regions) has
+it in memory only, for its run: a stopped server has lost it, so the next start fails
+such a stack (FAILED, the reason saying to update or delete it with a token) instead
+of resuming it as someone else, as Heat fails the stacks a dead engine left. With a
+job queue (PostgreSQL), ``CallersHere`` runs those operations here and queues the rest.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crossheat.clouds.credentials import Caller, CallerToken, NoCallerToken, resumed_without_token
 from crossheat.errors import CrossheatError, StackLocked
 from crossheat.store import Action, Status
 
 if TYPE_CHECKING:
     from crossheat.service._service import Service
+    from crossheat.service.executor import ServerExecutor
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +68,9 @@ class HostedExecutor:
 
     # ---- life cycle ----------------------------------------------------------------------
 
-    def start(self) -> list[str]:
-        """Start the loop thread and resume the stacks left in progress; their ids."""
+    def start(self, *, resume: bool = True) -> list[str]:
+        """Start the loop thread and (``resume``) resume the stacks left in progress;
+        their ids."""
         if self._loop is not None:
             return []
         loop = asyncio.new_event_loop()
@@ -75,7 +84,7 @@ class HostedExecutor:
             return asyncio.Semaphore(self.max_operations)
 
         self._slots = asyncio.run_coroutine_threadsafe(slots(), loop).result()
-        return self.resume_left()
+        return self.resume_left() if resume else []
 
     def stop(self, timeout: float = 30.0) -> None:
         """Interrupt the running operations (their stacks stay IN_PROGRESS, their locks
@@ -101,11 +110,15 @@ class HostedExecutor:
 
     # ---- the Executor interface ----------------------------------------------------------
 
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None:
         if self._loop is None:
             raise CrossheatError("the server's executor is not started")
+        if caller is None:  # in a server, ``caller`` regions never act as the server
+            caller = NoCallerToken("the operation was handed over without the caller's token")
         future = asyncio.run_coroutine_threadsafe(
-            self._run(stack_id, action, engine_id), self._loop
+            self._run(stack_id, action, engine_id, caller), self._loop
         )
         with self._guard:
             self._running[stack_id] = _Running(stack_id, future)
@@ -125,7 +138,7 @@ class HostedExecutor:
             if item is not None and item.future is future:
                 del self._running[stack_id]
 
-    async def _run(self, stack_id: str, action: Action, handed_by: str) -> None:
+    async def _run(self, stack_id: str, action: Action, handed_by: str, caller: Caller) -> None:
         assert self._slots is not None
         async with self._slots:
             engine_id = await asyncio.to_thread(self.service.take_over, stack_id, handed_by)
@@ -133,7 +146,7 @@ class HostedExecutor:
                 if stack_id in self._running:
                     self._running[stack_id].engine_id = engine_id
             try:
-                await self.service.run_operation(stack_id, action, engine_id)
+                await self.service.run_operation(stack_id, action, engine_id, caller=caller)
             except asyncio.CancelledError:
                 # The server is stopping: free the lock, leave the stack IN_PROGRESS.
                 await asyncio.to_thread(self.service.store().release_lock, stack_id, engine_id)
@@ -159,6 +172,38 @@ class HostedExecutor:
                 log.exception("cannot resume stack %s", stack.id)
                 continue
             if started is not None:
-                self.submit(started.stack.id, started.action, started.engine_id)
+                caller = resumed_without_token(started.action.value)
+                self.submit(started.stack.id, started.action, started.engine_id, caller=caller)
                 resumed.append(stack.id)
         return resumed
+
+
+@dataclass
+class CallersHere:
+    """A server's executor with a job queue: the operations acting with an API caller's
+    token (stacks with ``credentials: caller`` regions) run in this process, where the
+    token is, on ``hosted``; the others go to the ``queue``'s workers, which never get a
+    token. Resuming what a dead engine left is the queue's workers' job (their sweep)."""
+
+    queue: ServerExecutor
+    hosted: HostedExecutor
+
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None:
+        if isinstance(caller, CallerToken):
+            self.hosted.submit(stack_id, action, engine_id, caller=caller)
+        else:
+            self.queue.submit(stack_id, action, engine_id)
+
+    def start(self) -> list[str]:
+        self.hosted.start(resume=False)
+        return self.queue.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.queue.stop(timeout)
+        self.hosted.stop(timeout)
+
+    def wait(self, stack_id: str, timeout: float | None = None) -> None:
+        """Block until the stack's operation running here ends (tests)."""
+        self.hosted.wait(stack_id, timeout)

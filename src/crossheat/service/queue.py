@@ -41,14 +41,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crossheat.errors import ConfigError
 from crossheat.store import Action, StackRecord, Status, database_url
 
 if TYPE_CHECKING:
+    from crossheat.clouds.credentials import Caller
     from crossheat.service._service import Service
-    from crossheat.service.executor import View
+    from crossheat.service.executor import ServerExecutor, View
     from crossheat.store import Store
     from crossheat.store.jobs import QueuedJob
 
@@ -160,10 +161,16 @@ class QueueExecutor:
     _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _watcher: threading.Thread | None = field(default=None, init=False, repr=False)
+    #: Its workers never get the API caller's token (a job is stored in the database):
+    #: ``credentials: caller`` regions are refused (``executor.reachable_caller``).
+    runs_without_caller: ClassVar[bool] = True
 
     # ---- the Executor interface ----------------------------------------------------------
 
-    def submit(self, stack_id: str, action: Action, engine_id: str) -> None:
+    def submit(
+        self, stack_id: str, action: Action, engine_id: str, *, caller: Caller = None
+    ) -> None:
+        del caller  # never queued: the workers act as nobody in ``caller`` regions
         from crossheat.store.locks import queued_marker
 
         marker = queued_marker()
@@ -268,13 +275,17 @@ def executor_from_environment(service: Service) -> QueueExecutor | None:
     return None
 
 
-def server_executor(service: Service, workers: int, concurrency: int) -> QueueExecutor | None:
+def server_executor(service: Service, workers: int, concurrency: int) -> ServerExecutor | None:
     """A server's executor with PostgreSQL: a queue, with ``workers`` worker processes of
-    its own running ``concurrency`` operations each; None with SQLite (the server runs its
-    operations itself)."""
+    its own running ``concurrency`` operations each, and the operations acting with an API
+    caller's token run in the server (``CallersHere``); None with SQLite (the server runs
+    its operations itself)."""
+    from crossheat.service.hosted import CallersHere, HostedExecutor
+
     if not is_postgresql(service.database_url):
         return None
-    return QueueExecutor(service.store, workers=workers, concurrency=concurrency)
+    queue = QueueExecutor(service.store, workers=workers, concurrency=concurrency)
+    return CallersHere(queue, HostedExecutor(service, concurrency))
 
 
 @dataclass(frozen=True)

@@ -115,9 +115,16 @@ def _scope(emu: Emulator, user: Record, scope: Any) -> tuple[Record | None, list
 
 
 def issue_token(
-    emu: Emulator, user: Record, project: Record | None, roles: list[Record], methods: list[str]
+    emu: Emulator,
+    user: Record,
+    project: Record | None,
+    roles: list[Record],
+    methods: list[str],
+    expires: float | None = None,
 ) -> Record:
-    """Store a new token and return its record; expired tokens are dropped."""
+    """Store a new token and return its record; expired tokens are dropped. ``expires``:
+    no later than this (a token made from a token lives no longer than it, as in
+    Keystone)."""
     now = time.time()
     for old in emu.store.records("*", "tokens"):
         if old["expires"] <= now:
@@ -133,7 +140,7 @@ def issue_token(
         "is_admin": "admin" in names,
         "methods": methods,
         "issued": now,
-        "expires": now + emu.config.token_ttl,
+        "expires": min(now + emu.config.token_ttl, expires or float("inf")),
     }
     return emu.store.insert("*", "tokens", record)
 
@@ -231,14 +238,16 @@ def _token_routes(api: APIRouter, emu: Emulator) -> None:
             methods = list(identity_.get("methods", []))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise _bad_request("Expecting to find auth in request body.") from exc
+        expires = None
         if "password" in methods:
             user = _find_user(emu, identity_)
         elif "token" in methods:
             user = _user_from_token(emu, identity_)
+            expires = identity.caller(emu, identity_.get("token", {}).get("id"))["expires"]
         else:
             raise _unauthorized("Unsupported authentication method.")
         project, roles = _scope(emu, user, auth.get("scope"))
-        record = issue_token(emu, user, project, roles, methods)
+        record = issue_token(emu, user, project, roles, methods, expires)
         body = token_body(emu, record, base_url(request))
         return JSONResponse(body, status_code=201, headers={"X-Subject-Token": record["id"]})
 

@@ -248,6 +248,13 @@ class Server(ResourceType):
                 replace.add(name)
         return in_place, replace
 
+    def prefetch(self, ctx: ResourceContext, props: Mapping[str, Any]) -> None:
+        """The flavor's and the image's ids (Nova and Glance found on the way)."""
+        if props.get("flavor"):
+            flavor_id(ctx, props["flavor"])
+        if props.get("image"):
+            image_id(ctx, props["image"])
+
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Step:
         """One call; ``networks[].floating_ip`` are associated once the server is up."""
         body = server_body(ctx, props)
