@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.conftest import World, start_emulator
 from tests.e2e.serving import serving
@@ -39,17 +40,11 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
 
-if not CHROMIUM.exists():  # `make test` installs it; a bare pytest run may not have it
-    pytest.skip(
-        f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():  # `make test` installs it; a bare pytest run may not have it
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -200,6 +200,8 @@
     if (!summary) {
       summary = document.createElement('ul');
       summary.id = 'topology-summary';
+      summary.className = 'visually-hidden';
+      summary.setAttribute('aria-label', 'Resources and tunnels');
       visuallyHidden(summary);
       element.insertAdjacentElement('afterend', summary);
     }
@@ -309,7 +311,24 @@
       hideEdgesOnViewport: elements.length > 300,
     });
     this.renderSummary();
+    this.watchSize();
     return this.layout();
+  };
+
+  // In a hidden tab the element has no size: once it has one (the tab shown, the window
+  // resized), the graph is fitted to it again.
+  Topology.prototype.watchSize = function () {
+    if (typeof ResizeObserver === 'undefined') return;
+    var self = this;
+    var last = [this.canvas.clientWidth, this.canvas.clientHeight];
+    new ResizeObserver(function () {
+      var now = [self.canvas.clientWidth, self.canvas.clientHeight];
+      if (now[0] === last[0] && now[1] === last[1]) return;
+      var wasEmpty = !last[0] || !last[1];
+      last = now;
+      self.cy.resize();
+      if (wasEmpty && now[0] && now[1]) self.cy.fit(undefined, 24);
+    }).observe(this.canvas);
   };
 
   Topology.prototype.regionElement = function (region) {
@@ -351,13 +370,19 @@
       if (ele.hasClass('tunnel')) return true;
       return !ele.hasClass('cross') && ele.source().parent().same(ele.target().parent());
     });
+    var width = cy.width();
+    var height = cy.height();
+    // the shape of the whole drawing, as the element's (a hidden one has no size yet)
+    var root = Object.assign({}, ROOT_LAYOUT, {
+      aspectRatio: width > 0 && height > 0 ? width / height : 1.6,
+    });
     return new Promise(function (resolve) {
       var layout = laidOut.layout({
         name: 'elk',
         fit: true,
         padding: 24,
         animate: false,
-        elk: ROOT_LAYOUT,
+        elk: root,
         nodeLayoutOptions: function (node) {
           return node.isParent() ? REGION_LAYOUT : undefined;
         },
