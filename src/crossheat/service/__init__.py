@@ -31,9 +31,19 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
+    from crossheat.service._dashboard import (
+        Dashboard,
+        ListQuery,
+        StackListPage,
+        Watch,
+        session_key,
+        tunnel_status,
+    )
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
+    from crossheat.service._login import KeystoneLogin, LoginProject, Unscoped
+    from crossheat.service._regions import region_overview
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
@@ -102,6 +112,16 @@ _ORIGIN = {
     "HeatOps": "crossheat.service._heatops",
     "HeatUpdate": "crossheat.service._heatops",
     "HeatViews": "crossheat.service._heatviews",
+    "Dashboard": "crossheat.service._dashboard",
+    "ListQuery": "crossheat.service._dashboard",
+    "StackListPage": "crossheat.service._dashboard",
+    "Watch": "crossheat.service._dashboard",
+    "session_key": "crossheat.service._dashboard",
+    "tunnel_status": "crossheat.service._dashboard",
+    "KeystoneLogin": "crossheat.service._login",
+    "LoginProject": "crossheat.service._login",
+    "Unscoped": "crossheat.service._login",
+    "region_overview": "crossheat.service._regions",
     "StackPage": "crossheat.service._heatlist",
     "StackQuery": "crossheat.service._heatlist",
     "PreparedUpdate": "crossheat.service._started",
@@ -122,6 +142,7 @@ __all__ = [
     "CallerToken",
     "CheckResult",
     "CrossRegionReference",
+    "Dashboard",
     "Diagnostic",
     "Diff",
     "DiskFiles",
@@ -138,7 +159,10 @@ __all__ = [
     "Inputs",
     "KeyFileChange",
     "KeyRingStatus",
+    "KeystoneLogin",
+    "ListQuery",
     "LocalExecutor",
+    "LoginProject",
     "NoCallerToken",
     "Plan",
     "PreparedUpdate",
@@ -150,18 +174,24 @@ __all__ = [
     "SecretKeys",
     "Service",
     "Source",
+    "StackListPage",
     "StackPage",
     "StackQuery",
     "StackRecord",
     "Started",
     "Status",
+    "Unscoped",
     "View",
+    "Watch",
     "connect",
     "event_dict",
+    "region_overview",
     "remote_url",
     "resource_dict",
     "run_in_process",
+    "session_key",
     "stack_dict",
+    "tunnel_status",
 ]
 
 
