@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
+#: How long the emulator takes to build a server (s), in the ``dashboard`` fixture.
+SERVER_BUILD_S = 6
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +102,9 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         PYTHONWARNINGS="ignore",
     )
     world = World(tmp, env, db_url=f"sqlite:///{tmp / 'data' / 'crossheat' / 'crossheat.db'}")
-    start_emulator(world)
+    # Servers take SERVER_BUILD_S to build: a stack's creation lasts long enough for a
+    # page opened right after it started to see it in progress.
+    start_emulator(world, latency=f"default=0.02,server={SERVER_BUILD_S}")
     try:
         with serving(world, "--auth", "none", log=tmp / "serve.log") as server:
             yield Dashboard(server.url, world)
