@@ -1,10 +1,14 @@
 """The stack detail page of the real dashboard (``crossheat serve --auth none`` with the
 emulator) in Chromium: the reference use case created through the API while the page is
 open; its topology turns green without a reload and its IPsec pair shows as one tunnel,
-ACTIVE, between the East and West boxes. The screenshot goes to the README."""
+ACTIVE, between the East and West boxes. Its screenshot is saved with the others
+(tests/ui/artifacts/) and goes to the README (docs/images/stack-detail.png) when that
+is missing or ``UPDATE_README_IMAGES=1`` (``make readme-images``): a test run does not
+change a committed file otherwise."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -77,5 +81,6 @@ def test_the_reference_case_turns_green_live_with_its_tunnel_between_east_and_we
     assert data.ok and PSK not in data.text()
 
     shot = screenshot(page, "stack-detail")
-    README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, README_IMAGE)
+    if os.environ.get("UPDATE_README_IMAGES") == "1" or not README_IMAGE.exists():
+        README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, README_IMAGE)

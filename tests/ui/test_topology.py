@@ -1,4 +1,4 @@
-"""``static/topology.js`` in Chromium, on a stand-in page (tests/ui/standin.py) that serves
+"""``static/topology.js`` in Chromium, on a stand-in page (benchmarks/ui_standin.py) that serves
 the topology JSON and an SSE stream the test feeds: region boxes, nodes coloured by
 status (as drawn: pixels of the canvas), live updates without reload or polling, the
 tunnel between the region boxes, the hidden summary list, and 200 resources."""
@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.ui_standin import Standin, large_topology, reference_topology, standin_server
 from playwright.sync_api import Page, expect
-
-from tests.ui.standin import Standin, large_topology, reference_topology, standin_server
 
 pytestmark = [pytest.mark.ui]
 
