@@ -31,13 +31,32 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
+    from crossheat.service._forms import (
+        ConstraintView,
+        FieldGroup,
+        ParameterField,
+        ParameterForm,
+        Problem,
+        check_parameters,
+        parameter_form,
+        template_problems,
+    )
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
+    from crossheat.service._plan_view import CrossRef, PlannedItem, PlanSummary, plan_summary
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
     from crossheat.service._started import PreparedUpdate
+    from crossheat.service._update_view import (
+        ChangeView,
+        PropertyChange,
+        UpdatePreview,
+        prepare_form_update,
+        update_form,
+        update_preview,
+    )
     from crossheat.service.door import Door, connect, remote_url
     from crossheat.service.executor import (
         EventReader,
@@ -112,6 +131,24 @@ _ORIGIN = {
     "Rotation": "crossheat.store",
     "SealedCensus": "crossheat.store",
     "Started": "crossheat.service.executor",
+    "ConstraintView": "crossheat.service._forms",
+    "FieldGroup": "crossheat.service._forms",
+    "ParameterField": "crossheat.service._forms",
+    "ParameterForm": "crossheat.service._forms",
+    "Problem": "crossheat.service._forms",
+    "check_parameters": "crossheat.service._forms",
+    "parameter_form": "crossheat.service._forms",
+    "template_problems": "crossheat.service._forms",
+    "CrossRef": "crossheat.service._plan_view",
+    "PlanSummary": "crossheat.service._plan_view",
+    "PlannedItem": "crossheat.service._plan_view",
+    "plan_summary": "crossheat.service._plan_view",
+    "ChangeView": "crossheat.service._update_view",
+    "PropertyChange": "crossheat.service._update_view",
+    "UpdatePreview": "crossheat.service._update_view",
+    "prepare_form_update": "crossheat.service._update_view",
+    "update_form": "crossheat.service._update_view",
+    "update_preview": "crossheat.service._update_view",
 }
 
 __all__ = [
@@ -120,7 +157,10 @@ __all__ = [
     "Analysis",
     "Caller",
     "CallerToken",
+    "ChangeView",
     "CheckResult",
+    "ConstraintView",
+    "CrossRef",
     "CrossRegionReference",
     "Diagnostic",
     "Diff",
@@ -131,6 +171,7 @@ __all__ = [
     "EventReader",
     "EventRecord",
     "Executor",
+    "FieldGroup",
     "HeatOps",
     "HeatUpdate",
     "HeatViews",
@@ -140,8 +181,14 @@ __all__ = [
     "KeyRingStatus",
     "LocalExecutor",
     "NoCallerToken",
+    "ParameterField",
+    "ParameterForm",
     "Plan",
+    "PlanSummary",
+    "PlannedItem",
     "PreparedUpdate",
+    "Problem",
+    "PropertyChange",
     "QueueExecutor",
     "RemoteService",
     "ResourceRecord",
@@ -155,13 +202,21 @@ __all__ = [
     "StackRecord",
     "Started",
     "Status",
+    "UpdatePreview",
     "View",
+    "check_parameters",
     "connect",
     "event_dict",
+    "parameter_form",
+    "plan_summary",
+    "prepare_form_update",
     "remote_url",
     "resource_dict",
     "run_in_process",
     "stack_dict",
+    "template_problems",
+    "update_form",
+    "update_preview",
 ]
 
 
