@@ -121,6 +121,14 @@ class ConfigError(CrossheatError):
     """The region map, clouds.yaml or a setting is wrong."""
 
 
+class LoginRefused(CrossheatError):
+    """Keystone refused a user's name and password, or the project they chose."""
+
+
+class KeystoneUnreachable(CrossheatError):
+    """Keystone did not answer a login, or answered with an error that is no refusal."""
+
+
 class NotSupportedError(CrossheatError):
     """A feature crossheat deliberately does not support."""
 

@@ -1,10 +1,11 @@
 """The faces go through one door: ``crossheat.service``.
 
-A face module (``crossheat/cli/``, ``crossheat/api/``) may import the service, the error
-hierarchy, the package root and its own package; nothing below the service: not the
-store, the engine, the planner or the templates, nor the service's private modules
-(``crossheat.service._stacks``). Two exceptions: the CLI's emulator commands start the
-emulator, and ``crossheat serve`` (``cli/serve.py``) runs the API, a sibling face.
+A face module (``crossheat/cli/``, ``crossheat/api/``, ``crossheat/ui/``) may import the
+service, the error hierarchy, the package root and its own package; nothing below the
+service: not the store, the engine, the planner or the templates, nor the service's
+private modules (``crossheat.service._stacks``). Three exceptions: the CLI's emulator
+commands start the emulator, ``crossheat serve`` (``cli/serve.py``) runs the API, a
+sibling face, and the API's application (``api/app.py``) mounts the dashboard, another.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import crossheat.api
 import crossheat.cli
+import crossheat.ui
 
 CLI = Path(crossheat.cli.__file__).parent
 API = Path(crossheat.api.__file__).parent
+UI = Path(crossheat.ui.__file__).parent
 COMMON = ("crossheat.service", "crossheat.errors")
 #: What each face's own package is, and what one module of it may import besides.
 FACES = {
@@ -24,7 +27,8 @@ FACES = {
         "crossheat.cli",
         {"emulator.py": ("crossheat.emulator",), "serve.py": ("crossheat.api",)},
     ),
-    API: ("crossheat.api", {}),
+    API: ("crossheat.api", {"app.py": ("crossheat.ui",)}),
+    UI: ("crossheat.ui", {}),
 }
 
 

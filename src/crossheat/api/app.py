@@ -4,6 +4,9 @@
     app = create_app(service, auth=KeystoneAuthenticator(keystone_url))
     uvicorn.run(app, host="127.0.0.1", port=8004)
 
+The dashboard (``crossheat.ui``) is mounted under ``/dashboard/``; a browser opening
+``/`` is sent there, API clients get Heat's version document.
+
 The application owns a ``HostedExecutor`` (operations run in the server process, at
 most ``max_operations`` at once), started with the application (resuming what a
 stopped or killed server left in progress) and stopped with it; or the ``executor``
@@ -18,9 +21,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from crossheat import __version__
+from crossheat import __version__, ui
 from crossheat.api import errors, openapi, schemas
 from crossheat.api.context import Authenticator, base_url
 from crossheat.service import HostedExecutor, Service
@@ -74,7 +77,10 @@ def create_app(
         response_model=None,
         responses={300: {"model": schemas.Versions, "description": openapi.MEANINGS[300]}},
     )
-    def versions(request: Request) -> JSONResponse:
+    def versions(request: Request) -> Response:
+        """Heat's version document; a browser (HTML preferred) goes to the dashboard."""
+        if ui.wants_html(request):
+            return RedirectResponse("/dashboard/", status_code=302)
         return JSONResponse(versions_document(request), status_code=300)
 
     @app.get("/healthcheck", response_class=PlainTextResponse)
@@ -87,4 +93,5 @@ def create_app(
     app.include_router(resources.router)
     app.include_router(catalog.router)
     app.include_router(software.router)
+    ui.mount(app, service, auth)
     return app

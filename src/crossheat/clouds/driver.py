@@ -37,6 +37,7 @@ from openstack.config.cloud_region import CloudRegion, from_session
 from openstack.config.loader import OpenStackConfig
 from openstack.connection import Connection
 
+from crossheat.clouds.callstats import CALLS
 from crossheat.clouds.credentials import (
     Caller,
     CallerToken,
@@ -375,23 +376,26 @@ class RegionClients:
     def call(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(connection, *args, **kwargs)`` with retries and error translation."""
         conn = self.connection(region)
-        return self.retry.run(
-            functools.partial(fn, conn, *args, **kwargs), self._translator(region)
-        )
+        call = self._timed(region, functools.partial(fn, conn, *args, **kwargs))
+        return self.retry.run(call, self._translator(region))
 
     def call_once(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Like ``call`` for a call that must not happen twice (a create): an error after
         which it may have been carried out (``CloudTransientError.maybe_done``) is raised
         at once, for the caller to look for what it made before asking again."""
         conn = self.connection(region)
-        call = functools.partial(fn, conn, *args, **kwargs)
+        call = self._timed(region, functools.partial(fn, conn, *args, **kwargs))
         return self._retry_once.run(call, self._translator(region))
 
     async def acall(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Like ``call``, running the blocking SDK call in a worker thread."""
         conn = self.connection(region)
-        call = functools.partial(fn, conn, *args, **kwargs)
+        call = self._timed(region, functools.partial(fn, conn, *args, **kwargs))
         return await self.retry.arun(call, self._translator(region), self._pool())
+
+    def _timed(self, region: str | None, call: Callable[[], T]) -> Callable[[], T]:
+        """``call``, its duration and outcome recorded in the region's recent calls."""
+        return CALLS.timed(self.region_map.region_for(region).name, call)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -31,6 +31,14 @@ if TYPE_CHECKING:
     from crossheat.errors import Diagnostic
     from crossheat.plan.analysis import Analysis, CrossRegionReference
     from crossheat.plan.plan import Plan
+    from crossheat.service._dashboard import (
+        Dashboard,
+        ListQuery,
+        StackListPage,
+        Watch,
+        session_key,
+        tunnel_status,
+    )
     from crossheat.service._forms import (
         ConstraintView,
         FieldGroup,
@@ -44,7 +52,9 @@ if TYPE_CHECKING:
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
+    from crossheat.service._login import KeystoneLogin, LoginProject, Unscoped
     from crossheat.service._plan_view import CrossRef, PlannedItem, PlanSummary, plan_summary
+    from crossheat.service._regions import region_overview
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
@@ -121,6 +131,16 @@ _ORIGIN = {
     "HeatOps": "crossheat.service._heatops",
     "HeatUpdate": "crossheat.service._heatops",
     "HeatViews": "crossheat.service._heatviews",
+    "Dashboard": "crossheat.service._dashboard",
+    "ListQuery": "crossheat.service._dashboard",
+    "StackListPage": "crossheat.service._dashboard",
+    "Watch": "crossheat.service._dashboard",
+    "session_key": "crossheat.service._dashboard",
+    "tunnel_status": "crossheat.service._dashboard",
+    "KeystoneLogin": "crossheat.service._login",
+    "LoginProject": "crossheat.service._login",
+    "Unscoped": "crossheat.service._login",
+    "region_overview": "crossheat.service._regions",
     "StackPage": "crossheat.service._heatlist",
     "StackQuery": "crossheat.service._heatlist",
     "PreparedUpdate": "crossheat.service._started",
@@ -162,6 +182,7 @@ __all__ = [
     "ConstraintView",
     "CrossRef",
     "CrossRegionReference",
+    "Dashboard",
     "Diagnostic",
     "Diff",
     "DiskFiles",
@@ -179,7 +200,10 @@ __all__ = [
     "Inputs",
     "KeyFileChange",
     "KeyRingStatus",
+    "KeystoneLogin",
+    "ListQuery",
     "LocalExecutor",
+    "LoginProject",
     "NoCallerToken",
     "ParameterField",
     "ParameterForm",
@@ -197,24 +221,30 @@ __all__ = [
     "SecretKeys",
     "Service",
     "Source",
+    "StackListPage",
     "StackPage",
     "StackQuery",
     "StackRecord",
     "Started",
     "Status",
+    "Unscoped",
     "UpdatePreview",
     "View",
+    "Watch",
     "check_parameters",
     "connect",
     "event_dict",
     "parameter_form",
     "plan_summary",
     "prepare_form_update",
+    "region_overview",
     "remote_url",
     "resource_dict",
     "run_in_process",
+    "session_key",
     "stack_dict",
     "template_problems",
+    "tunnel_status",
     "update_form",
     "update_preview",
 ]

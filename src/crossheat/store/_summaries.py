@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from crossheat.store._core import StoreCore
 from crossheat.store._stacks import TAGS_KEY
@@ -51,6 +51,20 @@ class SummaryQueries(StoreCore):
             held = any(row[11] is not None for row in rows)
             now = db.scalar(select(db_now())) if held else None
         return [_summary(row, regions.get(row[0], ()), now) for row in rows]
+
+    def resources_per_region(self, project: str | None = None) -> dict[str, int]:
+        """How many current resources the live stacks of ``project`` (None: every
+        project) have in each region, nested stacks' included."""
+        where = _where(project, include_nested=True, include_deleted=False)
+        query = (
+            select(ResourceRow.region, func.count())
+            .join(StackRow, StackRow.id == ResourceRow.stack_id)
+            .where(ResourceRow.replaced_by.is_(None), ResourceRow.region.is_not(None), *where)
+            .group_by(ResourceRow.region)
+        )
+        with self._session() as session:
+            rows = session.connection().execute(query).all()
+        return {str(region): int(count) for region, count in rows}
 
 
 def _where(
