@@ -84,12 +84,23 @@ class UpdatePreview:
         }
 
 
-def update_form(service: Service, stack_id: str) -> ParameterForm:
+def update_form(
+    service: Service,
+    stack_id: str,
+    *,
+    template: str | Mapping[str, Any] | None = None,
+    environments: Sequence[str] = (),
+    parameters: Mapping[str, str] | None = None,
+    submitted: bool = False,
+) -> ParameterForm:
     """The stack's parameters as a form, prefilled with the values it has now (its
-    stored template, environments and parameters); hidden ones left empty."""
+    stored template, environments and parameters), hidden ones left empty; with a new
+    ``template``, added ``environments`` or ``parameters`` given, the form of that
+    update (``submitted``: and its problems, as ``parameter_form`` finds them)."""
     stack = service.get_by_id(stack_id)
-    inputs = service.heat()._inputs(stack, HeatUpdate(existing=True))
-    return parameter_form(service, inputs)
+    update = _update(template, environments, parameters)
+    inputs = service.heat()._inputs(stack, update)
+    return parameter_form(service, inputs, submitted=submitted)
 
 
 def prepare_form_update(
@@ -104,14 +115,19 @@ def prepare_form_update(
     added to the stack's, and the ``parameters`` given; the others keep their values (a
     hidden parameter left empty is not given). ``TemplateError`` when it is invalid."""
     stack = service.get_by_id(stack_id)
-    sources = [Source(f"form-environment-{i}.yaml", text) for i, text in enumerate(environments)]
-    update = HeatUpdate(
-        template=template,
-        environments=sources,
-        parameters=dict(parameters or {}),
-        existing=True,
+    return service.heat().prepare(stack, _update(template, environments, parameters))
+
+
+def _update(
+    template: str | Mapping[str, Any] | None,
+    environments: Sequence[str],
+    parameters: Mapping[str, str] | None,
+) -> HeatUpdate:
+    """A PATCH: what is not given is kept."""
+    sources = [Source(f"update-environment-{i}.yaml", text) for i, text in enumerate(environments)]
+    return HeatUpdate(
+        template=template, environments=sources, parameters=dict(parameters or {}), existing=True
     )
-    return service.heat().prepare(stack, update)
 
 
 def update_preview(service: Service, prepared: PreparedUpdate) -> UpdatePreview:
