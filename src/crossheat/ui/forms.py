@@ -134,6 +134,11 @@ class SourceView:
     def has_problems(self) -> bool:
         return bool(self.flagged or self.elsewhere)
 
+    @property
+    def has_errors(self) -> bool:
+        found = [p for _, _, problems in self.lines for p in problems] + self.elsewhere
+        return any(p.severity == "error" for p in found)
+
 
 def source_view(name: str, text: str | None, problems: list[Problem]) -> SourceView:
     """``text`` (the template ``name``) with ``problems`` beside their lines; the
