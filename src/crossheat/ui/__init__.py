@@ -59,7 +59,7 @@ def wants_html(request: Request) -> bool:
 def mount(app: FastAPI, service: Service, auth: Any, *, secure_cookies: bool = False) -> None:
     """Add the dashboard to ``app``: its pages under ``/dashboard/``, its static files
     under ``/dashboard/static/``; ``auth`` is the API's authenticator."""
-    from crossheat.ui import login, pages, regions, stream
+    from crossheat.ui import launch, login, pages, regions, stream, update
 
     authenticator: Authenticator = auth
     local = is_local(authenticator)
@@ -70,7 +70,7 @@ def mount(app: FastAPI, service: Service, auth: Any, *, secure_cookies: bool = F
         secure=secure_cookies,
     )  # fmt: skip
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
-    for module in (login, pages, stream, regions):
+    for module in (login, pages, stream, regions, launch, update):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)
