@@ -4,7 +4,6 @@ template errors beside their lines, the plan before the launch, the launch itsel
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from crossheat.service import Service
 from tests.ui.pages.forms import csrf_of
+from tests.ui.pages.launching import draft_of, field, parameters_step, template_step, text_of
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = (ROOT / "examples" / "east-west-vpn.yaml").read_text()
@@ -51,42 +51,6 @@ resources:
     region: West
     properties: {value: {get_attr: [east_thing, show]}}
 """
-
-
-def template_step(client: TestClient, template: str, **extra: str) -> tuple[int, str]:
-    """Step 1 as a browser posts it (a pasted template): the answer's status and page."""
-    form = client.get("/dashboard/launch")
-    assert form.status_code == 200
-    data = {"csrf_token": csrf_of(form.text), "template_text": template, **extra}
-    answer = client.post("/dashboard/launch", data=data, files={"x": ("", b"")})
-    return answer.status_code, answer.text
-
-
-def draft_of(page: str) -> str:
-    found = re.search(r'name="draft" value="([^"]+)"', page)
-    assert found, "no draft in the page"
-    return found.group(1)
-
-
-def parameters_step(client: TestClient, page: str, name: str, **values: str) -> tuple[int, str]:
-    data = {
-        "csrf_token": csrf_of(page), "draft": draft_of(page), "stack_name": name,
-        "timeout_mins": "60", "rollback": "on",
-        **{f"param.{key}": value for key, value in values.items()},
-    }  # fmt: skip
-    answer = client.post("/dashboard/launch/plan", data=data)
-    return answer.status_code, answer.text
-
-
-def field(page: str, name: str) -> str:
-    """The markup of the field of parameter ``name``."""
-    found = re.search(rf'<div class="field[^"]*" id="field-{name}".*?\n</div>', page, re.S)
-    assert found, f"no field {name}"
-    return found.group(0)
-
-
-def text_of(markup: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))).strip()
 
 
 def test_the_reference_form_has_a_password_field_for_the_psk(local: TestClient) -> None:
