@@ -39,15 +39,34 @@ if TYPE_CHECKING:
         session_key,
         tunnel_status,
     )
+    from crossheat.service._forms import (
+        ConstraintView,
+        FieldGroup,
+        ParameterField,
+        ParameterForm,
+        Problem,
+        check_parameters,
+        parameter_form,
+        template_problems,
+    )
     from crossheat.service._heatlist import StackPage, StackQuery
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
     from crossheat.service._login import KeystoneLogin, LoginProject, Unscoped
+    from crossheat.service._plan_view import CrossRef, PlannedItem, PlanSummary, plan_summary
     from crossheat.service._regions import region_overview
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
     from crossheat.service._started import PreparedUpdate
+    from crossheat.service._update_view import (
+        ChangeView,
+        PropertyChange,
+        UpdatePreview,
+        prepare_form_update,
+        update_form,
+        update_preview,
+    )
     from crossheat.service.door import Door, connect, remote_url
     from crossheat.service.executor import (
         EventReader,
@@ -132,6 +151,24 @@ _ORIGIN = {
     "Rotation": "crossheat.store",
     "SealedCensus": "crossheat.store",
     "Started": "crossheat.service.executor",
+    "ConstraintView": "crossheat.service._forms",
+    "FieldGroup": "crossheat.service._forms",
+    "ParameterField": "crossheat.service._forms",
+    "ParameterForm": "crossheat.service._forms",
+    "Problem": "crossheat.service._forms",
+    "check_parameters": "crossheat.service._forms",
+    "parameter_form": "crossheat.service._forms",
+    "template_problems": "crossheat.service._forms",
+    "CrossRef": "crossheat.service._plan_view",
+    "PlanSummary": "crossheat.service._plan_view",
+    "PlannedItem": "crossheat.service._plan_view",
+    "plan_summary": "crossheat.service._plan_view",
+    "ChangeView": "crossheat.service._update_view",
+    "PropertyChange": "crossheat.service._update_view",
+    "UpdatePreview": "crossheat.service._update_view",
+    "prepare_form_update": "crossheat.service._update_view",
+    "update_form": "crossheat.service._update_view",
+    "update_preview": "crossheat.service._update_view",
 }
 
 __all__ = [
@@ -140,7 +177,10 @@ __all__ = [
     "Analysis",
     "Caller",
     "CallerToken",
+    "ChangeView",
     "CheckResult",
+    "ConstraintView",
+    "CrossRef",
     "CrossRegionReference",
     "Dashboard",
     "Diagnostic",
@@ -152,6 +192,7 @@ __all__ = [
     "EventReader",
     "EventRecord",
     "Executor",
+    "FieldGroup",
     "HeatOps",
     "HeatUpdate",
     "HeatViews",
@@ -164,8 +205,14 @@ __all__ = [
     "LocalExecutor",
     "LoginProject",
     "NoCallerToken",
+    "ParameterField",
+    "ParameterForm",
     "Plan",
+    "PlanSummary",
+    "PlannedItem",
     "PreparedUpdate",
+    "Problem",
+    "PropertyChange",
     "QueueExecutor",
     "RemoteService",
     "ResourceRecord",
@@ -181,17 +228,25 @@ __all__ = [
     "Started",
     "Status",
     "Unscoped",
+    "UpdatePreview",
     "View",
     "Watch",
+    "check_parameters",
     "connect",
     "event_dict",
+    "parameter_form",
+    "plan_summary",
+    "prepare_form_update",
     "region_overview",
     "remote_url",
     "resource_dict",
     "run_in_process",
     "session_key",
     "stack_dict",
+    "template_problems",
     "tunnel_status",
+    "update_form",
+    "update_preview",
 ]
 
 

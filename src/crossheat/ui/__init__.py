@@ -16,8 +16,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
+from crossheat.errors import CrossheatError, StackNotFound
 from crossheat.service import KeystoneLogin, Service, session_key
 from crossheat.ui.session import (
     Authenticator,
@@ -57,7 +59,7 @@ def wants_html(request: Request) -> bool:
 def mount(app: FastAPI, service: Service, auth: Any, *, secure_cookies: bool = False) -> None:
     """Add the dashboard to ``app``: its pages under ``/dashboard/``, its static files
     under ``/dashboard/static/``; ``auth`` is the API's authenticator."""
-    from crossheat.ui import login, pages, regions, stream
+    from crossheat.ui import launch, login, pages, regions, stream, update
 
     authenticator: Authenticator = auth
     local = is_local(authenticator)
@@ -68,7 +70,7 @@ def mount(app: FastAPI, service: Service, auth: Any, *, secure_cookies: bool = F
         secure=secure_cookies,
     )  # fmt: skip
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
-    for module in (login, pages, stream, regions):
+    for module in (login, pages, stream, regions, launch, update):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)
@@ -77,3 +79,36 @@ def mount(app: FastAPI, service: Service, auth: Any, *, secure_cookies: bool = F
         if path.endswith((".json", "/stream")):  # read by scripts, not shown
             return JSONResponse({"error": "login required"}, status_code=401)
         return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    _errors_as_pages(app)
+
+
+def _errors_as_pages(app: FastAPI) -> None:
+    """Errors of the dashboard's pages as pages (the API's handlers answer the rest, and
+    the dashboard's JSON and stream, in Heat's shape)."""
+    from crossheat.ui.render import render
+
+    for kind in (StarletteHTTPException, CrossheatError):
+        api_handler = app.exception_handlers.get(kind)
+
+        async def handler(request: Request, exc: Exception, api: Any = api_handler) -> Response:
+            path = request.url.path
+            if not path.startswith("/dashboard/") or path.endswith((".json", "/stream")):
+                if api is None:
+                    raise exc
+                answer: Response = await api(request, exc)
+                return answer
+            status = getattr(exc, "status_code", 400 if isinstance(exc, CrossheatError) else 500)
+            if isinstance(exc, StackNotFound):
+                status = 404
+            message = str(getattr(exc, "detail", "") or exc)
+            title = PAGE_TITLES.get(status, "Something went wrong")
+            return render(
+                request, "error.html", {"status": status, "title": title, "message": message},
+                status_code=status,
+            )  # fmt: skip
+
+        app.add_exception_handler(kind, handler)
+
+
+PAGE_TITLES = {403: "Refused", 404: "Not found", 409: "Conflict", 503: "Unavailable"}
