@@ -154,7 +154,8 @@ class Standin:
     #: requests per path (``/dashboard/stacks/vpn/topology.json``...)
     requests: dict[str, int] = field(default_factory=dict)
     subscribers: set[asyncio.Queue[str]] = field(default_factory=set)
-    loop: asyncio.AbstractEventLoop | None = None
+    #: seconds the topology JSON of a stack takes to answer (default none)
+    delays: dict[str, float] = field(default_factory=dict)
 
     def page_url(self, name: str) -> str:
         return f"{self.url}/test/stacks/{name}"
@@ -188,7 +189,9 @@ def _app(standin: Standin) -> Starlette:
         found = standin.topologies.get(request.path_params["name"])
         if found is None:
             return JSONResponse({"detail": "no such stack"}, status_code=404)
-        return JSONResponse(found)
+        body = JSONResponse(found)  # the stack as it is now, sent after the delay
+        await asyncio.sleep(standin.delays.get(request.path_params["name"], 0))
+        return body
 
     async def stream(request: Request) -> Response:
         count(request)

@@ -5,6 +5,7 @@ tunnel between the region boxes, the hidden summary list, and 200 resources."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,7 +47,9 @@ def _near(colour: list[int], expected: tuple[int, int, int]) -> bool:
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[Standin]:
-    with standin_server({"vpn": reference_topology(), "big": large_topology(200)}) as served:
+    topologies = {"vpn": reference_topology(), "slow": reference_topology(),
+                  "big": large_topology(200)}  # fmt: skip
+    with standin_server(topologies) as served:
         yield served
 
 
@@ -143,6 +146,24 @@ def test_stream_events_restyle_the_graph_without_reload_or_polling(
 
     standin.push("tunnel", {"name": TUNNEL, "status": "DOWN"})
     expect(_summary(page, "tunnel", TUNNEL)).to_have_attribute("data-status", "DOWN")
+
+    # A resource the JSON did not have joins its region's box; the stack's status shows.
+    standin.push("resource", {"name": "east_extra", "region": "East",
+                              "status": "CREATE_IN_PROGRESS", "status_reason": ""})  # fmt: skip
+    standin.push("stack", {"status": "CREATE_FAILED", "status_reason": "east_server: boom"})
+    expect(_summary(page, "resource", "east_extra")).to_have_attribute(
+        "data-status", "CREATE_IN_PROGRESS"
+    )
+    expect(page.locator("#topology")).to_have_attribute(
+        "aria-label", re.compile(r"^Stack topology of vpn \(CREATE_FAILED\): 15 resources")
+    )
+    page.wait_for_function("""() => {
+      const cy = document.getElementById('topology').crossheatTopology.cy;
+      const node = cy.getElementById('resource:east_extra'), box = node.parent().boundingBox();
+      const p = node.position();
+      return node.parent().id() === 'region:East' && p.x > box.x1 && p.x < box.x2
+        && p.y > box.y1 && p.y < box.y2;
+    }""")
     assert page.evaluate("() => window.notReloaded") is True
     screenshot(page, "topology-standin-live")
 
@@ -152,6 +173,27 @@ def test_stream_events_restyle_the_graph_without_reload_or_polling(
         "/dashboard/stacks/vpn/topology.json": 1,
         "/dashboard/stacks/vpn/stream": 1,
     }
+
+
+def test_changes_while_the_json_is_on_its_way_are_not_lost(page: Page, standin: Standin) -> None:
+    """The stream opens before the JSON is asked for: a change the stream says while the
+    (slow) JSON answer is on its way shows once the graph is drawn."""
+    standin.delays["slow"] = 3.0
+    json = "/dashboard/stacks/slow/topology.json"
+    page.goto(standin.page_url("slow"), wait_until="commit")
+    deadline = time.monotonic() + 10
+    while not standin.requests.get(json) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # The JSON is made (east_server failed); it answers in 3 s. The server completes now.
+    standin.push("resource", {"name": "east_server", "region": "East",
+                              "status": "CREATE_COMPLETE", "status_reason": ""},
+                 wait=1.5)  # fmt: skip
+    expect(page.locator("#topology")).to_have_attribute("data-state", "loading")
+    expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
+    expect(_summary(page, "resource", "east_server")).to_have_attribute(
+        "data-status", "CREATE_COMPLETE"
+    )
+    assert _near(page.evaluate(NODE_COLOUR, "resource:east_server"), GREEN)
 
 
 def test_two_hundred_resources(

@@ -190,6 +190,7 @@
     this.frame = null;
     this.source = null;
     this.closed = false;
+    this.drawn = false; // the JSON drawn: stream events apply from then on
     this.items = {}; // summary <li> by 'resource:<name>' / 'tunnel:<name>'
 
     element.setAttribute('role', 'img');
@@ -214,13 +215,20 @@
     element.appendChild(this.canvas);
 
     var self = this;
+    // The stream first, then the JSON: the stream says every change from the moment it
+    // opens, the JSON is at least as new, and what the stream said meanwhile waits
+    // (this.pending) until the graph is drawn, then applies on top. The other way round,
+    // what changed between the JSON and the stream's start would never show.
+    this.listen();
     this.ready = this.load().then(
       function () {
+        self.drawn = true;
         element.setAttribute('data-state', 'ready');
-        self.listen();
+        if (self.pending.length) self.schedule();
         return self;
       },
       function (error) {
+        self.close();
         element.setAttribute('data-state', 'error');
         element.setAttribute('aria-label', 'Stack topology: ' + error.message);
         var note = document.createElement('p');
@@ -450,6 +458,11 @@
   Topology.prototype.queue = function (type, data) {
     this.pending.push([type, data]);
     this.element.dispatchEvent(new CustomEvent('topology:' + type, { detail: data, bubbles: true }));
+    if (this.drawn) this.schedule();
+  };
+
+  // One flush per animation frame, however many events came since the last.
+  Topology.prototype.schedule = function () {
     if (this.frame === null) {
       var self = this;
       var flush = function () { self.frame = null; self.flush(); };
