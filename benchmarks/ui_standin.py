@@ -85,9 +85,10 @@ def reference_topology() -> dict[str, Any]:
     west = [(name.replace("east", "west"), kind, status) for name, kind, status in east]
     west[5] = ("west_to_east", "OS::Neutron::IPsecSiteConnection", None)
     west[6] = ("west_server", "OS::Nova::Server", "CREATE_IN_PROGRESS")
+    reasons = {"east_server": "Server build failed: no valid host"}
     resources = [
         {"name": name, "type": kind, "region": region, "status": status,
-         "status_reason": "", "physical_id": None}
+         "status_reason": reasons.get(name, ""), "physical_id": None}
         for region, rows in (("East", east), ("West", west))
         for name, kind, status in rows
     ]  # fmt: skip

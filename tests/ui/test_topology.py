@@ -58,6 +58,26 @@ def _open(page: Page, standin: Standin, name: str) -> None:
     expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
 
 
+def _click(page: Page, kind: str, id: str) -> None:
+    """A mouse click on a node (its centre) or an edge (a quarter of the way along)."""
+    x, y = page.evaluate(
+        """([kind, id]) => {
+          const view = document.getElementById('topology').crossheatTopology;
+          const ele = view.cy.getElementById(id);
+          const at = view.canvas.getBoundingClientRect();
+          let p;
+          if (kind === 'node') p = ele.renderedPosition();
+          else {
+            const a = ele.renderedSourceEndpoint(), b = ele.renderedTargetEndpoint();
+            p = {x: a.x + (b.x - a.x) / 4, y: a.y + (b.y - a.y) / 4};
+          }
+          return [at.left + p.x, at.top + p.y];
+        }""",
+        [kind, id],
+    )
+    page.mouse.click(x, y)
+
+
 def _summary(page: Page, kind: str, name: str) -> Any:
     return page.locator(f'#topology-summary li[data-{kind}="{name}"]')
 
@@ -106,6 +126,16 @@ def test_regions_are_boxes_and_nodes_take_their_status_colours(
         "data-status", "CREATE_FAILED"
     )
     expect(_summary(page, "tunnel", TUNNEL)).to_have_attribute("data-status", "NOT_CREATED")
+    # A click on a node or on the tunnel tells it in words (read out: aria-live).
+    _click(page, "node", "resource:east_server")
+    expect(page.locator("#topology-details")).to_have_text(
+        "east_server (OS::Nova::Server) in East: CREATE_FAILED - Server build failed: no valid host"
+    )
+    expect(page.locator("#topology-details")).to_have_attribute("aria-live", "polite")
+    _click(page, "edge", f"tunnel:{TUNNEL}")
+    expect(page.locator("#topology-details")).to_have_text(
+        f"Tunnel {TUNNEL} between East and West: not created yet"
+    )
     screenshot(page, "topology-standin")
 
 
@@ -144,8 +174,12 @@ def test_stream_events_restyle_the_graph_without_reload_or_polling(
         page.locator("#topology").get_attribute("aria-label") or ""
     )
 
+    _click(page, "edge", f"tunnel:{TUNNEL}")
     standin.push("tunnel", {"name": TUNNEL, "status": "DOWN"})
     expect(_summary(page, "tunnel", TUNNEL)).to_have_attribute("data-status", "DOWN")
+    expect(page.locator("#topology-details")).to_have_text(
+        f"Tunnel {TUNNEL} between East and West: DOWN"
+    )
 
     # A resource the JSON did not have joins its region's box; the stack's status shows.
     standin.push("resource", {"name": "east_extra", "region": "East",

@@ -116,6 +116,7 @@
         'line-style': 'dashed',
         'line-color': '#6d4c41',
         'target-arrow-color': '#6d4c41',
+        opacity: 0.7,
       },
     },
     {
@@ -126,11 +127,11 @@
         'control-point-step-size': 60,
         'line-color': COLOURS.other,
         label: 'data(label)',
-        'font-size': 12,
+        'font-size': 16,
         'font-weight': 'bold',
         color: '#263238',
         'text-background-color': '#ffffff',
-        'text-background-opacity': 0.9,
+        'text-background-opacity': 1,
         'text-background-padding': 3,
         'text-wrap': 'wrap',
         'text-max-width': 200,
@@ -153,7 +154,7 @@
     algorithm: 'layered',
     'elk.direction': 'RIGHT',
     'elk.spacing.nodeNode': 80,
-    'elk.layered.spacing.nodeNodeBetweenLayers': 240, // room for a tunnel's label
+    'elk.layered.spacing.nodeNodeBetweenLayers': 300, // room for a tunnel's label
     'elk.padding': '[top=30,left=20,bottom=20,right=20]',
   };
   var REGION_LAYOUT = {
@@ -207,6 +208,8 @@
       element.insertAdjacentElement('afterend', summary);
     }
     this.summary = summary;
+    this.details = this.legend(element);
+    this.selected = null; // ['resource' | 'tunnel', name]: what the details line tells
     this.canvas = document.createElement('div');
     this.canvas.className = 'topology-canvas';
     this.canvas.style.width = '100%';
@@ -320,7 +323,60 @@
     });
     this.renderSummary();
     this.watchSize();
+    this.cy.on('tap', 'node.resource', function (e) { self.select('resource', e.target.data('name')); });
+    this.cy.on('tap', 'edge.tunnel', function (e) { self.select('tunnel', e.target.data('name')); });
     return this.layout();
+  };
+
+  // Under the graph: what the colours mean, and a line telling the resource or tunnel
+  // last clicked (its type, region, status and reason), read out by screen readers.
+  Topology.prototype.legend = function (element) {
+    var box = document.createElement('div');
+    box.className = 'topology-legend';
+    box.style.cssText = 'display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;' +
+      'margin:6px 2px;font-size:13px';
+    [['complete', 'complete / ACTIVE'], ['progress', 'in progress'], ['failed', 'failed / DOWN'],
+      ['other', 'not created yet']].forEach(function (item) {
+      var key = document.createElement('span');
+      var swatch = document.createElement('span');
+      swatch.setAttribute('aria-hidden', 'true');
+      swatch.style.cssText = 'display:inline-block;width:12px;height:12px;border-radius:3px;' +
+        'margin-right:5px;vertical-align:-1px;background:' + COLOURS[item[0]];
+      key.appendChild(swatch);
+      key.appendChild(document.createTextNode(item[1]));
+      box.appendChild(key);
+    });
+    var details = document.createElement('p');
+    details.id = 'topology-details';
+    details.setAttribute('aria-live', 'polite');
+    details.style.cssText = 'margin:0 0 0 auto';
+    details.textContent = 'Click a resource or a tunnel for its status.';
+    box.appendChild(details);
+    element.insertAdjacentElement('afterend', box);
+    return details;
+  };
+
+  Topology.prototype.select = function (kind, name) {
+    this.selected = [kind, name];
+    this.renderDetails();
+  };
+
+  Topology.prototype.renderDetails = function () {
+    if (!this.selected) return;
+    var kind = this.selected[0];
+    var name = this.selected[1];
+    var text;
+    if (kind === 'resource') {
+      var r = this.resources[name] || {};
+      text = name + ' (' + (r.type || 'resource') + ') in ' + (r.region || 'no region') + ': ' +
+        (r.status || 'not created yet') + (r.status_reason ? ' - ' + r.status_reason : '');
+    } else {
+      var t = this.tunnels[name] || {};
+      text = 'Tunnel ' + name + ' between ' + (t.regions || []).join(' and ') + ': ' +
+        (t.status || 'not created yet');
+    }
+    this.details.textContent = text;
+    this.details.setAttribute('data-selected', kind + ':' + name);
   };
 
   // In a hidden tab the element has no size: once it has one (the tab shown), and when
@@ -486,6 +542,7 @@
       });
     });
     this.renderSummary();
+    this.renderDetails();
     if (added) this.layout();
   };
 
