@@ -136,6 +136,21 @@ def test_regions_are_boxes_and_nodes_take_their_status_colours(
     expect(page.locator("#topology-details")).to_have_text(
         f"Tunnel {TUNNEL} between East and West: not created yet"
     )
+    # With the keyboard: the graph takes focus, arrows step through resources and tunnels.
+    page.keyboard.press("Tab")
+    expect(page.locator("#topology")).to_be_focused()
+    page.keyboard.press("ArrowRight")  # from the tunnel (the last) round to the first
+    expect(page.locator("#topology-details")).to_have_text(
+        "east_net (OS::Neutron::Net) in East: CREATE_COMPLETE"
+    )
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#topology-details")).to_contain_text("east_subnet")
+    zoom = "() => document.getElementById('topology').crossheatTopology.cy.zoom()"
+    fitted = page.evaluate(zoom)
+    page.keyboard.press("+")
+    assert page.evaluate(zoom) == pytest.approx(fitted * 1.25)
+    page.keyboard.press("0")
+    assert page.evaluate(zoom) == pytest.approx(fitted)
     screenshot(page, "topology-standin")
 
 

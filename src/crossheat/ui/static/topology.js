@@ -139,6 +139,10 @@
       },
     },
     { selector: 'edge.tunnel.complete', style: { 'line-color': COLOURS.complete } },
+    {
+      selector: '.chosen',
+      style: { 'underlay-color': '#ff8f00', 'underlay-opacity': 0.9, 'underlay-padding': 6 },
+    },
     { selector: 'edge.tunnel.progress', style: { 'line-color': COLOURS.progress } },
     {
       selector: 'edge.tunnel.failed',
@@ -324,6 +328,7 @@
     this.renderSummary();
     this.watchSize();
     this.cy.on('tap', 'node.resource', function (e) { self.select('resource', e.target.data('name')); });
+    this.keyboard();
     this.cy.on('tap', 'edge.tunnel', function (e) { self.select('tunnel', e.target.data('name')); });
     return this.layout();
   };
@@ -350,7 +355,8 @@
     details.id = 'topology-details';
     details.setAttribute('aria-live', 'polite');
     details.style.cssText = 'margin:0 0 0 auto';
-    details.textContent = 'Click a resource or a tunnel for its status.';
+    details.textContent = 'Click a resource or a tunnel for its status (or, with the graph ' +
+      'focused, the arrow keys; + and - zoom, 0 fits).';
     box.appendChild(details);
     element.insertAdjacentElement('afterend', box);
     return details;
@@ -358,7 +364,42 @@
 
   Topology.prototype.select = function (kind, name) {
     this.selected = [kind, name];
+    this.cy.elements('.chosen').removeClass('chosen');
+    this.cy.getElementById((kind === 'resource' ? resourceId : tunnelId)(name)).addClass('chosen');
     this.renderDetails();
+  };
+
+  // The graph focused: arrow keys step through the resources, then the tunnels (in the
+  // order of the summary list); + and - zoom, 0 fits the whole graph again.
+  Topology.prototype.keyboard = function () {
+    var self = this;
+    var element = this.element;
+    element.tabIndex = 0;
+    element.addEventListener('keydown', function (e) {
+      var order = Object.keys(self.resources).map(function (n) { return ['resource', n]; })
+        .concat(Object.keys(self.tunnels).map(function (n) { return ['tunnel', n]; }));
+      var at = -1;
+      if (self.selected) {
+        order.forEach(function (item, i) {
+          if (item[0] === self.selected[0] && item[1] === self.selected[1]) at = i;
+        });
+      }
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+      var centre = { x: self.cy.width() / 2, y: self.cy.height() / 2 };
+      if (step && order.length) {
+        var next = order[(at + step + order.length) % order.length];
+        self.select(next[0], next[1]);
+      } else if (e.key === '+' || e.key === '=') {
+        self.cy.zoom({ level: self.cy.zoom() * 1.25, renderedPosition: centre });
+      } else if (e.key === '-') {
+        self.cy.zoom({ level: self.cy.zoom() / 1.25, renderedPosition: centre });
+      } else if (e.key === '0') {
+        self.fit();
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
   };
 
   Topology.prototype.renderDetails = function () {
