@@ -1,9 +1,10 @@
 """The stack's topology (``topology.json``) and its live stream (``stream``, server-sent
 events), as DASHBOARD.md's contract says; ``static/topology.js`` draws them.
 
-The stream reads the database (through the service) every ``POLL_S`` and sends what
-moved: ``resource``, ``tunnel``, ``stack`` and ``event`` events; the page never polls.
-It ends when the client goes away, or ``LINGER_S`` after the stack's operation ended.
+The stream first tells the whole state, then reads the database (through the service)
+every ``POLL_S`` and sends what moved: ``resource``, ``tunnel``, ``stack`` and ``event``
+events; the page never polls. It ends when the client goes away, or ``LINGER_S`` after
+the stack's operation ended.
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ def topology(stack_id: str, user: User) -> dict[str, Any]:
 
 
 @router.get("/dashboard/stacks/{stack_id}/stream")
-async def stream(request: Request, stack_id: str, user: User) -> EventSourceResponse:
+async def stream(
+    request: Request, stack_id: str, user: User, after: int | None = None
+) -> EventSourceResponse:
+    """The stack's state first (every resource, tunnel, the stack), then what moves;
+    ``after``: the id of the last event the page has (the events after it follow)."""
     board, stack = await run_in_threadpool(stack_of, user, stack_id)
-    watch = await run_in_threadpool(board.watch, stack)
+    watch = await run_in_threadpool(board.watch, stack, after)
     return EventSourceResponse(_events(request, watch), ping=PING_S)
 
 
