@@ -45,7 +45,8 @@ def read_stream(client: httpx.Client, url: str, until: str) -> list[tuple[str, A
 
 
 def test_the_dashboard_follows_the_reference_deploy_live(world: World) -> None:
-    start_emulator(world)
+    # Servers take 2 s to build: the stream, reading every 0.5 s, sees them in progress.
+    start_emulator(world, latency="default=0.02,server=2")
     env = {"CROSSHEAT_DATABASE_URL": world.db_url}
     with serving(world, "--auth", "none", env=env, log=world.tmp / "serve.log") as server:
         client = httpx.Client(base_url=server.url, follow_redirects=True, timeout=30)

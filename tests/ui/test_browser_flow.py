@@ -2,8 +2,10 @@
 Keystone (a real login): log in, launch the reference use case from the form (the PSK
 typed into its password field), watch the topology turn green without a reload with the
 tunnel ACTIVE between the East and West boxes, read the outputs, change the West
-server's flavor through the update form with the preview shown, delete the stack. Each
-page is saved as a screenshot in ``tests/ui/artifacts/``."""
+server's flavor through the update form with the preview shown, delete the stack. And:
+errors shown beside the template line and the parameter; a user of another project not
+seeing the stack; forged posts refused. Each page is saved as a screenshot in
+``tests/ui/artifacts/``."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 from tests.e2e.serving import serving
@@ -182,3 +185,92 @@ def test_log_in_launch_watch_update_and_delete_the_reference_case(
     page.get_by_role("link", name="Stacks").click()
     expect(page.locator("tr[data-stack]")).to_have_count(0)
     assert world.leftovers("East") == {} and world.leftovers("West") == {}
+
+
+def _log_in(page: Page, url: str, user: str, password: str) -> None:
+    page.goto(f"{url}/dashboard/login")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#current-user")).to_have_text(user)
+
+
+def test_errors_show_beside_the_template_line_and_the_parameter(
+    page: Page, heat: tuple[str, World], screenshot: Shot
+) -> None:
+    url, _ = heat
+    _log_in(page, url, USER, PASSWORD)
+    reference = REFERENCE.read_text()
+    broken = reference.replace("type: OS::Neutron::Router\n", "type: OS::Neutron::Routr\n", 1)
+    line = broken.splitlines().index("    type: OS::Neutron::Routr") + 1
+    page.goto(f"{url}/dashboard/launch")
+    page.locator("#template_text").fill(broken)
+    page.locator("#next").click()
+    beside = page.locator(f"#line-{line} #error-line-{line}")
+    expect(beside).to_be_visible()
+    expect(beside).to_contain_text("unknown resource type 'OS::Neutron::Routr'")
+    screenshot(page, "launch-template-error")
+
+    page.locator("#template_text").fill(reference)
+    page.locator("#next").click()
+    page.locator("#stack_name").fill("short-psk")
+    page.locator("#param-vpn_psk").fill("too-short")
+    page.locator("#show-plan").click()
+    error = page.locator("#error-vpn_psk")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("16")
+    expect(page.locator("#param-vpn_psk")).to_have_attribute("aria-invalid", "true")
+    assert "too-short" not in page.content()
+    screenshot(page, "launch-parameter-error")
+
+
+def test_another_projects_user_sees_no_stack_and_a_forged_post_is_refused(
+    browser: Browser, page: Page, heat: tuple[str, World], screenshot: Shot
+) -> None:
+    url, world = heat
+    keystone = f"{world.url}/identity/v3"
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": USER, "password": PASSWORD, "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}  # fmt: skip
+    answer = httpx.post(f"{keystone}/auth/tokens", json=body)
+    token, project = answer.headers["X-Subject-Token"], answer.json()["token"]["project"]["id"]
+    template = "heat_template_version: 2018-08-31\nresources:\n  a: {type: OS::Heat::None}\n"
+    created = httpx.post(
+        f"{url}/v1/{project}/stacks", headers={"X-Auth-Token": token},
+        json={"stack_name": "demos", "template": template},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    stack_id = created.json()["stack"]["id"]
+
+    # admin, of project admin, does not see demo's stack, even at its address.
+    _log_in(page, url, "admin", "admin")
+    expect(page.locator('tr[data-stack="demos"]')).to_have_count(0)
+    shown = page.goto(f"{url}/dashboard/stacks/{stack_id}")
+    assert shown is not None and shown.status == 404
+    expect(page.locator("h1")).to_have_text("Not found")
+    screenshot(page, "other-project-404")
+
+    # demo sees it; a post without the form's CSRF token is refused and changes nothing.
+    context = browser.new_context()
+    try:
+        mine = context.new_page()
+        _log_in(mine, url, USER, PASSWORD)
+        mine.goto(f"{url}/dashboard/stacks/{stack_id}")
+        expect(mine.locator("#stack-status")).to_have_attribute("data-status", "CREATE_COMPLETE")
+        forged = mine.request.post(f"{url}/dashboard/stacks/{stack_id}/delete", form={})
+        assert forged.status == 403
+        guessed = mine.request.post(
+            f"{url}/dashboard/stacks/{stack_id}/delete", form={"csrf_token": "guessed"}
+        )
+        assert guessed.status == 403
+        # A page of another site posting the form: no session goes with it (SameSite).
+        mine.set_content(
+            f'<form method="post" action="{url}/dashboard/stacks/{stack_id}/delete">'
+            '<button id="go">go</button></form>'
+        )
+        mine.locator("#go").click()
+        expect(mine.locator("body")).to_contain_text("CSRF")
+        mine.goto(f"{url}/dashboard/stacks/{stack_id}")
+        expect(mine.locator("#stack-status")).to_have_attribute("data-status", "CREATE_COMPLETE")
+    finally:
+        context.close()
