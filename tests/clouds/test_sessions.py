@@ -128,3 +128,22 @@ def test_authenticating_ahead_leaves_an_error_to_the_first_call(cloud: Cloud) ->
             clients.call("Nowhere", lambda conn: conn.network.networks())
     finally:
         clients.close()
+
+
+def test_finding_nova_ahead_asks_its_version_once_for_the_calls_after(cloud: Cloud) -> None:
+    """``services``: the proxies each region's first calls use, their versions found
+    ahead: Nova's is a request, made then (before any call) and not again by the calls."""
+    clients = cloud.clients("emulator")
+    admin = AdminClient(cloud.url)
+    try:
+        admin.reset_counters()
+        clients.authenticate(["East", "West"], {"East": ["compute"]})
+        before = admin.counters()
+        assert before["East"] == {"GET /compute/v2.1": 1}
+        assert before["West"] == {}
+        for _ in range(2):
+            assert clients.call("East", lambda conn: list(conn.compute.flavors()))
+        assert admin.counters()["East"]["GET /compute/v2.1"] == 1
+        assert len(cloud.tokens()) == 1
+    finally:
+        clients.close()

@@ -49,7 +49,9 @@ class Cloud:
 
     call_once = call
 
-    def authenticate(self, regions: Iterable[str]) -> None:
+    def authenticate(
+        self, regions: Iterable[str], services: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
         self.authenticated += regions
 
     def lookup(self, flavor: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +107,30 @@ def _finish(service: Door[Any], started: Started, wait: bool) -> StackRecord:
         if sys.stdout.isatty()
         else follow_events(service, stack, cursor)
     )
-    return service.run_here(started, view)
+    # What printing the outcome imports is imported while the operation waits for the
+    # cloud, not after it has ended.
+    warm = threading.Timer(WARM_AFTER, _warm_output)
+    warm.daemon = True
+    warm.start()
+    try:
+        return service.run_here(started, view)
+    finally:
+        warm.cancel()
+
+
+#: Seconds into an operation run here when the outcome's printing is prepared (its first
+#: calls are out by then; an operation that has ended sooner prepares nothing).
+WARM_AFTER = 0.5
+
+
+def _warm_output() -> None:
+    """Draw a table once, beside an operation that waits: prettytable imports what it
+    measures cells with (``wcwidth``, ~10 ms) only when it first draws one."""
+    import prettytable
+
+    table = prettytable.PrettyTable(["warm"])
+    table.add_row(["up"])
+    table.get_string()
 
 
 def _heat_order(shown: dict[str, Any]) -> dict[str, Any]:

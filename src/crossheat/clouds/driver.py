@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -78,6 +78,9 @@ NO_SDK_RETRIES: dict[str, Any] = {
 #: waiting, the service failed after writing): a create is looked for before it is
 #: sent again. 503 means the service did not take the call.
 MAYBE_DONE_STATUSES = frozenset({500, 502, 504})
+#: How long a call waits for what ``RegionClients.authenticate`` is doing ahead for its
+#: region (then it goes on by itself).
+AHEAD_WAIT_SECONDS = 60.0
 
 _BY_STATUS: dict[int, type[CloudError]] = {
     400: CloudBadRequest,
@@ -286,6 +289,8 @@ class RegionClients:
         self._lock = threading.Lock()
         self._max_workers = max_workers
         self._executor: ThreadPoolExecutor | None = None
+        #: Set once what ``authenticate`` does ahead for a region is done (by region name).
+        self._ahead: dict[str, threading.Event] = {}
 
     def connection(self, region: str | None = None) -> Connection:
         """The region's connection (``None``: the default region)."""
@@ -362,19 +367,43 @@ class RegionClients:
         )  # fmt: skip
         return Connection(config=region)
 
-    def authenticate(self, regions: Iterable[str]) -> None:
+    def authenticate(
+        self, regions: Iterable[str], services: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
         """Connect to ``regions`` and get their clouds' tokens now (one per cloud and
         credentials), so that the first calls find them: what an engine starts, off its
-        event loop, beside the work before its first call. An error is left for the
-        first call to meet (and translate) itself."""
-        for region in regions:
-            try:
-                self.connection(region).session.get_auth_headers()
-            except Exception as exc:
-                log.debug("region %s: not authenticated ahead: %s", region, exc)
+        event loop, beside the work before its first call. ``services``: each region's
+        services (openstacksdk's names: ``compute``...) to find the API versions of now
+        too (Nova's is a request; Neutron's is not made unless asked like this). A call to
+        a region waits for what is under way ahead for it rather than doing the same
+        beside it. An error is left for the first call to meet (and translate) itself."""
+        regions = list(regions)
+        with self._lock:
+            ahead = {r: self._ahead.setdefault(r, threading.Event()) for r in regions}
+        try:
+            for region in regions:
+                try:
+                    conn = self.connection(region)
+                    conn.session.get_auth_headers()
+                    for service in (services or {}).get(region, ()):
+                        getattr(conn, service).get_endpoint_data()  # its versions, kept
+                except Exception as exc:
+                    log.debug("region %s: not authenticated ahead: %s", region, exc)
+                finally:
+                    ahead[region].set()
+        finally:
+            for event in ahead.values():
+                event.set()
+
+    def _after_ahead(self, region: str | None) -> None:
+        """Wait (a while at most) for what ``authenticate`` is doing ahead for ``region``."""
+        event = self._ahead.get(region) if region else None
+        if event is not None:
+            event.wait(AHEAD_WAIT_SECONDS)
 
     def call(self, region: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(connection, *args, **kwargs)`` with retries and error translation."""
+        self._after_ahead(region)
         conn = self.connection(region)
         call = self._timed(region, functools.partial(fn, conn, *args, **kwargs))
         return self.retry.run(call, self._translator(region))
@@ -383,6 +412,7 @@ class RegionClients:
         """Like ``call`` for a call that must not happen twice (a create): an error after
         which it may have been carried out (``CloudTransientError.maybe_done``) is raised
         at once, for the caller to look for what it made before asking again."""
+        self._after_ahead(region)
         conn = self.connection(region)
         call = self._timed(region, functools.partial(fn, conn, *args, **kwargs))
         return self._retry_once.run(call, self._translator(region))

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 #: Lookups made ahead start at the cloud's first answer to a create, or after this long.
 PREFETCH_AFTER = 2.0
+#: The services (openstacksdk's names) whose API versions an operation finds ahead, in
+#: each region, for the types it has there: Nova's is a request before its first call.
+SERVICES = (("OS::Nova::", "compute"),)
 
 
 @dataclass
@@ -216,17 +219,23 @@ class Operation:
     def _failed(self, record: ResourceRecord, action: Action, exc: BaseException) -> None:
         self.store.set_resource_status(record.id, action, Status.FAILED, _reason(exc), event=True)
 
-    def connect(self) -> None:
-        """Connect to the regions where the stack has cloud resources and authenticate, in a
-        worker thread, beside the bookkeeping before the first call
-        (``RegionClients.authenticate``)."""
-        regions = {
-            self.region_of(name)
-            for name, definition in self.template.resources.items()
-            if calls_cloud(definition.type)
-        }
-        if self.clients is not None and regions:
-            self.pool.submit(self.clients.authenticate, sorted(regions))
+    def connect(self, endpoints: bool = False) -> None:
+        """Connect to the regions where the stack has cloud resources and authenticate,
+        each region in a worker thread, beside the bookkeeping before the first call
+        (``RegionClients.authenticate``); with ``endpoints``, find the API versions of
+        the services its types call there too (``SERVICES``): a delete's first calls are
+        to Nova, which would ask for its version first; a create's first are to Neutron,
+        and they would wait for it."""
+        if self.clients is None:
+            return
+        services: dict[str, set[str]] = {}
+        for name, definition in self.template.resources.items():
+            if calls_cloud(definition.type):
+                wanted = services.setdefault(self.region_of(name), set())
+                if endpoints:
+                    wanted.update(s for prefix, s in SERVICES if definition.type.startswith(prefix))
+        for region in sorted(services):
+            self.pool.submit(self.clients.authenticate, [region], services)
 
     def learn_durations(self, action: Action) -> None:
         """Read, in a worker thread, how long ``action`` took lately on each type and
@@ -340,7 +349,7 @@ class Operation:
             await self.rt.run(self.stack_status, Action.ROLLBACK, Status.FAILED, failure)
 
     async def delete(self) -> StackRecord:
-        self.connect()
+        self.connect(endpoints=True)
         await self.rt.run(
             self.stack_status, Action.DELETE, Status.IN_PROGRESS, "Stack DELETE started"
         )
