@@ -122,12 +122,24 @@ class QueueSettings:
 
 
 def operation_job(
-    stack_id: str, action: Action | str, operation_id: str, queue: str, delay: float = 0.0
+    stack_id: str,
+    action: Action | str,
+    operation_id: str,
+    queue: str,
+    delay: float = 0.0,
+    *,
+    resume: bool = False,
 ) -> QueuedJob:
-    """The job running ``action`` on the stack, whose lock ``operation_id`` holds."""
+    """The job running ``action`` on the stack, whose lock ``operation_id`` holds;
+    ``resume``: the operation had begun (queued again), so that a cancel does not take it
+    out of the queue as one that never started (``cancel_queued``)."""
     from crossheat.store.jobs import QueuedJob
 
-    args = {"stack_id": stack_id, "action": str(action), "operation_id": operation_id}
+    args: dict[str, Any] = {
+        "stack_id": stack_id, "action": str(action), "operation_id": operation_id,
+    }  # fmt: skip
+    if resume:
+        args["resume"] = True
     return QueuedJob(TASK, stack_id, args, queue=queue, queueing_lock=stack_id, delay=delay)
 
 
