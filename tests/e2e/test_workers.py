@@ -1,7 +1,8 @@
 """Workers on the job queue (PostgreSQL): more workers finish a batch sooner, a killed
 worker's operations are finished by another without anyone running a command, a stopped
 worker hands its operations back, and no stack is ever worked on by two engines at once:
-a frozen worker whose stacks another took over writes nothing when it wakes up.
+a frozen worker whose stacks another took over writes and makes nothing when it wakes up,
+even frozen between recording that it creates a server and the call.
 
 Each test runs real ``crossheat worker`` processes against the emulator (0.2 s per call,
 1 s per server boot) on the test session's PostgreSQL schema; the batches are queued as
@@ -22,7 +23,7 @@ from tests.e2e.workers import (
     counts,
     expected,
     held_by,
-    only_polling,
+    is_stopped,
     queue_creates,
     queue_deletes,
     snapshot,
@@ -122,32 +123,33 @@ def test_a_stopped_worker_hands_its_operations_to_another(world: World) -> None:
 
 
 def test_a_frozen_worker_is_fenced_off_once_another_has_its_stacks(world: World) -> None:
-    start_emulator(world, latency="default=0.2,server=3", faults=QUOTAS)
+    start_emulator(world, latency=LATENCY, faults=QUOTAS)
     names = _names("f-")
     with worker_pool(world, CROSSHEAT_STALL_TIMEOUT=str(STALL_TIMEOUT)) as pool:
-        frozen = pool.start(concurrency=4)
-        pool.start(concurrency=4)
+        # It freezes (SIGSTOP) at the worst moment: it has recorded that it creates a
+        # server, and not sent the call yet; its other stacks are wherever they are.
+        frozen = pool.start(concurrency=4, CROSSHEAT_STOP_AT="create:east_server:before-call")
         queue_creates(world, names)
         pool.wait_running(frozen, 4)
+        pool.start(concurrency=4)
         deadline = time.monotonic() + 30
-        while len(its := held_by(world, frozen.pid)) < 4:  # its jobs have taken their stacks
-            assert time.monotonic() < deadline, its
+        while not is_stopped(frozen.pid):
+            assert time.monotonic() < deadline, pool.logs()
             time.sleep(0.05)
-        while not only_polling(world, its):  # its servers boot: no create on its way
-            assert time.monotonic() < deadline, snapshot(world, its)
-            time.sleep(0.05)
-        frozen.send_signal(signal.SIGSTOP)  # alive but silent: no heartbeat, no write
+        its = held_by(world, frozen.pid)
+        assert len(its) == 4, its
         # Its jobs go back to the queue once it has been silent for the stall timeout; its
-        # stacks are taken once their locks are stale (30 s at least, by the database).
+        # stacks are taken once their locks are stale (30 s at least, by the database),
+        # and resumed: the server it was about to create is made by the other worker.
         _all_created(world, names, 30 + STALL_TIMEOUT + 60)
         finished = snapshot(world, its)
-        frozen.send_signal(signal.SIGCONT)
+        frozen.send_signal(signal.SIGCONT)  # it wakes up right before its create call
         deadline = time.monotonic() + 30
         while "writes nothing more" not in pool.logs() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert "writes nothing more" in pool.logs()  # it found out it lost its stacks
         assert pool.stop(frozen) == 0
         assert snapshot(world, its) == finished  # it wrote nothing once it woke up
-        assert counts(world, "East") == expected("East", STACKS)
+        assert counts(world, "East") == expected("East", STACKS)  # and made nothing
         assert counts(world, "West") == expected("West", STACKS)
         _delete_all(world, names)

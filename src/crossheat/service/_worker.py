@@ -133,8 +133,11 @@ class Runner:
             marker = queued_marker()
             job = job_for(found.stack_id, operation, marker, self.settings.queue, resume=True)
             holder = found.lock.engine_id
-            if store.requeue(found.stack_id, holder, marker, operation, job) is not None:
-                queued.append(found.stack_id)
+            try:
+                if store.requeue(found.stack_id, holder, marker, operation, job) is not None:
+                    queued.append(found.stack_id)
+            except CrossheatError as exc:  # its row is busy: the next sweep tries again
+                log.warning("cannot queue stack %s again yet: %s", found.stack_id, exc)
         if queued:
             log.warning("stacks %s left by a dead engine queued again (resume)", queued)
         return queued

@@ -77,6 +77,9 @@ class WorkerInfo:
     read_at: datetime = field(compare=False)
 
 
+#: How long taking a stack back waits for its row (``requeue``); the sweep tries again.
+REQUEUE_LOCK_WAIT = "5s"
+
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
     " :queue, :task, :priority, :lock, :queueing_lock, CAST(:args AS jsonb),"
@@ -144,8 +147,11 @@ class JobQueries(StoreCore):
         """Take the stack from ``holder`` (a dead engine, a marker whose job is gone; None:
         the stack is free and IN_PROGRESS) for ``marker`` and queue ``job``, in one
         transaction; the job's id, or None if the stack is no longer as expected. The
-        holder's operation and any cancel request are kept."""
+        holder's operation and any cancel request are kept. ``StoreError`` if the stack's
+        row stays locked for ``REQUEUE_LOCK_WAIT`` (its holder is mid-write, or frozen
+        mid-transaction until the server ends its session)."""
         with self._session() as session:
+            session.execute(text(f"SET LOCAL lock_timeout = '{REQUEUE_LOCK_WAIT}'"))
             won = session.execute(
                 text(
                     "UPDATE stacks SET lock_engine_id = :marker,"
