@@ -232,6 +232,24 @@ def test_a_cancel_without_rollback_takes_a_queued_create_out_of_the_queue(
     assert Runner(service, QueueSettings()).sweep() == []
 
 
+def test_an_operation_waiting_in_the_queue_is_never_taken_for_a_dead_engines(
+    service: Service,
+) -> None:
+    # Every worker is busy (at full concurrency none fetches it): it waits, for an hour.
+    stack_id = _queue_create(service, "patient")
+    marker = service.get("patient").lock.engine_id
+    an_hour_ago = "now() - interval '1 hour'"
+    _jobs(
+        service,
+        f"UPDATE stacks SET lock_heartbeat_at = {an_hour_ago}, lock_acquired_at = {an_hour_ago},"
+        f" updated_at = {an_hour_ago} WHERE id = :stack",
+        stack_id,
+    )
+    assert Runner(service, QueueSettings(stall_timeout=5)).sweep() == []
+    assert service.get("patient").lock.engine_id == marker  # still its job's
+    assert _job_statuses(service, stack_id) == ["todo"]
+
+
 def test_no_worker_is_listed_until_one_runs(service: Service) -> None:
     assert list_workers(service) == []
 
