@@ -66,13 +66,15 @@ def _delete_all(world: World, names: list[str]) -> None:
 
 
 def _makespan(world: World, names: list[str]) -> float:
-    began = time.monotonic()
-    queue_creates(world, names)
+    """Seconds from queueing the batch to its last stack created."""
+    began = queue_creates(world, names)
     _all_created(world, names, 120)
     return time.monotonic() - began
 
 
 def test_two_workers_take_a_batch_clearly_faster_than_one(world: World) -> None:
+    # Four workers are measured by benchmarks/bench_workers.py (40 stacks): on 8 stacks
+    # the 2 cores this suite shares with others make their gain over two too noisy.
     start_emulator(world, latency=LATENCY, faults=QUOTAS)
     with worker_pool(world) as pool:
         alone = pool.start(concurrency=2)

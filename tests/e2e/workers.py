@@ -110,15 +110,20 @@ def worker_pool(world: World, **settings: str) -> Iterator[WorkerPool]:
                 process.wait()
 
 
-def queue_creates(world: World, names: Iterable[str]) -> None:
+def queue_creates(world: World, names: Iterable[str]) -> float:
     """Create the stacks from ``TEMPLATE`` through the queue (``stack create`` without
-    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``)."""
+    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``): recorded first, then queued together,
+    so that the workers get the whole batch at once; when the first was queued
+    (``time.monotonic``)."""
     template = Path(world.tmp / "stack.yaml")
     template.write_text(TEMPLATE)
     with world.service() as service:
         service.executor = QueueExecutor(service.store, QueueSettings())
-        for name in names:
-            service.submit(service.create(name, Inputs.from_files(template)))
+        batch = [service.create(name, Inputs.from_files(template)) for name in names]
+        queued = time.monotonic()
+        for started in batch:
+            service.submit(started)
+    return queued
 
 
 def queue_deletes(world: World, names: Iterable[str]) -> None:
