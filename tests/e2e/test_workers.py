@@ -16,9 +16,11 @@ import time
 
 import pytest
 
+from crossheat.service.queue import QueueSettings
 from tests.e2e.conftest import World, start_emulator
 from tests.e2e.workers import (
     RESOURCES,
+    TEMPLATE,
     completions,
     counts,
     expected,
@@ -155,3 +157,42 @@ def test_a_frozen_worker_is_fenced_off_once_another_has_its_stacks(world: World)
         assert counts(world, "East") == expected("East", STACKS)  # and made nothing
         assert counts(world, "West") == expected("West", STACKS)
         _delete_all(world, names)
+
+
+EXTRA_SERVER = """\
+  extra_server:
+    type: OS::Nova::Server
+    region: East
+    properties:
+      image: cirros
+      flavor: m1.small
+      networks: [{network: {get_resource: east_net}}]
+"""
+
+
+def test_a_cancel_takes_a_queued_update_out_of_the_queue(world: World) -> None:
+    start_emulator(world, latency="default=0.02,server=0.2", faults=QUOTAS)
+    with worker_pool(world, CROSSHEAT_STALL_TIMEOUT=str(STALL_TIMEOUT)) as pool:
+        worker = pool.start(concurrency=2)
+        queue_creates(world, ["c"])
+        _all_created(world, ["c"], 60)
+        assert pool.stop(worker) == 0  # no worker: the update waits in the queue
+        before = {region: world.admin.resources(region) for region in ("East", "West")}
+        grown = world.tmp / "grown.yaml"
+        grown.write_text(TEMPLATE + EXTRA_SERVER)
+        queue = {**world.env, "CROSSHEAT_EXECUTOR": "queue"}
+        updated = world.run_with_env(queue, "stack", "update", "c", "-t", str(grown))
+        assert updated.returncode == 0, updated.stderr
+        assert world.show("c")["stack_status"] == "UPDATE_IN_PROGRESS"
+        cancelled = world.run_with_env(queue, "stack", "cancel", "c")
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert "out of the queue" in cancelled.stdout + cancelled.stderr
+        assert world.show("c")["stack_status"] == "ROLLBACK_COMPLETE"
+        pool.start(concurrency=2)  # a worker again: nothing is left for it to run or resume
+        time.sleep(2 * QueueSettings(stall_timeout=STALL_TIMEOUT).sweep_every)  # two sweeps
+        stack = world.show("c")
+        assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+        with world.service() as service:
+            assert "extra_server" not in service.template("c")["resources"]  # as it was
+        assert {region: world.admin.resources(region) for region in ("East", "West")} == before
+        _delete_all(world, ["c"])

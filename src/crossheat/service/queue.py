@@ -21,7 +21,8 @@ of workers silent for the stall timeout go back to the queue, and stacks held by
 engine (by the database's clock), or left IN_PROGRESS with no job, are queued again as
 a resume, which adopts what the dead engine had created. A worker stopped by SIGTERM
 pauses its operations at a safe point (the resources being worked on finish, nothing new
-starts) and queues them again for another worker.
+starts) and queues them again for another worker. A cancel of an operation no worker has
+begun takes its job out of the queue (``_cancel``).
 
 Settings (environment): ``CROSSHEAT_STALL_TIMEOUT`` (seconds without a heartbeat after
 which a worker counts as dead, default 60), ``CROSSHEAT_STOP_GRACE`` (seconds a stopping
