@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -42,19 +43,23 @@ def test_an_unknown_executor_is_refused(env: dict[str, str]) -> None:
 
 
 @pytest.mark.postgres
-def test_a_running_worker_is_listed_and_stops_on_sigterm(env: dict[str, str], pg_url: str) -> None:
+def test_a_running_worker_is_listed_and_stops_on_sigterm(
+    env: dict[str, str], pg_url: str, tmp_path: Path
+) -> None:
     env = {**env, "CROSSHEAT_DATABASE_URL": pg_url}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "crossheat", "worker", "--concurrency", "3", "-q", "a,b"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    # Its log goes to a file: a pipe nobody reads would stop a worker that logs a lot.
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "crossheat", "worker", "--concurrency", "3", "-q", "a,b"],
+            env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )  # fmt: skip
     try:
         rows: list[dict[str, object]] = []
         deadline = time.monotonic() + 60
         while not rows and time.monotonic() < deadline:
             time.sleep(0.2)
             rows = json.loads(crossheat(env, "worker", "list", "-f", "json").stdout or "[]")
-        assert len(rows) == 1, rows
+        assert len(rows) == 1, (rows, (tmp_path / "worker.log").read_text())
         row = rows[0]
         assert (row["PID"], row["Concurrency"], row["Queues"]) == (worker.pid, 3, "a,b")
         assert row["Alive"] is True and row["Operations Running"] == 0

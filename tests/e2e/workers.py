@@ -60,12 +60,14 @@ class WorkerPool:
     env: dict[str, str]
     processes: list[subprocess.Popen[str]] = field(default_factory=list)
 
-    def start(self, concurrency: int) -> subprocess.Popen[str]:
-        """``crossheat worker --concurrency N``, once it has registered."""
+    def start(self, concurrency: int, **env: str) -> subprocess.Popen[str]:
+        """``crossheat worker --concurrency N`` (``env`` added to its environment), once it
+        has registered."""
         log = open(self.world.tmp / f"worker-{len(self.processes)}.log", "w")  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "crossheat", "worker", "--concurrency", str(concurrency)],
-            env=self.env, cwd=self.world.tmp, stdout=log, stderr=subprocess.STDOUT, text=True,
+            env={**self.env, **env}, cwd=self.world.tmp, stdout=log, stderr=subprocess.STDOUT,
+            text=True,
         )  # fmt: skip
         self.processes.append(process)
         self.wait_for(lambda rows: any(r.pid == process.pid for r in rows), "registered")
@@ -108,15 +110,20 @@ def worker_pool(world: World, **settings: str) -> Iterator[WorkerPool]:
                 process.wait()
 
 
-def queue_creates(world: World, names: Iterable[str]) -> None:
+def queue_creates(world: World, names: Iterable[str]) -> float:
     """Create the stacks from ``TEMPLATE`` through the queue (``stack create`` without
-    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``)."""
+    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``): recorded first, then queued together,
+    so that the workers get the whole batch at once; when the first was queued
+    (``time.monotonic``)."""
     template = Path(world.tmp / "stack.yaml")
     template.write_text(TEMPLATE)
     with world.service() as service:
         service.executor = QueueExecutor(service.store, QueueSettings())
-        for name in names:
-            service.submit(service.create(name, Inputs.from_files(template)))
+        batch = [service.create(name, Inputs.from_files(template)) for name in names]
+        queued = time.monotonic()
+        for started in batch:
+            service.submit(started)
+    return queued
 
 
 def queue_deletes(world: World, names: Iterable[str]) -> None:
@@ -174,18 +181,10 @@ def held_by(world: World, pid: int) -> list[str]:
         ]
 
 
-def only_polling(world: World, names: list[str]) -> bool:
-    """Whether every resource of the stacks is created but the servers, which are booting:
-    no create call is on its way (only reads)."""
-    with world.service() as service:
-        for name in names:
-            for record in service.resources(name):
-                if record.name == "east_server":
-                    if not record.physical_id or record.resource_status != "CREATE_IN_PROGRESS":
-                        return False
-                elif record.resource_status != "CREATE_COMPLETE":
-                    return False
-    return True
+def is_stopped(pid: int) -> bool:
+    """Whether the process is stopped (SIGSTOP), by its state in ``/proc``."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
 def snapshot(world: World, names: list[str]) -> list[object]:

@@ -3,12 +3,15 @@ stack left in progress by a stopped server is finished by the next one."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from crossheat.service import HostedExecutor, Inputs, Service, Status
+from crossheat.store.locks import holder_is_dead
 
 TEMPLATE = """
 heat_template_version: 2021-04-16
@@ -85,5 +88,36 @@ def test_a_stack_left_in_progress_is_resumed_when_the_server_starts(service: Ser
         stack = service.get_by_id(started.stack.id)
         assert (stack.action.value, stack.status.value) == ("CREATE", "COMPLETE")
         assert len(scoped.resources("left")) == 2
+    finally:
+        hosted.stop()
+
+
+SLOW = """
+heat_template_version: 2021-04-16
+resources:
+  slow:
+    type: OS::Heat::TestResource
+    properties: {value: one, wait_secs: 2}
+"""
+
+
+def test_an_operation_waiting_for_a_slot_keeps_its_stack_alive(service: Service) -> None:
+    hosted = HostedExecutor(service, max_operations=1, renew_every=0.2)
+    service.executor = hosted
+    hosted.start()
+    try:
+        scoped = service.scoped("alpha")
+        first = scoped.create("first", Inputs(SLOW, "t.yaml"))
+        scoped.submit(first)
+        waiting = scoped.create("waiting", Inputs(SLOW, "t.yaml"))
+        scoped.submit(waiting)  # no slot: the first runs for 2 s
+        time.sleep(1.5)
+        lock = service.store().get_lock(waiting.stack.id)
+        assert lock.engine_id == waiting.engine_id  # still waiting for its turn
+        # Its holder is not silent, though it runs nothing yet: no sweep or other server
+        # would take the stack as a dead engine's (here, silent for 1 s would be dead).
+        assert not holder_is_dead(lock, timedelta(seconds=1)), lock
+        hosted.wait(waiting.stack.id, timeout=60)
+        assert service.get_by_id(waiting.stack.id).stack_status == "CREATE_COMPLETE"
     finally:
         hosted.stop()

@@ -164,17 +164,90 @@ def test_a_paused_operation_goes_back_to_the_queue_and_is_finished_later(
     assert _run_job(runner, stack_id) == "stack paused: CREATE_COMPLETE"
 
 
-def test_a_cancel_reaches_a_queued_update_which_then_rolls_back(service: Service) -> None:
+def _job_statuses(service: Service, stack_id: str) -> list[str]:
+    with service.store().engine.connect() as conn:
+        query = text("SELECT status FROM procrastinate_jobs WHERE lock = :stack ORDER BY id")
+        return [str(s) for s in conn.execute(query, {"stack": stack_id}).scalars()]
+
+
+def _stack_events(service: Service, name: str) -> list[str]:
+    return [f"{e.action}_{e.status}" for e in service.events(name) if e.resource_name == name]
+
+
+def test_a_cancel_takes_a_queued_update_out_of_the_queue(service: Service) -> None:
     stack_id = _queue_create(service, "upd")
     runner = Runner(service, QueueSettings())
     _run_job(runner, stack_id)
+    before = {r.name: r.updated_at for r in service.resources("upd")}
     prepared = service.prepare_update("upd", None, existing=True, parameters={"wait": "1"})
     service.submit(service.update(prepared))
-    assert "cancel" in service.cancel("upd")  # while it waits in the queue
-    _run_job(runner, stack_id)
+    marker = service.get("upd").lock.engine_id or ""
+    assert "out of the queue" in service.cancel("upd")  # while it waits in the queue
     stack = service.get("upd")
     assert stack.stack_status == "ROLLBACK_COMPLETE", stack.status_reason
+    assert not stack.lock.held
+    assert stack.spec.parameters["wait"] == "0"  # the template it had
+    assert _job_statuses(service, stack_id) == ["succeeded", "cancelled"]  # procrastinate's
+    assert _stack_events(service, "upd")[-4:] == [
+        "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE",
+    ]  # fmt: skip
+    assert {r.name: r.updated_at for r in service.resources("upd")} == before  # untouched
+    assert runner.sweep() == []  # nothing left to resume
+    # A worker that had fetched the job anyway finds nothing to run.
+    assert "nothing to run" in asyncio.run(runner.run_operation(stack_id, "UPDATE", marker))
+    assert service.get("upd").stack_status == "ROLLBACK_COMPLETE"
+
+
+def test_a_cancel_reaches_a_queued_update_a_worker_has_taken_which_rolls_back(
+    service: Service,
+) -> None:
+    stack_id = _queue_create(service, "taken")
+    runner = Runner(service, QueueSettings())
+    _run_job(runner, stack_id)
+    prepared = service.prepare_update("taken", None, existing=True, parameters={"wait": "1"})
+    service.submit(service.update(prepared))
+    _jobs(service, FETCH, stack_id)  # a worker has the job, not the stack yet
+    assert "asked" in service.cancel("taken")
+    marker = service.get("taken").lock.engine_id or ""
+    asyncio.run(runner.run_operation(stack_id, "UPDATE", marker))
+    stack = service.get("taken")
+    assert stack.stack_status == "ROLLBACK_COMPLETE", stack.status_reason
     assert stack.spec.parameters["wait"] == "0"
+
+
+def test_a_cancel_without_rollback_takes_a_queued_create_out_of_the_queue(
+    service: Service,
+) -> None:
+    started = service.create("never", Inputs(TEMPLATE, "t.yaml"), disable_rollback=True)
+    service.submit(started)
+    heat = service.heat()
+    heat.cancel(service.get("never"), rollback=False)
+    stack = service.get("never")
+    assert stack.stack_status == "CREATE_FAILED"
+    assert "cancelled while queued" in stack.status_reason
+    assert not stack.lock.held
+    assert _job_statuses(service, started.stack.id) == ["cancelled"]
+    assert _stack_events(service, "never") == ["CREATE_IN_PROGRESS", "CREATE_FAILED"]
+    assert [r.resource_status for r in service.resources("never")] in ([], ["INIT_COMPLETE"] * 2)
+    assert Runner(service, QueueSettings()).sweep() == []
+
+
+def test_an_operation_waiting_in_the_queue_is_never_taken_for_a_dead_engines(
+    service: Service,
+) -> None:
+    # Every worker is busy (at full concurrency none fetches it): it waits, for an hour.
+    stack_id = _queue_create(service, "patient")
+    marker = service.get("patient").lock.engine_id
+    an_hour_ago = "now() - interval '1 hour'"
+    _jobs(
+        service,
+        f"UPDATE stacks SET lock_heartbeat_at = {an_hour_ago}, lock_acquired_at = {an_hour_ago},"
+        f" updated_at = {an_hour_ago} WHERE id = :stack",
+        stack_id,
+    )
+    assert Runner(service, QueueSettings(stall_timeout=5)).sweep() == []
+    assert service.get("patient").lock.engine_id == marker  # still its job's
+    assert _job_statuses(service, stack_id) == ["todo"]
 
 
 def test_no_worker_is_listed_until_one_runs(service: Service) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from sqlalchemy import text
 
 from crossheat.errors import LockLost, StackLocked
 from crossheat.store import Action, StackSpec, Status, Store, new_engine_id
@@ -99,3 +100,28 @@ def test_lock_times_are_the_databases_clock_not_the_hosts(store: Store) -> None:
     assert abs(lock.read_at - lock.heartbeat_at) < timedelta(minutes=1)
     with pytest.raises(StackLocked, match="holder is alive"):
         store.take_over_lock(stack_id, new_engine_id())
+
+
+def test_an_engine_checks_its_fence_before_a_cloud_create(store: Store, db_url: str) -> None:
+    stack_id, _ = _stack_with_resource(store)
+    store.check_fence(stack_id)  # not fenced: nothing to check
+    store.acquire_lock(stack_id, Action.CREATE, ELSEWHERE)
+    lost: list[str] = []
+    store.fence(stack_id, ELSEWHERE, lambda: lost.append("stop"))
+    store.check_fence(stack_id)  # it holds the stack
+    assert lost == []
+    thief = _taken_over(store, db_url, stack_id)
+    with pytest.raises(LockLost, match=f"engine {thief} holds it"):
+        store.check_fence(stack_id)  # no write of its own needed to find out
+    assert lost == ["stop"]
+    with pytest.raises(LockLost):
+        store.check_fence(stack_id)
+    assert lost == ["stop"]  # told once
+
+
+def test_postgresql_ends_a_session_left_idle_in_a_transaction(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with store.engine.connect() as conn:
+        shown = conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar()
+    assert shown == "15s"  # a frozen engine's locks are freed for a take-over

@@ -101,6 +101,9 @@ class Runtime:
             if found:
                 return answer  # type: ignore[no-any-return]
             if once:
+                # An engine that lost the stack (frozen while another took it over and
+                # made this resource) makes nothing: its fence is checked first.
+                self.store.check_fence(self.stack_id)
                 try:
                     return clients.call_once(region, fn, *args, **kwargs)
                 finally:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,13 +52,27 @@ RESOURCE_TAG = "crossheat-resource"
 #: Crash tests name where the engine should die: ``create:west_router:after-call``
 #: (operation, resource, point ``before-call`` or ``after-call``), comma-separated.
 KILL_VARIABLE = "CROSSHEAT_KILL_AT"
+#: The same for where the engine should freeze, once (SIGSTOP: a machine that stalls),
+#: until someone sends it SIGCONT.
+STOP_VARIABLE = "CROSSHEAT_STOP_AT"
+_frozen: set[str] = set()
+_frozen_guard = threading.Lock()
 
 
 def kill_point(operation: str, name: str, point: str) -> None:
-    """Die here, as a crash would (SIGKILL, nothing cleaned up), when a test asks for it."""
+    """Die here, as a crash would (SIGKILL, nothing cleaned up), or freeze here the first
+    time (SIGSTOP), when a test asks for it."""
+    here = f"{operation}:{name}:{point}"
     wanted = os.environ.get(KILL_VARIABLE)
-    if wanted and f"{operation}:{name}:{point}" in wanted.split(","):
+    if wanted and here in wanted.split(","):
         os.kill(os.getpid(), signal.SIGKILL)
+    frozen = os.environ.get(STOP_VARIABLE)
+    if frozen and here in frozen.split(","):
+        with _frozen_guard:
+            if here in _frozen:
+                return
+            _frozen.add(here)
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 def _nothing() -> None:

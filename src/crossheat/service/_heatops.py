@@ -26,6 +26,7 @@ from crossheat.errors import (
 )
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.resources.types.heat import LocalResource
+from crossheat.service._cancel import cancel_queued
 from crossheat.service._heatviews import (
     HeatViews,
     check_stack_name,
@@ -293,6 +294,8 @@ class HeatOps(HeatViews):
             raise NotSupportedError(
                 "Cancelling without rollback a stack whose rollback is enabled is not supported."
             )
+        if cancel_queued(self.store, stack, rollback=False):
+            return  # it had not started: taken out of the job queue
         lock = self.store.get_lock(stack.id)
         if lock.engine_id is None or not self.store.request_cancel(stack.id, lock.engine_id):
             raise StackError(f"stack {stack.name} has no operation in progress to cancel")

@@ -32,6 +32,7 @@ from crossheat.redact import mask_paths
 from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.service._acting import refuse_without_caller
+from crossheat.service._cancel import cancel_queued
 from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
@@ -212,19 +213,21 @@ class Stacks:
         return stack.action, engine_id
 
     def cancel(self, stack: StackRecord) -> str:
-        """Ask the engine running the stack's update to stop and roll back.
-
-        The request goes through the database, so the engine may run on any host that
-        shares it; it reads the request within a second (``CANCEL_POLL_SECONDS``).
-        """
+        """Ask the engine running the stack's update to stop and roll back; one still in
+        the job queue is taken out of it instead (``_cancel``). The request goes through
+        the database, so the engine may run on any host that shares it; it reads the
+        request within a second (``CANCEL_POLL_SECONDS``)."""
         lock = self.store.get_lock(stack.id)
         if not lock.held or lock.operation != Action.UPDATE.value or lock.engine_id is None:
             raise StackError(f"stack {stack.name} has no update in progress to cancel")
+        if cancel_queued(self.store, stack, rollback=True):
+            return f"took the queued update of {stack.name} out of the queue: nothing changed"
+        lock = self.store.get_lock(stack.id)  # a worker may have just taken it over
         if holder_is_dead(lock):
             raise StackError(
                 f"the engine of {stack.name} is gone; use `crossheat stack resume {stack.name}`"
             )
-        if not self.store.request_cancel(stack.id, lock.engine_id):
+        if not self.store.request_cancel(stack.id, lock.engine_id or ""):
             raise StackError(f"the update of {stack.name} has just ended; nothing to cancel")
         return f"asked engine {lock.engine_id} to cancel the update of {stack.name}"
 

@@ -109,7 +109,7 @@ class Runner:
     def hand_back(self, stack_id: str, operation: Action, delay: float) -> None:
         """Queue the stopped operation again (its lock is free, its stack IN_PROGRESS)."""
         marker = queued_marker()
-        job = job_for(stack_id, operation, marker, self.settings.queue, delay)
+        job = job_for(stack_id, operation, marker, self.settings.queue, delay, resume=True)
         try:
             self.service.store().requeue(stack_id, None, marker, operation.value, job)
         except CrossheatError:  # the sweep will find it
@@ -131,10 +131,13 @@ class Runner:
             if operation is None:
                 continue
             marker = queued_marker()
-            job = job_for(found.stack_id, operation, marker, self.settings.queue)
+            job = job_for(found.stack_id, operation, marker, self.settings.queue, resume=True)
             holder = found.lock.engine_id
-            if store.requeue(found.stack_id, holder, marker, operation, job) is not None:
-                queued.append(found.stack_id)
+            try:
+                if store.requeue(found.stack_id, holder, marker, operation, job) is not None:
+                    queued.append(found.stack_id)
+            except CrossheatError as exc:  # its row is busy: the next sweep tries again
+                log.warning("cannot queue stack %s again yet: %s", found.stack_id, exc)
         if queued:
             log.warning("stacks %s left by a dead engine queued again (resume)", queued)
         return queued
@@ -176,7 +179,10 @@ def make_app(runner: Runner, url: str) -> App:
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     app = App(connector=PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4))
 
-    async def run_operation(stack_id: str, action: str, operation_id: str) -> str:
+    async def run_operation(
+        stack_id: str, action: str, operation_id: str, resume: bool = False
+    ) -> str:
+        del resume  # the lock says what to do; the flag is for a cancel (``cancel_queued``)
         return await runner.run_operation(stack_id, action, operation_id)
 
     app.task(name=TASK, pass_context=False)(run_operation)

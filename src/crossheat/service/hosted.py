@@ -35,11 +35,13 @@ from typing import TYPE_CHECKING
 
 from crossheat.clouds.credentials import Caller, CallerToken, NoCallerToken, resumed_without_token
 from crossheat.errors import CrossheatError, StackLocked
+from crossheat.service._stacks import HEARTBEAT_SECONDS
 from crossheat.store import Action, Status
 
 if TYPE_CHECKING:
     from crossheat.service._service import Service
     from crossheat.service.executor import ServerExecutor
+    from crossheat.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class HostedExecutor:
 
     service: Service
     max_operations: int = DEFAULT_MAX_OPERATIONS
+    #: Seconds between two renewals of the lock of an operation waiting for a slot.
+    renew_every: float = HEARTBEAT_SECONDS
     _loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
@@ -139,9 +143,23 @@ class HostedExecutor:
                 del self._running[stack_id]
 
     async def _run(self, stack_id: str, action: Action, handed_by: str, caller: Caller) -> None:
-        assert self._slots is not None
-        async with self._slots:
-            engine_id = await asyncio.to_thread(self.service.take_over, stack_id, handed_by)
+        slots = self._slots
+        assert slots is not None
+        # While it waits for a slot, the lock ``handed_by`` holds is renewed: a stack whose
+        # holder is silent for the stall timeout is taken as a dead engine's (a worker's
+        # sweep, another server's start) and resumed elsewhere, without the caller's token.
+        store = self.service.store()
+        renew = asyncio.ensure_future(_renew(store, stack_id, handed_by, self.renew_every))
+        try:
+            await slots.acquire()
+        finally:
+            renew.cancel()
+        try:
+            try:
+                engine_id = await asyncio.to_thread(self.service.take_over, stack_id, handed_by)
+            except StackLocked as exc:  # cancelled or taken while it waited
+                log.warning("operation %s on stack %s not run: %s", action, stack_id, exc)
+                return
             with self._guard:
                 if stack_id in self._running:
                     self._running[stack_id].engine_id = engine_id
@@ -149,10 +167,12 @@ class HostedExecutor:
                 await self.service.run_operation(stack_id, action, engine_id, caller=caller)
             except asyncio.CancelledError:
                 # The server is stopping: free the lock, leave the stack IN_PROGRESS.
-                await asyncio.to_thread(self.service.store().release_lock, stack_id, engine_id)
+                await asyncio.to_thread(store.release_lock, stack_id, engine_id)
                 raise
             except Exception:  # recorded on the stack by the engine; keep serving
                 log.exception("operation %s on stack %s ended with an error", action, stack_id)
+        finally:
+            slots.release()
 
     # ---- resuming ------------------------------------------------------------------------
 
@@ -176,6 +196,19 @@ class HostedExecutor:
                 self.submit(started.stack.id, started.action, started.engine_id, caller=caller)
                 resumed.append(stack.id)
         return resumed
+
+
+async def _renew(store: Store, stack_id: str, holder: str, every: float) -> None:
+    """Renew ``holder``'s lock of the stack every ``every`` seconds, until cancelled or
+    the lock is no longer its own."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(store.heartbeat_lock, stack_id, holder)
+        except StackLocked:
+            return
+        except CrossheatError:  # a database hiccup: the next renewal tries again
+            log.warning("cannot renew the lock of stack %s", stack_id, exc_info=True)
 
 
 @dataclass

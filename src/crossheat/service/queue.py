@@ -21,7 +21,8 @@ of workers silent for the stall timeout go back to the queue, and stacks held by
 engine (by the database's clock), or left IN_PROGRESS with no job, are queued again as
 a resume, which adopts what the dead engine had created. A worker stopped by SIGTERM
 pauses its operations at a safe point (the resources being worked on finish, nothing new
-starts) and queues them again for another worker.
+starts) and queues them again for another worker. A cancel of an operation no worker has
+begun takes its job out of the queue (``_cancel``).
 
 Settings (environment): ``CROSSHEAT_STALL_TIMEOUT`` (seconds without a heartbeat after
 which a worker counts as dead, default 60), ``CROSSHEAT_STOP_GRACE`` (seconds a stopping
@@ -122,12 +123,24 @@ class QueueSettings:
 
 
 def operation_job(
-    stack_id: str, action: Action | str, operation_id: str, queue: str, delay: float = 0.0
+    stack_id: str,
+    action: Action | str,
+    operation_id: str,
+    queue: str,
+    delay: float = 0.0,
+    *,
+    resume: bool = False,
 ) -> QueuedJob:
-    """The job running ``action`` on the stack, whose lock ``operation_id`` holds."""
+    """The job running ``action`` on the stack, whose lock ``operation_id`` holds;
+    ``resume``: the operation had begun (queued again), so that a cancel does not take it
+    out of the queue as one that never started (``cancel_queued``)."""
     from crossheat.store.jobs import QueuedJob
 
-    args = {"stack_id": stack_id, "action": str(action), "operation_id": operation_id}
+    args: dict[str, Any] = {
+        "stack_id": stack_id, "action": str(action), "operation_id": operation_id,
+    }  # fmt: skip
+    if resume:
+        args["resume"] = True
     return QueuedJob(TASK, stack_id, args, queue=queue, queueing_lock=stack_id, delay=delay)
 
 

@@ -7,12 +7,16 @@ Fencing: while an operation runs, its engine registers a fence for the stack
 (``store.fence(stack_id, engine_id, on_lost)``). Every write to that stack's
 rows then starts by checking, in the same transaction and under a lock the
 take-over must wait for, that ``engine_id`` still holds the stack; if it does
-not, nothing is written, ``on_lost`` is called once and ``LockLost`` raised.
+not, nothing is written, ``on_lost`` is called once and ``LockLost`` raised. Before a
+cloud call that creates something, the engine checks its fence too (``check_fence``):
+an engine frozen between recording its intent and the call finds, when it wakes up,
+that another has taken the stack over (and made the resource), and makes nothing.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +30,9 @@ from crossheat.errors import LockLost, StoreError
 from crossheat.redact import forget_in_logs, scrub, secret_leaf_paths
 from crossheat.store.models import ResourceRow, StackRow
 from crossheat.store.secrets import SecretBox
+
+#: A fence read that took longer than this is made again (``check_fence``).
+FRESH_FENCE_SECONDS = 2.0
 
 
 @dataclass
@@ -79,6 +86,35 @@ class StoreCore:
         fence = self._fences.pop(stack_id, None)
         return None if fence is None else fence.lost
 
+    def check_fence(self, stack_id: str) -> None:
+        """Before a cloud call that creates something: ``LockLost`` (and the fence's
+        ``on_lost`` called) if the stack is fenced and its engine no longer holds it, by
+        one read now. The read is made again if its answer came late (the process may have
+        been frozen meanwhile, and the answer be stale by the time it goes on)."""
+        fence = self._fences.get(stack_id)
+        if fence is None:
+            return
+        while fence.lost is None:
+            began = time.monotonic()
+            with self._session() as session:
+                holder = session.scalar(
+                    select(StackRow.lock_engine_id).where(StackRow.id == stack_id)
+                )
+            if holder != fence.engine_id:
+                self._lose(fence, stack_id, holder)
+            elif time.monotonic() - began < FRESH_FENCE_SECONDS:
+                return
+        raise LockLost(fence.lost)
+
+    def _lose(self, fence: Fence, stack_id: str, holder: str | None) -> None:
+        fence.lost = (
+            f"engine {fence.engine_id} no longer holds the lock of stack {stack_id} "
+            f"({'it is free' if holder is None else f'engine {holder} holds it'}); "
+            "it stops and writes nothing more"
+        )
+        if fence.on_lost is not None:
+            fence.on_lost()
+
     @contextmanager
     def _write(
         self, stack_id: str | None = None, *, resource_id: str | None = None
@@ -114,13 +150,7 @@ class StoreCore:
                 )
             if holder == fence.engine_id:
                 return
-            fence.lost = (
-                f"engine {fence.engine_id} no longer holds the lock of stack {stack_id} "
-                f"({'it is free' if holder is None else f'engine {holder} holds it'}); "
-                "it stops and writes nothing more"
-            )
-            if fence.on_lost is not None:
-                fence.on_lost()
+            self._lose(fence, stack_id, holder)
         raise LockLost(fence.lost)
 
     def remember_secrets(self, stack_id: str, texts: Iterable[str]) -> None:

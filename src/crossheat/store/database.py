@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 URL_VARIABLE = "CROSSHEAT_DATABASE_URL"
 BUSY_TIMEOUT_S = 30
+#: PostgreSQL ends a session idle in a transaction this long (``_postgresql_settings``):
+#: less than the 30 s after which a silent engine's stack may be taken over.
+IDLE_IN_TRANSACTION_S = 15
 #: Requests a server answers at once (the threadpool its sync routes run in, anyio's 40),
 #: each holding at most one connection at a time.
 REQUEST_THREADS = 40
@@ -69,7 +72,9 @@ def make_engine(url: str, operations: int = 1) -> Engine:
     size, overflow = pool_size(operations)
     pool: dict[str, Any] = {"pool_size": size, "max_overflow": overflow}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **pool)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
+        event.listen(engine, "connect", _postgresql_settings)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     else:
@@ -77,6 +82,20 @@ def make_engine(url: str, operations: int = 1) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
+    """A session left idle in a transaction for ``IDLE_IN_TRANSACTION_S`` is ended by the
+    server, its locks freed: a process frozen mid-transaction (a stalled machine, SIGSTOP)
+    would otherwise hold a stack's row for as long as it sleeps, and nobody could take the
+    stack over (the sweep would wait on it). Our transactions are short and never wait
+    on anything but the database."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        seconds = int(IDLE_IN_TRANSACTION_S)
+        cursor.execute(f"SET idle_in_transaction_session_timeout = '{seconds}s'")
+    dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,6 +5,7 @@
     store.requeue(stack_id, dead_engine_id, queued_marker(), job)      # the sweep's take-back
     store.stacks_without_job(task)       # stacks held or IN_PROGRESS that no job will run
     store.retry_stalled_jobs(task, 60)   # jobs of workers without a heartbeat for 60 s
+    store.cancel_queued(stack_id, marker, task, states, restore_previous=True)  # `stack cancel`
     store.list_workers()                 # who runs (``crossheat worker list``)
 
 Jobs are written with procrastinate's own SQL function (``procrastinate_defer_jobs_v1``)
@@ -15,6 +16,7 @@ its job happen together or not at all. Heartbeats and times are the database's c
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from crossheat.errors import StackLocked
 from crossheat.store._core import StoreCore
-from crossheat.store.models import WorkerRow, db_now
-from crossheat.store.records import LockInfo
+from crossheat.store._events import insert_event
+from crossheat.store._stacks import _assign
+from crossheat.store.models import EventRow, StackRow, WorkerRow, db_now, utcnow
+from crossheat.store.records import STACK_EVENT_TYPE, Action, LockInfo, Status
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class WorkerInfo:
     read_at: datetime = field(compare=False)
 
 
+#: How long taking a stack back waits for its row (``requeue``); the sweep tries again.
+REQUEUE_LOCK_WAIT = "5s"
+
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
     " :queue, :task, :priority, :lock, :queueing_lock, CAST(:args AS jsonb),"
@@ -94,6 +101,15 @@ SELECT s.id, s.action, s.status, s.lock_operation, s.lock_engine_id, s.lock_acqu
    AND (s.lock_engine_id IS NOT NULL OR s.status = 'IN_PROGRESS')
    AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
                     WHERE j.lock = s.id AND j.status IN ('todo', 'doing'))
+""")
+
+#: The job that would start the operation ``marker`` holds the stack for: queued, not
+#: taken by a worker yet, and not a resume (one queued again after it had begun).
+_NOT_STARTED = text("""
+SELECT id FROM procrastinate_jobs
+ WHERE lock = :stack AND task_name = :task AND status = 'todo'
+   AND args->>'operation_id' = :marker AND NOT COALESCE((args->>'resume')::boolean, false)
+ ORDER BY id LIMIT 1
 """)
 
 _STALLED = text("""
@@ -131,8 +147,11 @@ class JobQueries(StoreCore):
         """Take the stack from ``holder`` (a dead engine, a marker whose job is gone; None:
         the stack is free and IN_PROGRESS) for ``marker`` and queue ``job``, in one
         transaction; the job's id, or None if the stack is no longer as expected. The
-        holder's operation and any cancel request are kept."""
+        holder's operation and any cancel request are kept. ``StoreError`` if the stack's
+        row stays locked for ``REQUEUE_LOCK_WAIT`` (its holder is mid-write, or frozen
+        mid-transaction until the server ends its session)."""
         with self._session() as session:
+            session.execute(text(f"SET LOCAL lock_timeout = '{REQUEUE_LOCK_WAIT}'"))
             won = session.execute(
                 text(
                     "UPDATE stacks SET lock_engine_id = :marker,"
@@ -160,6 +179,53 @@ class JobQueries(StoreCore):
         except IntegrityError as exc:
             raise StackLocked(f"a job of {job.queueing_lock} is queued already") from exc
         return int(job_id)
+
+    def cancel_queued(
+        self,
+        stack_id: str,
+        marker: str,
+        task: str,
+        states: Sequence[tuple[Action, Status, str]],
+        *,
+        restore_previous: bool,
+    ) -> bool:
+        """Remove the operation ``marker`` holds the stack for from the queue, if no worker
+        has taken its job yet and it never began (procrastinate's own cancel: the job ends
+        ``cancelled``), in one transaction: the stack goes through ``states`` (an event
+        each; the last stays), its previous template comes back (``restore_previous``)
+        and its lock is freed. False, and nothing changed, when the job is gone, taken by a
+        worker or a resume."""
+        with self._session() as session:
+            row = session.scalar(
+                select(StackRow)
+                .where(StackRow.id == stack_id, StackRow.deleted_at.is_(None))
+                .with_for_update()  # a worker taking the job over waits for this
+            )
+            if row is None or row.lock_engine_id != marker:
+                return False
+            values = {"stack": stack_id, "task": task, "marker": marker}
+            job_id = session.execute(_NOT_STARTED, values).scalar()
+            cancel = text("SELECT procrastinate_cancel_job_v1(:id, false, false)")
+            if job_id is None or session.execute(cancel, {"id": job_id}).scalar() is None:
+                return False
+            if restore_previous and row.previous is not None:
+                _assign(row, row.previous)
+                row.previous = None
+            for action, status, reason in states:
+                row.action, row.status, row.status_reason = action.value, status.value, reason
+                row.updated_at = utcnow()
+                insert_event(
+                    session,
+                    EventRow(
+                        stack_id=row.id, resource_name=row.name,
+                        resource_type=STACK_EVENT_TYPE, physical_id=row.id, region=None,
+                        action=row.action, status=row.status, reason=reason,
+                        timestamp=row.updated_at,
+                    ),
+                )  # fmt: skip
+            row.lock_operation = row.lock_engine_id = None
+            row.lock_acquired_at = row.lock_heartbeat_at = row.lock_cancel_requested_at = None
+        return True
 
     # ---- the sweep ---------------------------------------------------------------------
 
