@@ -119,9 +119,7 @@ def test_an_engine_checks_its_fence_before_a_cloud_create(store: Store, db_url: 
     assert lost == ["stop"]  # told once
 
 
-def test_postgresql_ends_a_session_left_idle_in_a_transaction(store: Store) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
-    with store.engine.connect() as conn:
+def test_postgresql_ends_a_session_left_idle_in_a_transaction(pg_schema_url: str) -> None:
+    with Store.open(pg_schema_url) as pg, pg.engine.connect() as conn:
         shown = conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar()
     assert shown == "15s"  # a frozen engine's locks are freed for a take-over
