@@ -93,6 +93,9 @@ class Dashboard:
         self.service = service
         self.views = HeatViews(service)
         self.store = service.store()
+        #: The template last read of each stack, with what says it is still the stack's
+        #: (a stream reads the stack every half second; parsing is most of the read).
+        self._templates: dict[str, tuple[tuple[Any, ...], Template | None]] = {}
 
     # ---- the list -----------------------------------------------------------------------
 
@@ -157,7 +160,7 @@ class Dashboard:
 
     def topology(self, stack: StackRecord) -> dict[str, Any]:
         """The contract's ``topology.json``: regions, resources, links, tunnels."""
-        template = loaded_template(stack)
+        template = self._template(stack)
         records = {r.name: r for r in self._current(stack)}
         region_of = _regions_of(template, list(records.values())) if template else {}
         default = (stack.spec.region_map or {}).get("default_region")
@@ -202,6 +205,15 @@ class Dashboard:
             out.append({"name": " / ".join(ends), "regions": regions, "ends": ends,
                         "status": tunnel_status(statuses)})  # fmt: skip
         return out
+
+    def _template(self, stack: StackRecord) -> Template | None:
+        key = (stack.updated_at, stack.action, stack.status)
+        cached = self._templates.get(stack.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        template = loaded_template(stack)
+        self._templates[stack.id] = (key, template)
+        return template
 
     def watch(self, stack: StackRecord) -> Watch:
         """What changes in the stack from now on (for the live stream)."""

@@ -315,8 +315,8 @@
     return this.layout();
   };
 
-  // In a hidden tab the element has no size: once it has one (the tab shown, the window
-  // resized), the graph is fitted to it again.
+  // In a hidden tab the element has no size: once it has one (the tab shown), and when
+  // it is resized while the user has not zoomed or panned, the graph is fitted again.
   Topology.prototype.watchSize = function () {
     if (typeof ResizeObserver === 'undefined') return;
     var self = this;
@@ -327,8 +327,18 @@
       var wasEmpty = !last[0] || !last[1];
       last = now;
       self.cy.resize();
-      if (wasEmpty && now[0] && now[1]) self.cy.fit(undefined, 24);
+      if (now[0] && now[1] && (wasEmpty || viewOf(self.cy) === self.fitted)) self.fit();
     }).observe(this.canvas);
+  };
+
+  function viewOf(cy) {
+    var pan = cy.pan();
+    return [cy.zoom().toFixed(4), pan.x.toFixed(1), pan.y.toFixed(1)].join(' ');
+  }
+
+  Topology.prototype.fit = function () {
+    this.cy.fit(undefined, 24);
+    this.fitted = viewOf(this.cy);
   };
 
   Topology.prototype.regionElement = function (region) {
@@ -389,6 +399,7 @@
       });
       layout.one('layoutstop', function () {
         self.layoutMs = Math.round(performance.now() - started); // for tests and benchmarks
+        self.fitted = viewOf(cy);
         resolve();
       });
       layout.run();
