@@ -225,3 +225,27 @@ def test_no_template_or_two_templates_are_refused(local: TestClient) -> None:
         files={"template_file": ("things.yaml", GROUPED.encode())},
     )
     assert answer.status_code == 200 and 'id="param-password"' in answer.text
+
+
+def test_uploaded_environment_files_prefill_and_errors_are_summed_up_with_links(
+    local: TestClient,
+) -> None:
+    form = local.get("/dashboard/launch")
+    answer = local.post(
+        "/dashboard/launch",
+        data={"csrf_token": csrf_of(form.text), "template_text": GROUPED},
+        files=[
+            ("environment_files", ("sizes.yaml", b"parameters:\n  size: large\n")),
+            ("environment_files", ("count.yaml", b"parameter_defaults:\n  count: 3\n")),
+        ],
+    )
+    assert answer.status_code == 200
+    assert '<option value="large" selected>large</option>' in field(answer.text, "size")
+    assert 'value="3"' in field(answer.text, "count")
+    status, checked = parameters_step(local, answer.text, "", count="0", password="x" * 12)
+    assert status == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', checked, re.S)
+    assert summary
+    assert '<a href="#stack_name">Give the stack a name.</a>' in summary.group(0)
+    assert '<a href="#param-count">count</a>' in summary.group(0)
+    assert "x" * 12 not in checked
