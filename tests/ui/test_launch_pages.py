@@ -116,5 +116,6 @@ def test_errors_show_beside_the_template_line_and_the_parameter(
     expect(error).to_contain_text("length must be at least 16")
     expect(page.locator("#param-vpn_psk")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#param-vpn_psk")).to_have_value("")
+    expect(page.locator("#param-vpn_psk")).to_have_attribute("placeholder", "")  # typed again
     assert "too-short" not in page.content()
     screenshot(page, "launch-parameter-error")

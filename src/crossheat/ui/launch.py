@@ -52,6 +52,13 @@ def launch_draft(request: Request, user: UiUser, token: str | None) -> Draft:
     return draft
 
 
+def forget_wrong_hidden(draft: Draft, checked: ParameterForm) -> None:
+    """A hidden value found wrong is not kept: it is typed again."""
+    for item in checked.fields:
+        if item.hidden and item.name in checked.errors:
+            draft.parameters.pop(item.name, None)
+
+
 def inputs_of(draft: Draft, parameters: Mapping[str, str] | None = None) -> Inputs:
     return Inputs(
         draft.template,
@@ -146,6 +153,7 @@ async def plan(request: Request, user: User) -> HTMLResponse:
     draft.parameters = values
     drafts_of(request).put(user, draft, token)
     checked, summary, wrong = await run_in_threadpool(_check, user, draft, timeout)
+    forget_wrong_hidden(draft, checked)
     if summary is None or wrong:
         return _parameters_page(request, draft, token, checked, values, wrong, 400)
     return render(request, "launch_plan.html", {

@@ -30,6 +30,7 @@ from crossheat.service import (
 )
 from crossheat.ui.drafts import Draft, draft_or_404, drafts_of
 from crossheat.ui.forms import field_context, read_sources, source_view, typed_values
+from crossheat.ui.launch import forget_wrong_hidden
 from crossheat.ui.render import render
 from crossheat.ui.session import UiUser, User, check_csrf
 
@@ -120,6 +121,7 @@ async def preview(request: Request, stack_id: str, user: User) -> HTMLResponse:
         notice = "The new template's parameters: check them, then preview the update."
         return _form_page(request, stack, draft, token, spec, draft.parameters, notice)
     checked = await run_in_threadpool(_form, user, stack, draft, True)
+    forget_wrong_hidden(draft, checked)
     shown: UpdatePreview | None = None
     problem = None
     if checked.ok:

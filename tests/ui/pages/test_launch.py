@@ -90,6 +90,7 @@ def test_groups_are_fieldsets_and_values_are_checked_beside_their_fields(
     error = re.search(r'id="error-password" role="alert">(.*?)</div>', checked, re.S)
     assert error and "length must be at least 12" in error.group(1)
     assert "too-short" not in checked  # a hidden value never comes back
+    assert 'placeholder=""' in field(checked, "password")  # and a wrong one is not kept
     assert 'id="error-size"' not in checked
 
 
