@@ -4,6 +4,7 @@ template errors beside their lines, the plan before the launch, the launch itsel
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -250,3 +251,21 @@ def test_uploaded_environment_files_prefill_and_errors_are_summed_up_with_links(
     assert '<a href="#stack_name">Give the stack a name.</a>' in summary.group(0)
     assert '<a href="#param-count">count</a>' in summary.group(0)
     assert "x" * 12 not in checked
+
+
+def test_back_from_the_plan_keeps_what_was_typed_but_shows_no_hidden_value(
+    local: TestClient,
+) -> None:
+    _, page = template_step(local, GROUPED)
+    _, plan = parameters_step(local, page, "things", count="4", size="large", password=PSK)
+    back = re.search(r'<a class="button" href="(/dashboard/launch/parameters\?draft=[^"]+)"', plan)
+    assert back
+    again = local.get(html.unescape(back.group(1)))
+    assert again.status_code == 200
+    assert 'value="things"' in again.text
+    assert 'value="4"' in field(again.text, "count")
+    assert '<option value="large" selected>large</option>' in field(again.text, "size")
+    assert 'placeholder="(entered: leave empty to keep)"' in field(again.text, "password")
+    assert PSK not in again.text
+    status, plan = parameters_step(local, again.text, "things", count="4", size="large")
+    assert status == 200 and 'id="launch"' in plan

@@ -173,3 +173,14 @@ def test_a_draft_serves_only_its_own_stack_and_flow(local: TestClient, ui_servic
     assert service.get(first).spec.parameters["label"] == "changed"
     assert service.get(second).stack_status == "CREATE_COMPLETE"
     assert "label" not in service.get(second).spec.parameters  # untouched
+
+
+def test_back_from_the_preview_shows_the_values_typed(local: TestClient) -> None:
+    stack_id = deployed(local)
+    page = local.get(f"/dashboard/stacks/{stack_id}/update").text
+    preview = post_form(local, stack_id, page, **{"param.label": "three", "param.salt": SECRET})
+    back = local.get(f"/dashboard/stacks/{stack_id}/update?draft={draft_of(preview.text)}")
+    assert back.status_code == 200
+    assert 'value="three"' in field(back.text, "label")
+    assert 'value=""' in field(back.text, "salt") and SECRET not in back.text
+    assert local.get(f"/dashboard/stacks/{stack_id}/update?draft=nope").status_code == 404
