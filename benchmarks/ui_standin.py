@@ -85,9 +85,10 @@ def reference_topology() -> dict[str, Any]:
     west = [(name.replace("east", "west"), kind, status) for name, kind, status in east]
     west[5] = ("west_to_east", "OS::Neutron::IPsecSiteConnection", None)
     west[6] = ("west_server", "OS::Nova::Server", "CREATE_IN_PROGRESS")
+    reasons = {"east_server": "Server build failed: no valid host"}
     resources = [
         {"name": name, "type": kind, "region": region, "status": status,
-         "status_reason": "", "physical_id": None}
+         "status_reason": reasons.get(name, ""), "physical_id": None}
         for region, rows in (("East", east), ("West", west))
         for name, kind, status in rows
     ]  # fmt: skip
@@ -154,7 +155,8 @@ class Standin:
     #: requests per path (``/dashboard/stacks/vpn/topology.json``...)
     requests: dict[str, int] = field(default_factory=dict)
     subscribers: set[asyncio.Queue[str]] = field(default_factory=set)
-    loop: asyncio.AbstractEventLoop | None = None
+    #: seconds the topology JSON of a stack takes to answer (default none)
+    delays: dict[str, float] = field(default_factory=dict)
 
     def page_url(self, name: str) -> str:
         return f"{self.url}/test/stacks/{name}"
@@ -188,7 +190,9 @@ def _app(standin: Standin) -> Starlette:
         found = standin.topologies.get(request.path_params["name"])
         if found is None:
             return JSONResponse({"detail": "no such stack"}, status_code=404)
-        return JSONResponse(found)
+        body = JSONResponse(found)  # the stack as it is now, sent after the delay
+        await asyncio.sleep(standin.delays.get(request.path_params["name"], 0))
+        return body
 
     async def stream(request: Request) -> Response:
         count(request)

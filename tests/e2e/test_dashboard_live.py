@@ -45,7 +45,8 @@ def read_stream(client: httpx.Client, url: str, until: str) -> list[tuple[str, A
 
 
 def test_the_dashboard_follows_the_reference_deploy_live(world: World) -> None:
-    start_emulator(world)
+    # Servers take 2 s to build: the stream, reading every 0.5 s, sees them in progress.
+    start_emulator(world, latency="default=0.02,server=2")
     env = {"CROSSHEAT_DATABASE_URL": world.db_url}
     with serving(world, "--auth", "none", env=env, log=world.tmp / "serve.log") as server:
         client = httpx.Client(base_url=server.url, follow_redirects=True, timeout=30)
@@ -65,13 +66,17 @@ def test_the_dashboard_follows_the_reference_deploy_live(world: World) -> None:
         assert kinds == {"resource", "tunnel", "stack", "event"}, kinds
         moves: dict[str, list[str]] = {}
         for kind, data in streamed:
-            if kind == "resource":
+            if kind == "resource" and data["status"] is not None:  # None: not made yet
                 moves.setdefault(data["name"], []).append(data["status"])
                 assert data["region"] in ("East", "West")
         assert len(moves) == 18
         assert all(seq[-1] == "CREATE_COMPLETE" for seq in moves.values()), moves
-        # Seen while it ran, not only at the end: the servers take a while.
-        assert moves["west_server"] == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+        # The first events tell the state as the stream began, then it moves: the
+        # servers take a while, seen in progress then complete.
+        assert streamed[0][0] == "resource"
+        first_stack = next(d for k, d in streamed if k == "stack")
+        assert first_stack["status"] == "CREATE_IN_PROGRESS"
+        assert moves["west_server"][-2:] == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
         tunnels = [d for k, d in streamed if k == "tunnel"]
         assert tunnels[-1] == {"name": "east_to_west / west_to_east", "status": "ACTIVE"}
         events = [d for k, d in streamed if k == "event"]

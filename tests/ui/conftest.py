@@ -29,7 +29,7 @@ from tests.e2e.serving import serving
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
 #: How long the emulator takes to build a server (s), in the ``dashboard`` fixture.
-SERVER_BUILD_S = 6
+SERVER_BUILD_S = 8
 
 
 @pytest.fixture(scope="session")

@@ -215,9 +215,9 @@ class Dashboard:
         self._templates[stack.id] = (key, template)
         return template
 
-    def watch(self, stack: StackRecord) -> Watch:
+    def watch(self, stack: StackRecord, after_event: int | None = None) -> Watch:
         """What changes in the stack from now on (for the live stream)."""
-        return Watch(self, stack)
+        return Watch(self, stack, after_event)
 
     def _current(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
@@ -225,20 +225,23 @@ class Dashboard:
 
 class Watch:
     """The stack as last read; ``changes`` reads it again and says what moved, as
-    ``(kind, data)`` pairs: ``resource``, ``tunnel``, ``stack`` and ``event``."""
+    ``(kind, data)`` pairs: ``resource``, ``tunnel``, ``stack`` and ``event``.
 
-    def __init__(self, board: Dashboard, stack: StackRecord) -> None:
+    The first ``changes`` tells the whole state (every resource, tunnel and the stack):
+    a page that drew ``topology.json`` a moment before the stream began misses nothing,
+    and a client that reconnects catches up. Events follow the one of id ``after_event``
+    (the last one the page shows), else the last one at the start.
+    """
+
+    def __init__(
+        self, board: Dashboard, stack: StackRecord, after_event: int | None = None
+    ) -> None:
         self.board, self.stack_id = board, stack.id
         self._seen: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._events = EventCursor(board.store, stack.id)
-        self._events.last_seq = _last_seq(board, stack.id)
+        self._events.last_seq = _last_seq(board, stack.id, after_event)
         self._topology = board.topology(stack)
-        self._remember(self._topology)
-
-    @property
-    def first(self) -> dict[str, Any]:
-        """The topology when the watch began."""
-        return self._topology
+        self._stack: StackRecord | None = stack
 
     @property
     def busy(self) -> bool:
@@ -246,8 +249,11 @@ class Watch:
         return str(self._topology["stack"]["status"]).endswith("_IN_PROGRESS")
 
     def changes(self) -> list[tuple[str, dict[str, Any]]]:
-        stack = self.board.store.get_stack(self.stack_id, include_deleted=True)
-        topology = self._topology = self.board.topology(stack)
+        if self._stack is not None:  # the first read: the state read at the start
+            topology, self._stack = self._topology, None
+        else:
+            stack = self.board.store.get_stack(self.stack_id, include_deleted=True)
+            topology = self._topology = self.board.topology(stack)
         out: list[tuple[str, dict[str, Any]]] = []
         for event in self._events.read():
             out.append(("event", event_dict(event)))
@@ -265,15 +271,6 @@ class Watch:
             )
         return out
 
-    def _remember(self, topology: dict[str, Any]) -> None:
-        for r in topology["resources"]:
-            values = (r["name"], r["region"], r["status"], r["status_reason"])
-            self._seen[("resource", r["name"])] = values
-        for t in topology["tunnels"]:
-            self._seen[("tunnel", t["name"])] = (t["status"],)
-        head = topology["stack"]
-        self._seen[("stack", "")] = (head["status"], head["status_reason"])
-
     def _changed(self, key: tuple[str, str], value: tuple[Any, ...]) -> bool:
         if self._seen.get(key) == value:
             return False
@@ -281,8 +278,13 @@ class Watch:
         return True
 
 
-def _last_seq(board: Dashboard, stack_id: str) -> int | None:
+def _last_seq(board: Dashboard, stack_id: str, after_event: int | None) -> int | None:
+    """The number of the event to follow: the one of id ``after_event``, else the last."""
     events = board.store.list_events(stack_id)
+    if after_event is not None:
+        found = [e.seq for e in events if e.id == after_event]
+        if found:
+            return found[0]
     return events[-1].seq if events else None
 
 

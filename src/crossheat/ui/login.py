@@ -35,10 +35,13 @@ from crossheat.ui.session import (
 router = APIRouter()
 
 
-def with_cookie(response: Response, settings: Settings, sid: str) -> Response:
+def with_cookie(request: Request, response: Response, settings: Settings, sid: str) -> Response:
+    """The session cookie: HttpOnly, SameSite=Lax, for the dashboard's paths only, and
+    Secure when the page came over HTTPS (or the server says it is behind TLS)."""
+    secure = settings.secure or request.url.scheme == "https"
     response.set_cookie(
         COOKIE, settings.sessions.cookie(sid), max_age=int(settings.sessions.max_age),
-        path="/dashboard", httponly=True, samesite="lax", secure=settings.secure,
+        path="/dashboard", httponly=True, samesite="lax", secure=secure,
     )  # fmt: skip
     return response
 
@@ -55,13 +58,13 @@ def login_page(request: Request, next: str = "/dashboard/") -> Response:
         sid, _ = settings.sessions.new(
             local=True, user_name=LOCAL_USER, project_id=project, project_name=project
         )
-        return with_cookie(_redirect(safe_next(next)), settings, sid)
+        return with_cookie(request, _redirect(safe_next(next)), settings, sid)
     found = session_of(request)
     if found is None:
         sid, session = settings.sessions.new()
         request.state.ui_session = session
         page = _form(request, next, None)
-        return with_cookie(page, settings, sid)
+        return with_cookie(request, page, settings, sid)
     return _form(request, next, None)
 
 
@@ -102,7 +105,7 @@ async def login(
     else:
         target = f"/dashboard/login/project?next={safe_next(next)}"
         response = _redirect(target)
-    return with_cookie(response, settings, sid)
+    return with_cookie(request, response, settings, sid)
 
 
 async def _choose(

@@ -87,6 +87,13 @@ def stack_detail(request: Request, stack_id: str, user: User, tab: str = "topolo
     return render(request, "stack.html", context)
 
 
+@router.get("/dashboard/stacks/{stack_id}/outputs", response_class=HTMLResponse)
+def outputs(request: Request, stack_id: str, user: User) -> HTMLResponse:
+    """The Outputs tab's content alone: the page reads it again when an operation ends."""
+    board, stack = stack_of(user, stack_id)
+    return render(request, "_outputs.html", {"outputs": board.show(stack).get("outputs", [])})
+
+
 @router.get("/dashboard/stacks/{stack_id}/delete", response_class=HTMLResponse)
 def confirm_delete(request: Request, stack_id: str, user: User) -> HTMLResponse:
     request.state.ui_user = user

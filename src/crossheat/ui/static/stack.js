@@ -54,8 +54,23 @@
   if (!box || !window.EventSource) return;
 
   var source = new EventSource(box.dataset.stream);
+  var lastStatus = document.getElementById("stack-status").getAttribute("data-status");
+
+  function refreshOutputs() {
+    // Once, when an operation ends: its outputs are known only then.
+    var panel = document.getElementById("panel-outputs");
+    fetch(panel.dataset.url, { credentials: "same-origin" }).then(function (answer) {
+      return answer.ok ? answer.text() : null;
+    }).then(function (html) {
+      if (html !== null) panel.innerHTML = html;
+    });
+  }
+
   source.addEventListener("stack", function (e) {
     var data = JSON.parse(e.data);
+    var ended = /_IN_PROGRESS$/.test(lastStatus || "") && !/_IN_PROGRESS$/.test(data.status);
+    lastStatus = data.status;
+    if (ended) refreshOutputs();
     badge(document.getElementById("stack-status"), data.status);
     document.getElementById("stack-reason").textContent = data.status_reason || "";
     var cancel = document.getElementById("action-cancel");
