@@ -8,6 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from crossheat.service import Inputs, Service
 from tests.ui.pages.forms import csrf_of, deploy, hot, none
 
 SECRET = "s3cr3t-psk-9f2b71"
@@ -156,6 +157,31 @@ def test_check_and_delete_from_the_page(local: TestClient) -> None:
     local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
     assert "acted-on" not in local.get("/dashboard/").text
     assert local.get(f"/dashboard/stacks/{stack_id}").status_code == 404
+
+
+def test_cancel_rolls_an_update_back(local: TestClient) -> None:
+    def test_resource(value: str, **more: object) -> dict[str, object]:
+        return {"type": "OS::Heat::TestResource", "region": "East",
+                "properties": {"value": value, **more}}  # fmt: skip
+
+    before = {"first": test_resource("a"), "then": test_resource("a")}
+    stack_id = deploy(local, "slow", hot(before))
+    root: Service = local.app.state.service  # type: ignore[attr-defined]
+    service = root.scoped("default")
+    # "first" takes 2 s to change; "then", after it, would change next.
+    after = {"first": test_resource("b", wait_secs=2),
+             "then": {**test_resource("b"), "depends_on": ["first"]}}  # fmt: skip
+    service.submit(service.update(service.prepare_update("slow", Inputs(hot(after)))))
+    page = local.get(f"/dashboard/stacks/{stack_id}").text
+    assert 'data-status="UPDATE_IN_PROGRESS"' in page
+    assert '<button type="submit" id="action-cancel" >' in page  # enabled while it runs
+    cancelled = local.post(f"/dashboard/stacks/{stack_id}/cancel",
+                           data={"csrf_token": csrf_of(page)})  # fmt: skip
+    assert "Cancel requested: the update is rolled back." in cancelled.text
+    local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
+    shown = local.get(f"/dashboard/stacks/{stack_id}").text
+    assert 'id="stack-status" data-status="ROLLBACK_COMPLETE"' in shown
+    assert '<button type="submit" id="action-cancel" disabled>' in shown
 
 
 def test_the_regions_page_shows_each_region_its_stacks_and_its_health(local: TestClient) -> None:
