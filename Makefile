@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean assets
+.PHONY: demo test lint typecheck pytest bench clean assets readme-images
 
 # The browser tests (tests/ui) drive Debian's Chromium through Playwright; Playwright's
 # own browser download is never used. Installed here when missing (as root, or with sudo).
@@ -44,6 +44,10 @@ test: lint typecheck pytest
 FRONTEND := src/crossheat/ui/frontend
 assets:
 	cd $(FRONTEND) && npm ci --no-audit --no-fund && npm run build
+
+# docs/images/stack-detail.png, the README's screenshot, taken again by its browser test.
+readme-images: $(STAMP) $(CHROMIUM)
+	UPDATE_README_IMAGES=1 $(BIN)/pytest -q tests/ui/test_stack_detail.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

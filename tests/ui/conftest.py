@@ -20,27 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from benchmarks.ui_standin import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.conftest import World, start_emulator
 from tests.e2e.serving import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-#: How Chromium is started: headless, no sandbox (root in a container), nothing fetched
-#: from outside the loopback (no updates, no sync, no QUIC probing).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
 #: How long the emulator takes to build a server (s), in the ``dashboard`` fixture.
-SERVER_BUILD_S = 6
+SERVER_BUILD_S = 8
 
 
 @pytest.fixture(scope="session")

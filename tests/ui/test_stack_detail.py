@@ -1,10 +1,14 @@
 """The stack detail page of the real dashboard (``crossheat serve --auth none`` with the
 emulator) in Chromium: the reference use case created through the API while the page is
 open; its topology turns green without a reload and its IPsec pair shows as one tunnel,
-ACTIVE, between the East and West boxes. The screenshot goes to the README."""
+ACTIVE, between the East and West boxes. Its screenshot is saved with the others
+(tests/ui/artifacts/) and goes to the README (docs/images/stack-detail.png) when that
+is missing or ``UPDATE_README_IMAGES=1`` (``make readme-images``): a test run does not
+change a committed file otherwise."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +24,13 @@ pytestmark = [pytest.mark.ui, pytest.mark.e2e, pytest.mark.slow]
 
 README_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "stack-detail.png"
 TUNNEL = "east_to_west / west_to_east"
+#: Every region box within the visible part of the graph, and the graph not tiny in it.
+ALL_IN_VIEW = """() => {
+  const cy = document.getElementById('topology').crossheatTopology.cy;
+  const view = cy.extent(), box = cy.nodes('.region').boundingBox();
+  return cy.width() > 0 && box.x1 >= view.x1 && box.x2 <= view.x2 && box.y1 >= view.y1
+    && box.y2 <= view.y2 && box.w * cy.zoom() > cy.width() * 0.5;
+}"""
 
 
 def test_the_reference_case_turns_green_live_with_its_tunnel_between_east_and_west(
@@ -76,6 +87,21 @@ def test_the_reference_case_turns_green_live_with_its_tunnel_between_east_and_we
     data = page.request.get(f"{dashboard.url}/dashboard/stacks/{stack_id}/topology.json")
     assert data.ok and PSK not in data.text()
 
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
+    page.wait_for_function(ALL_IN_VIEW)  # fitted to the wider window
+    screenshot(page, "stack-detail-1920")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function(ALL_IN_VIEW)
     shot = screenshot(page, "stack-detail")
-    README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, README_IMAGE)
+    if os.environ.get("UPDATE_README_IMAGES") == "1" or not README_IMAGE.exists():
+        README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, README_IMAGE)
+
+    # Opened on another tab, the graph is drawn in a hidden element: shown, it fits.
+    page.goto(f"{dashboard.url}/dashboard/stacks/{stack_id}?tab=resources")
+    expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
+    page.click("#tab-topology")
+    page.wait_for_function(ALL_IN_VIEW)
+    assert page.evaluate("() => window.crossheatTopology && !!document.querySelector("
+                         "'#topology canvas')")  # fmt: skip

@@ -1,19 +1,19 @@
-"""``static/topology.js`` in Chromium, on a stand-in page (tests/ui/standin.py) that serves
+"""``static/topology.js`` in Chromium, on a stand-in page (benchmarks/ui_standin.py) that serves
 the topology JSON and an SSE stream the test feeds: region boxes, nodes coloured by
 status (as drawn: pixels of the canvas), live updates without reload or polling, the
 tunnel between the region boxes, the hidden summary list, and 200 resources."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.ui_standin import Standin, large_topology, reference_topology, standin_server
 from playwright.sync_api import Page, expect
-
-from tests.ui.standin import Standin, large_topology, reference_topology, standin_server
 
 pytestmark = [pytest.mark.ui]
 
@@ -47,13 +47,35 @@ def _near(colour: list[int], expected: tuple[int, int, int]) -> bool:
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[Standin]:
-    with standin_server({"vpn": reference_topology(), "big": large_topology(200)}) as served:
+    topologies = {"vpn": reference_topology(), "slow": reference_topology(),
+                  "big": large_topology(200)}  # fmt: skip
+    with standin_server(topologies) as served:
         yield served
 
 
 def _open(page: Page, standin: Standin, name: str) -> None:
     page.goto(standin.page_url(name))
     expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
+
+
+def _click(page: Page, kind: str, id: str) -> None:
+    """A mouse click on a node (its centre) or an edge (a quarter of the way along)."""
+    x, y = page.evaluate(
+        """([kind, id]) => {
+          const view = document.getElementById('topology').crossheatTopology;
+          const ele = view.cy.getElementById(id);
+          const at = view.canvas.getBoundingClientRect();
+          let p;
+          if (kind === 'node') p = ele.renderedPosition();
+          else {
+            const a = ele.renderedSourceEndpoint(), b = ele.renderedTargetEndpoint();
+            p = {x: a.x + (b.x - a.x) / 4, y: a.y + (b.y - a.y) / 4};
+          }
+          return [at.left + p.x, at.top + p.y];
+        }""",
+        [kind, id],
+    )
+    page.mouse.click(x, y)
 
 
 def _summary(page: Page, kind: str, name: str) -> Any:
@@ -104,6 +126,31 @@ def test_regions_are_boxes_and_nodes_take_their_status_colours(
         "data-status", "CREATE_FAILED"
     )
     expect(_summary(page, "tunnel", TUNNEL)).to_have_attribute("data-status", "NOT_CREATED")
+    # A click on a node or on the tunnel tells it in words (read out: aria-live).
+    _click(page, "node", "resource:east_server")
+    expect(page.locator("#topology-details")).to_have_text(
+        "east_server (OS::Nova::Server) in East: CREATE_FAILED - Server build failed: no valid host"
+    )
+    expect(page.locator("#topology-details")).to_have_attribute("aria-live", "polite")
+    _click(page, "edge", f"tunnel:{TUNNEL}")
+    expect(page.locator("#topology-details")).to_have_text(
+        f"Tunnel {TUNNEL} between East and West: not created yet"
+    )
+    # With the keyboard: the graph takes focus, arrows step through resources and tunnels.
+    page.keyboard.press("Tab")
+    expect(page.locator("#topology")).to_be_focused()
+    page.keyboard.press("ArrowRight")  # from the tunnel (the last) round to the first
+    expect(page.locator("#topology-details")).to_have_text(
+        "east_net (OS::Neutron::Net) in East: CREATE_COMPLETE"
+    )
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#topology-details")).to_contain_text("east_subnet")
+    zoom = "() => document.getElementById('topology').crossheatTopology.cy.zoom()"
+    fitted = page.evaluate(zoom)
+    page.keyboard.press("+")
+    assert page.evaluate(zoom) == pytest.approx(fitted * 1.25)
+    page.keyboard.press("0")
+    assert page.evaluate(zoom) == pytest.approx(fitted)
     screenshot(page, "topology-standin")
 
 
@@ -142,8 +189,30 @@ def test_stream_events_restyle_the_graph_without_reload_or_polling(
         page.locator("#topology").get_attribute("aria-label") or ""
     )
 
+    _click(page, "edge", f"tunnel:{TUNNEL}")
     standin.push("tunnel", {"name": TUNNEL, "status": "DOWN"})
     expect(_summary(page, "tunnel", TUNNEL)).to_have_attribute("data-status", "DOWN")
+    expect(page.locator("#topology-details")).to_have_text(
+        f"Tunnel {TUNNEL} between East and West: DOWN"
+    )
+
+    # A resource the JSON did not have joins its region's box; the stack's status shows.
+    standin.push("resource", {"name": "east_extra", "region": "East",
+                              "status": "CREATE_IN_PROGRESS", "status_reason": ""})  # fmt: skip
+    standin.push("stack", {"status": "CREATE_FAILED", "status_reason": "east_server: boom"})
+    expect(_summary(page, "resource", "east_extra")).to_have_attribute(
+        "data-status", "CREATE_IN_PROGRESS"
+    )
+    expect(page.locator("#topology")).to_have_attribute(
+        "aria-label", re.compile(r"^Stack topology of vpn \(CREATE_FAILED\): 15 resources")
+    )
+    page.wait_for_function("""() => {
+      const cy = document.getElementById('topology').crossheatTopology.cy;
+      const node = cy.getElementById('resource:east_extra'), box = node.parent().boundingBox();
+      const p = node.position();
+      return node.parent().id() === 'region:East' && p.x > box.x1 && p.x < box.x2
+        && p.y > box.y1 && p.y < box.y2;
+    }""")
     assert page.evaluate("() => window.notReloaded") is True
     screenshot(page, "topology-standin-live")
 
@@ -153,6 +222,27 @@ def test_stream_events_restyle_the_graph_without_reload_or_polling(
         "/dashboard/stacks/vpn/topology.json": 1,
         "/dashboard/stacks/vpn/stream": 1,
     }
+
+
+def test_changes_while_the_json_is_on_its_way_are_not_lost(page: Page, standin: Standin) -> None:
+    """The stream opens before the JSON is asked for: a change the stream says while the
+    (slow) JSON answer is on its way shows once the graph is drawn."""
+    standin.delays["slow"] = 3.0
+    json = "/dashboard/stacks/slow/topology.json"
+    page.goto(standin.page_url("slow"), wait_until="commit")
+    deadline = time.monotonic() + 10
+    while not standin.requests.get(json) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # The JSON is made (east_server failed); it answers in 3 s. The server completes now.
+    standin.push("resource", {"name": "east_server", "region": "East",
+                              "status": "CREATE_COMPLETE", "status_reason": ""},
+                 wait=1.5)  # fmt: skip
+    expect(page.locator("#topology")).to_have_attribute("data-state", "loading")
+    expect(page.locator("#topology")).to_have_attribute("data-state", "ready")
+    expect(_summary(page, "resource", "east_server")).to_have_attribute(
+        "data-status", "CREATE_COMPLETE"
+    )
+    assert _near(page.evaluate(NODE_COLOUR, "resource:east_server"), GREEN)
 
 
 def test_two_hundred_resources(

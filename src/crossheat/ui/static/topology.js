@@ -116,6 +116,7 @@
         'line-style': 'dashed',
         'line-color': '#6d4c41',
         'target-arrow-color': '#6d4c41',
+        opacity: 0.7,
       },
     },
     {
@@ -126,11 +127,11 @@
         'control-point-step-size': 60,
         'line-color': COLOURS.other,
         label: 'data(label)',
-        'font-size': 12,
+        'font-size': 16,
         'font-weight': 'bold',
         color: '#263238',
         'text-background-color': '#ffffff',
-        'text-background-opacity': 0.9,
+        'text-background-opacity': 1,
         'text-background-padding': 3,
         'text-wrap': 'wrap',
         'text-max-width': 200,
@@ -138,6 +139,10 @@
       },
     },
     { selector: 'edge.tunnel.complete', style: { 'line-color': COLOURS.complete } },
+    {
+      selector: '.chosen',
+      style: { 'underlay-color': '#ff8f00', 'underlay-opacity': 0.9, 'underlay-padding': 6 },
+    },
     { selector: 'edge.tunnel.progress', style: { 'line-color': COLOURS.progress } },
     {
       selector: 'edge.tunnel.failed',
@@ -153,7 +158,7 @@
     algorithm: 'layered',
     'elk.direction': 'RIGHT',
     'elk.spacing.nodeNode': 80,
-    'elk.layered.spacing.nodeNodeBetweenLayers': 240, // room for a tunnel's label
+    'elk.layered.spacing.nodeNodeBetweenLayers': 300, // room for a tunnel's label
     'elk.padding': '[top=30,left=20,bottom=20,right=20]',
   };
   var REGION_LAYOUT = {
@@ -190,6 +195,7 @@
     this.frame = null;
     this.source = null;
     this.closed = false;
+    this.drawn = false; // the JSON drawn: stream events apply from then on
     this.items = {}; // summary <li> by 'resource:<name>' / 'tunnel:<name>'
 
     element.setAttribute('role', 'img');
@@ -206,6 +212,8 @@
       element.insertAdjacentElement('afterend', summary);
     }
     this.summary = summary;
+    this.details = this.legend(element);
+    this.selected = null; // ['resource' | 'tunnel', name]: what the details line tells
     this.canvas = document.createElement('div');
     this.canvas.className = 'topology-canvas';
     this.canvas.style.width = '100%';
@@ -214,13 +222,20 @@
     element.appendChild(this.canvas);
 
     var self = this;
+    // The stream first, then the JSON: the stream says every change from the moment it
+    // opens, the JSON is at least as new, and what the stream said meanwhile waits
+    // (this.pending) until the graph is drawn, then applies on top. The other way round,
+    // what changed between the JSON and the stream's start would never show.
+    this.listen();
     this.ready = this.load().then(
       function () {
+        self.drawn = true;
         element.setAttribute('data-state', 'ready');
-        self.listen();
+        if (self.pending.length) self.schedule();
         return self;
       },
       function (error) {
+        self.close();
         element.setAttribute('data-state', 'error');
         element.setAttribute('aria-label', 'Stack topology: ' + error.message);
         var note = document.createElement('p');
@@ -312,11 +327,101 @@
     });
     this.renderSummary();
     this.watchSize();
+    this.cy.on('tap', 'node.resource', function (e) { self.select('resource', e.target.data('name')); });
+    this.keyboard();
+    this.cy.on('tap', 'edge.tunnel', function (e) { self.select('tunnel', e.target.data('name')); });
     return this.layout();
   };
 
-  // In a hidden tab the element has no size: once it has one (the tab shown, the window
-  // resized), the graph is fitted to it again.
+  // Under the graph: what the colours mean, and a line telling the resource or tunnel
+  // last clicked (its type, region, status and reason), read out by screen readers.
+  Topology.prototype.legend = function (element) {
+    var box = document.createElement('div');
+    box.className = 'topology-legend';
+    box.style.cssText = 'display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;' +
+      'margin:6px 2px;font-size:13px';
+    [['complete', 'complete / ACTIVE'], ['progress', 'in progress'], ['failed', 'failed / DOWN'],
+      ['other', 'not created yet']].forEach(function (item) {
+      var key = document.createElement('span');
+      var swatch = document.createElement('span');
+      swatch.setAttribute('aria-hidden', 'true');
+      swatch.style.cssText = 'display:inline-block;width:12px;height:12px;border-radius:3px;' +
+        'margin-right:5px;vertical-align:-1px;background:' + COLOURS[item[0]];
+      key.appendChild(swatch);
+      key.appendChild(document.createTextNode(item[1]));
+      box.appendChild(key);
+    });
+    var details = document.createElement('p');
+    details.id = 'topology-details';
+    details.setAttribute('aria-live', 'polite');
+    details.style.cssText = 'margin:0 0 0 auto';
+    details.textContent = 'Click a resource or a tunnel for its status (or, with the graph ' +
+      'focused, the arrow keys; + and - zoom, 0 fits).';
+    box.appendChild(details);
+    element.insertAdjacentElement('afterend', box);
+    return details;
+  };
+
+  Topology.prototype.select = function (kind, name) {
+    this.selected = [kind, name];
+    this.cy.elements('.chosen').removeClass('chosen');
+    this.cy.getElementById((kind === 'resource' ? resourceId : tunnelId)(name)).addClass('chosen');
+    this.renderDetails();
+  };
+
+  // The graph focused: arrow keys step through the resources, then the tunnels (in the
+  // order of the summary list); + and - zoom, 0 fits the whole graph again.
+  Topology.prototype.keyboard = function () {
+    var self = this;
+    var element = this.element;
+    element.tabIndex = 0;
+    element.addEventListener('keydown', function (e) {
+      var order = Object.keys(self.resources).map(function (n) { return ['resource', n]; })
+        .concat(Object.keys(self.tunnels).map(function (n) { return ['tunnel', n]; }));
+      var at = -1;
+      if (self.selected) {
+        order.forEach(function (item, i) {
+          if (item[0] === self.selected[0] && item[1] === self.selected[1]) at = i;
+        });
+      }
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+      var centre = { x: self.cy.width() / 2, y: self.cy.height() / 2 };
+      if (step && order.length) {
+        var next = order[(at + step + order.length) % order.length];
+        self.select(next[0], next[1]);
+      } else if (e.key === '+' || e.key === '=') {
+        self.cy.zoom({ level: self.cy.zoom() * 1.25, renderedPosition: centre });
+      } else if (e.key === '-') {
+        self.cy.zoom({ level: self.cy.zoom() / 1.25, renderedPosition: centre });
+      } else if (e.key === '0') {
+        self.fit();
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
+  };
+
+  Topology.prototype.renderDetails = function () {
+    if (!this.selected) return;
+    var kind = this.selected[0];
+    var name = this.selected[1];
+    var text;
+    if (kind === 'resource') {
+      var r = this.resources[name] || {};
+      text = name + ' (' + (r.type || 'resource') + ') in ' + (r.region || 'no region') + ': ' +
+        (r.status || 'not created yet') + (r.status_reason ? ' - ' + r.status_reason : '');
+    } else {
+      var t = this.tunnels[name] || {};
+      text = 'Tunnel ' + name + ' between ' + (t.regions || []).join(' and ') + ': ' +
+        (t.status || 'not created yet');
+    }
+    this.details.textContent = text;
+    this.details.setAttribute('data-selected', kind + ':' + name);
+  };
+
+  // In a hidden tab the element has no size: once it has one (the tab shown), and when
+  // it is resized while the user has not zoomed or panned, the graph is fitted again.
   Topology.prototype.watchSize = function () {
     if (typeof ResizeObserver === 'undefined') return;
     var self = this;
@@ -327,8 +432,18 @@
       var wasEmpty = !last[0] || !last[1];
       last = now;
       self.cy.resize();
-      if (wasEmpty && now[0] && now[1]) self.cy.fit(undefined, 24);
+      if (now[0] && now[1] && (wasEmpty || viewOf(self.cy) === self.fitted)) self.fit();
     }).observe(this.canvas);
+  };
+
+  function viewOf(cy) {
+    var pan = cy.pan();
+    return [cy.zoom().toFixed(4), pan.x.toFixed(1), pan.y.toFixed(1)].join(' ');
+  }
+
+  Topology.prototype.fit = function () {
+    this.cy.fit(undefined, 24);
+    this.fitted = viewOf(this.cy);
   };
 
   Topology.prototype.regionElement = function (region) {
@@ -389,6 +504,7 @@
       });
       layout.one('layoutstop', function () {
         self.layoutMs = Math.round(performance.now() - started); // for tests and benchmarks
+        self.fitted = viewOf(cy);
         resolve();
       });
       layout.run();
@@ -439,6 +555,11 @@
   Topology.prototype.queue = function (type, data) {
     this.pending.push([type, data]);
     this.element.dispatchEvent(new CustomEvent('topology:' + type, { detail: data, bubbles: true }));
+    if (this.drawn) this.schedule();
+  };
+
+  // One flush per animation frame, however many events came since the last.
+  Topology.prototype.schedule = function () {
     if (this.frame === null) {
       var self = this;
       var flush = function () { self.frame = null; self.flush(); };
@@ -462,6 +583,7 @@
       });
     });
     this.renderSummary();
+    this.renderDetails();
     if (added) this.layout();
   };
 

@@ -1,9 +1,10 @@
-"""A stand-in for the dashboard's stack detail page, for testing ``static/topology.js`` on
-its own: the package's static files under ``/dashboard/static/``, a page that mounts the
-topology view, its topology JSON (built here) and an SSE stream that the test feeds.
+"""A stand-in for the dashboard's stack detail page, for testing and timing
+``static/topology.js`` on its own (tests/ui/test_topology.py, benchmarks/bench_topology.py):
+the package's static files under ``/dashboard/static/``, a page that mounts the topology
+view, its topology JSON (given) and an SSE stream that the caller feeds.
 
-    with standin_server() as standin:
-        page.goto(standin.page_url(resources=200))
+    with standin_server({"vpn": reference_topology()}) as standin:
+        page.goto(standin.page_url("vpn"))
         standin.push("resource", {"name": "east_net", "status": "CREATE_COMPLETE", ...})
 
 It serves the JSON and the stream in the shapes the dashboard contract gives
@@ -25,7 +26,6 @@ from typing import Any
 
 import httpx
 import uvicorn
-from benchmarks.local import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -33,6 +33,21 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import crossheat
+from benchmarks.local import free_port
+
+#: Debian's Chromium, as the browser tests and the benchmark start it (through Playwright,
+#: never with a browser of Playwright's own): headless, no sandbox (root in a container),
+#: nothing fetched from outside the loopback (no updates, no sync, no QUIC probing).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 STATIC = Path(crossheat.__file__).parent / "ui" / "static"
 
@@ -70,9 +85,10 @@ def reference_topology() -> dict[str, Any]:
     west = [(name.replace("east", "west"), kind, status) for name, kind, status in east]
     west[5] = ("west_to_east", "OS::Neutron::IPsecSiteConnection", None)
     west[6] = ("west_server", "OS::Nova::Server", "CREATE_IN_PROGRESS")
+    reasons = {"east_server": "Server build failed: no valid host"}
     resources = [
         {"name": name, "type": kind, "region": region, "status": status,
-         "status_reason": "", "physical_id": None}
+         "status_reason": reasons.get(name, ""), "physical_id": None}
         for region, rows in (("East", east), ("West", west))
         for name, kind, status in rows
     ]  # fmt: skip
@@ -139,7 +155,8 @@ class Standin:
     #: requests per path (``/dashboard/stacks/vpn/topology.json``...)
     requests: dict[str, int] = field(default_factory=dict)
     subscribers: set[asyncio.Queue[str]] = field(default_factory=set)
-    loop: asyncio.AbstractEventLoop | None = None
+    #: seconds the topology JSON of a stack takes to answer (default none)
+    delays: dict[str, float] = field(default_factory=dict)
 
     def page_url(self, name: str) -> str:
         return f"{self.url}/test/stacks/{name}"
@@ -173,7 +190,9 @@ def _app(standin: Standin) -> Starlette:
         found = standin.topologies.get(request.path_params["name"])
         if found is None:
             return JSONResponse({"detail": "no such stack"}, status_code=404)
-        return JSONResponse(found)
+        body = JSONResponse(found)  # the stack as it is now, sent after the delay
+        await asyncio.sleep(standin.delays.get(request.path_params["name"], 0))
+        return body
 
     async def stream(request: Request) -> Response:
         count(request)
