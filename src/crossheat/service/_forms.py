@@ -52,7 +52,8 @@ class ConstraintView:
 class ParameterField:
     """One parameter as a form field. ``value`` is the text to prefill (the value given,
     else the environment's, else the default); None for a hidden parameter, whose
-    ``default`` is None too (``has_default`` says whether it has one)."""
+    ``default`` is None too (``has_default`` says whether it has one, ``has_value``
+    whether a value is given for it)."""
 
     name: str
     type: str
@@ -62,6 +63,8 @@ class ParameterField:
     default: str | None
     value: str | None
     has_default: bool
+    #: A value is given for it (typed, the environment's, the stack's): hidden or not.
+    has_value: bool = False
     constraints: tuple[ConstraintView, ...] = ()
     #: The allowed values (a choice), and the bounds, for the field's own attributes.
     allowed_values: tuple[str, ...] = ()
@@ -75,7 +78,7 @@ class ParameterField:
     @property
     def required(self) -> bool:
         """No value is known for it: the user must give one."""
-        return not self.has_default and self.value is None and self.type != "boolean"
+        return not self.has_default and not self.has_value and self.type != "boolean"
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,8 @@ def _field(param: Parameter, hidden: bool, value: Any, env: Any) -> ParameterFie
         hidden=hidden,
         default=None if hidden or default is None else display(default, param.type),
         value=shown,
-        has_default=default is not None or (hidden and value is not None),
+        has_default=default is not None,
+        has_value=value is not None and value is not UNKNOWN,
         constraints=views,
         immutable=param.immutable,
         tags=tuple(str(t) for t in param.tags),
