@@ -105,6 +105,7 @@ def test_groups_labels_types_and_constraints_in_words(service: Service) -> None:
     assert form.field("flavor").constraints[0].text == "one of: m1.small, m1.medium"
     password = form.field("password")
     assert password.hidden and password.has_default and not password.required
+    assert not password.has_value
     assert password.value is None and password.default is None
     assert [c.text for c in password.constraints] == [
         "length from 8 to 64", "matches the pattern [a-z-]+",
@@ -121,7 +122,7 @@ def test_environment_values_prefill_but_hidden_ones_stay_empty(service: Service)
     env = "parameters:\n  flavor: m1.medium\n  password: from-the-env\n"
     form = parameter_form(service, Inputs(GROUPED, environments=[env]))
     assert form.field("flavor").value == "m1.medium"
-    assert form.field("password").value is None
+    assert form.field("password").value is None and form.field("password").has_value
     assert "from-the-env" not in repr(form)
 
 

@@ -257,6 +257,17 @@ def test_another_projects_user_sees_no_stack_and_a_forged_post_is_refused(
         _log_in(mine, url, USER, PASSWORD)
         mine.goto(f"{url}/dashboard/stacks/{stack_id}")
         expect(mine.locator("#stack-status")).to_have_attribute("data-status", "CREATE_COMPLETE")
+        # The tabs work with the keyboard: arrows, Home, End.
+        mine.locator("#tab-topology").focus()
+        mine.keyboard.press("ArrowRight")
+        expect(mine.locator("#tab-resources")).to_be_focused()
+        expect(mine.locator("#tab-resources")).to_have_attribute("aria-selected", "true")
+        expect(mine.locator("#panel-resources")).to_be_visible()
+        expect(mine.locator("#panel-topology")).to_be_hidden()
+        mine.keyboard.press("End")
+        expect(mine.locator("#panel-pieces")).to_be_visible()
+        mine.keyboard.press("Home")
+        expect(mine.locator("#panel-topology")).to_be_visible()
         forged = mine.request.post(f"{url}/dashboard/stacks/{stack_id}/delete", form={})
         assert forged.status == 403
         guessed = mine.request.post(

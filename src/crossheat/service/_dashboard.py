@@ -27,7 +27,7 @@ from crossheat.resources.tunnels import tunnel_pairs
 from crossheat.service._heatlist import SORT_KEYS, _sorted
 from crossheat.service._heatviews import HeatViews, loaded_template
 from crossheat.service.views import event_dict, resource_dict, time_text
-from crossheat.store import EventCursor, ResourceRecord, StackRecord, StackSummary
+from crossheat.store import Action, EventCursor, ResourceRecord, StackRecord, StackSummary
 from crossheat.store.keyring import key_source, read_ring
 
 if TYPE_CHECKING:
@@ -167,7 +167,8 @@ class Dashboard:
         region_of = {n: r or default for n, r in region_of.items()}
         names = list(template.resources) if template else list(records)
         names += [n for n in records if n not in names]
-        resources = [_node(n, records.get(n), template, region_of) for n in names]
+        gone = "DELETE_COMPLETE" if stack.action is Action.DELETE else None
+        resources = [_node(n, records.get(n), template, region_of, gone) for n in names]
         recorded = stack.spec.region_map or {}
         spec_regions = recorded.get("regions") or {}
         regions = sorted({r["region"] for r in resources if r["region"]})
@@ -261,6 +262,13 @@ class Watch:
             data = {k: r[k] for k in ("name", "region", "status", "status_reason")}
             if self._changed(("resource", r["name"]), tuple(data.values())):
                 out.append(("resource", data))
+        now = {("resource", r["name"]) for r in topology["resources"]}
+        for key in [k for k in self._seen if k[0] == "resource" and k not in now]:
+            # Gone from the stack (an update removed it): told once, then forgotten.
+            name, region = self._seen.pop(key)[:2]
+            gone = {"name": name, "region": region, "status": "DELETE_COMPLETE",
+                    "status_reason": ""}  # fmt: skip
+            out.append(("resource", gone))
         for t in topology["tunnels"]:
             if self._changed(("tunnel", t["name"]), (t["status"],)):
                 out.append(("tunnel", {"name": t["name"], "status": t["status"]}))
@@ -316,13 +324,16 @@ def _node(
     record: ResourceRecord | None,
     template: Template | None,
     region_of: dict[str, str | None],
+    missing: str | None = None,
 ) -> dict[str, Any]:
+    """One resource of ``topology.json``; ``missing``: the status of one not recorded
+    (None: not made yet; ``DELETE_COMPLETE`` once the stack's delete removed it)."""
     definition = template.resources.get(name) if template else None
     return {
         "name": name,
         "type": record.type if record else (definition.type if definition else ""),
         "region": (record.region if record and record.region else region_of.get(name)),
-        "status": record.resource_status if record else None,
+        "status": record.resource_status if record else missing,
         "status_reason": record.status_reason if record else "",
         "physical_id": (record.physical_id or "") if record else "",
         "updated": time_text(record.updated_at or record.created_at) if record else None,

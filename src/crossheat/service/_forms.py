@@ -52,7 +52,8 @@ class ConstraintView:
 class ParameterField:
     """One parameter as a form field. ``value`` is the text to prefill (the value given,
     else the environment's, else the default); None for a hidden parameter, whose
-    ``default`` is None too (``has_default`` says whether it has one)."""
+    ``default`` is None too (``has_default`` says whether it has one, ``has_value``
+    whether a value is given for it)."""
 
     name: str
     type: str
@@ -62,6 +63,8 @@ class ParameterField:
     default: str | None
     value: str | None
     has_default: bool
+    #: A value is given for it (typed, the environment's, the stack's): hidden or not.
+    has_value: bool = False
     constraints: tuple[ConstraintView, ...] = ()
     #: The allowed values (a choice), and the bounds, for the field's own attributes.
     allowed_values: tuple[str, ...] = ()
@@ -75,7 +78,7 @@ class ParameterField:
     @property
     def required(self) -> bool:
         """No value is known for it: the user must give one."""
-        return not self.has_default and self.value is None and self.type != "boolean"
+        return not self.has_default and not self.has_value and self.type != "boolean"
 
 
 @dataclass(frozen=True)
@@ -162,11 +165,19 @@ def parameter_form(service: Service, inputs: Inputs, *, submitted: bool = False)
     the values given). ``submitted``: the values are the user's answer, so a parameter
     still without a value is an error; else it is a field to fill in."""
     analysis, missing = analyse(service, inputs)
+    return form_of(analysis, missing, inputs.parameters, submitted=submitted)
+
+
+def form_of(
+    analysis: Analysis, missing: list[str], given: Mapping[str, Any], *, submitted: bool
+) -> ParameterForm:
+    """The form of an analysis (``analyse``'s, with the names of the parameters without a
+    value), the values ``given``."""
     template = analysis.template
     hidden = set(template.hidden_parameters()) if template is not None else set()
     if template is not None:
         hidden |= set(template.environment.encrypted_param_names)
-    secrets = _secret_texts(inputs.parameters, hidden)
+    secrets = _secret_texts(given, hidden)
     problems = [_problem(d, template_parameters(analysis), secrets) for d in analysis.diagnostics]
     if submitted:
         problems[:0] = [
@@ -181,9 +192,9 @@ def parameter_form(service: Service, inputs: Inputs, *, submitted: bool = False)
     if template is None:
         return ParameterForm(problems=problems)
     env = template.environment
-    given = {k: v for k, v in inputs.parameters.items() if k not in missing}
+    typed = {k: v for k, v in given.items() if k not in missing}
     fields = {
-        name: _field(param, name in hidden, given.get(name, env.parameters.get(name)), env)
+        name: _field(param, name in hidden, typed.get(name, env.parameters.get(name)), env)
         for name, param in template.parameters.items()
     }
     return ParameterForm(
@@ -267,7 +278,8 @@ def _field(param: Parameter, hidden: bool, value: Any, env: Any) -> ParameterFie
         hidden=hidden,
         default=None if hidden or default is None else display(default, param.type),
         value=shown,
-        has_default=default is not None or (hidden and value is not None),
+        has_default=default is not None,
+        has_value=value is not None and value is not UNKNOWN,
         constraints=views,
         immutable=param.immutable,
         tags=tuple(str(t) for t in param.tags),

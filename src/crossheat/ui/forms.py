@@ -125,6 +125,19 @@ class SourceView:
     lines: list[tuple[int, str, list[Problem]]]
     elsewhere: list[Problem]
 
+    def excerpt(self, around: int = 3) -> list[tuple[int, str, list[Problem]] | None]:
+        """The lines within ``around`` of a line with problems (None: lines left out)."""
+        near = {
+            n + d for n, _, problems in self.lines if problems for d in range(-around, around + 1)
+        }
+        out: list[tuple[int, str, list[Problem]] | None] = []
+        for entry in self.lines:
+            if entry[0] in near:
+                out.append(entry)
+            elif not out or out[-1] is not None:
+                out.append(None)
+        return out
+
     @property
     def flagged(self) -> int:
         """How many lines have problems."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -31,8 +31,8 @@ from crossheat.service import (
     PlanSummary,
     Service,
     Source,
+    launch_check,
     parameter_form,
-    plan_summary,
 )
 from crossheat.ui.drafts import Draft, draft_or_404, drafts_of
 from crossheat.ui.forms import field_context, read_sources, source_view, typed_values
@@ -42,6 +42,21 @@ from crossheat.ui.session import UiUser, User, check_csrf
 router = APIRouter()
 
 DEFAULT_TIMEOUT = 60
+
+
+def launch_draft(request: Request, user: UiUser, token: str | None) -> Draft:
+    """The launch's draft; 404 for an expired one, another session's, or an update's."""
+    draft = draft_or_404(request, user, token)
+    if draft.stack_id is not None:
+        raise HTTPException(404, "This form is an update's: start again.")
+    return draft
+
+
+def forget_wrong_hidden(draft: Draft, checked: ParameterForm) -> None:
+    """A hidden value found wrong is not kept: it is typed again."""
+    for item in checked.fields:
+        if item.hidden and item.name in checked.errors:
+            draft.parameters.pop(item.name, None)
 
 
 def inputs_of(draft: Draft, parameters: Mapping[str, str] | None = None) -> Inputs:
@@ -79,7 +94,10 @@ async def read_template(request: Request, user: User) -> HTMLResponse:
     sources = await read_sources(form)
     drafts = drafts_of(request)
     token = str(form.get("draft") or "") or None
-    draft = drafts.get(user, token) or Draft()
+    found = drafts.get(user, token)
+    if found is None or found.stack_id is not None:  # expired, or not a launch's: anew
+        found, token = Draft(), None
+    draft = found
     if sources.template is not None:
         draft.template, draft.template_name = sources.template, sources.template_name
     if sources.environments or form.get("forget_environments"):
@@ -98,7 +116,7 @@ async def read_template(request: Request, user: User) -> HTMLResponse:
 def back_to_parameters(request: Request, user: User, draft: str = "") -> HTMLResponse:
     """From the plan, back to the parameters (the values typed kept, hidden ones too)."""
     request.state.ui_user = user
-    found = draft_or_404(request, user, draft)
+    found = launch_draft(request, user, draft)
     spec = parameter_form(user.service, inputs_of(found, {}))
     return _parameters_page(request, found, draft, spec, found.parameters)
 
@@ -125,7 +143,7 @@ async def plan(request: Request, user: User) -> HTMLResponse:
     request.state.ui_user = user
     form = await request.form()
     token = str(form.get("draft") or "")
-    draft = draft_or_404(request, user, token)
+    draft = launch_draft(request, user, token)
     draft.name = str(form.get("stack_name") or "").strip()
     draft.rollback = form.get("rollback") == "on"
     timeout = str(form.get("timeout_mins") or "").strip()
@@ -135,6 +153,7 @@ async def plan(request: Request, user: User) -> HTMLResponse:
     draft.parameters = values
     drafts_of(request).put(user, draft, token)
     checked, summary, wrong = await run_in_threadpool(_check, user, draft, timeout)
+    forget_wrong_hidden(draft, checked)
     if summary is None or wrong:
         return _parameters_page(request, draft, token, checked, values, wrong, 400)
     return render(request, "launch_plan.html", {
@@ -156,10 +175,8 @@ def _check(
         wrong["stack_name"] = str(exc) if draft.name else "Give the stack a name."
     if timeout and draft.timeout_mins is None:
         wrong["timeout_mins"] = "The timeout must be a whole number of minutes."
-    checked = parameter_form(service, inputs_of(draft), submitted=True)
-    if not checked.ok:
-        return checked, None, wrong
-    return checked, plan_summary(service, inputs_of(draft)), wrong
+    checked, summary = launch_check(service, inputs_of(draft))
+    return checked, summary, wrong
 
 
 @router.post("/dashboard/launch/confirm", dependencies=[Depends(check_csrf)])
@@ -168,7 +185,7 @@ async def confirm(request: Request, user: User) -> Response:
     request.state.ui_user = user
     form = await request.form()
     token = str(form.get("draft") or "")
-    draft = draft_or_404(request, user, token)
+    draft = launch_draft(request, user, token)
     try:
         stack_id = await run_in_threadpool(_create, user.service, draft)
     except CrossheatError as exc:

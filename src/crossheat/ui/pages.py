@@ -119,12 +119,16 @@ def check(stack_id: str, user: User) -> Response:
 
 @router.post("/dashboard/stacks/{stack_id}/cancel", dependencies=[Depends(check_csrf)])
 def cancel(stack_id: str, user: User) -> Response:
+    """Heat's cancel: an update is rolled back; a create (of a stack whose rollback is
+    off) stops where it is."""
     _, stack = stack_of(user, stack_id)
+    rollback = stack.stack_status != "CREATE_IN_PROGRESS"
     try:
-        said = user.service.cancel(stack.id)
+        user.service.heat().cancel(stack, rollback=rollback)
     except CrossheatError as exc:
         return _back(stack_id, f"Cancel refused: {exc}")
-    return _back(stack_id, said or "Cancel requested.")
+    done = "the update is rolled back" if rollback else "the create stops where it is"
+    return _back(stack_id, f"Cancel requested: {done}.")
 
 
 @router.post("/dashboard/stacks/{stack_id}/delete", dependencies=[Depends(check_csrf)])

@@ -30,6 +30,7 @@ from crossheat.service import (
 )
 from crossheat.ui.drafts import Draft, draft_or_404, drafts_of
 from crossheat.ui.forms import field_context, read_sources, source_view, typed_values
+from crossheat.ui.launch import forget_wrong_hidden
 from crossheat.ui.render import render
 from crossheat.ui.session import UiUser, User, check_csrf
 
@@ -54,14 +55,24 @@ def _form(user: UiUser, stack: StackRecord, draft: Draft, submitted: bool) -> Pa
     )  # fmt: skip
 
 
+def _draft(request: Request, user: UiUser, stack: StackRecord, token: str) -> Draft:
+    """The update's draft (none yet: a new one, kept once posted); 404 for an expired
+    one, or one of another stack or of a launch."""
+    if not token:
+        return Draft(stack_id=stack.id)
+    draft = draft_or_404(request, user, token)
+    if draft.stack_id != stack.id:
+        raise HTTPException(404, "This form is another stack's: start again.")
+    return draft
+
+
 @router.get("/dashboard/stacks/{stack_id}/update", response_class=HTMLResponse)
 def update_page(request: Request, stack_id: str, user: User, draft: str = "") -> HTMLResponse:
     request.state.ui_user = user
     stack = _stack(user, stack_id)
-    found = drafts_of(request).get(user, draft) or Draft(stack_id=stack.id)
-    token = drafts_of(request).put(user, found, draft or None)
+    found = _draft(request, user, stack, draft)
     spec = _form(user, stack, found, submitted=False)
-    return _form_page(request, stack, found, token, spec, found.parameters)
+    return _form_page(request, stack, found, draft, spec, found.parameters)
 
 
 def _form_page(
@@ -93,8 +104,8 @@ async def preview(request: Request, stack_id: str, user: User) -> HTMLResponse:
     request.state.ui_user = user
     stack = await run_in_threadpool(_stack, user, stack_id)
     form = await request.form()
-    token = str(form.get("draft") or "")
-    draft = draft_or_404(request, user, token)
+    draft = _draft(request, user, stack, str(form.get("draft") or ""))
+    token = drafts_of(request).put(user, draft, str(form.get("draft") or "") or None)
     sources = await read_sources(form)
     if sources.errors:
         spec = await run_in_threadpool(_form, user, stack, draft, False)
@@ -110,6 +121,7 @@ async def preview(request: Request, stack_id: str, user: User) -> HTMLResponse:
         notice = "The new template's parameters: check them, then preview the update."
         return _form_page(request, stack, draft, token, spec, draft.parameters, notice)
     checked = await run_in_threadpool(_form, user, stack, draft, True)
+    forget_wrong_hidden(draft, checked)
     shown: UpdatePreview | None = None
     problem = None
     if checked.ok:
@@ -143,7 +155,7 @@ async def confirm(request: Request, stack_id: str, user: User) -> Response:
     stack = await run_in_threadpool(_stack, user, stack_id)
     form = await request.form()
     token = str(form.get("draft") or "")
-    draft = draft_or_404(request, user, token)
+    draft = _draft(request, user, stack, token or "-")
     try:
         await run_in_threadpool(_start, user, stack, draft)
     except CrossheatError as exc:

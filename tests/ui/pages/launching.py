@@ -20,6 +20,12 @@ def template_step(client: TestClient, template: str, **extra: str) -> tuple[int,
     return answer.status_code, answer.text
 
 
+def draft_field(page: str) -> dict[str, str]:
+    """The page's draft field as a form posts it (none before a first post)."""
+    found = re.search(r'name="draft" value="([^"]+)"', page)
+    return {"draft": found.group(1)} if found else {}
+
+
 def draft_of(page: str) -> str:
     found = re.search(r'name="draft" value="([^"]+)"', page)
     assert found, "no draft in the page"

@@ -4,6 +4,7 @@ template errors beside their lines, the plan before the launch, the launch itsel
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def test_groups_are_fieldsets_and_values_are_checked_beside_their_fields(
     error = re.search(r'id="error-password" role="alert">(.*?)</div>', checked, re.S)
     assert error and "length must be at least 12" in error.group(1)
     assert "too-short" not in checked  # a hidden value never comes back
+    assert 'placeholder=""' in field(checked, "password")  # and a wrong one is not kept
     assert 'id="error-size"' not in checked
 
 
@@ -225,3 +227,45 @@ def test_no_template_or_two_templates_are_refused(local: TestClient) -> None:
         files={"template_file": ("things.yaml", GROUPED.encode())},
     )
     assert answer.status_code == 200 and 'id="param-password"' in answer.text
+
+
+def test_uploaded_environment_files_prefill_and_errors_are_summed_up_with_links(
+    local: TestClient,
+) -> None:
+    form = local.get("/dashboard/launch")
+    answer = local.post(
+        "/dashboard/launch",
+        data={"csrf_token": csrf_of(form.text), "template_text": GROUPED},
+        files=[
+            ("environment_files", ("sizes.yaml", b"parameters:\n  size: large\n")),
+            ("environment_files", ("count.yaml", b"parameter_defaults:\n  count: 3\n")),
+        ],
+    )
+    assert answer.status_code == 200
+    assert '<option value="large" selected>large</option>' in field(answer.text, "size")
+    assert 'value="3"' in field(answer.text, "count")
+    status, checked = parameters_step(local, answer.text, "", count="0", password="x" * 12)
+    assert status == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', checked, re.S)
+    assert summary
+    assert '<a href="#stack_name">Give the stack a name.</a>' in summary.group(0)
+    assert '<a href="#param-count">count</a>' in summary.group(0)
+    assert "x" * 12 not in checked
+
+
+def test_back_from_the_plan_keeps_what_was_typed_but_shows_no_hidden_value(
+    local: TestClient,
+) -> None:
+    _, page = template_step(local, GROUPED)
+    _, plan = parameters_step(local, page, "things", count="4", size="large", password=PSK)
+    back = re.search(r'<a class="button" href="(/dashboard/launch/parameters\?draft=[^"]+)"', plan)
+    assert back
+    again = local.get(html.unescape(back.group(1)))
+    assert again.status_code == 200
+    assert 'value="things"' in again.text
+    assert 'value="4"' in field(again.text, "count")
+    assert '<option value="large" selected>large</option>' in field(again.text, "size")
+    assert 'placeholder="(entered: leave empty to keep)"' in field(again.text, "password")
+    assert PSK not in again.text
+    status, plan = parameters_step(local, again.text, "things", count="4", size="large")
+    assert status == 200 and 'id="launch"' in plan

@@ -8,6 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from crossheat.service import Dashboard, Inputs, Service
 from tests.ui.pages.forms import csrf_of, deploy, hot, none
 
 SECRET = "s3cr3t-psk-9f2b71"
@@ -156,6 +157,58 @@ def test_check_and_delete_from_the_page(local: TestClient) -> None:
     local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
     assert "acted-on" not in local.get("/dashboard/").text
     assert local.get(f"/dashboard/stacks/{stack_id}").status_code == 404
+
+
+def test_cancel_rolls_an_update_back(local: TestClient) -> None:
+    def test_resource(value: str, **more: object) -> dict[str, object]:
+        return {"type": "OS::Heat::TestResource", "region": "East",
+                "properties": {"value": value, **more}}  # fmt: skip
+
+    before = {"first": test_resource("a"), "then": test_resource("a")}
+    stack_id = deploy(local, "slow", hot(before))
+    root: Service = local.app.state.service  # type: ignore[attr-defined]
+    service = root.scoped("default")
+    # "first" takes 2 s to change; "then", after it, would change next.
+    after = {"first": test_resource("b", wait_secs=2),
+             "then": {**test_resource("b"), "depends_on": ["first"]}}  # fmt: skip
+    service.submit(service.update(service.prepare_update("slow", Inputs(hot(after)))))
+    page = local.get(f"/dashboard/stacks/{stack_id}").text
+    assert 'data-status="UPDATE_IN_PROGRESS"' in page
+    assert '<button type="submit" id="action-cancel" >' in page  # enabled while it runs
+    cancelled = local.post(f"/dashboard/stacks/{stack_id}/cancel",
+                           data={"csrf_token": csrf_of(page)})  # fmt: skip
+    assert "Cancel requested: the update is rolled back." in cancelled.text
+    local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
+    shown = local.get(f"/dashboard/stacks/{stack_id}").text
+    assert 'id="stack-status" data-status="ROLLBACK_COMPLETE"' in shown
+    assert '<button type="submit" id="action-cancel" disabled>' in shown
+
+
+def test_the_stream_tells_removed_resources_and_the_deleted_stack(local: TestClient) -> None:
+    stack_id = deploy(local, "shrinking", hot({"a": none("East"), "b": none("West")}))
+    root: Service = local.app.state.service  # type: ignore[attr-defined]
+    service = root.scoped("default")
+    watch = Dashboard(service).watch(service.get(stack_id))
+    first = watch.changes()
+    assert {d["name"]: d["status"] for k, d in first if k == "resource"} == {
+        "a": "CREATE_COMPLETE", "b": "CREATE_COMPLETE",
+    }  # fmt: skip
+    assert watch.changes() == []  # nothing moved
+    service.submit(service.update(service.prepare_update("shrinking", Inputs(hot({"a": none()})))))
+    local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
+    moved = watch.changes()
+    assert ("resource", {"name": "b", "region": "West", "status": "DELETE_COMPLETE",
+                         "status_reason": ""}) in moved  # fmt: skip
+    assert ("stack", {"status": "UPDATE_COMPLETE",
+                      "status_reason": "Stack UPDATE completed successfully"}) in moved  # fmt: skip
+    assert {d["resource_name"] for k, d in moved if k == "event"} >= {"b", "shrinking"}
+    service.submit(service.delete(service.deletable("shrinking")))
+    local.app.state.executor.wait(stack_id, 30)  # type: ignore[attr-defined]
+    last = watch.changes()
+    assert [(d["name"], d["status"]) for k, d in last if k == "resource"] == [
+        ("a", "DELETE_COMPLETE")
+    ]
+    assert [d["status"] for k, d in last if k == "stack"] == ["DELETE_COMPLETE"]
 
 
 def test_the_regions_page_shows_each_region_its_stacks_and_its_health(local: TestClient) -> None:

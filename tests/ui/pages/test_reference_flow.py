@@ -73,8 +73,7 @@ def test_launch_the_reference_then_update_its_flavor_with_the_preview(
     assert PSK not in form.text
     preview = local.post(
         f"/dashboard/stacks/{stack_id}/update",
-        data={"csrf_token": csrf_of(form.text), "draft": draft_of(form.text),
-              "param.flavor": "m1.medium"},
+        data={"csrf_token": csrf_of(form.text), "param.flavor": "m1.medium"},
         files={"x": ("", b"")},
     )  # fmt: skip
     assert preview.status_code == 200, text_of(preview.text)[:1500]

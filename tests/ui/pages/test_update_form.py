@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from crossheat.service import Service
 from tests.ui.pages.forms import csrf_of, deploy, hot
-from tests.ui.pages.launching import draft_of, field, text_of
+from tests.ui.pages.launching import draft_field, draft_of, field, text_of
 
 SECRET = "upd-s3cret-8c1f0e55"
 
@@ -45,7 +45,7 @@ def deployed(client: TestClient) -> str:
 
 
 def post_form(client: TestClient, stack_id: str, page: str, **fields: str) -> Any:
-    data = {"csrf_token": csrf_of(page), "draft": draft_of(page), **fields}
+    data = {"csrf_token": csrf_of(page), **draft_field(page), **fields}
     return client.post(f"/dashboard/stacks/{stack_id}/update", data=data, files={"x": ("", b"")})
 
 
@@ -148,5 +148,39 @@ def test_update_posts_need_the_csrf_token(local: TestClient) -> None:
         f"/dashboard/stacks/{stack_id}/update",
         f"/dashboard/stacks/{stack_id}/update/confirm",
     ):
-        answer = local.post(url, data={"draft": draft_of(page), "param.label": "forged"})
+        answer = local.post(url, data={**draft_field(page), "param.label": "forged"})
         assert answer.status_code == 403
+
+
+def test_a_draft_serves_only_its_own_stack_and_flow(local: TestClient, ui_service: Service) -> None:
+    first, second = deployed(local), deploy(local, "other", template(), parameters={"salt": "s"})
+    page = local.get(f"/dashboard/stacks/{first}/update").text
+    preview = post_form(local, first, page, **{"param.label": "changed"})
+    assert preview.status_code == 200
+    token = draft_of(preview.text)
+    data = {"csrf_token": csrf_of(preview.text), "draft": token}
+    assert local.post(f"/dashboard/stacks/{second}/update/confirm", data=data).status_code == 404
+    assert local.post("/dashboard/launch/confirm", data=data).status_code == 404
+    assert local.post("/dashboard/launch/plan", data=data).status_code == 404
+    launch = local.post(
+        "/dashboard/launch", data={**data, "template_text": yaml.safe_dump(template())}
+    )
+    assert launch.status_code == 200 and draft_of(launch.text) != token  # a new draft
+    confirmed = local.post(f"/dashboard/stacks/{first}/update/confirm", data=data)
+    assert confirmed.status_code == 200  # followed to the stack's page: the draft was intact
+    local.app.state.executor.wait(first, 30)  # type: ignore[attr-defined]
+    service = ui_service.scoped("default")
+    assert service.get(first).spec.parameters["label"] == "changed"
+    assert service.get(second).stack_status == "CREATE_COMPLETE"
+    assert "label" not in service.get(second).spec.parameters  # untouched
+
+
+def test_back_from_the_preview_shows_the_values_typed(local: TestClient) -> None:
+    stack_id = deployed(local)
+    page = local.get(f"/dashboard/stacks/{stack_id}/update").text
+    preview = post_form(local, stack_id, page, **{"param.label": "three", "param.salt": SECRET})
+    back = local.get(f"/dashboard/stacks/{stack_id}/update?draft={draft_of(preview.text)}")
+    assert back.status_code == 200
+    assert 'value="three"' in field(back.text, "label")
+    assert 'value=""' in field(back.text, "salt") and SECRET not in back.text
+    assert local.get(f"/dashboard/stacks/{stack_id}/update?draft=nope").status_code == 404
