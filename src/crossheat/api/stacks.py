@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from crossheat import errors
-from crossheat.api import schemas, stack_data, views
+from crossheat.api import cache, schemas, stack_data, views
 from crossheat.api.bodies import (
     CreateBody,
     JsonBody,
@@ -66,6 +66,10 @@ def list_stacks(request: Request, ctx: Context) -> Response:
     sort_dir = query.single("sort_dir")
     if sort_dir is not None and sort_dir not in ("asc", "desc"):
         raise HeatFault(400, "ValueError", "Unknown sort direction, must be one of: asc, desc")
+    heat = service.heat()
+    kept = cache.Kept(request, ctx, heat)
+    if (hit := kept.answer()) is not None:
+        return hit
     stack_query = StackQuery(
         filters=query.mixed(FILTERS),
         tags=query.tags("tags"),
@@ -79,7 +83,7 @@ def list_stacks(request: Request, ctx: Context) -> Response:
         show_deleted=query.boolean("show_deleted"),
         show_nested=query.boolean("show_nested"),
     )
-    page = service.heat().list_stacks(stack_query)
+    page = heat.list_stacks(stack_query)
     admin = ctx.identity.is_admin
     out: dict[str, Any] = {"stacks": [views.with_links(ctx, s, project=admin) for s in page.stacks]}
     limit = stack_query.limit
@@ -88,7 +92,7 @@ def list_stacks(request: Request, ctx: Context) -> Response:
         out["links"] = [{"href": href, "rel": "next"}]
     if query.boolean("with_count"):
         out["count"] = page.count
-    return views.answer(out)
+    return kept.keep(out, timed=page.timed)
 
 
 @router.post(STACKS, **answers(201, schemas.StackCreated, 409, body=CreateBody))
@@ -179,10 +183,14 @@ def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -
     if stack_id in GET_LOOKUPS:
         return _redirect(request, ctx, stack_name, stack_id)
     heat = views.heat(ctx)
+    kept = cache.Kept(request, ctx, heat)
+    if (hit := kept.answer()) is not None:
+        return hit
     stack = heat.canonical(stack_name, stack_id, deleted=True)
     outputs = Query(request).boolean("resolve_outputs", default=True)
-    return views.answer(
-        {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
+    shown = heat.show(stack, outputs=outputs)
+    return kept.keep(
+        {"stack": views.with_links(ctx, shown, project=False)}, timed=heat.is_timed(shown)
     )
 
 

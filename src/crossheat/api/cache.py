@@ -1,0 +1,104 @@
+"""Answers kept while the database does not change: the stack list and show.
+
+    kept = cache.Kept(request, ctx, heat)      # the key; the database's change mark
+    if (hit := kept.answer()) is not None:
+        return hit                               # the same bytes as last time
+    ...                                          # make the answer
+    return kept.keep(data, timed=False)          # 200, kept for the next request
+
+A list of 200 stacks costs several milliseconds of CPU to read and render; a client
+polling it, or many clients, ask again and again for what has not changed. An answer is
+kept with the database's change mark read *before* its data (``HeatViews.change_mark``)
+and given again only while the mark is the same: any commit since, by this server or by
+another process on the same database (a ``crossheat worker``, a CLI command), makes it
+anew. An answer that depends on the time too (a stack locked by an operation: whether
+its engine is alive) is never kept, nor is an error.
+
+The key is everything the answer is made of besides the data: the path and its query,
+the project the request acts in, whether the caller is an admin, and the base URL of the
+links.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from crossheat.api import views
+from crossheat.api.context import RequestContext
+from crossheat.service import HeatOps
+
+#: Answers kept at most, and their bytes at most; the least recently used go first.
+MAX_ANSWERS = 1024
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class AnswerCache:
+    """Answers by key, each with the change mark it holds for (thread-safe)."""
+
+    def __init__(self, max_answers: int = MAX_ANSWERS, max_bytes: int = MAX_BYTES) -> None:
+        self.max_answers = max_answers
+        self.max_bytes = max_bytes
+        self._kept: OrderedDict[tuple[Any, ...], tuple[str, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._guard = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], mark: str) -> bytes | None:
+        with self._guard:
+            found = self._kept.get(key)
+            if found is None:
+                return None
+            if found[0] != mark:
+                self._forget(key)
+                return None
+            self._kept.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], mark: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return
+        with self._guard:
+            self._forget(key)
+            self._kept[key] = (mark, body)
+            self._bytes += len(body)
+            while len(self._kept) > self.max_answers or self._bytes > self.max_bytes:
+                self._forget(next(iter(self._kept)))
+
+    def _forget(self, key: tuple[Any, ...]) -> None:
+        found = self._kept.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[1])
+
+
+class Kept:
+    """One request's place in the application's ``AnswerCache`` (``app.state.answers``)."""
+
+    def __init__(self, request: Request, ctx: RequestContext, heat: HeatOps) -> None:
+        self.cache: AnswerCache | None = getattr(request.app.state, "answers", None)
+        self.key = (
+            request.url.path,
+            request.url.query,
+            ctx.project_id,
+            ctx.identity.is_admin,
+            ctx.base_url,
+        )
+        # Before the data: a commit after this read changes the mark (see the module).
+        self.mark = heat.change_mark() if self.cache is not None else None
+
+    def answer(self) -> Response | None:
+        """The kept answer, if the database has not changed since it was made."""
+        if self.cache is None or self.mark is None:
+            return None
+        body = self.cache.get(self.key, self.mark)
+        return None if body is None else views.json_bytes(body)
+
+    def keep(self, data: Any, *, timed: bool) -> Response:
+        """200 with ``data``; kept unless it depends on the time (``timed``)."""
+        body = views.render(data)
+        if self.cache is not None and self.mark is not None and not timed:
+            self.cache.put(self.key, self.mark, body)
+        return views.json_bytes(body)

@@ -1,0 +1,135 @@
+"""The stack list and show, kept between requests (``crossheat.api.cache``), are never
+older than the database: every change, made through this API or by another process,
+shows in the next answer; an answer that depends on the time too is never kept."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from crossheat.service import Service
+from crossheat.store import Action
+from tests.api.heatstacks import create, region_map, show, stacks, url, wait
+
+__all__ = ["region_map"]
+
+
+def _listed(client: TestClient, query: str = "") -> dict[str, dict[str, Any]]:
+    answer = client.get(f"{stacks()}{query}")
+    assert answer.status_code == 200, answer.text
+    return {s["stack_name"]: s for s in answer.json()["stacks"]}
+
+
+@contextmanager
+def _statements(service: Service) -> Iterator[list[str]]:
+    """The SQL statements the service's database runs meanwhile."""
+    seen: list[str] = []
+    engine = service.store().engine
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _sql_elsewhere(service: Service, statement: str, *values: str) -> None:
+    """Another process commits ``statement`` with the bare SQLite driver."""
+    code = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "db.execute(sys.argv[2], sys.argv[3:])\n"
+        "db.commit()\n"
+    )
+    path = service.database_url.removeprefix("sqlite:///")
+    subprocess.run([sys.executable, "-c", code, path, statement, *values], check=True, timeout=60)
+
+
+def test_an_unchanged_list_or_show_is_answered_without_the_database(
+    client: TestClient, api_service: Service
+) -> None:
+    stack_id = create(client, "kept")
+    first_list, first_show = client.get(stacks()), client.get(url("kept", stack_id))
+    with _statements(api_service) as seen:
+        again_list, again_show = client.get(stacks()), client.get(url("kept", stack_id))
+    assert seen == []
+    assert again_list.content == first_list.content
+    assert again_show.content == first_show.content
+    # Another query, another answer.
+    assert client.get(f"{stacks()}?name=other").json() == {"stacks": []}
+
+
+def test_changes_made_through_the_api_show_in_the_next_answer(client: TestClient) -> None:
+    first = create(client, "first")
+    assert list(_listed(client)) == ["first"]
+    assert show(client, "first", first)["tags"] == []
+
+    second = create(client, "second")
+    assert list(_listed(client)) == ["second", "first"]
+
+    answer = client.patch(url("first", first), json={"tags": "blue"})
+    assert answer.status_code == 202, answer.text
+    wait(client, first)
+    assert show(client, "first", first)["tags"] == ["blue"]
+    assert _listed(client)["first"]["tags"] == ["blue"]
+    assert _listed(client)["first"]["stack_status"] == "UPDATE_COMPLETE"
+
+    assert client.delete(url("second", second)).status_code == 204
+    wait(client, second)
+    assert list(_listed(client)) == ["first"]
+    assert show(client, "second", second)["stack_status"] == "DELETE_COMPLETE"
+
+
+def test_changes_made_by_another_process_show_in_the_next_answer(
+    client: TestClient, api_service: Service
+) -> None:
+    stack_id = create(client, "shared")
+    assert _listed(client)["shared"]["stack_status_reason"] == "Stack CREATE completed successfully"
+    assert show(client, "shared", stack_id)["stack_status"] == "CREATE_COMPLETE"
+
+    _sql_elsewhere(
+        api_service,
+        "UPDATE stacks SET action = 'CHECK', status_reason = 'checked elsewhere' WHERE id = ?",
+        stack_id,
+    )
+    assert _listed(client)["shared"]["stack_status"] == "CHECK_COMPLETE"
+    shown = show(client, "shared", stack_id)
+    assert (shown["stack_status"], shown["stack_status_reason"]) == (
+        "CHECK_COMPLETE",
+        "checked elsewhere",
+    )
+
+    _sql_elsewhere(api_service, "UPDATE stacks SET deleted_at = updated_at WHERE id = ?", stack_id)
+    assert _listed(client) == {}
+    assert client.get(url("shared", stack_id)).json()["stack"]["deletion_time"] is not None
+
+
+def test_a_stack_an_operation_holds_is_shown_afresh_every_time(
+    client: TestClient, api_service: Service
+) -> None:
+    """Whether the engine holding a stack is alive is a matter of time, not of the data:
+    its engine's process ends, nothing is written, and the next answer says so."""
+    stack_id = create(client, "held")
+    engine = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        engine_id = f"{socket.gethostname()}:{engine.pid}:test"
+        api_service.store().acquire_lock(stack_id, Action.UPDATE, engine_id)
+        alive = show(client, "held", stack_id)["operation_in_progress"]
+        assert alive["engine_alive"] is True
+        assert "is gone" not in _listed(client)["held"]["stack_status_reason"]
+    finally:
+        engine.send_signal(signal.SIGKILL)
+        engine.wait()
+    assert show(client, "held", stack_id)["operation_in_progress"]["engine_alive"] is False
+    assert "is gone" in _listed(client)["held"]["stack_status_reason"]
