@@ -1,9 +1,9 @@
 """Answers kept while the database does not change: the stack list and show.
 
-    kept = cache.Kept(request, ctx, heat)      # the key; the database's change mark
+    kept = await cache.Kept.read(request, ctx)   # the key; the database's change mark
     if (hit := kept.answer()) is not None:
-        return hit                               # the same bytes as last time
-    ...                                          # make the answer
+        return hit                               # the same bytes, on the event loop
+    ...                                          # make the answer (in a thread)
     return kept.keep(data, timed=False)          # 200, kept for the next request
 
 A list of 200 stacks costs several milliseconds of CPU to read and render; a client
@@ -26,11 +26,11 @@ from collections import OrderedDict
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from crossheat.api import views
 from crossheat.api.context import RequestContext
-from crossheat.service import HeatOps
 
 #: Answers kept at most, and their bytes at most; the least recently used go first.
 MAX_ANSWERS = 1024
@@ -77,7 +77,7 @@ class AnswerCache:
 class Kept:
     """One request's place in the application's ``AnswerCache`` (``app.state.answers``)."""
 
-    def __init__(self, request: Request, ctx: RequestContext, heat: HeatOps) -> None:
+    def __init__(self, request: Request, ctx: RequestContext, mark: str | None) -> None:
         self.cache: AnswerCache | None = getattr(request.app.state, "answers", None)
         self.key = (
             request.url.path,
@@ -86,8 +86,21 @@ class Kept:
             ctx.identity.is_admin,
             ctx.base_url,
         )
-        # Before the data: a commit after this read changes the mark (see the module).
-        self.mark = heat.change_mark() if self.cache is not None else None
+        self.mark = mark
+
+    @classmethod
+    async def read(cls, request: Request, ctx: RequestContext) -> Kept:
+        """The request's key and the database's change mark now, read before the data (a
+        commit after this read changes the mark: see the module). On the event loop when
+        the mark is a local read (SQLite's), else in a thread."""
+        heat = views.heat(ctx)
+        if getattr(request.app.state, "answers", None) is None:
+            mark = None
+        elif heat.change_mark_is_quick:
+            mark = heat.change_mark()
+        else:
+            mark = await run_in_threadpool(heat.change_mark)
+        return cls(request, ctx, mark)
 
     def answer(self) -> Response | None:
         """The kept answer, if the database has not changed since it was made."""

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from crossheat import errors
@@ -59,17 +60,21 @@ LIST_QUERY = {
 
 
 @router.get(STACKS, **answers(200, schemas.StackList, query=LIST_QUERY))
-def list_stacks(request: Request, ctx: Context) -> Response:
-    """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count."""
+async def list_stacks(request: Request, ctx: Context) -> Response:
+    """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count; kept
+    while the database does not change (``cache``)."""
+    kept = await cache.Kept.read(request, ctx)
+    if (hit := kept.answer()) is not None:
+        return hit
+    return await run_in_threadpool(_list_stacks, request, ctx, kept)
+
+
+def _list_stacks(request: Request, ctx: RequestContext, kept: cache.Kept) -> Response:
     query = Query(request)
     service = ctx.every_project() if query.boolean("global_tenant") else ctx.service
     sort_dir = query.single("sort_dir")
     if sort_dir is not None and sort_dir not in ("asc", "desc"):
         raise HeatFault(400, "ValueError", "Unknown sort direction, must be one of: asc, desc")
-    heat = service.heat()
-    kept = cache.Kept(request, ctx, heat)
-    if (hit := kept.answer()) is not None:
-        return hit
     stack_query = StackQuery(
         filters=query.mixed(FILTERS),
         tags=query.tags("tags"),
@@ -83,7 +88,7 @@ def list_stacks(request: Request, ctx: Context) -> Response:
         show_deleted=query.boolean("show_deleted"),
         show_nested=query.boolean("show_nested"),
     )
-    page = heat.list_stacks(stack_query)
+    page = service.heat().list_stacks(stack_query)
     admin = ctx.identity.is_admin
     out: dict[str, Any] = {"stacks": [views.with_links(ctx, s, project=admin) for s in page.stacks]}
     limit = stack_query.limit
@@ -178,14 +183,21 @@ for _path, _lookup in (
     STACK,
     **answers(200, schemas.StackShow, 404, query={"resolve_outputs": BOOLEAN}, redirects=True),
 )
-def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
-    """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path."""
+async def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
+    """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path; kept
+    while the database does not change (``cache``)."""
     if stack_id in GET_LOOKUPS:
-        return _redirect(request, ctx, stack_name, stack_id)
-    heat = views.heat(ctx)
-    kept = cache.Kept(request, ctx, heat)
+        return await run_in_threadpool(_redirect, request, ctx, stack_name, stack_id)
+    kept = await cache.Kept.read(request, ctx)
     if (hit := kept.answer()) is not None:
         return hit
+    return await run_in_threadpool(_show_stack, request, ctx, stack_name, stack_id, kept)
+
+
+def _show_stack(
+    request: Request, ctx: RequestContext, stack_name: str, stack_id: str, kept: cache.Kept
+) -> Response:
+    heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id, deleted=True)
     outputs = Query(request).boolean("resolve_outputs", default=True)
     shown = heat.show(stack, outputs=outputs)

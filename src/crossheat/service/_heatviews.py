@@ -124,6 +124,11 @@ class HeatViews:
         locked by an operation: see ``StackPage.timed``, ``is_timed``)."""
         return self.store.change_mark()
 
+    @property
+    def change_mark_is_quick(self) -> bool:
+        """Whether ``change_mark`` is a local read (no database server's round trip)."""
+        return self.store.change_mark_is_quick
+
     @staticmethod
     def is_timed(shown: dict[str, Any]) -> bool:
         """Whether a stack's ``show`` depends on the time too (an operation holds it)."""

@@ -49,6 +49,11 @@ class ChangeWatch:
         #: The last mark read, and when (``time.monotonic_ns``) the read began.
         self._last: tuple[int, str | None] = (-1, None)
 
+    @property
+    def quick(self) -> bool:
+        """Whether ``mark`` is a local read (SQLite's file), not a database server's answer."""
+        return self._dialect != "postgresql"
+
     def mark(self) -> str | None:
         """The database's change mark now; None when it cannot be known."""
         if self._dialect != "postgresql" and self._sqlite_file is None:
@@ -85,8 +90,9 @@ class ChangeWatch:
     def _connect(self) -> Any:
         if self._sqlite_file is not None:
             # Autocommit: each PRAGMA is its own read, which sees every commit so far.
+            # A short busy timeout: a mark not read at once is no mark (answers made afresh).
             return sqlite3.connect(
-                self._sqlite_file, timeout=30, isolation_level=None, check_same_thread=False
+                self._sqlite_file, timeout=1, isolation_level=None, check_same_thread=False
             )
         # One of the engine's connections (its URL, its options), taken out of its pool.
         pooled = self._engine.raw_connection()

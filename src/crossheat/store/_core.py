@@ -61,6 +61,11 @@ class StoreCore:
         any process (None: not known). Read it before the data it vouches for."""
         return self._changes.mark()
 
+    @property
+    def change_mark_is_quick(self) -> bool:
+        """Whether ``change_mark`` reads a local file (SQLite), not a database server."""
+        return self._changes.quick
+
     @contextmanager
     def _session(self) -> Iterator[Session]:
         try:
