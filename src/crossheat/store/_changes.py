@@ -1,10 +1,10 @@
 """Whether the database may have changed: a mark that stays the same only while nothing
-was committed, by any process.
+was committed (on PostgreSQL: to stacks or resources), by any process.
 
     mark = store.change_mark()    # read BEFORE the data an answer is made of
     ...                           # later: the same mark means the same data
 
-A server keeps answers it made (``crossheat.api.answers``) and gives one again only
+A server keeps answers it made (``crossheat.api.cache``) and gives one again only
 while the mark is the one read before its data was: any commit since, by this process
 or another one (a ``crossheat worker``, a CLI command on the same database), changes
 the mark. Read before the data, a mark can be older than the data, never newer: an
@@ -12,10 +12,11 @@ answer is at worst made again once too often, never kept past a change.
 
 - SQLite: ``PRAGMA data_version`` on a connection kept for it, which never writes: its
   value changes whenever another connection (of any process) has committed.
-- PostgreSQL: the current snapshot (``pg_current_snapshot()``: its xmin, xmax and the
-  transactions in progress). Two equal snapshots see the very same committed
-  transactions, hence the same data. Any transaction of the server (another database's
-  too) that writes changes it: a mark changes more often than the data does, never less.
+- PostgreSQL: the sum of the ``changes`` counters, to which triggers on ``stacks`` and
+  ``resources`` add in the same transaction as any change of them, whoever makes it
+  (migration 0006). (The current snapshot would do too, but any write anywhere on the
+  server, another database's too, changes it: a busy server would keep nothing.)
+  The mark covers what the list and show are made of: stacks and resources.
 - Anything else (an in-memory SQLite database, whose data no other connection sees):
   no mark (None), so nothing is kept.
 
@@ -80,7 +81,7 @@ class ChangeWatch:
                 row = self._connection.execute("PRAGMA data_version").fetchone()
                 return f"sqlite:{row[0]}"
             with self._connection.cursor() as cursor:
-                cursor.execute("SELECT pg_current_snapshot()::text")
+                cursor.execute("SELECT sum(counter) FROM changes")
                 row = cursor.fetchone()
             return f"pg:{row[0]}"
         except Exception:  # whatever went wrong: no mark, answers are made afresh

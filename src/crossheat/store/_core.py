@@ -57,8 +57,9 @@ class StoreCore:
         self.engine.dispose()
 
     def change_mark(self) -> str | None:
-        """A mark that stays the same only while nothing was committed to the database, by
-        any process (None: not known). Read it before the data it vouches for."""
+        """A mark that stays the same only while nothing was committed to the database (on
+        PostgreSQL: to its stacks or resources), by any process (None: not known). Read it
+        before the data it vouches for (``_changes``)."""
         return self._changes.mark()
 
     @property
