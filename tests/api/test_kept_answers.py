@@ -12,12 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from crossheat.api.app import create_app
 from crossheat.service import Service
 from crossheat.store import Action
+from tests.api.conftest import StaticAuthenticator
 from tests.api.heatstacks import create, region_map, show, stacks, url, wait
+from tests.pg import empty, private_schema
 
 __all__ = ["region_map"]
 
@@ -133,3 +137,33 @@ def test_a_stack_an_operation_holds_is_shown_afresh_every_time(
         engine.wait()
     assert show(client, "held", stack_id)["operation_in_progress"]["engine_alive"] is False
     assert "is gone" in _listed(client)["held"]["stack_status_reason"]
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    yield from private_schema("kept")
+
+
+def test_changes_by_another_process_show_on_postgresql(pg_url: str) -> None:
+    """PostgreSQL's mark (counters bumped by triggers) sees another process's bare SQL."""
+    empty(pg_url)
+    service = Service(database_url=pg_url)
+    app = create_app(service, auth=StaticAuthenticator(), max_operations=4)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8004") as client:
+            client.headers["X-Auth-Token"] = "tok-alpha"
+            stack_id = create(client, "shared")
+            assert show(client, "shared", stack_id)["stack_status"] == "CREATE_COMPLETE"
+            assert list(_listed(client)) == ["shared"]
+            code = (
+                "import psycopg, sys\n"
+                "with psycopg.connect(sys.argv[1]) as db:\n"
+                "    db.execute(\"UPDATE stacks SET action = 'CHECK' WHERE id = %s\",\n"
+                "               (sys.argv[2],))\n"
+            )
+            target = pg_url.replace("postgresql+psycopg://", "postgresql://")
+            subprocess.run([sys.executable, "-c", code, target, stack_id], check=True, timeout=60)
+            assert show(client, "shared", stack_id)["stack_status"] == "CHECK_COMPLETE"
+            assert _listed(client)["shared"]["stack_status"] == "CHECK_COMPLETE"
+    finally:
+        service.close()
