@@ -4,10 +4,12 @@ shows in the next answer; an answer that depends on the time too is never kept."
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from crossheat.api.app import create_app
+from crossheat.api.cache import AnswerCache
 from crossheat.service import Service
 from crossheat.store import Action
 from tests.api.conftest import StaticAuthenticator
@@ -167,3 +170,38 @@ def test_changes_by_another_process_show_on_postgresql(pg_url: str) -> None:
             assert _listed(client)["shared"]["stack_status"] == "CHECK_COMPLETE"
     finally:
         service.close()
+
+
+class _SlowMarks:
+    """A database whose mark takes a while to read (a server's round trip): each read
+    gives its number, and how many requests had asked when it began."""
+
+    change_mark_is_quick = False
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.reads: list[int] = []
+
+    def change_mark(self) -> str:
+        self.reads.append(self.asked)
+        time.sleep(0.2)
+        return str(len(self.reads))
+
+
+def test_requests_share_a_read_of_the_mark_that_began_after_they_asked() -> None:
+    marks = _SlowMarks()
+    cache = AnswerCache()
+
+    async def request() -> str | None:
+        marks.asked += 1
+        return await cache.mark(marks)  # type: ignore[arg-type]
+
+    async def scenario() -> list[str | None]:
+        first = asyncio.create_task(request())
+        await asyncio.sleep(0.05)  # the first read is under way
+        later = [asyncio.create_task(request()) for _ in range(3)]
+        return await asyncio.gather(first, *later)
+
+    # The three later requests get the second read, which began after they asked.
+    assert asyncio.run(scenario()) == ["1", "2", "2", "2"]
+    assert marks.reads == [1, 4]

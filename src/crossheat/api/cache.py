@@ -21,6 +21,7 @@ links.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -31,6 +32,7 @@ from fastapi.responses import Response
 
 from crossheat.api import views
 from crossheat.api.context import RequestContext
+from crossheat.service import HeatOps
 
 #: Answers kept at most, and their bytes at most; the least recently used go first.
 MAX_ANSWERS = 1024
@@ -38,7 +40,8 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 class AnswerCache:
-    """Answers by key, each with the change mark it holds for (thread-safe)."""
+    """Answers by key, each with the change mark it holds for (thread-safe), and the
+    application's reads of the mark."""
 
     def __init__(self, max_answers: int = MAX_ANSWERS, max_bytes: int = MAX_BYTES) -> None:
         self.max_answers = max_answers
@@ -46,6 +49,34 @@ class AnswerCache:
         self._kept: OrderedDict[tuple[Any, ...], tuple[str, bytes]] = OrderedDict()
         self._bytes = 0
         self._guard = threading.Lock()
+        #: The read of the mark that the requests arriving now wait for (it starts once
+        #: the one running, if any, has ended), and the task that reads.
+        self._next: asyncio.Future[str | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def mark(self, heat: HeatOps) -> str | None:
+        """The database's change mark, read after this call began: on the event loop
+        when it is a local read (SQLite's), else in a thread, one read at a time, each
+        for every request that arrived while the one before it ran (a database server's
+        round trip and a thread's, shared)."""
+        if heat.change_mark_is_quick:
+            return heat.change_mark()
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        waiting = self._next
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read_marks(heat))
+        return await asyncio.shield(waiting)
+
+    async def _read_marks(self, heat: HeatOps) -> None:
+        while self._next is not None:
+            # Taken before the read begins: its waiters all asked before the read.
+            waiting, self._next = self._next, None
+            try:
+                mark = await run_in_threadpool(heat.change_mark)
+            except Exception:  # no mark: answers are made afresh
+                mark = None
+            waiting.set_result(mark)
 
     def get(self, key: tuple[Any, ...], mark: str) -> bytes | None:
         with self._guard:
@@ -92,14 +123,9 @@ class Kept:
     async def read(cls, request: Request, ctx: RequestContext) -> Kept:
         """The request's key and the database's change mark now, read before the data (a
         commit after this read changes the mark: see the module). On the event loop when
-        the mark is a local read (SQLite's), else in a thread."""
-        heat = views.heat(ctx)
-        if getattr(request.app.state, "answers", None) is None:
-            mark = None
-        elif heat.change_mark_is_quick:
-            mark = heat.change_mark()
-        else:
-            mark = await run_in_threadpool(heat.change_mark)
+        the mark is a local read (SQLite's), else in a thread (``AnswerCache.mark``)."""
+        cache: AnswerCache | None = getattr(request.app.state, "answers", None)
+        mark = None if cache is None else await cache.mark(views.heat(ctx))
         return cls(request, ctx, mark)
 
     def answer(self) -> Response | None:
