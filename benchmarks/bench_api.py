@@ -20,6 +20,11 @@ transport error), the CPU time the server process and the clients (this process)
 per request in ms (on a shared machine, steadier than the latencies, which also count
 the time each waited for a core), the 1-minute load. Goal: p99 under 100 ms, zero
 errors. Writes ``results/api.json``.
+
+Nothing changes the stacks while the clients read: after the first request for each
+(about 200 answers made), the server gives kept answers (``crossheat.api.cache``),
+each after checking that the database did not change (SQLite's ``data_version``,
+PostgreSQL's change counters).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 
 from crossheat import __version__, ui
 from crossheat.api import errors, openapi, schemas
+from crossheat.api.cache import AnswerCache
 from crossheat.api.context import Authenticator, base_url
 from crossheat.service import HostedExecutor, Service
 from crossheat.service.executor import ServerExecutor
@@ -68,6 +69,7 @@ def create_app(
     app.state.service = service
     app.state.auth = auth
     app.state.executor = hosted
+    app.state.answers = AnswerCache()
     errors.install(app)
     openapi.install(app)
 

@@ -20,6 +20,7 @@ from typing import Annotated, Protocol
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from crossheat.api.errors import HeatFault
@@ -64,7 +65,11 @@ class Identity:
 
 
 class Authenticator(Protocol):
-    """Turns the request's token into an ``Identity``; raises ``HeatFault(401, ...)``."""
+    """Turns the request's token into an ``Identity``; raises ``HeatFault(401, ...)``.
+
+    It may also have ``known(token) -> Identity | None``: the identity when it is at
+    hand (a token validated a moment ago), without waiting for anything; None when
+    ``identify`` must be called (it may wait for Keystone: it then runs in a thread)."""
 
     def identify(self, token: str | None) -> Identity: ...
 
@@ -102,14 +107,18 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def request_context(
+async def request_context(
     request: Request, tenant_id: str, token: Annotated[str | None, Security(TOKEN)]
 ) -> RequestContext:
     """FastAPI dependency: authenticate, check the tenant, scope the service (a scoped
-    service holds nothing of its own, so nothing is closed after the request: a plain
-    function costs one trip to the threadpool, a generator two)."""
+    service holds nothing of its own, so nothing is closed after the request). On the
+    event loop: a trip to the threadpool only when the authenticator must ask Keystone."""
     auth: Authenticator = request.app.state.auth
-    identity = auth.identify(token)
+    known = getattr(auth, "known", None)
+    at_hand: Identity | None = known(token) if known is not None else None
+    identity: Identity = (
+        at_hand if at_hand is not None else await run_in_threadpool(auth.identify, token)
+    )
     project = tenant_id
     # An identity without a project (``--auth none``) acts in the path's project.
     if identity.project_id and tenant_id != identity.project_id:

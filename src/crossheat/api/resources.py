@@ -89,9 +89,7 @@ def _event(
 
 
 @router.get(STACK + "/resources", **answers(200, schemas.ResourceList, 404, query=RESOURCE_QUERY))
-def list_resources(
-    request: Request, ctx: Context, stack_name: str, stack_id: str
-) -> dict[str, Any]:
+def list_resources(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Response:
     """The stack's resources: filters (repeat one for any of its values; ``type`` matches a
     part of the type name, ``status`` is ``CREATE_COMPLETE`` or a bare ``COMPLETE``)."""
     query = Query(request)
@@ -104,27 +102,25 @@ def list_resources(
     found = ctx.service.stack_resources(stack).resources(
         query.mixed(RESOURCE_FILTERS), with_detail=detail
     )
-    return {"resources": [_resource(ctx, stack, r) for r in found]}
+    return views.answer({"resources": [_resource(ctx, stack, r) for r in found]})
 
 
 @router.get(RESOURCE, **answers(200, schemas.ResourceShow, 404, query={"with_attr": MULTI}))
 def show_resource(
     request: Request, ctx: Context, stack_name: str, stack_id: str, resource_name: str
-) -> dict[str, Any]:
+) -> Response:
     """One resource with its attributes (``with_attr``: more of them, by name)."""
     stack = views.heat(ctx).canonical(stack_name, stack_id)
     found = ctx.service.stack_resources(stack).show(
         resource_name, Query(request).multi("with_attr")
     )
-    return {"resource": _resource(ctx, stack, found)}
+    return views.answer({"resource": _resource(ctx, stack, found)})
 
 
 @router.get(RESOURCE + "/metadata", **answers(200, schemas.ResourceMetadata, 404))
-def resource_metadata(
-    ctx: Context, stack_name: str, stack_id: str, resource_name: str
-) -> dict[str, Any]:
+def resource_metadata(ctx: Context, stack_name: str, stack_id: str, resource_name: str) -> Response:
     stack = views.heat(ctx).canonical(stack_name, stack_id)
-    return {"metadata": ctx.service.stack_resources(stack).metadata(resource_name)}
+    return views.answer({"metadata": ctx.service.stack_resources(stack).metadata(resource_name)})
 
 
 @router.patch(RESOURCE, **answers(200, NULL, 404, 409, body=MarkUnhealthyBody))
@@ -183,9 +179,9 @@ def _events(
 
 
 @router.get(STACK + "/events", **answers(200, schemas.EventList, 404, query=EVENT_QUERY))
-def list_events(request: Request, ctx: Context, stack_name: str, stack_id: str) -> dict[str, Any]:
+def list_events(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Response:
     """The stack's events, newest first unless ``sort_dir=asc``."""
-    return {"events": _events(request, ctx, stack_name, stack_id)}
+    return views.answer({"events": _events(request, ctx, stack_name, stack_id)})
 
 
 @router.get(
@@ -199,21 +195,21 @@ def list_events(request: Request, ctx: Context, stack_name: str, stack_id: str) 
 )
 def list_resource_events(
     request: Request, ctx: Context, stack_name: str, stack_id: str, resource_name: str
-) -> dict[str, Any]:
+) -> Response:
     """One resource's events (the stack's own under the stack's name); 404 when none."""
     events = _events(request, ctx, stack_name, stack_id, resource_name)
     if not events:
         raise HeatFault(404, "HTTPNotFound", f"No events found for resource {resource_name}")
-    return {"events": events}
+    return views.answer({"events": events})
 
 
 @router.get(RESOURCE + "/events/{event_id}", **answers(200, schemas.EventShow, 404))
 def show_event(
     ctx: Context, stack_name: str, stack_id: str, resource_name: str, event_id: str
-) -> dict[str, Any]:
+) -> Response:
     """One event with every field (``resource_type``, ``resource_properties``)."""
     stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
     found = ctx.service.stack_resources(stack).event(resource_name, event_id)
     if found is None:
         raise HeatFault(404, "HTTPNotFound", f"No event {event_id} found")
-    return {"event": _event(ctx, stack, found, detail=True)}
+    return views.answer({"event": _event(ctx, stack, found, detail=True)})

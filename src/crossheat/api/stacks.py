@@ -14,10 +14,11 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from crossheat import errors
-from crossheat.api import schemas, stack_data, views
+from crossheat.api import cache, schemas, stack_data, views
 from crossheat.api.bodies import (
     CreateBody,
     JsonBody,
@@ -59,8 +60,16 @@ LIST_QUERY = {
 
 
 @router.get(STACKS, **answers(200, schemas.StackList, query=LIST_QUERY))
-def list_stacks(request: Request, ctx: Context) -> Response:
-    """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count."""
+async def list_stacks(request: Request, ctx: Context) -> Response:
+    """Heat's stack list: filters, tags, sort, page (``limit``/``marker``), count; kept
+    while the database does not change (``cache``)."""
+    kept = await cache.Kept.read(request, ctx)
+    if (hit := kept.answer()) is not None:
+        return hit
+    return await run_in_threadpool(_list_stacks, request, ctx, kept)
+
+
+def _list_stacks(request: Request, ctx: RequestContext, kept: cache.Kept) -> Response:
     query = Query(request)
     service = ctx.every_project() if query.boolean("global_tenant") else ctx.service
     sort_dir = query.single("sort_dir")
@@ -88,7 +97,7 @@ def list_stacks(request: Request, ctx: Context) -> Response:
         out["links"] = [{"href": href, "rel": "next"}]
     if query.boolean("with_count"):
         out["count"] = page.count
-    return views.answer(out)
+    return kept.keep(out, timed=page.timed)
 
 
 @router.post(STACKS, **answers(201, schemas.StackCreated, 409, body=CreateBody))
@@ -174,15 +183,26 @@ for _path, _lookup in (
     STACK,
     **answers(200, schemas.StackShow, 404, query={"resolve_outputs": BOOLEAN}, redirects=True),
 )
-def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
-    """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path."""
+async def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
+    """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path; kept
+    while the database does not change (``cache``)."""
     if stack_id in GET_LOOKUPS:
-        return _redirect(request, ctx, stack_name, stack_id)
+        return await run_in_threadpool(_redirect, request, ctx, stack_name, stack_id)
+    kept = await cache.Kept.read(request, ctx)
+    if (hit := kept.answer()) is not None:
+        return hit
+    return await run_in_threadpool(_show_stack, request, ctx, stack_name, stack_id, kept)
+
+
+def _show_stack(
+    request: Request, ctx: RequestContext, stack_name: str, stack_id: str, kept: cache.Kept
+) -> Response:
     heat = views.heat(ctx)
     stack = heat.canonical(stack_name, stack_id, deleted=True)
     outputs = Query(request).boolean("resolve_outputs", default=True)
-    return views.answer(
-        {"stack": views.with_links(ctx, heat.show(stack, outputs=outputs), project=False)}
+    shown = heat.show(stack, outputs=outputs)
+    return kept.keep(
+        {"stack": views.with_links(ctx, shown, project=False)}, timed=heat.is_timed(shown)
     )
 
 

@@ -45,6 +45,10 @@ class StackPage:
 
     stacks: list[dict[str, Any]]
     count: int
+    #: Whether a stack of the page is locked by an operation: how the page shows it then
+    #: depends on the time too (whether its engine's heartbeat is recent), not only on
+    #: what is stored.
+    timed: bool = False
 
 
 def select(stacks: list[StackSummary], query: StackQuery) -> tuple[list[StackSummary], int]:

@@ -114,7 +114,25 @@ class HeatViews:
             project, include_nested=query.show_nested, include_deleted=query.show_deleted
         )
         page, count = select(every, query)
-        return StackPage([self.summary(s) for s in page], count)
+        timed = any(s.lock.held for s in page)
+        return StackPage([self.summary(s) for s in page], count, timed)
+
+    def change_mark(self) -> str | None:
+        """A mark that stays the same only while nothing is committed to the database (by
+        any process); None when it cannot be known. Read it before the data it vouches for:
+        an answer made from that data holds while the mark does (unless it shows a stack
+        locked by an operation: see ``StackPage.timed``, ``is_timed``)."""
+        return self.store.change_mark()
+
+    @property
+    def change_mark_is_quick(self) -> bool:
+        """Whether ``change_mark`` is a local read (no database server's round trip)."""
+        return self.store.change_mark_is_quick
+
+    @staticmethod
+    def is_timed(shown: dict[str, Any]) -> bool:
+        """Whether a stack's ``show`` depends on the time too (an operation holds it)."""
+        return "operation_in_progress" in shown
 
     def _project(self) -> str:
         return self.service._stacks().owner

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossheat.errors import LockLost, StoreError
 from crossheat.redact import forget_in_logs, scrub, secret_leaf_paths
+from crossheat.store._changes import ChangeWatch
 from crossheat.store.models import ResourceRow, StackRow
 from crossheat.store.secrets import SecretBox
 
@@ -55,10 +56,23 @@ class StoreCore:
         self._extra_secrets: dict[str, set[str]] = {}
         self._secret_guard = threading.Lock()
         self._fences: dict[str, Fence] = {}
+        self._changes = ChangeWatch(engine)
 
     def close(self) -> None:
         """Close every pooled connection."""
+        self._changes.close()
         self.engine.dispose()
+
+    def change_mark(self) -> str | None:
+        """A mark that stays the same only while nothing was committed to the database (on
+        PostgreSQL: to its stacks or resources), by any process (None: not known). Read it
+        before the data it vouches for (``_changes``)."""
+        return self._changes.mark()
+
+    @property
+    def change_mark_is_quick(self) -> bool:
+        """Whether ``change_mark`` reads a local file (SQLite), not a database server."""
+        return self._changes.quick
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

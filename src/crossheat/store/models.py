@@ -227,6 +227,16 @@ class SoftwareDeploymentRow(Base):
     updated_at: Mapped[datetime | None]
 
 
+class ChangeRow(Base):
+    """A counter of commits changing stacks or resources (PostgreSQL's triggers add to it:
+    migration 0006; ``store/_changes.py`` sums them). Empty on SQLite."""
+
+    __tablename__ = "changes"
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    counter: Mapped[int] = mapped_column(BigInteger)
+
+
 class WorkerRow(Base):
     """A ``crossheat worker`` running (``crossheat worker list``); its id and heartbeat are
     procrastinate's (``procrastinate_workers``, PostgreSQL only)."""
