@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crossheat.errors import TemplateError
-from crossheat.service import Inputs, Service, plan_summary
+from crossheat.service import Inputs, Service, launch_check, plan_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = (ROOT / "examples" / "east-west-vpn.yaml").read_text()
@@ -72,3 +72,14 @@ def test_durations_seen_in_earlier_operations_replace_the_estimates(
     assert after.planner_seconds == 0.0
     learnt = {item.name: item.learnt for item in after.regions["East"]}
     assert learnt == {"first": True, "second": True, "aside": True}
+
+
+def test_launch_check_gives_the_plan_only_when_the_values_are_right(service: Service) -> None:
+    form, summary = launch_check(service, Inputs(REFERENCE, parameters={"vpn_psk": "short"}))
+    assert summary is None
+    assert form.errors == {"vpn_psk": ["parameter 'vpn_psk': length must be at least 16"]}
+    form, summary = launch_check(service, Inputs(REFERENCE))
+    assert summary is None and set(form.errors) == {"vpn_psk"}
+    form, summary = launch_check(service, Inputs(REFERENCE, parameters=PSK))
+    assert form.ok and summary is not None
+    assert summary.as_dict() == plan_summary(service, Inputs(REFERENCE, parameters=PSK)).as_dict()

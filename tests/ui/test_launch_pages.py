@@ -112,6 +112,7 @@ def test_errors_show_beside_the_template_line_and_the_parameter(
     page.fill("#stack_name", "short-psk")
     page.fill("#param-vpn_psk", "too-short")
     page.click("#show-plan")
+    expect(page.locator("#form-error")).to_be_focused()  # the summary, read out first
     error = page.locator("#error-vpn_psk")
     expect(error).to_contain_text("length must be at least 16")
     expect(page.locator("#param-vpn_psk")).to_have_attribute("aria-invalid", "true")

@@ -54,7 +54,13 @@ if TYPE_CHECKING:
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
     from crossheat.service._login import KeystoneLogin, LoginProject, Unscoped
-    from crossheat.service._plan_view import CrossRef, PlannedItem, PlanSummary, plan_summary
+    from crossheat.service._plan_view import (
+        CrossRef,
+        PlannedItem,
+        PlanSummary,
+        launch_check,
+        plan_summary,
+    )
     from crossheat.service._regions import region_overview
     from crossheat.service._secrets import KeyFileChange, KeyRingStatus, SecretKeys
     from crossheat.service._service import Service
@@ -165,6 +171,7 @@ _ORIGIN = {
     "PlanSummary": "crossheat.service._plan_view",
     "PlannedItem": "crossheat.service._plan_view",
     "plan_summary": "crossheat.service._plan_view",
+    "launch_check": "crossheat.service._plan_view",
     "ChangeView": "crossheat.service._update_view",
     "PropertyChange": "crossheat.service._update_view",
     "UpdatePreview": "crossheat.service._update_view",
@@ -237,6 +244,7 @@ __all__ = [
     "check_parameters",
     "connect",
     "event_dict",
+    "launch_check",
     "parameter_form",
     "plan_summary",
     "prepare_form_update",

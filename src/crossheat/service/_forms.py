@@ -165,11 +165,19 @@ def parameter_form(service: Service, inputs: Inputs, *, submitted: bool = False)
     the values given). ``submitted``: the values are the user's answer, so a parameter
     still without a value is an error; else it is a field to fill in."""
     analysis, missing = analyse(service, inputs)
+    return form_of(analysis, missing, inputs.parameters, submitted=submitted)
+
+
+def form_of(
+    analysis: Analysis, missing: list[str], given: Mapping[str, Any], *, submitted: bool
+) -> ParameterForm:
+    """The form of an analysis (``analyse``'s, with the names of the parameters without a
+    value), the values ``given``."""
     template = analysis.template
     hidden = set(template.hidden_parameters()) if template is not None else set()
     if template is not None:
         hidden |= set(template.environment.encrypted_param_names)
-    secrets = _secret_texts(inputs.parameters, hidden)
+    secrets = _secret_texts(given, hidden)
     problems = [_problem(d, template_parameters(analysis), secrets) for d in analysis.diagnostics]
     if submitted:
         problems[:0] = [
@@ -184,9 +192,9 @@ def parameter_form(service: Service, inputs: Inputs, *, submitted: bool = False)
     if template is None:
         return ParameterForm(problems=problems)
     env = template.environment
-    given = {k: v for k, v in inputs.parameters.items() if k not in missing}
+    typed = {k: v for k, v in given.items() if k not in missing}
     fields = {
-        name: _field(param, name in hidden, given.get(name, env.parameters.get(name)), env)
+        name: _field(param, name in hidden, typed.get(name, env.parameters.get(name)), env)
         for name, param in template.parameters.items()
     }
     return ParameterForm(

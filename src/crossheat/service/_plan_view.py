@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from crossheat.engine.pacing import Durations
 from crossheat.errors import StoreError
-from crossheat.plan.plan import Plan
+from crossheat.plan.plan import Plan, make_plan
+from crossheat.service._forms import ParameterForm, analyse, form_of
 from crossheat.store import Action
 
 if TYPE_CHECKING:
@@ -91,6 +92,16 @@ def plan_summary(service: Service, inputs: Inputs) -> PlanSummary:
     the values given are invalid (``parameter_form`` says where)."""
     analysis, plan = service.plan(inputs)
     return summarise(analysis, plan, _learnt(service))
+
+
+def launch_check(service: Service, inputs: Inputs) -> tuple[ParameterForm, PlanSummary | None]:
+    """The submitted values checked (``check_parameters``) and, when nothing is wrong,
+    the plan: one analysis for both."""
+    analysis, missing = analyse(service, inputs)
+    form = form_of(analysis, missing, inputs.parameters, submitted=True)
+    if not form.ok:
+        return form, None
+    return form, summarise(analysis, make_plan(analysis), _learnt(service))
 
 
 def summarise(analysis: Analysis, plan: Plan, durations: Durations | None) -> PlanSummary:

@@ -31,8 +31,8 @@ from crossheat.service import (
     PlanSummary,
     Service,
     Source,
+    launch_check,
     parameter_form,
-    plan_summary,
 )
 from crossheat.ui.drafts import Draft, draft_or_404, drafts_of
 from crossheat.ui.forms import field_context, read_sources, source_view, typed_values
@@ -175,10 +175,8 @@ def _check(
         wrong["stack_name"] = str(exc) if draft.name else "Give the stack a name."
     if timeout and draft.timeout_mins is None:
         wrong["timeout_mins"] = "The timeout must be a whole number of minutes."
-    checked = parameter_form(service, inputs_of(draft), submitted=True)
-    if not checked.ok:
-        return checked, None, wrong
-    return checked, plan_summary(service, inputs_of(draft)), wrong
+    checked, summary = launch_check(service, inputs_of(draft))
+    return checked, summary, wrong
 
 
 @router.post("/dashboard/launch/confirm", dependencies=[Depends(check_csrf)])
