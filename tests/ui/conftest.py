@@ -2,10 +2,10 @@
 
 ``make test`` installs the ``chromium`` package with apt-get when /usr/bin/chromium is
 missing; Playwright's own browser download is never used (no ``playwright install``): the
-browser is launched from ``executable_path``. One browser per test session (per xdist
-worker); each test gets a fresh context and page.
+browser is launched from ``executable_path``. One browser per test module (Playwright's
+loop is stopped before other modules' tests run); each test gets a fresh context and page.
 
-- ``browser``: the Chromium of the session.
+- ``browser``: the Chromium of the module.
 - ``page``: a new page at 1280x800 (its context closed after the test).
 - ``screenshot(page, name)``: saves ``tests/ui/artifacts/NAME.png`` and returns its path.
 - ``dashboard``: ``crossheat serve --auth none`` on a free port with the emulator (East,
@@ -32,8 +32,11 @@ VIEWPORT = {"width": 1280, "height": 800}
 SERVER_BUILD_S = 8
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running in
+    # the thread until it stops, and the tests after it in the same (xdist) process call
+    # asyncio.run (Service.run_here), which a running loop refuses.
     if not CHROMIUM.exists():  # `make test` installs it; a bare pytest run may not have it
         pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get)")
     with sync_playwright() as playwright:

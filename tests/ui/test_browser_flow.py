@@ -175,6 +175,11 @@ def test_log_in_launch_watch_update_and_delete_the_reference_case(
 
     # Delete, after saying yes.
     page.get_by_role("link", name="Stacks").click()
+    row = page.locator('tr[data-stack="vpn"]')
+    expect(row.locator(".badge")).to_have_attribute("data-status", "UPDATE_COMPLETE")
+    expect(row).to_contain_text("East")
+    expect(row).to_contain_text("West")
+    screenshot(page, "stacks")
     page.get_by_role("link", name="vpn").click()
     page.locator("#action-delete").click()
     screenshot(page, "delete-confirm")

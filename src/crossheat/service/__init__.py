@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from crossheat.service._dashboard import (
         Dashboard,
         ListQuery,
+        ListWatch,
         StackListPage,
         Watch,
         session_key,
@@ -139,6 +140,7 @@ _ORIGIN = {
     "HeatViews": "crossheat.service._heatviews",
     "Dashboard": "crossheat.service._dashboard",
     "ListQuery": "crossheat.service._dashboard",
+    "ListWatch": "crossheat.service._dashboard",
     "StackListPage": "crossheat.service._dashboard",
     "Watch": "crossheat.service._dashboard",
     "session_key": "crossheat.service._dashboard",
@@ -209,6 +211,7 @@ __all__ = [
     "KeyRingStatus",
     "KeystoneLogin",
     "ListQuery",
+    "ListWatch",
     "LocalExecutor",
     "LoginProject",
     "NoCallerToken",

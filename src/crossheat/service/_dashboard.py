@@ -216,6 +216,10 @@ class Dashboard:
         self._templates[stack.id] = (key, template)
         return template
 
+    def watch_list(self) -> ListWatch:
+        """What changes in the project's stacks from now on (for the list's stream)."""
+        return ListWatch(self)
+
     def watch(self, stack: StackRecord, after_event: int | None = None) -> Watch:
         """What changes in the stack from now on (for the live stream)."""
         return Watch(self, stack, after_event)
@@ -284,6 +288,43 @@ class Watch:
             return False
         self._seen[key] = value
         return True
+
+
+class ListWatch:
+    """The project's stacks as last read; ``changes`` says which stacks' status moved
+    since, as ``("stack", {"id", "name", "status", "status_reason"})``: a new stack, a
+    status or reason changed, or a stack gone (``DELETE_COMPLETE``)."""
+
+    def __init__(self, board: Dashboard) -> None:
+        self.board = board
+        self._seen = self._read()
+
+    @property
+    def busy(self) -> bool:
+        return any(status.endswith("_IN_PROGRESS") for _, status, _ in self._seen.values())
+
+    def _read(self) -> dict[str, tuple[str, str, str]]:
+        project = self.board.service._stacks().owner
+        return {
+            s.id: (s.name, s.stack_status, str(self.board.views.summary(s)["stack_status_reason"]))
+            for s in self.board.store.list_stack_summaries(project)
+        }
+
+    def changes(self) -> list[tuple[str, dict[str, Any]]]:
+        now = self._read()
+        out = []
+        for stack_id, (name, status, reason) in now.items():
+            if self._seen.get(stack_id) != (name, status, reason):
+                out.append(("stack", {"id": stack_id, "name": name, "status": status,
+                                      "status_reason": reason}))  # fmt: skip
+        for stack_id, (name, _, _) in self._seen.items():
+            if stack_id not in now:
+                reason = "Stack DELETE completed successfully"
+                gone = {"id": stack_id, "name": name, "status": "DELETE_COMPLETE",
+                        "status_reason": reason}  # fmt: skip
+                out.append(("stack", gone))
+        self._seen = now
+        return out
 
 
 def _last_seq(board: Dashboard, stack_id: str, after_event: int | None) -> int | None:

@@ -61,7 +61,7 @@ def login_page(request: Request, next: str = "/dashboard/") -> Response:
         return with_cookie(request, _redirect(safe_next(next)), settings, sid)
     found = session_of(request)
     if found is None:
-        sid, session = settings.sessions.new()
+        sid, session = settings.sessions.new(visitor=True)
         request.state.ui_session = session
         page = _form(request, next, None)
         return with_cookie(request, page, settings, sid)

@@ -97,21 +97,27 @@ class UiUser:
 
 
 class Sessions:
-    """The sessions of this process, by id (bounded; expired ones dropped on access)."""
+    """The sessions of this process, by id (bounded; expired ones dropped on access).
+
+    A visitor's session (the login form's, before any login) is kept apart, in a pool
+    of its own: many visitors push out old visitors, never logged-in users.
+    """
 
     def __init__(self, key: str, max_age: float = MAX_AGE, size: int = MAX_SESSIONS) -> None:
         self.signer = TimestampSigner(key, salt="crossheat-dashboard")
         self.max_age, self.size = max_age, size
-        self._items: OrderedDict[str, UiSession] = OrderedDict()
+        self._users: OrderedDict[str, UiSession] = OrderedDict()
+        self._visitors: OrderedDict[str, UiSession] = OrderedDict()
         self._lock = threading.Lock()
 
-    def new(self, **values: Any) -> tuple[str, UiSession]:
+    def new(self, *, visitor: bool = False, **values: Any) -> tuple[str, UiSession]:
         sid = secrets.token_urlsafe(32)
         session = UiSession(csrf=secrets.token_urlsafe(32), **values)
+        pool = self._visitors if visitor else self._users
         with self._lock:
-            self._items[sid] = session
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            pool[sid] = session
+            while len(pool) > self.size:
+                pool.popitem(last=False)
         return sid, session
 
     def cookie(self, sid: str) -> str:
@@ -125,7 +131,7 @@ class Sessions:
         except BadSignature:
             return None
         with self._lock:
-            session = self._items.get(sid)
+            session = self._users.get(sid) or self._visitors.get(sid)
         if session is None or time.time() - session.created > self.max_age:
             self.drop(sid)
             return None
@@ -133,12 +139,12 @@ class Sessions:
 
     def replace(self, sid: str, session: UiSession) -> None:
         with self._lock:
-            if sid in self._items:
-                self._items[sid] = session
+            if sid in self._users:
+                self._users[sid] = session
 
     def drop(self, sid: str) -> UiSession | None:
         with self._lock:
-            return self._items.pop(sid, None)
+            return self._users.pop(sid, None) or self._visitors.pop(sid, None)
 
 
 @dataclass

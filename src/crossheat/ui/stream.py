@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from crossheat.service import Watch
+from crossheat.service import Dashboard, ListWatch, Watch
 from crossheat.ui.pages import stack_of
 from crossheat.ui.session import User
 
@@ -31,6 +31,14 @@ POLL_S = 0.5
 IDLE_POLL_S = 2.0
 #: A comment line this often keeps proxies from closing an idle stream.
 PING_S = 15
+
+
+@router.get("/dashboard/stacks-stream")
+async def list_stream(request: Request, user: User) -> EventSourceResponse:
+    """The stacks list's stream: a ``stack`` event for each stack of the project whose
+    status changes (``{"id", "name", "status", "status_reason"}``)."""
+    watch = await run_in_threadpool(Dashboard(user.service).watch_list)
+    return EventSourceResponse(_events(request, watch), ping=PING_S)
 
 
 @router.get("/dashboard/stacks/{stack_id}/topology.json")
@@ -50,7 +58,7 @@ async def stream(
     return EventSourceResponse(_events(request, watch), ping=PING_S)
 
 
-async def _events(request: Request, watch: Watch) -> AsyncIterator[dict[str, str]]:
+async def _events(request: Request, watch: Watch | ListWatch) -> AsyncIterator[dict[str, str]]:
     while not await request.is_disconnected():
         changes = await run_in_threadpool(watch.changes)
         for kind, data in changes:

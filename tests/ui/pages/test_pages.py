@@ -29,7 +29,7 @@ WITH_SECRETS = hot(
 
 
 def _names(page: str) -> list[str]:
-    return re.findall(r'<tr data-stack="([^"]+)">', page)
+    return re.findall(r'<tr data-stack="([^"]+)"', page)
 
 
 def test_the_list_filters_by_status_region_and_name(local: TestClient) -> None:
@@ -50,7 +50,7 @@ def test_the_list_filters_by_status_region_and_name(local: TestClient) -> None:
     complete = local.get("/dashboard/", params={"status": "CREATE_COMPLETE", "region": "East"})
     assert sorted(_names(complete.text)) == ["both-app", "east-web"]
     # Each row: its status badge and the regions it spans.
-    row = listed.split('<tr data-stack="both-app">')[1].split("</tr>")[0]
+    row = listed.split('<tr data-stack="both-app"')[1].split("</tr>")[0]
     assert 'data-status="CREATE_COMPLETE"' in row
     assert '<span class="region">East</span><span class="region">West</span>' in row
     nothing = local.get("/dashboard/", params={"name": "zzz"}).text
@@ -209,6 +209,29 @@ def test_the_stream_tells_removed_resources_and_the_deleted_stack(local: TestCli
         ("a", "DELETE_COMPLETE")
     ]
     assert [d["status"] for k, d in last if k == "stack"] == ["DELETE_COMPLETE"]
+
+
+def test_the_list_stream_tells_new_changed_and_deleted_stacks(local: TestClient) -> None:
+    old = deploy(local, "old", hot({"a": none()}))
+    root: Service = local.app.state.service  # type: ignore[attr-defined]
+    service = root.scoped("default")
+    watch = Dashboard(service).watch_list()
+    assert watch.changes() == [] and not watch.busy
+    started = service.create("new", Inputs(hot({"a": none()})))
+    new = started.stack.id
+    assert watch.changes() == [("stack", {"id": new, "name": "new",
+                                          "status": "CREATE_IN_PROGRESS",
+                                          "status_reason": "Stack CREATE started"})]  # fmt: skip
+    assert watch.busy
+    service.submit(started)
+    local.app.state.executor.wait(new, 30)  # type: ignore[attr-defined]
+    service.submit(service.delete(service.deletable("old")))
+    local.app.state.executor.wait(old, 30)  # type: ignore[attr-defined]
+    moved = {d["name"]: d["status"] for _, d in watch.changes()}
+    assert moved == {"new": "CREATE_COMPLETE", "old": "DELETE_COMPLETE"}
+    page = local.get("/dashboard/").text
+    assert f'<tr data-stack="new" data-stack-id="{new}">' in page
+    assert '<script src="/dashboard/static/stacks.js"></script>' in page
 
 
 def test_the_regions_page_shows_each_region_its_stacks_and_its_health(local: TestClient) -> None:

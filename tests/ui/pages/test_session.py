@@ -147,3 +147,12 @@ def test_a_browser_at_the_root_goes_to_the_dashboard_and_an_api_client_gets_vers
         api = local.get("/", headers={"Accept": accept}, follow_redirects=False)
         assert api.status_code == 300, accept
         assert api.json()["versions"][0]["id"] == "v1.0"
+
+
+def test_visitors_do_not_push_out_logged_in_users(secured: TestClient) -> None:
+    log_in(secured, "bob", "bob-pw")
+    sessions = secured.app.state.dashboard.sessions  # type: ignore[attr-defined]
+    sessions.size = 5
+    for _ in range(20):  # visitors at the login form, each with a session of its own
+        sessions.new(visitor=True)
+    assert '<span id="current-user">bob</span>' in secured.get("/dashboard/").text
