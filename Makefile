@@ -35,7 +35,7 @@ $(CHROMIUM):
 	$(APT) install --no-install-recommends chromium
 
 pytest: $(STAMP) $(CHROMIUM)
-	$(BIN)/pytest -n 2 --timeout 600
+	$(BIN)/pytest -n 2 --dist worksteal --timeout 600
 
 test: lint typecheck pytest
 

@@ -94,6 +94,13 @@ def test_log_in_launch_watch_update_and_delete_the_reference_case(
     screenshot(page, "launch-parameters")
     page.locator("#show-plan").click()
     expect(page.locator("#plan-regions")).to_contain_text("18 resources in 2 regions")
+    expect(page.locator("article.region-plan")).to_have_count(2)
+    west_plan = page.locator('article.region-plan[data-region="West"] tr[data-resource]')
+    expect(west_plan).to_have_count(9)
+    expect(page.locator("ul.cross-region li")).to_have_count(2)
+    crossing = page.locator('li[data-source="east_to_west"][data-target="west_router"]')
+    expect(crossing).to_be_visible()
+    expect(page.locator("ol.critical-path li")).to_have_count(3)
     expect(page.locator("#estimated-time")).to_contain_text("Estimated time")
     assert PSK not in page.content()
     screenshot(page, "launch-plan")
@@ -221,10 +228,12 @@ def test_errors_show_beside_the_template_line_and_the_parameter(
     page.locator("#stack_name").fill("short-psk")
     page.locator("#param-vpn_psk").fill("too-short")
     page.locator("#show-plan").click()
+    expect(page.locator("#form-error")).to_be_focused()  # the summary, read out first
     error = page.locator("#error-vpn_psk")
     expect(error).to_be_visible()
-    expect(error).to_contain_text("16")
+    expect(error).to_contain_text("length must be at least 16")
     expect(page.locator("#param-vpn_psk")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#param-vpn_psk")).to_have_value("")  # a hidden value is typed again
     assert "too-short" not in page.content()
     screenshot(page, "launch-parameter-error")
 

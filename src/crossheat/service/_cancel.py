@@ -20,8 +20,8 @@ is not removed: the cancel request reaches it through the lock, as any running o
 
 from __future__ import annotations
 
-from crossheat.service.queue import TASK
 from crossheat.store import Action, StackRecord, Status, Store
+from crossheat.store.jobs import TASK
 from crossheat.store.locks import QUEUED_PREFIX
 
 NOT_STARTED = "cancelled while queued, before it started: nothing was changed"

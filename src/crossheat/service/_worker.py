@@ -26,9 +26,10 @@ from crossheat.clouds.credentials import resumed_without_token
 from crossheat.engine.walker import WalkPaused, pausing
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackLocked, StackNotFound
 from crossheat.service._service import Service
-from crossheat.service.queue import PARENT_VARIABLE, TASK, QueueSettings, is_postgresql
+from crossheat.service.queue import PARENT_VARIABLE, QueueSettings, is_postgresql
 from crossheat.service.queue import operation_job as job_for
 from crossheat.store import Action, Status
+from crossheat.store.jobs import TASK
 from crossheat.store.locks import QUEUED_PREFIX, holder_is_dead, new_engine_id, queued_marker
 
 if TYPE_CHECKING:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from crossheat.errors import ConfigError
 from crossheat.store import Action, StackRecord, Status, database_url
+from crossheat.store.jobs import TASK
 
 if TYPE_CHECKING:
     from crossheat.clouds.credentials import Caller
@@ -56,8 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The task of an operation, and the queue it goes to unless ``CROSSHEAT_QUEUE`` says.
-TASK = "crossheat.run_operation"
+#: The queue an operation goes to unless ``CROSSHEAT_QUEUE`` says.
 DEFAULT_QUEUE = "operations"
 #: Commands that queue say so when no worker has sent a heartbeat for this long.
 NOTICE_AFTER_S = 30.0

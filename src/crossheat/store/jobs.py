@@ -32,6 +32,9 @@ from crossheat.store._stacks import _assign
 from crossheat.store.models import EventRow, StackRow, WorkerRow, db_now, utcnow
 from crossheat.store.records import STACK_EVENT_TYPE, Action, LockInfo, Status
 
+#: The procrastinate task that runs one operation of a stack.
+TASK = "crossheat.run_operation"
+
 
 @dataclass(frozen=True)
 class QueuedJob:
