@@ -11,7 +11,6 @@ Run: `.venv/bin/python -m benchmarks dashboard`.
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from benchmarks.common import report
+from benchmarks.common import median_ms, report
 from crossheat.api.app import create_app
 from crossheat.api.auth import NoAuth
 from crossheat.service import Dashboard, Inputs, Service
@@ -39,16 +38,6 @@ def _template(size: int) -> dict[str, Any]:
             body["depends_on"] = [f"r{i // 2}"]
         resources[f"r{i}"] = body
     return {"heat_template_version": "2016-04-08", "resources": resources}
-
-
-def _median_ms(call: Callable[[], Any]) -> float:
-    call()
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(1000 * statistics.median(times), 1)
 
 
 def _get(client: TestClient, url: str) -> Callable[[], Any]:
@@ -89,15 +78,14 @@ def main() -> None:
                     "/topology.json",
                 }
                 for what, url in pages.items():
-                    rows.append(
-                        {"what": what, "stacks": STACKS + 1, "ms": _median_ms(_get(client, url))}
-                    )
+                    ms = median_ms(_get(client, url), REPEAT)
+                    rows.append({"what": what, "stacks": STACKS + 1, "ms": ms})
             board = Dashboard(scoped)
             rows.append({"what": "list: one stream read", "stacks": STACKS + 1,
-                         "ms": _median_ms(board.watch_list().changes)})  # fmt: skip
+                         "ms": median_ms(board.watch_list().changes, REPEAT)})  # fmt: skip
             watch = board.watch(scoped.get(big.id))
             rows.append({"what": f"stack of {RESOURCES}: one stream read", "stacks": STACKS + 1,
-                         "ms": _median_ms(watch.changes)})  # fmt: skip
+                         "ms": median_ms(watch.changes, REPEAT)})  # fmt: skip
         print(f"{STACKS} stacks created and run in {made:.1f} s")
     report("dashboard", f"dashboard at {STACKS} stacks and a {RESOURCES}-resource stack "
                         f"(median of {REPEAT}, ms)", rows)  # fmt: skip

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
 
-from benchmarks.common import report
+from benchmarks.common import median_ms, report
 from benchmarks.generate import generate, region_map
 from crossheat.api.app import create_app
 from crossheat.api.auth import NoAuth
@@ -50,16 +47,6 @@ def _with_parameters(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
-def _median_ms(call: Callable[[], Any]) -> float:
-    call()
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(1000 * statistics.median(times), 1)
-
-
 def _steps(client: TestClient, text: str, values: dict[str, str]) -> list[tuple[str, float]]:
     csrf = _found(CSRF, client.get("/dashboard/launch").text)
 
@@ -77,8 +64,8 @@ def _steps(client: TestClient, text: str, values: dict[str, str]) -> list[tuple[
         assert answer.status_code == 200 and 'id="launch"' in answer.text, answer.text[:500]
 
     return [
-        ("form", _median_ms(template_step)),
-        ("values checked + plan", _median_ms(parameters_step)),
+        ("form", median_ms(template_step, REPEAT)),
+        ("values checked + plan", median_ms(parameters_step, REPEAT)),
     ]
 
 
@@ -135,7 +122,7 @@ def _update_preview(client: TestClient, service: Service) -> dict[str, Any]:
         assert answer.status_code == 200 and 'id="confirm-update"' in answer.text
         assert 'id="preview-updated" data-count="100"' in answer.text, answer.text[:500]
 
-    return {"template": "stack of 200", "step": "update preview", "ms": _median_ms(preview)}
+    return {"template": "stack of 200", "step": "update preview", "ms": median_ms(preview, REPEAT)}
 
 
 if __name__ == "__main__":

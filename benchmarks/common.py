@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import platform
+import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def median_ms(call: Callable[[], Any], repeat: int = 5) -> float:
+    """The median of ``repeat`` timed calls of ``call``, in ms (after one untimed warm-up)."""
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return round(1000 * statistics.median(times), 1)
 
 
 def report(name: str, title: str, rows: list[dict[str, Any]]) -> Path:

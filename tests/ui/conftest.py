@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,11 +81,13 @@ class Dashboard:
     world: World
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """``crossheat serve --auth none`` with the emulator's East and West behind it, on
-    SQLite, in a world of its own (as ``tests/e2e``'s ``world`` fixture builds one)."""
-    tmp = tmp_path_factory.mktemp("dashboard")
+@contextmanager
+def served_with_emulator(
+    tmp: Path, *serve_args: str, server_build_s: float = SERVER_BUILD_S
+) -> Iterator[tuple[str, World]]:
+    """``crossheat serve SERVE_ARGS`` with the emulator's East and West behind it, on
+    SQLite, in a world of its own under ``tmp`` (as ``tests/e2e``'s ``world`` fixture
+    builds one): the server's URL and the world."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
     env.update(
         XDG_CONFIG_HOME=str(tmp / "config"),
@@ -94,11 +97,18 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         PYTHONWARNINGS="ignore",
     )
     world = World(tmp, env, db_url=f"sqlite:///{tmp / 'data' / 'crossheat' / 'crossheat.db'}")
-    # Servers take SERVER_BUILD_S to build: a stack's creation lasts long enough for a
-    # page opened right after it started to see it in progress.
-    start_emulator(world, latency=f"default=0.02,server={SERVER_BUILD_S}")
+    # Servers take server_build_s to build (by default long enough for a page opened
+    # right after a create started to see it in progress).
+    start_emulator(world, latency=f"default=0.02,server={server_build_s}")
     try:
-        with serving(world, "--auth", "none", log=tmp / "serve.log") as server:
-            yield Dashboard(server.url, world)
+        with serving(world, *serve_args, log=tmp / "serve.log") as server:
+            yield server.url, world
     finally:
         world.crossheat("emulator", "stop", check=False)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """``crossheat serve --auth none`` with the emulator (``served_with_emulator``)."""
+    with served_with_emulator(tmp_path_factory.mktemp("dashboard"), "--auth", "none") as served:
+        yield Dashboard(*served)

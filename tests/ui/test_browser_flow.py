@@ -10,7 +10,6 @@ seeing the stack; forged posts refused. Each page is saved as a screenshot in
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +18,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
-from tests.e2e.serving import serving
+from tests.e2e.conftest import PSK, REFERENCE, World
+from tests.ui.conftest import served_with_emulator
 
 pytestmark = [pytest.mark.ui, pytest.mark.e2e, pytest.mark.slow]
 
@@ -38,22 +37,10 @@ Shot = Callable[[Page, str], Path]
 @pytest.fixture(scope="module")
 def heat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
     """``crossheat serve`` (Keystone authentication: the emulator's) with East and West."""
-    tmp = tmp_path_factory.mktemp("flow")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "CROSSHEAT_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp / "config"),
-        XDG_STATE_HOME=str(tmp / "state"),
-        XDG_DATA_HOME=str(tmp / "data"),
-        OS_CLIENT_CONFIG_FILE=str(tmp / "config" / "openstack" / "clouds.yaml"),
-        PYTHONWARNINGS="ignore",
-    )
-    world = World(tmp, env, db_url=f"sqlite:///{tmp / 'data' / 'crossheat' / 'crossheat.db'}")
-    start_emulator(world, latency=f"default=0.02,server={SERVER_BUILD_S}")
-    try:
-        with serving(world, log=tmp / "serve.log") as server:
-            yield server.url, world
-    finally:
-        world.crossheat("emulator", "stop", check=False)
+    with served_with_emulator(
+        tmp_path_factory.mktemp("flow"), server_build_s=SERVER_BUILD_S
+    ) as served:
+        yield served
 
 
 def _statuses(page: Page) -> list[str]:
