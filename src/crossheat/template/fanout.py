@@ -46,7 +46,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from crossheat.errors import Diagnostic, TemplatePath
-from crossheat.template.functions.base import PlanContext, Scope, resolve, validate_all
+from crossheat.template.functions.base import (
+    PlanContext,
+    Scope,
+    functions_in,
+    resolve,
+    validate_all,
+)
 from crossheat.template.parse import parse
 from crossheat.template.values import contains_unknown
 
@@ -183,11 +189,12 @@ class FanOut:
             self.found.extend(problems)
             return None
         resolved = resolve(parsed, PlanContext())
-        if contains_unknown(resolved):
+        needs = {name for fn in functions_in(parsed) for name in fn.dependencies()}
+        if contains_unknown(resolved) and not needs:
             return []  # a parameter without a value: reported where it is declared
         if isinstance(resolved, str):
             return resolved
-        if not isinstance(resolved, list) or not all(
+        if needs or not isinstance(resolved, list) or not all(
             isinstance(r, str) and r.strip() for r in resolved
         ):
             what = path[-1]
