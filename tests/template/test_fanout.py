@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from crossheat.errors import Diagnostic
-from crossheat.template import Template, parse_template, render
+from crossheat.template import PlanContext, Template, parse_template, render, resolve
+from crossheat.template.flatten import flatten_checked
 
 HEAD = """heat_template_version: 2018-08-31
 parameters:
@@ -96,7 +97,8 @@ def test_pairs_of_regions_are_written_once_and_reach_the_peers_copy(tmp_path: Pa
 def test_outside_a_copy_a_fanned_out_resource_reads_as_a_map_by_copy_name(
     tmp_path: Path,
 ) -> None:
-    outputs = "  status: {value: {get_attr: [link, status]}}\n  nets: {value: {get_resource: net}}\n"
+    outputs = "  status: {value: {get_attr: [link, status]}}\n"
+    outputs += "  nets: {value: {get_resource: net}}\n"
     template, found = load(tmp_path, SITE + PAIRS, {"sites": "East,West"}, outputs)
     assert found == []
     assert render(template.outputs["status"].value) == {
@@ -116,9 +118,8 @@ def test_adding_a_region_adds_copies_and_leaves_the_others_as_they_were(
     four, found = load(tmp_path, SITE + PAIRS, {"sites": "East,West,North,South"})
     assert found == []
     added = set(four.resources) - set(three.resources)
-    assert {n for n in added if not n.startswith("link")} == {
-        "net[South]", "subnet[South]", "router[South]"
-    }
+    site = {"net[South]", "subnet[South]", "router[South]"}
+    assert {n for n in added if not n.startswith("link")} == site
     assert {n for n in added if n.startswith("link")} == {
         f"link[{a}->{b}]" for a, b in
         [("South", "East"), ("South", "West"), ("South", "North"),
@@ -183,3 +184,67 @@ def test_a_bad_value_in_a_copy_names_the_copy_and_the_definitions_line(tmp_path:
     assert {("resources", f"subnet[{r}]", "properties", "cidr")
             for r in ("East", "West", "North")} == paths  # fmt: skip
     assert {d.location.line for d in found if d.location} == {18}
+
+
+def test_one_peer_region_makes_a_hub_and_spoke_and_a_site_reads_its_pair_copies_as_a_map(
+    tmp_path: Path,
+) -> None:
+    body = SITE + PAIRS.replace("peer_region: {get_param: sites}", "peer_region: East")
+    body += """  report:
+    type: OS::Heat::Value
+    region: {get_param: sites}
+    properties: {value: {get_attr: [link, status]}}
+"""
+    template, found = load(tmp_path, body)
+    assert found == []
+    assert [n for n in template.resources if n.startswith("link")] == [
+        "link[West->East]",
+        "link[North->East]",
+    ]
+    assert render(template.resources["report[West]"].properties) == {
+        "value": {"link[West->East]": {"get_attr": ["link[West->East]", "status"]}}
+    }
+    assert render(template.resources["report[East]"].properties) == {"value": {}}
+
+
+def test_an_empty_list_of_regions_gives_no_copy(tmp_path: Path) -> None:
+    outputs = "  nets: {value: {get_resource: net}}\n"
+    template, found = load(tmp_path, SITE, {"sites": ""}, outputs)
+    assert found == []
+    assert template.resources == {}
+    assert render(template.outputs["nets"].value) == {}
+
+
+def test_a_template_resource_in_a_list_of_regions_is_a_copy_of_its_template_per_region(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "site.yaml").write_text(
+        "heat_template_version: 2018-08-31\nparameters:\n  cidr: {type: string}\n"
+        "resources:\n  net: {type: OS::Neutron::Net}\n  subnet:\n"
+        "    type: OS::Neutron::Subnet\n"
+        "    properties: {network: {get_resource: net}, cidr: {get_param: cidr}}\n"
+        "outputs:\n  net: {value: {get_resource: net}}\n"
+    )
+    body = """  site:
+    type: site.yaml
+    region: {get_param: sites}
+    properties: {cidr: {get_param: [cidrs, "%region%"]}}
+  port:
+    type: OS::Neutron::Port
+    region: {get_param: sites}
+    properties: {network: {get_attr: [site, net]}}
+"""
+    template, found = load(tmp_path, body, {"sites": "East,West"})
+    assert found == []
+    flat = flatten_checked(template)
+    assert {n: r.region for n, r in flat.resources.items()} == {
+        "port[East]": "East", "port[West]": "West",
+        "site[East].net": "East", "site[East].subnet": "East",
+        "site[West].net": "West", "site[West].subnet": "West",
+    }  # fmt: skip
+    assert render(flat.resources["port[West]"].properties) == {
+        "network": {"get_resource": "site[West].net"}
+    }
+    assert resolve(flat.resources["site[West].subnet"].properties["cidr"], PlanContext()) == (
+        "10.2.0.0/24"
+    )

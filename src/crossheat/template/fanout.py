@@ -113,6 +113,8 @@ class FanOut:
         self.found = found
         #: base name -> its copies
         self.copies: dict[str, list[Copy]] = {}
+        #: the fanned-out resources copied per pair of regions
+        self.paired: set[str] = set()
         #: resources whose region could not be read (reported once, here)
         self.unplaced: set[str] = set()
 
@@ -171,6 +173,8 @@ class FanOut:
             self._peer_outside_pairs(data, path)
         as_list = [regions] if isinstance(regions, str) else regions
         peer_list = [peers] if isinstance(peers, str) else peers
+        if peer_list is not None:
+            self.paired.add(name)
         return as_list, peer_list
 
     def _peer_outside_pairs(self, data: dict[str, Any], path: TemplatePath) -> None:
@@ -194,8 +198,10 @@ class FanOut:
             return []  # a parameter without a value: reported where it is declared
         if isinstance(resolved, str):
             return resolved
-        if needs or not isinstance(resolved, list) or not all(
-            isinstance(r, str) and r.strip() for r in resolved
+        if (
+            needs
+            or not isinstance(resolved, list)
+            or not all(isinstance(r, str) and r.strip() for r in resolved)
         ):
             what = path[-1]
             self._error(f"{what} must be a region name or a list of them, known before deploy",
@@ -269,9 +275,7 @@ class FanOut:
             return {key: [name, *rest] if key == "get_attr" else name}
 
         chosen = self._targets(target, copy, path)
-        exact = copy is not None and (
-            self.copies[target][0].peer is None or copy.peer is not None
-        )
+        exact = copy is not None and (target not in self.paired or copy.peer is not None)
         if exact and len(chosen) == 1:
             return ref(chosen[0].name)
         return {c.name: ref(c.name) for c in chosen}
@@ -281,11 +285,11 @@ class FanOut:
         every = self.copies[target]
         if copy is None:
             return every
+        if target in self.paired and copy.peer is None:
+            return [c for c in every if c.region == copy.region]  # a map, maybe empty
         same = [c for c in every if (c.region, c.peer) == (copy.region, copy.peer)]
         if not same:
             same = [c for c in every if c.region == copy.region and c.peer is None]
-        if not same and copy.peer is None:
-            same = [c for c in every if c.region == copy.region]
         if not same:
             regions = ", ".join(dict.fromkeys(c.region for c in every)) or "none"
             where = copy.region if copy.peer is None else f"{copy.region}->{copy.peer}"
