@@ -71,6 +71,10 @@ def test_mesh_over_a_list_of_sites_grows_and_shrinks_by_one_sites_copies(world: 
     grown = _ids(world)
     assert {n: grown[n] for n in before} == before
     assert world.leftovers("North")["networks"] == ["net-North"]
+    with world.service() as service:  # `stack check`: every copy read back from its region
+        checked = service.check("mesh")
+    assert checked.ok, checked.reason
+    assert len(checked.reports) == 8 * 4 + 12
 
     # back to three: only North's copies and the tunnels to it go
     mark = _last_event(world)
