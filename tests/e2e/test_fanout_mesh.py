@@ -14,6 +14,8 @@ THREE = "OnPrem,East,West"
 FOUR = "OnPrem,East,West,North"
 #: what must keep its cloud object while sites come and go
 KEPT = ("OS::Neutron::Net", "OS::Neutron::Router", "OS::Nova::Server")
+#: the resources of examples/mesh.yaml with one copy per site
+SITE = ("net", "subnet", "router", "router_interface", "vpn", "ike", "ipsec", "server")
 
 
 def _tunnel_status(stack: dict[str, Any]) -> dict[str, str]:
@@ -59,6 +61,10 @@ def test_mesh_over_a_list_of_sites_grows_and_shrinks_by_one_sites_copies(world: 
     assert len(before) == 9 and all(before.values())
 
     # a fourth site: its copies and the six tunnels to and from it, nothing else touched
+    preview = world.update("mesh", existing=True, parameters={"sites": FOUR}, dry_run=True)
+    added = {r["resource_name"] for r in preview["added"]}
+    assert added == {f"{n}[North]" for n in SITE} | (_tunnels(FOUR) - _tunnels(THREE))
+    assert preview["replaced"] == preview["updated"] == preview["deleted"] == []
     mark = _last_event(world)
     stack = world.update("mesh", existing=True, parameters={"sites": FOUR})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
