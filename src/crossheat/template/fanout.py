@@ -113,6 +113,8 @@ class FanOut:
         self.found = found
         #: base name -> its copies
         self.copies: dict[str, list[Copy]] = {}
+        #: base name -> the marks of its definition, below it
+        self.marks: dict[str, list[tuple[TemplatePath, tuple[int, int]]]] = {}
         #: the fanned-out resources copied per pair of regions
         self.paired: set[str] = set()
         #: resources whose region could not be read (reported once, here)
@@ -231,10 +233,12 @@ class FanOut:
     def _mark(self, copy: Copy) -> None:
         """Locate the copy's paths at the one definition's lines."""
         marks = self.scope.source.marks
-        prefix = ("resources", copy.base)
-        for path, mark in list(marks.items()):
-            if path[:2] == prefix:
-                marks.setdefault(("resources", copy.name, *path[2:]), mark)
+        own = self.marks.get(copy.base)
+        if own is None:
+            prefix = ("resources", copy.base)
+            own = self.marks[copy.base] = [(p[2:], m) for p, m in marks.items() if p[:2] == prefix]
+        for rest, mark in own:
+            marks.setdefault(("resources", copy.name, *rest), mark)
 
     # -- references ----------------------------------------------------------------
 
