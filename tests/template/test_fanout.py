@@ -248,3 +248,21 @@ def test_a_template_resource_in_a_list_of_regions_is_a_copy_of_its_template_per_
     assert resolve(flat.resources["site[West].subnet"].properties["cidr"], PlanContext()) == (
         "10.2.0.0/24"
     )
+
+
+def test_the_environments_entries_for_a_resource_apply_to_its_copies(tmp_path: Path) -> None:
+    env = tmp_path / "env.yaml"
+    env.write_text(
+        "resource_registry:\n  resources:\n    net: {OS::Neutron::Net: OS::Neutron::ProviderNet}\n"
+        '    "net[West]": {OS::Neutron::Net: OS::Neutron::Net}\n'
+    )
+    path = tmp_path / "fan.yaml"
+    path.write_text(HEAD + SITE)
+    template, found = parse_template(path, [env])
+    assert found == [] and template is not None
+    types = {n: r.type for n, r in template.resources.items() if n.startswith("net")}
+    assert types == {
+        "net[East]": "OS::Neutron::ProviderNet",
+        "net[West]": "OS::Neutron::Net",
+        "net[North]": "OS::Neutron::ProviderNet",
+    }
