@@ -266,3 +266,21 @@ def test_the_environments_entries_for_a_resource_apply_to_its_copies(tmp_path: P
         "net[West]": "OS::Neutron::Net",
         "net[North]": "OS::Neutron::ProviderNet",
     }
+
+
+def test_peer_region_without_region_and_a_region_list_without_value_are_errors(
+    tmp_path: Path,
+) -> None:
+    body = "  link:\n    type: OS::Heat::Value\n    peer_region: [East, West]\n"
+    _, found = load(tmp_path, body)
+    assert [(d.message, d.path) for d in found] == [
+        ("peer_region needs a region: (a name or a list)", ("resources", "link", "peer_region"))
+    ]
+    path = tmp_path / "later.yaml"
+    path.write_text(
+        "heat_template_version: 2018-08-31\nparameters:\n  sites: {type: comma_delimited_list}\n"
+        "resources:\n  net: {type: OS::Neutron::Net, region: {get_param: sites}}\n"
+    )
+    template, found = parse_template(path)
+    assert template is not None and found != []
+    assert "net" in template.resources  # not silently zero copies: the missing value is reported

@@ -157,22 +157,21 @@ class FanOut:
     def _spread(self, name: str, data: dict[str, Any]) -> tuple[list[str], list[str] | None] | None:
         """(regions, peer regions or None) of a fanned-out resource, else None."""
         path: TemplatePath = ("resources", name)
+        before = len(self.found)
         regions = self._regions(data.get("region"), (*path, "region"))
         has_peers = PEER_KEY in data
         peers = self._regions(data.get(PEER_KEY), (*path, PEER_KEY)) if has_peers else None
-        if (regions is None and data.get("region") is not None) or (has_peers and peers is None):
-            self.unplaced.add(name)
-            return None
-        if not isinstance(regions, list) and not has_peers:
-            if any(PEER in text for _, text in _strings(data, path)):
-                self._peer_outside_pairs(data, path)
-            return None
-        if regions is None:
-            self._error(f"{PEER_KEY} needs a region: (a name or a list)", (*path, "region"))
+        if has_peers and "region" not in data:
+            self._error(f"{PEER_KEY} needs a region: (a name or a list)", (*path, PEER_KEY))
+        if len(self.found) > before:  # the resource stays one, in no particular region
             self.unplaced.add(name)
             return None
         if not has_peers and any(PEER in text for _, text in _strings(data, path)):
             self._peer_outside_pairs(data, path)
+        if regions is None or (has_peers and peers is None):
+            return None  # not known before deploy: the resource's own checks say so
+        if not has_peers and isinstance(regions, str):
+            return None  # one region: a plain resource
         as_list = [regions] if isinstance(regions, str) else regions
         peer_list = [peers] if isinstance(peers, str) else peers
         if peer_list is not None:
@@ -185,7 +184,8 @@ class FanOut:
         self._error(f"{PEER} is only known in a copy for a pair of regions", where, hint)
 
     def _regions(self, value: Any, path: TemplatePath) -> str | list[str] | None:
-        """A region name, a list of them (empty when not known yet), or None."""
+        """A region name, a list of them, or None (none given, not known yet, or wrong:
+        then reported)."""
         if value is None or isinstance(value, str):
             return value
         problems: list[Diagnostic] = []
@@ -197,7 +197,7 @@ class FanOut:
         resolved = resolve(parsed, PlanContext())
         needs = {name for fn in functions_in(parsed) for name in fn.dependencies()}
         if contains_unknown(resolved) and not needs:
-            return []  # a parameter without a value: reported where it is declared
+            return None  # a parameter without a value: reported where it is declared
         if isinstance(resolved, str):
             return resolved
         if (
