@@ -132,7 +132,8 @@ def _hypervisors(emu: Emulator, region: str) -> list[Record]:
                       "ip": "10.0.0.12", "capacity": metal[1:]})  # fmt: skip
     for number, item in enumerate(items, 1):
         item["number"] = number
-        item["uuid"] = _uuid(f"{region}/hypervisor/{item['name']}")
+        # an ironic compute node's UUID is its node's, as Nova's ironic driver makes them
+        item["uuid"] = item["name"] if number > 1 else _uuid(f"{region}/hypervisor/{host}")
     return items
 
 
