@@ -12,7 +12,9 @@ import openstack
 import pytest
 
 from crossheat.emulator.config_files import write_clouds_yaml
-from crossheat.emulator.core import EmulatorConfig, Latency
+from crossheat.emulator.core import Emulator, EmulatorConfig, Latency
+from crossheat.emulator.nova import flavors as nova_flavors
+from crossheat.emulator.nova import hosts as nova_hosts
 from crossheat.emulator.server import ThreadedEmulator
 
 #: A VM boots in 0.05 s; a bare-metal node, ten times that.
@@ -125,16 +127,13 @@ def test_a_zone_without_a_host_of_the_kind_is_no_valid_host(conn: Any) -> None:
         boot(conn, "nowhere", "m1.tiny", availability_zone="mars")
 
 
-def test_without_baremetal_nodes_there_is_no_baremetal_flavor() -> None:
-    running = ThreadedEmulator(EmulatorConfig(regions=["East"], state=":memory:"))
+def test_without_baremetal_nodes_there_is_neither_the_flavor_nor_the_zone() -> None:
+    emu = Emulator(EmulatorConfig(regions=["East"], state=":memory:"))
     try:
-        assert running.emulator.config.baremetal == 0
-        from crossheat.emulator.nova import flavors, hosts
-
-        assert "100" not in flavors.offered(running.emulator)
-        assert hosts.zones(running.emulator) == ["nova"]
+        assert nova_flavors.BAREMETAL_FLAVOR not in nova_flavors.offered(emu)
+        assert nova_hosts.zones(emu) == ["nova"] and nova_hosts.nodes(emu, "East") == []
     finally:
-        running.stop()
+        emu.store.close()
 
 
 def test_a_baremetal_boot_takes_ten_times_a_vm_unless_set() -> None:
