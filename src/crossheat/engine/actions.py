@@ -127,6 +127,9 @@ class Runtime:
         def flavor(logical: str) -> str:
             return region_map.resolve_flavor(region, logical) if region_map else logical
 
+        def zone(logical: str) -> str | None:
+            return region_map.host_zone(region, logical) if region_map else None
+
         ctx = ResourceContext(
             stack_id=self.stack_id,
             stack_name=self.stack_name,
@@ -142,6 +145,7 @@ class Runtime:
             extra=self.extras.get(record.name, {}),
             pacer=None if action is None else self.durations.pacer(record.type, region, action),
             properties=record.properties,
+            host_zone=zone,
         )
         ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
         return ctx

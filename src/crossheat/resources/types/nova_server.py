@@ -6,7 +6,8 @@
     live_networks(ctx, wanted, ports) -> ``networks`` as the server's ports show it now
 
 ``image`` and ``flavor`` are logical names: the region map gives the region's
-own, and Glance/Nova give their ids (a missing one is an error naming the
+own (a ``flavor`` may name a host class: its flavor there, and its availability zone
+unless the server names one), and Glance/Nova give their ids (a missing one is an error naming the
 region and the name). Metadata carries crossheat's marks; values that are not
 strings are sent as JSON, as Heat does.
 """
@@ -101,7 +102,7 @@ def server_body(ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any
             "metadata": metadata(ctx, props.get("metadata")),
             "security_groups": [{"name": group} for group in groups] or None,
             "admin_password": props.get("admin_pass"),
-            "availability_zone": props.get("availability_zone"),
+            "availability_zone": props.get("availability_zone") or ctx.host_zone(props["flavor"]),
             "config_drive": props.get("config_drive"),
             "scheduler_hints": props.get("scheduler_hints"),
             "disk_config": props.get("diskConfig"),
