@@ -143,10 +143,15 @@ def test_incompatible_ike_keeps_both_down(conn: Any, west_conn: Any) -> None:
     assert (settled(west, west_link), settled(east, east_link)) == ("DOWN", "DOWN")
 
 
-def test_fixing_the_psk_brings_the_tunnel_up(conn: Any, west_conn: Any) -> None:
+def test_fixing_the_psk_brings_the_tunnel_up(
+    conn: Any, west_conn: Any, emulator: tuple[str, Emulator]
+) -> None:
     east, west = make_site(conn, "10.1.0.0/24"), make_site(west_conn, "10.2.0.0/24")
     east_link, west_link = link(east, west), link(west, east, psk="typo")
     assert settled(west, west_link) == "DOWN"
+    # The update stays pending long enough for the second call to meet it, however
+    # loaded the machine.
+    emulator[1].config.latency.seconds.update(ipsec_site_connection=1.0)
     updated = west_conn.network.update_vpn_ipsec_site_connection(west_link, psk="secret")
     assert updated.status == "PENDING_UPDATE"
     with pytest.raises(exceptions.BadRequestException, match="Invalid state"):
