@@ -19,6 +19,7 @@ import math
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -35,7 +36,6 @@ from crossheat.service.queue import QueueSettings
 if TYPE_CHECKING:
     from crossheat.service._service import Service
     from crossheat.store import Store
-    from crossheat.store._metrics import StackEvent
 
 #: Upper bounds (seconds) of the operation duration histogram's buckets.
 OPERATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, math.inf)
@@ -85,7 +85,7 @@ class StateCollector(Collector):
         )
 
 
-def operation_metrics(events: list[StackEvent]) -> Iterator[Metric]:
+def operation_metrics(events: list[tuple[str, int, str, str, datetime]]) -> Iterator[Metric]:
     """Operations (their stacks' events, each stack's in order) by kind and outcome: how
     many ended, and how long those whose start is known took; checks that found drift."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
