@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
 from crossheat.redact import forget_in_logs
+from crossheat.service import Service
 from crossheat.service._logs import JsonLines
-from crossheat.service._metrics import operation_metrics
+from crossheat.service._metrics import metrics_exposition, operation_metrics
 from crossheat.service._webhooks import Outbox
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
@@ -93,3 +100,21 @@ def test_a_receiver_that_never_answers_well_is_tried_a_bounded_number_of_times()
         server.shutdown()
         server.server_close()
     assert tries == ["d-1", "d-1", "d-1"]
+
+
+def test_in_multiprocess_mode_metrics_add_up_the_processes_of_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "prometheus").mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prometheus"))
+    count = "from crossheat.clouds.metrics import count_retry; count_retry('East')"
+    engines = [subprocess.Popen([sys.executable, "-c", count]) for _ in range(2)]
+    assert [engine.wait(timeout=60) for engine in engines] == [0, 0]  # each retried once
+    with Service(database_url=f"sqlite:///{tmp_path / 'm.db'}") as service:
+        body, _ = metrics_exposition(service)
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+    assert samples[("crossheat_cloud_retries_total", (("region", "East"),))] == 2
