@@ -4,6 +4,7 @@
 
     crossheat serve [--host 127.0.0.1] [--port 8004] [--max-operations 16]
                     [--auth keystone|none] [--keystone-url URL] [--workers 1]
+                    [--webhook URL]... [--log-format text|json]
 
 Tokens are validated by the Keystone of the region map's default region (its cloud's
 ``auth_url`` in ``clouds.yaml``) unless ``--keystone-url`` names another; ``--auth none``
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +78,17 @@ def serve(
         help="With PostgreSQL: worker processes of this server taking the queued operations"
         " (0: only `crossheat worker` processes, on any machine).",
     ),
+    webhook: list[str] = typer.Option(
+        [],
+        "--webhook",
+        help="URL told of every stack's operation ends and drift (repeatable;"
+        " added to $CROSSHEAT_WEBHOOKS, for this server's workers too).",
+    ),
+    log_format: str | None = typer.Option(
+        None,
+        help="text or json (JSON lines, requests included); default:"
+        " $CROSSHEAT_LOG_FORMAT, else uvicorn's text.",
+    ),
 ) -> None:
     """Serve Heat's orchestration API v1 (for `openstack stack ...`, heatclient, scripts)."""
     if auth is AuthMode.none and not is_loopback(host):
@@ -85,13 +98,28 @@ def serve(
             param_hint="--host",
         )
     with handle_errors():
+        _settings(webhook, log_format)
         _run(host, port, max_operations, auth, keystone_url, workers)
+
+
+def _settings(webhooks: list[str], log_format: str | None) -> None:
+    """The deployment's webhooks and log format, in the environment its workers inherit."""
+    from crossheat.service import check_webhook, deployment_webhooks, log_setup
+
+    if webhooks:
+        given = [*deployment_webhooks(), *(check_webhook(url) for url in webhooks)]
+        os.environ["CROSSHEAT_WEBHOOKS"] = " ".join(given)
+    if log_format is not None:
+        os.environ["CROSSHEAT_LOG_FORMAT"] = log_format
+    if os.environ.get("CROSSHEAT_LOG_FORMAT", "").lower() == "json":
+        log_setup("json")
 
 
 def _run(
     host: str, port: int, max_operations: int, mode: AuthMode, url: str | None, workers: int
 ) -> None:
     import uvicorn  # the server's libraries: only for this command
+    from uvicorn.config import LOGGING_CONFIG
 
     from crossheat.api.app import create_app
     from crossheat.api.auth import KeystoneAuthenticator, NoAuth
@@ -118,10 +146,12 @@ def _run(
         # libraries', a pause of tens of milliseconds for every request waiting).
         gc.collect()
         gc.freeze()
+        # JSON lines: uvicorn's records go through the root logger's handler (``log_setup``).
+        json_logs = os.environ.get("CROSSHEAT_LOG_FORMAT", "").lower() == "json"
         with _stopped_by_signals():
             uvicorn.run(
                 app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30,
-                timeout_keep_alive=KEEP_ALIVE_S,
+                timeout_keep_alive=KEEP_ALIVE_S, log_config=None if json_logs else LOGGING_CONFIG,
             )  # fmt: skip
     typer.echo("crossheat serve: stopped", err=True)
 

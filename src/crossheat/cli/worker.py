@@ -47,15 +47,29 @@ def worker(
     queues: list[str] = typer.Option(
         [], "--queues", "-q", help="Queues to take operations from (default: all)."
     ),
+    log_format: str | None = typer.Option(
+        None, help="text or json (JSON lines); default: $CROSSHEAT_LOG_FORMAT, else text."
+    ),
+    metrics_port: int | None = typer.Option(
+        None,
+        min=0,
+        max=65535,
+        help="Serve this worker's own metrics (its cloud calls and retries) in Prometheus'"
+        " text format on this port of --metrics-host.",
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", help="Address of --metrics-port."),
 ) -> None:
     """Run a worker: take queued stack operations and run them, until SIGTERM or Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
-    _logging()
     names = [name.strip() for given in queues for name in given.split(",") if name.strip()]
     with handle_errors():
+        _logging(log_format)
+        from crossheat.service import serve_metrics
         from crossheat.service.worker import run_worker
 
+        if metrics_port is not None:
+            serve_metrics(metrics_port, metrics_host)
         code = run_worker(concurrency, names)
     raise typer.Exit(code)
 
@@ -78,12 +92,11 @@ def list_workers(out: Output = DEFAULT) -> None:
     emit_list(WORKER_COLUMNS, rows, out)
 
 
-def _logging() -> None:
-    """A worker is a service: it says what it does (unless ``CROSSHEAT_LOG_LEVEL`` says)."""
-    if logging.getLogger().handlers:
+def _logging(form: str | None) -> None:
+    """A worker is a service: it says what it does (unless ``CROSSHEAT_LOG_LEVEL`` says),
+    as text or JSON lines."""
+    from crossheat.service import log_setup
+
+    if logging.getLogger().handlers and form is None:
         return
-    level = os.environ.get("CROSSHEAT_LOG_LEVEL", "").upper() or "INFO"
-    form = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=logging.WARNING, format=form)
-    for name in ("crossheat", "procrastinate"):
-        logging.getLogger(name).setLevel(level)
+    log_setup(form, os.environ.get("CROSSHEAT_LOG_LEVEL") or "INFO")
