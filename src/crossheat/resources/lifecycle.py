@@ -33,7 +33,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from crossheat.errors import ResourceFailed
 
@@ -103,6 +103,16 @@ class CloudCaller(Protocol):
     """Runs ``fn(connection, ...)`` against one region, with retries and error translation."""
 
     def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+
+
+class Answered(NamedTuple):
+    """What ``fn(connection, *args, **kwargs)`` answers, got otherwise (one list call
+    answering the GETs of many resources: ``ResourceType.read_ahead``)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    answer: Any
 
 
 class NameResolver(Protocol):

@@ -30,6 +30,7 @@ from crossheat.resources.types.nova_server import (
     image_id,
     live_networks,
     metadata,
+    read_servers_ahead,
     server_attributes,
     server_body,
 )
@@ -336,6 +337,8 @@ class Server(ResourceType):
             return None
         ctx.attributes = self._shape(ctx, server)
         return ctx.attributes
+
+    read_ahead = classmethod(read_servers_ahead)  # type: ignore[var-annotated]
 
     def find(self, ctx: ResourceContext) -> str | None:
         servers = ctx.call(_servers)
