@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crossheat.errors import ConfigError, CrossheatError, StackLocked
-from crossheat.store import Action, StackRecord, Status
+from crossheat.store import Action, Status
+from crossheat.store.records import StackSummary
 
 if TYPE_CHECKING:
     from procrastinate import App
@@ -88,10 +89,10 @@ class CheckSchedule:
         tagged = f"stacks tagged {INTERVAL_TAG}=N"
         return f"every {self.default:g} s, or as {tagged} say" if self.default else f"{tagged} only"
 
-    def interval_of(self, stack: StackRecord) -> float:
+    def interval_of(self, stack: StackSummary) -> float:
         """The stack's interval in seconds (0: never checked on a schedule); a tag that
         is no number counts as the default (and is logged)."""
-        for tag in stack.spec.tags:
+        for tag in stack.tags:
             key, _, value = tag.partition("=")
             if key.strip() == INTERVAL_TAG:
                 try:
@@ -100,7 +101,7 @@ class CheckSchedule:
                     log.warning("stack %s: %s; using the default interval", stack.name, exc)
         return self.default
 
-    def due(self, stack: StackRecord, start: float, end: float) -> bool:
+    def due(self, stack: StackSummary, start: float, end: float) -> bool:
         """Whether one of the stack's turns falls in ``(start, end]`` (epoch seconds)."""
         interval = self.interval_of(stack)
         if interval <= 0:
@@ -109,7 +110,7 @@ class CheckSchedule:
         return math.floor((end - offset) / interval) > math.floor((start - offset) / interval)
 
 
-def checkable(stack: StackRecord) -> bool:
+def checkable(stack: StackSummary) -> bool:
     """Whether a scheduled check may run now: no operation holds or waits for the stack,
     and its last one completed (or was a check that found drift)."""
     if stack.lock.held or stack.status is Status.IN_PROGRESS:
@@ -128,26 +129,26 @@ def start_due_checks(
 ) -> list[str]:
     """Start the check of every stack whose turn falls in ``(start, end]``; the ids of
     those started (a busy stack, or one that cannot be checked now, is skipped)."""
-    heat = service.heat(admin=True)
+    heat, store = service.heat(admin=True), service.store()
     started = []
-    for stack in service.store().list_stacks(None):
-        if not schedule.due(stack, start, end) or not checkable(stack):
+    for summary in store.list_stack_summaries(None):  # cheap: no templates read
+        if not schedule.due(summary, start, end) or not checkable(summary):
             continue
         try:
-            check = heat.check(stack)
+            check = heat.check(store.get_stack(summary.id))
         except StackLocked:
-            log.info("stack %s is busy: its scheduled check waits for its next turn", stack.name)
+            log.info("stack %s is busy: its scheduled check waits for its next turn", summary.name)
             continue
-        except CrossheatError as exc:
-            log.warning("stack %s: scheduled check not started: %s", stack.name, exc)
+        except CrossheatError as exc:  # gone meanwhile, or cannot be checked
+            log.warning("stack %s: scheduled check not started: %s", summary.name, exc)
             continue
         try:
             submit(check)
         except Exception as exc:
             _not_started(service, check, exc)
             continue
-        log.info("stack %s: scheduled check started", stack.name)
-        started.append(stack.id)
+        log.info("stack %s: scheduled check started", summary.name)
+        started.append(summary.id)
     return started
 
 
