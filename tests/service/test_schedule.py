@@ -88,5 +88,6 @@ def test_only_stacks_at_rest_whose_last_operation_completed_or_was_a_check() -> 
     assert not checkable(replace(stack, action=Action.CREATE, status=Status.FAILED))
     assert not checkable(replace(stack, action=Action.UPDATE, status=Status.IN_PROGRESS))
     assert not checkable(replace(stack, action=Action.DELETE))
+    assert not checkable(replace(stack, action=Action.ROLLBACK))  # an operation that failed
     held = LockInfo("UPDATE", "host:1:abcd", datetime(2026, 1, 1, tzinfo=UTC), None)
     assert not checkable(replace(stack, lock=held))

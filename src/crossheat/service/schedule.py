@@ -17,7 +17,7 @@ is started as Heat's check action is (``HeatOps.check``: the stack's lock, an ev
 run by the executor. At most one check runs per stack: a stack whose lock is held (an
 operation, or its last check, still running) or that is IN_PROGRESS is skipped until its
 next turn. Only stacks whose last operation completed, or whose last check failed, are
-checked: a failed create or update keeps its status and reason.
+checked: a failed create or update (rolled back or not) keeps its status and reason.
 
 Who ticks: with SQLite, ``crossheat serve`` (``CheckTicker``, a thread, every second);
 with PostgreSQL, the workers, through a periodic task of the job queue (one worker runs
@@ -115,7 +115,7 @@ def checkable(stack: StackSummary) -> bool:
     and its last one completed (or was a check that found drift)."""
     if stack.lock.held or stack.status is Status.IN_PROGRESS:
         return False
-    if stack.action is Action.DELETE:
+    if stack.action in (Action.DELETE, Action.ROLLBACK):  # a rollback: an operation failed
         return False
     return stack.status is Status.COMPLETE or stack.action is Action.CHECK
 
