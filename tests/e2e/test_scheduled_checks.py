@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openstack.config import OpenStackConfig
 from openstack.connection import Connection
+from sqlalchemy import text
 
 from crossheat.errors import StackLocked
 from crossheat.service import Inputs
+from crossheat.service.schedule import CHECK_TASK
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 from tests.e2e.serving import serving
+from tests.e2e.workers import worker_pool
 
 pytestmark = pytest.mark.e2e
 
@@ -112,32 +117,38 @@ def test_scheduled_checks_find_a_deleted_network_and_a_tunnel_down_reading_lists
     world: World,
 ) -> None:
     start_emulator(world, latency="default=0.0,server=0.05")
-    created = world.create("vpn", _with_spare_network(world.tmp), {"vpn_psk": PSK})
-    assert created["stack_status"] == "CREATE_COMPLETE", created["stack_status_reason"]
+    with ExitStack() as running, ThreadPoolExecutor(1) as boot:
+        # The server starts meanwhile (it takes seconds); it checks nothing until the
+        # reference stack below exists: the 200 resources are tagged check-interval=off.
+        server = boot.submit(
+            running.enter_context,
+            serving(world, "--auth", "none", "--check-interval", "5"),
+        )
+        # A check of 200 resources reads each region with one list call per type.
+        _create_big(world)
+        world.admin.reset_counters()
+        with world.service() as service:
+            result = service.check("big")
+        assert result.ok and len(result.reports) == 200, result.reason
+        calls = world.admin.counters()
+        for region in ("East", "West"):
+            assert calls[region] == {
+                "GET /network/v2.0/networks": 1,
+                "GET /network/v2.0/subnets": 1,
+                "GET /network/v2.0/ports": 1,
+                "GET /network/v2.0/security-groups": 1,
+            }, calls[region]
 
-    # A check of 200 resources reads each region with one list call per type.
-    _create_big(world)
-    world.admin.reset_counters()
-    with world.service() as service:
-        result = service.check("big")
-    assert result.ok and len(result.reports) == 200, result.reason
-    calls = world.admin.counters()
-    for region in ("East", "West"):
-        assert calls[region] == {
-            "GET /network/v2.0/networks": 1,
-            "GET /network/v2.0/subnets": 1,
-            "GET /network/v2.0/ports": 1,
-            "GET /network/v2.0/security-groups": 1,
-        }, calls[region]
-
-    east = _connect(world, "East")
-    try:
-        spare = east.network.find_network("spare-net", ignore_missing=False)
-        east.network.delete_network(spare)
-    finally:
-        east.close()
-    seen = len(world.events("vpn"))
-    with serving(world, "--auth", "none", "--check-interval", "5"):
+        created = world.create("vpn", _with_spare_network(world.tmp), {"vpn_psk": PSK})
+        assert created["stack_status"] == "CREATE_COMPLETE", created["stack_status_reason"]
+        server.result()  # serving: now a network goes behind its back
+        east = _connect(world, "East")
+        try:
+            spare = east.network.find_network("spare-net", ignore_missing=False)
+            seen = len(world.events("vpn"))
+            east.network.delete_network(spare)
+        finally:
+            east.close()
         gone = time.monotonic()
         failed = _wait_for(world, "vpn", lambda s: s["stack_status"] == "CHECK_FAILED", 15)
         assert time.monotonic() - gone < 15
@@ -176,3 +187,42 @@ def test_scheduled_checks_find_a_deleted_network_and_a_tunnel_down_reading_lists
     # Tagged check-interval=off: the server never checked it.
     assert world.show("big")["stack_status"] == "CHECK_COMPLETE"
     assert len([e for e in world.events("big") if e["resource_status"] == "CHECK_IN_PROGRESS"]) == 1
+
+
+NETWORKS = """\
+heat_template_version: 2021-04-16
+resources:
+  east_net: {type: OS::Neutron::Net, region: East, properties: {name: east-net}}
+  west_net: {type: OS::Neutron::Net, region: West, properties: {name: west-net}}
+"""
+
+
+@pytest.mark.parametrize("world", ["postgresql"], indirect=True)
+def test_workers_take_turns_at_the_scheduled_checks(world: World) -> None:
+    start_emulator(world, latency="default=0.0")
+    template = world.tmp / "networks.yaml"
+    template.write_text(NETWORKS)
+    assert world.create("nets", template)["stack_status"] == "CREATE_COMPLETE"
+    with worker_pool(world, CROSSHEAT_CHECK_INTERVAL="2") as pool:
+        pool.start(concurrency=2)
+        pool.start(concurrency=2)
+        first = _wait_for(world, "nets", lambda s: s["stack_status"] == "CHECK_COMPLETE", 15)
+        assert first["stack_status_reason"] == "Stack CHECK completed successfully"
+        east = _connect(world, "East")
+        try:
+            east.network.delete_network(east.network.find_network("east-net"))
+        finally:
+            east.close()
+        failed = _wait_for(world, "nets", lambda s: s["stack_status"] == "CHECK_FAILED", 15)
+        assert failed["stack_status_reason"] == (
+            "Resource CHECK failed: east_net: deleted outside crossheat"
+        )
+    with world.service() as service, service.store().engine.connect() as conn:
+        ticks = conn.execute(
+            text(
+                "SELECT args->>'timestamp', count(*) FROM procrastinate_jobs"
+                " WHERE task_name = :task GROUP BY 1"
+            ),
+            {"task": CHECK_TASK},
+        ).all()
+    assert ticks and all(count == 1 for _, count in ticks)  # each tick run by one worker
