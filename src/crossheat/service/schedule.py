@@ -18,6 +18,8 @@ run by the executor. At most one check runs per stack: a stack whose lock is hel
 operation, or its last check, still running) or that is IN_PROGRESS is skipped until its
 next turn. Only stacks whose last operation completed, or whose last check failed, are
 checked: a failed create or update (rolled back or not) keeps its status and reason.
+Stacks whose regions act with the API caller's token (``credentials: caller``) are not
+checked on a schedule: no caller's token is at hand.
 
 Who ticks: with SQLite, ``crossheat serve`` (``CheckTicker``, a thread, every second);
 with PostgreSQL, the workers, through a periodic task of the job queue (one worker runs
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crossheat.errors import ConfigError, CrossheatError, StackLocked
+from crossheat.service._acting import acts_as_caller
 from crossheat.store import Action, Status
 from crossheat.store.records import StackSummary
 
@@ -135,7 +138,10 @@ def start_due_checks(
         if not schedule.due(summary, start, end) or not checkable(summary):
             continue
         try:
-            check = heat.check(store.get_stack(summary.id))
+            stack = store.get_stack(summary.id)
+            if acts_as_caller(stack):
+                continue  # only a caller's token reaches its regions: nobody's here
+            check = heat.check(stack)
         except StackLocked:
             log.info("stack %s is busy: its scheduled check waits for its next turn", summary.name)
             continue
