@@ -331,6 +331,11 @@ def _live_floating_ip(ctx: ResourceContext, wanted: str, port_id: str) -> str | 
     return str(found[0]["id"]) if found else None
 
 
+def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``conn.compute.<method>(*args, **kwargs)``, for ``ctx.call``."""
+    return getattr(conn.compute, method)(*args, **kwargs)
+
+
 def _server_objects(conn: Any) -> list[Any]:
     return list(conn.compute.servers(details=True))
 
@@ -341,8 +346,6 @@ def read_servers_ahead(
     """``Server.read_ahead``: one list of the project's servers (Nova cannot filter by
     metadata) answers each one's ``get_server``, and one list of the project's ports
     each one's ports (``ports(device_id=...)``, empty for a server without any)."""
-    from crossheat.resources.types.nova import compute
-
     wanted = set(physical_ids)
     servers = [s for s in call(_server_objects) if str(s.id) in wanted]
     if not servers:
