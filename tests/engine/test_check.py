@@ -260,6 +260,27 @@ def test_no_drift_is_check_complete(store: Store) -> None:
     assert last.resource_type == STACK_EVENT_TYPE
 
 
+def test_a_check_again_writes_only_what_changed(store: Store) -> None:
+    """A scheduled check of a stack still in sync leaves its resources' rows alone; drift
+    found again is recorded again, with its events."""
+    Thing.cloud = {"id-a": {"size": 1}, "id-b": {}, "id-c": {"size": 3}}
+    Thing.unreachable = set()
+    op = _deploy(store, {"a": {"size": 1}, "c": {"size": 3}})
+    assert _run(op).ok
+    first = {r.name: r.updated_at for r in store.list_resources(op.stack.id)}
+    stack = store.get_stack(op.stack.id)
+    again = Operation(store, op.registry, stack, load_spec(stack.spec), None, None)
+    assert _run(again).ok
+    assert {r.name: r.updated_at for r in store.list_resources(op.stack.id)} == first
+    Thing.cloud["id-a"] = {"size": 2}
+    for _ in range(2):
+        stack = store.get_stack(op.stack.id)
+        drift = Operation(store, op.registry, stack, load_spec(stack.spec), None, None)
+        assert not _run(drift).ok
+    failed = [e.resource_name for e in store.list_events(op.stack.id) if e.status is Status.FAILED]
+    assert failed == ["a", "s", "a", "s"]
+
+
 def test_a_cloud_that_cannot_be_asked_fails_the_check_without_calling_it_drift(
     store: Store,
 ) -> None:

@@ -370,9 +370,20 @@ def failure_reason(reports: Sequence[DriftReport]) -> str | None:
 
 
 def record_reports(op: CheckedStack, reports: Sequence[DriftReport]) -> None:
-    """Each resource's CHECK status; an event for those that failed."""
+    """Each resource's CHECK status; an event for those that failed. A resource the last
+    check found in sync already (CHECK_COMPLETE, same reason) is not written again: a
+    scheduled check of a stack in sync writes nothing per resource."""
+    now = {
+        r.id: (r.action, r.status, r.status_reason) for r in op.store.list_resources(op.stack.id)
+    }
     for report in reports:
         status = Status.FAILED if report.failed else Status.COMPLETE
+        if status is Status.COMPLETE and now.get(report.resource_id) == (
+            Action.CHECK,
+            status,
+            report.reason,
+        ):
+            continue
         op.store.set_resource_status(
             report.resource_id, Action.CHECK, status, report.reason,
             event=status is Status.FAILED,
