@@ -14,14 +14,18 @@ drift). Representation differences are not drift: list order, ``""`` vs ``null``
 ``flavor: small`` (a logical name the region map translates, or an id) vs the
 region's ``m1.small`` that Nova shows. When in doubt the value counts as in
 sync: a false drift report is worse than a missed one. Secret values are
-shown as ``******``.
+shown as ``******``. The reads are batched first: one list call per type and region
+answers the GETs of all (``engine.batched``). An IPsec site connection that reads
+``DOWN`` fails the check, named by its tunnel (``tunnels_down``).
 
 What ``run_check`` records, for ``update --existing`` to repair:
 
     stack      CHECK_IN_PROGRESS -> CHECK_COMPLETE | CHECK_FAILED (reason names the drift)
-    resource   CHECK_COMPLETE "in sync" (no event)
+    resource   CHECK_COMPLETE "in sync" (no event; not written again when it was already)
                CHECK_FAILED "deleted outside crossheat" (physical id kept; event)
                CHECK_FAILED "changed outside crossheat: name 'east-net' -> 'renamed'" (event)
+               CHECK_FAILED "tunnel east_to_west <-> west_to_east is DOWN" (event; nothing
+               for ``update --existing`` to reset)
 """
 
 from __future__ import annotations
