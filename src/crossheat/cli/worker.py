@@ -3,6 +3,7 @@
 ::
 
     crossheat worker [--concurrency 10] [--queues NAME[,NAME]...]   # until SIGTERM / Ctrl-C
+                     [--check-interval SECONDS|off]
     crossheat worker list [-f table|json|yaml|value|csv]
 
 A worker takes the operations that ``crossheat serve`` (or the CLI with
@@ -10,6 +11,9 @@ A worker takes the operations that ``crossheat serve`` (or the CLI with
 at most ``--concurrency`` at once. SIGTERM stops it gracefully: its operations pause at a
 safe point and go back to the queue for another worker. When a worker dies, another
 finishes its operations once it has been silent for ``CROSSHEAT_STALL_TIMEOUT`` seconds.
+With ``--check-interval``, the workers take turns at starting the scheduled checks of every
+stack (a periodic task of the queue: each turn is taken by one worker only), queued as
+operations like the others.
 """
 
 from __future__ import annotations
@@ -58,6 +62,15 @@ def worker(
         " text format on this port of --metrics-host.",
     ),
     metrics_host: str = typer.Option("127.0.0.1", help="Address of --metrics-port."),
+    check_interval: str | None = typer.Option(
+        None,
+        metavar="SECONDS",
+        envvar="CROSSHEAT_CHECK_INTERVAL",
+        help="Check every stack for drift (stack check) every SECONDS, each at its own"
+        " offset in the interval; a stack tag check-interval=N (seconds, or off) overrides"
+        " it; 0 or off: only the stacks whose tag asks. Give every worker the same value."
+        " Default: this worker starts no scheduled check.",
+    ),
 ) -> None:
     """Run a worker: take queued stack operations and run them, until SIGTERM or Ctrl-C."""
     if ctx.invoked_subcommand is not None:
@@ -70,7 +83,7 @@ def worker(
 
         if metrics_port is not None:
             serve_metrics(metrics_port, metrics_host)
-        code = run_worker(concurrency, names)
+        code = run_worker(concurrency, names, check_interval)
     raise typer.Exit(code)
 
 

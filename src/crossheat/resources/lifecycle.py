@@ -33,7 +33,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from crossheat.errors import ResourceFailed
 
@@ -107,6 +107,16 @@ class CloudCaller(Protocol):
 
 def _no_zone(logical: str) -> str | None:
     return None
+
+
+class Answered(NamedTuple):
+    """What ``fn(connection, *args, **kwargs)`` answers, got otherwise (one list call
+    answering the GETs of many resources: ``ResourceType.read_ahead``)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    answer: Any
 
 
 class NameResolver(Protocol):
