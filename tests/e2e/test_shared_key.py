@@ -1,6 +1,7 @@
 """Secrets across machines: engines on two hosts (separate config directories, so separate
 per-host keys) share one key file, ``CROSSHEAT_SECRET_KEY_FILE``; what one seals the other
-opens. A key is rotated while an engine deploys: a new key, every value re-sealed, the old
+opens, also between ``crossheat worker`` processes on the job queue. A key is rotated
+while an engine deploys: a new key, every value re-sealed, the old
 key retired, and nothing in the database is left that the old key opens.
 """
 
@@ -14,8 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from crossheat.service import Inputs, QueueExecutor
+from crossheat.service.queue import QueueSettings
 from tests.e2e.conftest import World, start_emulator
-from tests.e2e.workers import is_stopped
+from tests.e2e.workers import is_stopped, wait_ended, worker_pool
 from tests.sealed import opened_by, raw_database
 
 FIRST = "Shared-Key-Name-8c21"
@@ -176,3 +181,32 @@ def test_a_key_rotated_while_an_engine_deploys(world: World) -> None:
     with_old_key = _host(world, "host-old", world.tmp / "old.key")
     refused = world.run_with_env(with_old_key, "stack", "show", "shared")
     assert refused.returncode == 1 and UNKNOWN_KEY in refused.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("world", ["postgresql"], indirect=True)
+def test_what_one_worker_seals_a_worker_on_another_host_opens(world: World) -> None:
+    start_emulator(world)
+    key_file = _deployment(world)
+    hosts = [_host(world, "host-a", key_file), _host(world, "host-b", key_file)]
+    with worker_pool(world) as pool:
+        # Worker A (queue "a") creates the stack: it seals the server's name, which a
+        # hidden parameter gives; worker B (queue "b"), on another host, updates it.
+        pool.start_many(2, concurrency=1, queues=["a", "b"], envs=hosts)
+        with world.service() as service:
+            service.executor = QueueExecutor(service.store, QueueSettings(queue="a"))
+            inputs = Inputs.from_files(world.tmp / "shared.yaml", (), {"server_name": FIRST})
+            service.submit(service.create("shared", inputs))
+        assert wait_ended(world, ["shared"], 60) == {"shared": "CREATE_COMPLETE"}
+        with world.service() as service:
+            service.executor = QueueExecutor(service.store, QueueSettings(queue="b"))
+            changed = {"server_name": SECOND}
+            prepared = service.prepare_update("shared", None, existing=True, parameters=changed)
+            service.submit(service.update(prepared))
+        assert wait_ended(world, ["shared"], 60) == {"shared": "UPDATE_COMPLETE"}, pool.logs()
+    assert _server_names(world) == [SECOND]  # B opened what A sealed, and changed it
+    for host in ("host-a", "host-b"):  # the shared file, never a per-host key
+        assert not (world.tmp / host / "crossheat" / "secret.key").exists()
+    raw = raw_database(world.db_url)
+    assert FIRST.encode() not in raw and SECOND.encode() not in raw
