@@ -32,7 +32,7 @@ async def _until_stopped(stop: asyncio.Event, store: Store, stack_id: str) -> st
 def test_a_failed_heartbeat_stops_the_operation_and_nothing_more_is_written(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stacks, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setenv("CROSSHEAT_LOCK_HEARTBEAT", "0.05")
     stack_id = store.create_stack("vpn", "p1", StackSpec(template={})).id
     store.acquire_lock(stack_id, Action.CREATE, HOLDER)
     store.take_over_lock(stack_id, "thief:1:x", stale_after=timedelta(0))  # behind its back

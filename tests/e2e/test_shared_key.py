@@ -1,6 +1,7 @@
 """Secrets across machines: engines on two hosts (separate config directories, so separate
 per-host keys) share one key file, ``CROSSHEAT_SECRET_KEY_FILE``; what one seals the other
-opens. A key is rotated while an engine deploys: a new key, every value re-sealed, the old
+opens, also between ``crossheat worker`` processes on the job queue. A key is rotated
+while an engine deploys: a new key, every value re-sealed, the old
 key retired, and nothing in the database is left that the old key opens.
 """
 
@@ -8,18 +9,22 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from crossheat.service import Inputs, QueueExecutor
+from crossheat.service.queue import QueueSettings
 from tests.e2e.conftest import World, start_emulator
+from tests.e2e.workers import is_stopped, wait_ended, worker_pool
 from tests.sealed import opened_by, raw_database
 
 FIRST = "Shared-Key-Name-8c21"
 SECOND = "Shared-Key-Name-4e9a"
-#: How long the server boots in the rotation test: time to rotate while the engine runs.
-BOOT_S = 25.0
 UNKNOWN_KEY = (
     "sealed with a key this engine does not have: "
     "set CROSSHEAT_SECRET_KEY_FILE to the deployment's key file"
@@ -96,8 +101,7 @@ def test_a_secret_one_engine_seals_another_opens(world: World) -> None:
     host_b = _host(world, "host-b", key_file)
     stranger = _host(world, "host-c", None)  # its own per-host key
 
-    created = world.json("stack", "create", "shared", "-t", "shared.yaml", "--wait",
-                         "--parameter", f"server_name={FIRST}")  # fmt: skip
+    created = world.create("shared", world.tmp / "shared.yaml", {"server_name": FIRST})
     assert created["stack_status"] == "CREATE_COMPLETE"
     shown = json.loads(_run(world, host_b, "stack", "show", "shared", "-f", "json").stdout)
     assert shown["stack_status"] == "CREATE_COMPLETE"
@@ -116,14 +120,13 @@ def test_a_secret_one_engine_seals_another_opens(world: World) -> None:
     assert opened_by(_keys(key_file)[0], raw) >= 4
 
 
-def _wait_for_boot(world: World, name: str) -> None:
-    """Until the stack's server is booting: the engine polls it for the server latency."""
+def _wait_frozen(engine: subprocess.Popen[str]) -> None:
+    """Until the engine has stopped itself (SIGSTOP) where ``CROSSHEAT_STOP_AT`` says."""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if _server_names(world):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"stack {name}'s server not created after 60 s")
+    while not is_stopped(engine.pid):
+        assert engine.poll() is None, engine.communicate()
+        assert time.monotonic() < deadline, "the engine never reached its server's create"
+        time.sleep(0.05)
 
 
 def test_a_key_rotated_while_an_engine_deploys(world: World) -> None:
@@ -132,22 +135,25 @@ def test_a_key_rotated_while_an_engine_deploys(world: World) -> None:
     host_b = _host(world, "host-b", key_file)
     (old,) = _keys(key_file)
     shutil.copy(key_file, world.tmp / "old.key")
-    world.admin.latency({"server": BOOT_S})
+    # The engine stops (SIGSTOP) once it has asked for the server, for as long as the
+    # rotation takes, then goes on: it deploys before the new key and after the rotation.
     engine = subprocess.Popen(
         [sys.executable, "-m", "crossheat", "stack", "create", "shared", "-t", "shared.yaml",
          "--parameter", f"server_name={FIRST}", "--wait", "-f", "json"],
-        env=world.env, cwd=world.tmp, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**world.env, "CROSSHEAT_STOP_AT": "create:server:after-call"}, cwd=world.tmp,
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        _wait_for_boot(world, "shared")
+        _wait_frozen(engine)
+        assert _server_names(world) == [FIRST]  # its server is booting
         world.crossheat("secrets", "new-key")  # the file CROSSHEAT_SECRET_KEY_FILE names
         assert len(_keys(key_file)) == 2
         refused = world.crossheat("secrets", "retire-old", check=False)
         assert refused.returncode == 1 and "run `crossheat secrets rotate` first" in refused.stderr
         rotated = _run(world, host_b, "secrets", "rotate")
         assert "re-encrypted" in rotated.stdout
-        assert world.json("stack", "show", "shared")["stack_status"] == "CREATE_IN_PROGRESS"
+        assert world.show("shared")["stack_status"] == "CREATE_IN_PROGRESS"
+        engine.send_signal(signal.SIGCONT)
         out, err = engine.communicate(timeout=180)
     finally:
         engine.kill()
@@ -175,3 +181,32 @@ def test_a_key_rotated_while_an_engine_deploys(world: World) -> None:
     with_old_key = _host(world, "host-old", world.tmp / "old.key")
     refused = world.run_with_env(with_old_key, "stack", "show", "shared")
     assert refused.returncode == 1 and UNKNOWN_KEY in refused.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("world", ["postgresql"], indirect=True)
+def test_what_one_worker_seals_a_worker_on_another_host_opens(world: World) -> None:
+    start_emulator(world)
+    key_file = _deployment(world)
+    hosts = [_host(world, "host-a", key_file), _host(world, "host-b", key_file)]
+    with worker_pool(world) as pool:
+        # Worker A (queue "a") creates the stack: it seals the server's name, which a
+        # hidden parameter gives; worker B (queue "b"), on another host, updates it.
+        pool.start_many(2, concurrency=1, queues=["a", "b"], envs=hosts)
+        with world.service() as service:
+            service.executor = QueueExecutor(service.store, QueueSettings(queue="a"))
+            inputs = Inputs.from_files(world.tmp / "shared.yaml", (), {"server_name": FIRST})
+            service.submit(service.create("shared", inputs))
+        assert wait_ended(world, ["shared"], 60) == {"shared": "CREATE_COMPLETE"}
+        with world.service() as service:
+            service.executor = QueueExecutor(service.store, QueueSettings(queue="b"))
+            changed = {"server_name": SECOND}
+            prepared = service.prepare_update("shared", None, existing=True, parameters=changed)
+            service.submit(service.update(prepared))
+        assert wait_ended(world, ["shared"], 60) == {"shared": "UPDATE_COMPLETE"}, pool.logs()
+    assert _server_names(world) == [SECOND]  # B opened what A sealed, and changed it
+    for host in ("host-a", "host-b"):  # the shared file, never a per-host key
+        assert not (world.tmp / host / "crossheat" / "secret.key").exists()
+    raw = raw_database(world.db_url)
+    assert FIRST.encode() not in raw and SECOND.encode() not in raw

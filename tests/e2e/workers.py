@@ -13,13 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossheat.service import Inputs, QueueExecutor, Status
-from crossheat.service.queue import QueueSettings, list_workers
+from crossheat.service.queue import DEFAULT_QUEUE, QueueSettings, list_workers
 from tests.e2e.conftest import World
 
 #: Five resources per stack: a network, a subnet and a server in East, a network and a
@@ -63,15 +63,42 @@ class WorkerPool:
     def start(self, concurrency: int, **env: str) -> subprocess.Popen[str]:
         """``crossheat worker --concurrency N`` (``env`` added to its environment), once it
         has registered."""
+        process = self._spawn(concurrency, None, env)
+        self.wait_for(lambda rows: any(r.pid == process.pid for r in rows), "registered")
+        return process
+
+    def _spawn(
+        self, concurrency: int, queues: str | None, env: dict[str, str]
+    ) -> subprocess.Popen[str]:
         log = open(self.world.tmp / f"worker-{len(self.processes)}.log", "w")  # noqa: SIM115
+        args = [sys.executable, "-m", "crossheat", "worker", "--concurrency", str(concurrency)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "crossheat", "worker", "--concurrency", str(concurrency)],
+            args + (["--queues", queues] if queues else []),
             env={**self.env, **env}, cwd=self.world.tmp, stdout=log, stderr=subprocess.STDOUT,
             text=True,
         )  # fmt: skip
         self.processes.append(process)
-        self.wait_for(lambda rows: any(r.pid == process.pid for r in rows), "registered")
         return process
+
+    def start_many(
+        self,
+        count: int,
+        concurrency: int,
+        queues: Sequence[str] = (),
+        envs: Sequence[dict[str, str]] = (),
+        **env: str,
+    ) -> list[subprocess.Popen[str]]:
+        """``count`` workers started at once (the i-th taking from ``queues[i]`` only, if
+        given: ``"a,b"``, with ``envs[i]`` added to ``env``), once each has registered."""
+        wanted = list(queues) or [None] * count
+        more = list(envs) or [{}] * count
+        started = [
+            self._spawn(concurrency, wanted[index], {**env, **more[index]})
+            for index in range(count)
+        ]
+        pids = {process.pid for process in started}
+        self.wait_for(lambda rows: pids <= {r.pid for r in rows}, f"{count} registered")
+        return started
 
     def wait_running(self, process: subprocess.Popen[str], count: int) -> None:
         self.wait_for(
@@ -110,34 +137,54 @@ def worker_pool(world: World, **settings: str) -> Iterator[WorkerPool]:
                 process.wait()
 
 
-def queue_creates(world: World, names: Iterable[str]) -> float:
-    """Create the stacks from ``TEMPLATE`` through the queue (``stack create`` without
-    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``): recorded first, then queued together,
-    so that the workers get the whole batch at once; when the first was queued
-    (``time.monotonic``)."""
-    template = Path(world.tmp / "stack.yaml")
-    template.write_text(TEMPLATE)
+def queue_creates(
+    world: World, names: Iterable[str], queue: str = DEFAULT_QUEUE, template: str = TEMPLATE
+) -> float:
+    """Create the stacks from ``template`` through the queue (``stack create`` without
+    ``--wait`` and ``CROSSHEAT_EXECUTOR=queue``, ``CROSSHEAT_QUEUE=queue``): recorded
+    first, then queued together, so that the workers get the whole batch at once; when
+    the first was queued (``time.monotonic``)."""
+    path = Path(world.tmp / "stack.yaml")
+    path.write_text(template)
     with world.service() as service:
-        service.executor = QueueExecutor(service.store, QueueSettings())
-        batch = [service.create(name, Inputs.from_files(template)) for name in names]
+        service.executor = QueueExecutor(service.store, QueueSettings(queue=queue))
+        batch = [service.create(name, Inputs.from_files(path)) for name in names]
         queued = time.monotonic()
         for started in batch:
             service.submit(started)
     return queued
 
 
-def queue_deletes(world: World, names: Iterable[str]) -> None:
+def queue_update(world: World, name: str, template: str) -> None:
+    """Update the stack to ``template`` (its text) through the queue, as ``stack update``
+    with ``CROSSHEAT_EXECUTOR=queue`` does."""
+    path = world.tmp / f"{name}-update.yaml"
+    path.write_text(template)
+    with world.service() as service:
+        service.executor = QueueExecutor(service.store, QueueSettings())
+        service.submit(service.update(service.prepare_update(name, Inputs.from_files(path))))
+
+
+def queue_deletes(world: World, names: Iterable[str]) -> dict[str, str]:
+    """Delete the stacks through the queue; their ids (for ``wait_ended``: a stack
+    deleted already is not found by its name)."""
+    ids: dict[str, str] = {}
     with world.service() as service:
         service.executor = QueueExecutor(service.store, QueueSettings())
         for name in names:
-            service.submit(service.delete(service.deletable(name)))
+            stack = service.deletable(name)
+            ids[name] = stack.id
+            service.submit(service.delete(stack))
+    return ids
 
 
-def wait_ended(world: World, names: list[str], timeout: float) -> dict[str, str]:
+def wait_ended(
+    world: World, names: list[str], timeout: float, ids: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each stack's status once no operation holds or waits for any of them (``timeout``
-    seconds at most); a deleted stack reads DELETE_COMPLETE."""
+    seconds at most); a deleted stack reads DELETE_COMPLETE (found by its id in ``ids``)."""
     with world.service() as service:
-        ids = {name: service.get(name).id for name in names}
+        ids = {name: (ids or {}).get(name) or service.get(name).id for name in names}
         deadline = time.monotonic() + timeout
         while True:
             stacks = {name: service.get_by_id(ids[name]) for name in names}

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from crossheat.errors import LockLost, StackLocked
 from crossheat.store import Action, StackSpec, Status, Store, new_engine_id
+from crossheat.store import _core as core
+from crossheat.store._core import FRESH_FENCE_SECONDS
 
 ELSEWHERE = "other-host.example:4242:abcd1234"  # a holder whose pid cannot be checked from here
 
@@ -102,18 +105,32 @@ def test_lock_times_are_the_databases_clock_not_the_hosts(store: Store) -> None:
         store.take_over_lock(stack_id, new_engine_id())
 
 
-def test_an_engine_checks_its_fence_before_a_cloud_create(store: Store, db_url: str) -> None:
-    stack_id, _ = _stack_with_resource(store)
+def test_an_engine_checks_its_fence_before_a_cloud_call(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_id, resource_id = _stack_with_resource(store)
     store.check_fence(stack_id)  # not fenced: nothing to check
     store.acquire_lock(stack_id, Action.CREATE, ELSEWHERE)
     lost: list[str] = []
     store.fence(stack_id, ELSEWHERE, lambda: lost.append("stop"))
-    store.check_fence(stack_id)  # it holds the stack
-    assert lost == []
+    reads: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: reads.append(a[2]))
+    store.check_fence(stack_id)  # it holds the stack: one read says so
+    assert len(reads) == 1 and lost == []
+    store.check_fence(stack_id)  # the next calls, while that read is fresh: none
+    store.set_progress(resource_id, {"step": "poll"})  # a fenced write confirms it too
+    reads.clear()
+    store.check_fence(stack_id)
+    assert reads == []
+
     thief = _taken_over(store, db_url, stack_id)
+    # The engine froze meanwhile (its stack was taken over because it was silent): on
+    # waking, what it last read is old, so it reads again before its next call.
+    woken = SimpleNamespace(monotonic=lambda: time.monotonic() + 2 * FRESH_FENCE_SECONDS)
+    monkeypatch.setattr(core, "time", woken)
     with pytest.raises(LockLost, match=f"engine {thief} holds it"):
         store.check_fence(stack_id)  # no write of its own needed to find out
-    assert lost == ["stop"]
+    assert len(reads) == 1 and lost == ["stop"]
     with pytest.raises(LockLost):
         store.check_fence(stack_id)
     assert lost == ["stop"]  # told once

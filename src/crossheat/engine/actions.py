@@ -3,7 +3,8 @@
 Every step's result is persisted (physical id, progress) before the next, and
 the intent is recorded before any call that creates something in a cloud, so
 an engine that dies mid-way can find what it made (by its tags) instead of
-making it twice.
+making it twice. Every cloud call of a fenced operation is preceded by a check of the
+fence (``Store.check_fence``, no database read while its last confirmation is fresh).
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class Runtime:
         hide a success (``RegionClients.call_once``, for the create call itself);
         ``ahead``: lookups made ahead of time, whose answers are kept (``engine.prefetch``).
         A call made ahead is answered from what was kept: in ``lookups`` (a check's own,
-        whose answers must not reach the operation's later polls), else the operation's."""
+        whose answers must not reach the operation's later polls), else the operation's.
+        Any other call is sent only while the engine holds the stack (``Store.check_fence``)."""
         region = record.region or ""
         clients = self.clients
         lookups = self.lookups if lookups is None else lookups
@@ -105,10 +107,10 @@ class Runtime:
             found, answer = answered(lookups.answer(key))
             if found:
                 return answer  # type: ignore[no-any-return]
+            # An engine that lost the stack (frozen while another took it over and made,
+            # changed or deleted this resource) sends nothing: its fence is checked first.
+            self.store.check_fence(self.stack_id)
             if once:
-                # An engine that lost the stack (frozen while another took it over and
-                # made this resource) makes nothing: its fence is checked first.
-                self.store.check_fence(self.stack_id)
                 try:
                     return clients.call_once(region, fn, *args, **kwargs)
                 finally:

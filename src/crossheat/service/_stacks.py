@@ -44,7 +44,7 @@ from crossheat.store import (
     Status,
     Store,
 )
-from crossheat.store.locks import holder_is_dead, new_engine_id
+from crossheat.store.locks import heartbeat_seconds, holder_is_dead, new_engine_id
 from crossheat.store.records import current_project
 from crossheat.template import Template
 
@@ -324,9 +324,6 @@ async def _start(op: Operation, action: Action) -> StackRecord:
     raise StackError(f"cannot run {action} here")
 
 
-HEARTBEAT_SECONDS = 10.0
-
-
 def _close(op: Operation) -> None:
     """Stop the operation's worker pool and close the cloud connections made for it."""
     op.close()
@@ -361,7 +358,7 @@ async def _holding(
 
     async def beat() -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(heartbeat_seconds())
             try:
                 await asyncio.to_thread(store.heartbeat_lock, stack_id, engine_id)
             except CrossheatError as exc:

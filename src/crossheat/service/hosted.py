@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 from crossheat.clouds.credentials import Caller, CallerToken, NoCallerToken, resumed_without_token
 from crossheat.errors import CrossheatError, StackLocked
-from crossheat.service._stacks import HEARTBEAT_SECONDS
 from crossheat.store import Action, Status
+from crossheat.store.locks import heartbeat_seconds
 
 if TYPE_CHECKING:
     from crossheat.service._service import Service
@@ -63,7 +63,7 @@ class HostedExecutor:
     service: Service
     max_operations: int = DEFAULT_MAX_OPERATIONS
     #: Seconds between two renewals of the lock of an operation waiting for a slot.
-    renew_every: float = HEARTBEAT_SECONDS
+    renew_every: float = field(default_factory=heartbeat_seconds)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)

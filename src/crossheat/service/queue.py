@@ -27,7 +27,9 @@ begun takes its job out of the queue (``_cancel``).
 Settings (environment): ``CROSSHEAT_STALL_TIMEOUT`` (seconds without a heartbeat after
 which a worker counts as dead, default 60), ``CROSSHEAT_STOP_GRACE`` (seconds a stopping
 worker waits for its operations to pause before it interrupts them, default 30),
-``CROSSHEAT_QUEUE`` (the queue operations go to, default ``operations``).
+``CROSSHEAT_QUEUE`` (the queue operations go to, default ``operations``),
+``CROSSHEAT_LOCK_HEARTBEAT`` (seconds between two heartbeats of an operation's stack lock,
+default 10; a holder silent for three of them and the stall timeout counts as dead).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from crossheat.errors import ConfigError
 from crossheat.store import Action, StackRecord, Status, database_url
 from crossheat.store.jobs import TASK
+from crossheat.store.locks import heartbeat_seconds
 
 if TYPE_CHECKING:
     from crossheat.clouds.credentials import Caller
@@ -65,9 +68,10 @@ DEFAULT_STALL_TIMEOUT_S = 60.0
 DEFAULT_STOP_GRACE_S = 30.0
 #: Who started a worker (``crossheat serve --workers N``): it stops when that process is gone.
 PARENT_VARIABLE = "CROSSHEAT_WORKER_PARENT"
-#: A lock holder is judged dead after the stall timeout, and never sooner than this: an
-#: operation renews its lock every 10 s (``_stacks.HEARTBEAT_SECONDS``).
-MIN_LOCK_STALE_S = 30.0
+#: A lock holder is judged dead after the stall timeout, and never sooner than this many
+#: of its heartbeats (an operation renews its lock every 10 s unless
+#: ``CROSSHEAT_LOCK_HEARTBEAT`` says, ``store.locks.heartbeat_seconds``).
+MIN_LOCK_STALE_BEATS = 3
 #: How often a server looks for a worker process of its own that died.
 SUPERVISE_EVERY_S = 1.0
 
@@ -109,7 +113,9 @@ class QueueSettings:
     @property
     def lock_stale_after(self) -> timedelta:
         """When a stack lock's holder counts as dead (by the database's clock)."""
-        return timedelta(seconds=max(self.stall_timeout, MIN_LOCK_STALE_S))
+        return timedelta(
+            seconds=max(self.stall_timeout, MIN_LOCK_STALE_BEATS * heartbeat_seconds())
+        )
 
     @property
     def sweep_every(self) -> float:

@@ -7,10 +7,12 @@ Fencing: while an operation runs, its engine registers a fence for the stack
 (``store.fence(stack_id, engine_id, on_lost)``). Every write to that stack's
 rows then starts by checking, in the same transaction and under a lock the
 take-over must wait for, that ``engine_id`` still holds the stack; if it does
-not, nothing is written, ``on_lost`` is called once and ``LockLost`` raised. Before a
-cloud call that creates something, the engine checks its fence too (``check_fence``):
-an engine frozen between recording its intent and the call finds, when it wakes up,
-that another has taken the stack over (and made the resource), and makes nothing.
+not, nothing is written, ``on_lost`` is called once and ``LockLost`` raised. Before
+every cloud call (creates, updates, deletes, tags, router interfaces...), the engine
+checks its fence too (``check_fence``): an engine frozen between recording its intent
+and the call finds, when it wakes up, that another has taken the stack over (and made,
+changed or deleted the resource), and sends nothing. A check costs no database read
+while the fence's last confirmation (a check's read or a fenced write) is fresh.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ from crossheat.store.models import ResourceRow, StackRow
 from crossheat.store.records import LockInfo
 from crossheat.store.secrets import SecretBox
 
-#: A fence read that took longer than this is made again (``check_fence``).
+#: A fence read that took longer than this is made again, and a confirmation younger
+#: than this is taken as it is (``check_fence``). A take-over needs the holder's lock
+#: silent for three heartbeats (``store.locks.heartbeat_seconds``): a live holder's
+#: confirmation this young still holds; a process frozen since finds it old on waking.
 FRESH_FENCE_SECONDS = 2.0
 
 
@@ -44,6 +49,13 @@ class Fence:
     engine_id: str
     on_lost: Callable[[], object] | None = None
     lost: str | None = None
+    #: When (``time.monotonic``) a read that found ``engine_id`` holding the stack began.
+    confirmed: float | None = None
+
+    def fresh(self) -> bool:
+        """Whether the last confirmation is recent enough to be taken as it is."""
+        age = time.monotonic() - self.confirmed if self.confirmed is not None else None
+        return age is not None and 0 <= age < FRESH_FENCE_SECONDS
 
 
 class StoreCore:
@@ -106,14 +118,17 @@ class StoreCore:
         return None if fence is None else fence.lost
 
     def check_fence(self, stack_id: str) -> None:
-        """Before a cloud call that creates something: ``LockLost`` (and the fence's
-        ``on_lost`` called) if the stack is fenced and its engine no longer holds it, by
-        one read now. The read is made again if its answer came late (the process may have
-        been frozen meanwhile, and the answer be stale by the time it goes on)."""
+        """Before a cloud call: ``LockLost`` (and the fence's ``on_lost`` called) if the
+        stack is fenced and its engine no longer holds it. No read while the last
+        confirmation is fresh (``FRESH_FENCE_SECONDS``); otherwise one read now, made
+        again if its answer came late (the process may have been frozen meanwhile, and
+        the answer be stale by the time it goes on)."""
         fence = self._fences.get(stack_id)
         if fence is None:
             return
         while fence.lost is None:
+            if fence.fresh():
+                return
             began = time.monotonic()
             with self._session() as session:
                 holder = session.scalar(
@@ -122,7 +137,7 @@ class StoreCore:
             if holder != fence.engine_id:
                 self._lose(fence, stack_id, holder)
             elif time.monotonic() - began < FRESH_FENCE_SECONDS:
-                return
+                fence.confirmed = began
         raise LockLost(fence.lost)
 
     def _lose(self, fence: Fence, stack_id: str, holder: str | None) -> None:
@@ -155,6 +170,7 @@ class StoreCore:
         """Refuse the write unless ``fence.engine_id`` holds the stack. The check locks the
         stack row until the transaction ends, so a take-over waits for this write."""
         if fence.lost is None:
+            began = time.monotonic()
             if session.get_bind().dialect.name == "postgresql":
                 holder = session.scalar(
                     select(StackRow.lock_engine_id)
@@ -170,6 +186,7 @@ class StoreCore:
                     .execution_options(synchronize_session=False)
                 )
             if holder == fence.engine_id:
+                fence.confirmed = began
                 return
             self._lose(fence, stack_id, holder)
         raise LockLost(fence.lost)

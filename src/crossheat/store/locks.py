@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from sqlalchemy import Update, select, update
 
-from crossheat.errors import StackLocked, StackNotFound, StoreError
+from crossheat.errors import ConfigError, StackLocked, StackNotFound, StoreError
 from crossheat.store._core import StoreCore
 from crossheat.store.models import StackRow, db_now, utcnow
 from crossheat.store.records import Action, LockInfo
@@ -38,8 +38,30 @@ from crossheat.store.records import Action, LockInfo
 log = logging.getLogger(__name__)
 
 DEFAULT_STALE_AFTER = timedelta(seconds=90)
+#: Seconds between two heartbeats of a running operation's lock, unless
+#: ``CROSSHEAT_LOCK_HEARTBEAT`` says (tests make it short, so that a silent holder is
+#: judged dead sooner on the job queue, ``QueueSettings.lock_stale_after``).
+HEARTBEAT_SECONDS = 10.0
+HEARTBEAT_VARIABLE = "CROSSHEAT_LOCK_HEARTBEAT"
 #: How the lock holder of an operation waiting in the job queue is named (``queued_marker``).
 QUEUED_PREFIX = "queued:"
+
+
+def heartbeat_seconds() -> float:
+    """Seconds between two heartbeats of an operation's lock: ``CROSSHEAT_LOCK_HEARTBEAT``,
+    else ``HEARTBEAT_SECONDS``."""
+    given = os.environ.get(HEARTBEAT_VARIABLE)
+    if not given:
+        return HEARTBEAT_SECONDS
+    try:
+        value = float(given)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigError(
+            f"{HEARTBEAT_VARIABLE} must be a number of seconds above 0, not {given!r}"
+        )
+    return value
 
 
 def new_engine_id() -> str:
