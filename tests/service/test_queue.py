@@ -139,16 +139,24 @@ def test_the_sweep_queues_again_the_stacks_of_a_dead_engine_only(service: Servic
 def test_a_paused_operation_goes_back_to_the_queue_and_is_finished_later(
     service: Service,
 ) -> None:
-    stack_id = _queue_create(service, "paused", wait=0.5)
+    stack_id = _queue_create(service, "paused", wait=1.0)
     runner = Runner(service, QueueSettings())
 
     _jobs(service, FETCH, stack_id)
+
+    def first_started() -> bool:
+        statuses = {r.name: r.resource_status for r in service.resources("paused")}
+        return statuses.get("first") == "CREATE_IN_PROGRESS"
 
     async def pause_soon() -> str:
         job = asyncio.ensure_future(
             runner.run_operation(stack_id, "CREATE", service.get("paused").lock.engine_id or "")
         )
-        await asyncio.sleep(0.2)  # first is being created; second waits for it
+        # Paused once first is being created (second waits for it), however slow the
+        # machine is to get there.
+        deadline = time.monotonic() + 30
+        while not first_started() and not job.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
         runner.pause.set()
         return await job
 
