@@ -16,6 +16,7 @@ objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_eve
 from __future__ import annotations
 
 from crossheat.store._events import EventQueries
+from crossheat.store._nested import NestedQueries
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
@@ -29,6 +30,7 @@ from crossheat.store.secrets import SecretBox
 
 class Store(
     StackQueries,
+    NestedQueries,
     SummaryQueries,
     ResourceQueries,
     EventQueries,
