@@ -34,7 +34,6 @@ from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
 from crossheat.resources.types.vpnaas import PEER_OUTSIDE_STACK
 from crossheat.store import Action, ResourceRecord, StackRecord, StackSpec, Status, Store
 from crossheat.template import PlanContext, Template, resolve
-from crossheat.template.remote_stack import REMOTE_STACK
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
 
@@ -382,13 +381,15 @@ class Operation:
 
 
 def nested_specs(template: Template) -> dict[str, StackSpec]:
-    """The nested stacks of ``template`` (its ``OS::Heat::Stack`` resources), by name."""
+    """The nested stacks of ``template``, by resource name: one for each of its template
+    resources (``type: file.yaml``) and ``OS::Heat::Stack`` resources (their own
+    template resources are expanded into the parent too, but get no row of their own)."""
     return {
         name: StackSpec(
             {"heat_template_version": d.nested.version, "description": d.nested.description}
         )
         for name, d in template.expanded.items()
-        if d.nested is not None and d.type == REMOTE_STACK
+        if d.nested is not None
     }
 
 
