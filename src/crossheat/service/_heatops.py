@@ -29,7 +29,10 @@ from crossheat.resources.schema import SECRET_MASK
 from crossheat.resources.types.heat import LocalResource
 from crossheat.service._cancel import cancel_queued
 from crossheat.service._heatviews import (
+    ENV_SECTIONS,
     HeatViews,
+    _merge_environment,
+    _yaml,
     check_stack_name,
     loaded_template,
     parameter_text,
@@ -333,7 +336,7 @@ class HeatOps(HeatViews):
         """Heat's abandon: the stack's data (``HeatViews.export``); the stack is deleted
         from the records, its resources are left in their clouds."""
         data = self.export(stack)
-        hidden = _hidden_values(stack)
+        hidden = _hidden_values(stack, data)
         if hidden:  # sealed: adopt, by this deployment, takes them back
             data[SEALED_KEY] = self.store.seal(hidden)
         engine_id = self.service._stacks().lock(stack, Action.DELETE)
@@ -373,10 +376,21 @@ def _unmasked_template(
 SEALED_KEY = "crossheat_sealed_hidden"
 
 
-def _hidden_values(stack: StackRecord) -> dict[str, dict[str, Any]]:
-    """The hidden parameters' values given to ``stack`` and its template's hidden defaults."""
-    hidden = stack.spec.hidden_parameters
-    given = {k: v for k, v in stack.spec.parameters.items() if k in hidden}
+def _hidden_values(stack: StackRecord, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The values masked in ``data`` (the stack's abandon data): its hidden parameters'
+    values, given or from its environments (``parameters``), and hidden defaults of its
+    template (``defaults``)."""
+    merged: dict[str, Any] = {section: {} for section in ENV_SECTIONS[:3]}
+    for source in stack.spec.environment.get("sources", []):
+        _merge_environment(merged, _yaml(source.get("text", "")))
+    merged["parameters"].update(stack.spec.parameters)
+    exported = data.get("environment")
+    given: dict[str, Any] = {}
+    for section in ("parameter_defaults", "parameters"):  # parameters win, as in Heat
+        shown = exported.get(section) if isinstance(exported, Mapping) else None
+        for key, value in (shown if isinstance(shown, Mapping) else {}).items():
+            if value == SECRET_MASK and key in merged[section]:
+                given[key] = merged[section][key]
     declared = stack.spec.template.get("parameters")
     defaults = {
         k: v["default"] for k, v in (declared if isinstance(declared, Mapping) else {}).items()
