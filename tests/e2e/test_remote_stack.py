@@ -10,8 +10,18 @@ from tests.e2e.conftest import World, start_emulator
 
 pytestmark = pytest.mark.e2e
 
-# As heat_integrationtests' remote stack test (a value in the remote region, an output of
-# the remote stack, read by the parent through ``outputs``), with a network beside it.
+# heat_integrationtests' remote stack test, as it is (its region West here).
+HEAT_REMOTE = """\
+heat_template_version: 2013-05-23
+resources:
+  random1:
+    type: OS::Heat::RandomString
+outputs:
+  remote_key:
+    value: {get_attr: [random1, value]}
+"""
+
+# The same form with a parameter, a network beside the value, and one output read alone.
 REMOTE = """\
 heat_template_version: 2013-05-23
 parameters:
@@ -48,9 +58,18 @@ resources:
       parameters:
         label: {get_param: label}
       timeout: 5
+  heat_stack:
+    type: OS::Heat::Stack
+    properties:
+      context:
+        region_name: West
+      template:
+        get_file: heat_remote_stack.yaml
 outputs:
   key:
     value: {get_attr: [my_stack, outputs]}
+  heat_key:
+    value: {get_attr: [heat_stack, outputs]}
   remote_net:
     value: {get_attr: [my_stack, outputs, net_id]}
   remote_name:
@@ -62,6 +81,7 @@ outputs:
 def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: World) -> None:
     start_emulator(world, latency="default=0.005")
     (world.tmp / "remote_stack.yaml").write_text(REMOTE)
+    (world.tmp / "heat_remote_stack.yaml").write_text(HEAT_REMOTE)
     (world.tmp / "parent.yaml").write_text(PARENT)
 
     stack = world.create("parent", "parent.yaml")
@@ -70,7 +90,9 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
     resources = {r["resource_name"]: r for r in world.resources("parent")}
     assert {n: r["region"] for n, r in resources.items()} == {
         "local_net": "East", "my_stack.random1": "West", "my_stack.net": "West",
+        "heat_stack.random1": "West",
     }  # fmt: skip
+    assert outputs["heat_key"] == {"remote_key": "******"}  # a random string: secret
     assert set(outputs["key"]) == {"remote_key", "net_id"}
     assert outputs["key"]["remote_key"] == "key-first"
     assert outputs["remote_net"] == resources["my_stack.net"]["physical_resource_id"]
@@ -83,7 +105,7 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
         assert [s["stack_name"] for s in service.list_stacks()] == ["parent"]
     nested = world.json("stack", "list", "--nested")
     by_name = {s["Stack Name"]: s for s in nested}
-    assert set(by_name) == {"parent", "parent-my_stack"}
+    assert set(by_name) == {"parent", "parent-my_stack", "parent-heat_stack"}
     assert by_name["parent-my_stack"]["Stack Status"] == "CREATE_COMPLETE"
     with world.service() as service:
         assert service.heat().find("parent-my_stack").parent_id == stack["id"]
