@@ -364,11 +364,19 @@ def _unmasked_template(
     known = defaults or {}
     if isinstance(declared, Mapping):
         out["parameters"] = {
-            k: ({x: known.get(k) if k in known else y for x, y in v.items()
-                 if not (x == "default" and y == SECRET_MASK and k not in known)}
-                if isinstance(v, Mapping) else v)
+            k: _unmasked_default(v, k, known) if isinstance(v, Mapping) else v
             for k, v in declared.items()
-        }  # fmt: skip
+        }
+    return out
+
+
+def _unmasked_default(
+    declared: Mapping[str, Any], name: str, known: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A parameter's declaration, its masked default taken out or put back (``known``)."""
+    out = {k: v for k, v in declared.items() if not (k == "default" and v == SECRET_MASK)}
+    if declared.get("default") == SECRET_MASK and name in known:
+        out["default"] = known[name]
     return out
 
 
