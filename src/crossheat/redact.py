@@ -183,3 +183,8 @@ def _scrubbed_class(base: type[logging.LogRecord]) -> type[logging.LogRecord]:
 
         found = _SCRUBBED[base] = Scrubbed
     return found
+
+
+def scrub_for_logs(text: str) -> str:
+    """``text`` with every text ``forget_in_logs`` was given masked (a log field's value)."""
+    return scrub(text, _texts())

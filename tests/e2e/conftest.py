@@ -195,10 +195,11 @@ def start_emulator(
     faults: str = "",
     regions: str = "East,West",
     orchestration_url: str | None = None,
+    baremetal: int = 0,
 ) -> None:
     """``crossheat emulator start``; a lone IPsec connection reads DOWN after 1 s unless
     ``latency`` names another ``vpn_peer_timeout``; ``orchestration_url``: crossheat's API
-    in the Keystone catalog (``crossheat serve``)."""
+    in the Keystone catalog (``crossheat serve``); ``baremetal``: nodes per region."""
     if "vpn_peer_timeout" not in latency:
         latency += ",vpn_peer_timeout=1"
     args = [
@@ -217,6 +218,8 @@ def start_emulator(
         args += ["--faults", faults]
     if orchestration_url:
         args += ["--orchestration-url", orchestration_url]
+    if baremetal:
+        args += ["--baremetal", str(baremetal)]
     out = world.crossheat(*args).stdout
     match = re.search(r"http://127\.0\.0\.1:\d+", out)
     assert match, out

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from openstack import exceptions
 
+from crossheat.emulator.client import AdminClient
 from crossheat.emulator.core import VPN_PEER_TIMEOUT, Emulator, Latency
+from crossheat.errors import CrossheatError
 
 LATENCY = 0.05
 #: How long a connection waits for its peer before DOWN, in these tests.
@@ -90,6 +92,23 @@ def test_pair_comes_up_on_both_ends_and_goes_down_with_its_peer(conn: Any, west_
     assert status(east, east_link) == "DOWN"
 
 
+def test_a_failed_link_takes_both_ends_down_until_it_comes_back(
+    emulator: tuple[str, Emulator], conn: Any, west_conn: Any
+) -> None:
+    east, west = make_site(conn, "10.1.0.0/24"), make_site(west_conn, "10.2.0.0/24")
+    east_link, west_link = link(east, west), link(west, east)
+    assert (settled(east, east_link), settled(west, west_link)) == ("ACTIVE", "ACTIVE")
+    admin = AdminClient(emulator[0])
+    admin.link_down("East", east_link.id)
+    assert (status(east, east_link), status(west, west_link)) == ("DOWN", "DOWN")
+    shown = east.conn.network.get_vpn_ipsec_site_connection(east_link.id).to_dict()
+    assert shown["is_admin_state_up"] is True  # nobody changed it through the API
+    admin.link_down("East", east_link.id, down=False)
+    assert (status(east, east_link), status(west, west_link)) == ("ACTIVE", "ACTIVE")
+    with pytest.raises(CrossheatError, match="404"):
+        admin.link_down("West", east_link.id)  # it is East's
+
+
 def test_an_end_waits_for_its_peer_before_it_reads_down(
     emulator: tuple[str, Emulator], conn: Any, west_conn: Any
 ) -> None:
@@ -143,10 +162,15 @@ def test_incompatible_ike_keeps_both_down(conn: Any, west_conn: Any) -> None:
     assert (settled(west, west_link), settled(east, east_link)) == ("DOWN", "DOWN")
 
 
-def test_fixing_the_psk_brings_the_tunnel_up(conn: Any, west_conn: Any) -> None:
+def test_fixing_the_psk_brings_the_tunnel_up(
+    conn: Any, west_conn: Any, emulator: tuple[str, Emulator]
+) -> None:
     east, west = make_site(conn, "10.1.0.0/24"), make_site(west_conn, "10.2.0.0/24")
     east_link, west_link = link(east, west), link(west, east, psk="typo")
     assert settled(west, west_link) == "DOWN"
+    # The update stays pending long enough for the second call to meet it, however
+    # loaded the machine.
+    emulator[1].config.latency.seconds.update(ipsec_site_connection=1.0)
     updated = west_conn.network.update_vpn_ipsec_site_connection(west_link, psk="secret")
     assert updated.status == "PENDING_UPDATE"
     with pytest.raises(exceptions.BadRequestException, match="Invalid state"):

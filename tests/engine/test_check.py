@@ -12,10 +12,13 @@ import pytest
 from crossheat.engine.check import (
     DELETED_REASON,
     Difference,
+    DriftReport,
     DriftStatus,
     compare,
+    failure_reason,
     recorded_drift,
     run_check,
+    tunnels_down,
 )
 from crossheat.engine.spec import load_spec
 from crossheat.engine.stack import EngineOptions, Operation
@@ -29,6 +32,8 @@ from crossheat.resources.types.nova import Server
 from crossheat.resources.types.vpnaas import IPsecSiteConnection
 from crossheat.service._stacks import Stacks
 from crossheat.store import STACK_EVENT_TYPE, Action, StackSpec, Status, Store
+from crossheat.template import load_template
+from tests.engine.test_tunnels import EXAMPLE
 
 PUBLIC_ID = "d3301f6e-f627-45eb-95e1-13b7bf312344"
 OTHER_ID = "f03a293c-5973-465a-a229-34bdb7f4232c"
@@ -255,6 +260,27 @@ def test_no_drift_is_check_complete(store: Store) -> None:
     assert last.resource_type == STACK_EVENT_TYPE
 
 
+def test_a_check_again_writes_only_what_changed(store: Store) -> None:
+    """A scheduled check of a stack still in sync leaves its resources' rows alone; drift
+    found again is recorded again, with its events."""
+    Thing.cloud = {"id-a": {"size": 1}, "id-b": {}, "id-c": {"size": 3}}
+    Thing.unreachable = set()
+    op = _deploy(store, {"a": {"size": 1}, "c": {"size": 3}})
+    assert _run(op).ok
+    first = {r.name: r.updated_at for r in store.list_resources(op.stack.id)}
+    stack = store.get_stack(op.stack.id)
+    again = Operation(store, op.registry, stack, load_spec(stack.spec), None, None)
+    assert _run(again).ok
+    assert {r.name: r.updated_at for r in store.list_resources(op.stack.id)} == first
+    Thing.cloud["id-a"] = {"size": 2}
+    for _ in range(2):
+        stack = store.get_stack(op.stack.id)
+        drift = Operation(store, op.registry, stack, load_spec(stack.spec), None, None)
+        assert not _run(drift).ok
+    failed = [e.resource_name for e in store.list_events(op.stack.id) if e.status is Status.FAILED]
+    assert failed == ["a", "s", "a", "s"]
+
+
 def test_a_cloud_that_cannot_be_asked_fails_the_check_without_calling_it_drift(
     store: Store,
 ) -> None:
@@ -296,3 +322,30 @@ def test_a_check_refuses_a_locked_stack_and_frees_the_lock_it_took(store: Store)
     store.release_lock(op.stack.id, "another-engine")
     assert asyncio.run(stacks.check(stacks.get("s"))).ok
     assert not store.get_lock(op.stack.id).held
+
+
+# ---- a tunnel DOWN --------------------------------------------------------------------------
+
+
+def _connection(name: str, status: str, *diffs: Difference) -> DriftReport:
+    drift = DriftStatus.MODIFIED if diffs else DriftStatus.IN_SYNC
+    return DriftReport(
+        f"id-{name}", name, "East", f"phys-{name}", IPsecSiteConnection.type_name, drift,
+        tuple(diffs), live_status=status,
+    )  # fmt: skip
+
+
+def test_a_connection_down_fails_the_check_named_by_its_tunnel() -> None:
+    template = load_template(EXAMPLE, parameters={"vpn_psk": "k" * 16})
+    reports = tunnels_down(
+        template, [_connection("east_to_west", "DOWN"), _connection("west_to_east", "ACTIVE")]
+    )
+    pair = "tunnel east_to_west <-> west_to_east is DOWN"
+    assert [(r.failed, r.status, r.reason) for r in reports] == [
+        (True, DriftStatus.IN_SYNC, pair),  # nothing for `update --existing` to reset
+        (False, DriftStatus.IN_SYNC, "in sync"),
+    ]
+    assert failure_reason(reports) == f"Resource CHECK failed: east_to_west: {pair}"
+    renamed = Difference("name", "east_to_west", "x")
+    [both] = tunnels_down(template, [_connection("east_to_west", "DOWN", renamed)])
+    assert both.reason == f"changed outside crossheat: name 'east_to_west' -> 'x'; {pair}"

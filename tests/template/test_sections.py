@@ -93,11 +93,12 @@ def test_resource_shape_errors() -> None:
     assert "needs a type" in errors(hot(resources={"r": {"properties": {}}}))[0].message
     found = errors(hot(resources={"r": {"type": "X", "deletion_policy": "Keep"}}))
     assert found[0].message == "invalid deletion_policy 'Keep'"
-    found = errors(hot(resources={"r": {"type": "X", "region": ["a"]}}))
-    assert found[0].message == "region must be a string known before deploy"
+    found = errors(hot(resources={"r": {"type": "X", "region": 7}}))
+    known = "region must be a region name or a list of them, known before deploy"
+    assert [d.message for d in found] == [known]
     other = {"o": {"type": "X"}, "r": {"type": "X", "region": {"get_attr": ["o", "az"]}}}
     found = errors(hot(resources=other))
-    assert found[0].message == "region must be a string known before deploy"
+    assert [d.message for d in found] == [known]
     found = errors(hot("2016-04-08", resources={"r": {"type": "X", "deletion_policy": "retain"}}))
     assert found[0].message == "invalid deletion_policy 'retain'"
 

@@ -27,7 +27,7 @@ from crossheat import __version__, ui
 from crossheat.api import errors, openapi, schemas
 from crossheat.api.cache import AnswerCache
 from crossheat.api.context import Authenticator, base_url
-from crossheat.service import HostedExecutor, Service
+from crossheat.service import HostedExecutor, Service, metrics_exposition
 from crossheat.service.executor import ServerExecutor
 
 
@@ -88,6 +88,13 @@ def create_app(
     @app.get("/healthcheck", response_class=PlainTextResponse)
     def healthcheck() -> str:
         return "OK"
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus' text format, without a token: counts by bounded labels only (no
+        stack id or name, no project); see the README's "Metrics, webhooks and logs"."""
+        body, content_type = metrics_exposition(service)
+        return Response(body, media_type=content_type)
 
     from crossheat.api import catalog, resources, software, stacks
 

@@ -5,7 +5,7 @@
     crossheat emulator serve [--host 127.0.0.1] [--port N|0] [--regions East,West]
                              [--state FILE|:memory:] [--latency SPEC] [--faults SPEC]
                              [--orchestration-url URL] [--cloud NAME] [--cloud-index N]
-                             [--project NAME:USER:PASSWORD[:admin]]...
+                             [--project NAME:USER:PASSWORD[:admin]]... [--baremetal N]
     crossheat emulator start ...same options...   (background; returns once it answers)
     crossheat emulator stop [--port N]
     crossheat emulator status
@@ -58,6 +58,14 @@ PROJECT = typer.Option(
     " with ':admin'); clouds.yaml gets an entry CLOUD-NAME-USER. Repeatable.",
 )
 
+BAREMETAL = typer.Option(
+    0,
+    min=0,
+    help="Bare-metal (Ironic) nodes per region, with the flavor baremetal.general that takes"
+    " one whole node (zone 'baremetal'); a boot takes 10x a server's latency unless"
+    " --latency sets 'baremetal'.",
+)
+
 
 def _config(
     host: str,
@@ -69,6 +77,7 @@ def _config(
     orchestration_url: str | None,
     cloud_index: int,
     projects: list[str],
+    baremetal: int = 0,
 ) -> EmulatorConfig:
     from crossheat.emulator.core import EmulatorConfig, Faults, Latency, ProjectSeed
 
@@ -90,6 +99,7 @@ def _config(
             orchestration_url=orchestration_url,
             cloud_index=cloud_index,
             projects=seeds,
+            baremetal=baremetal,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -112,11 +122,13 @@ def serve(
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
     project: list[str] = PROJECT,
+    baremetal: int = BAREMETAL,
 ) -> None:
     """Run the emulator in the foreground (Ctrl-C stops it)."""
     config = _config(
-        host, port, regions, state, latency, faults, orchestration_url, cloud_index, project
-    )
+        host, port, regions, state, latency, faults, orchestration_url, cloud_index, project,
+        baremetal,
+    )  # fmt: skip
 
     def ready(entry: dict[str, Any]) -> None:
         typer.echo(f"crossheat emulator listening on {_describe(entry)}", err=False)
@@ -143,12 +155,17 @@ def start(
     cloud: str | None = CLOUD,
     cloud_index: int = CLOUD_INDEX,
     project: list[str] = PROJECT,
+    baremetal: int = BAREMETAL,
 ) -> None:
     """Run the emulator in the background; print where it is once it answers."""
-    _config(host, port, regions, state, latency, faults, orchestration_url, cloud_index, project)
+    _config(
+        host, port, regions, state, latency, faults, orchestration_url, cloud_index, project,
+        baremetal,
+    )  # fmt: skip
     argv = [sys.executable, "-m", "crossheat.cli.emulator", "serve"]
     argv += ["--host", host, "--port", str(port), "--regions", regions, "--state", state]
     argv += ["--latency", latency, "--faults", faults, "--cloud-index", str(cloud_index)]
+    argv += ["--baremetal", str(baremetal)]
     if orchestration_url:
         argv += ["--orchestration-url", orchestration_url]
     if cloud:

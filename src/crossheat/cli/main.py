@@ -81,9 +81,14 @@ GC_THRESHOLD = 50_000
 
 def _logging() -> None:
     """``CROSSHEAT_LOG_LEVEL=debug``: log to stderr (openstacksdk's requests included);
+    ``CROSSHEAT_LOG_FORMAT=json``: crossheat's records as JSON lines (``log_setup``);
     secrets are scrubbed from every record (``crossheat.redact``)."""
     level = logging.getLevelName(os.environ.get("CROSSHEAT_LOG_LEVEL", "").upper())
-    if isinstance(level, int):
+    if os.environ.get("CROSSHEAT_LOG_FORMAT", "").lower() == "json":
+        from crossheat.service import log_setup
+
+        log_setup("json")
+    elif isinstance(level, int):
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

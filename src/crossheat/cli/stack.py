@@ -162,15 +162,22 @@ def create(
     ),
     timeout: int | None = typer.Option(None, "--timeout", help="Stack timeout in minutes."),
     tunnel_timeout: float = TunnelTimeoutOpt,
+    webhook: list[str] = typer.Option(
+        [],
+        "--webhook",
+        help="URL told of each operation's end and of drift (repeatable;"
+        " kept as the stack's tag webhook=URL).",
+    ),
     out: Output = DEFAULT,
 ) -> None:
     """Create a stack from a multi-region template."""
-    from crossheat.service import Inputs
+    from crossheat.service import WEBHOOK_TAG, Inputs, check_webhook
 
     with handle_errors(), connect_service(tunnel_timeout) as service:
         inputs = Inputs.from_files(template, environment, parse_parameters(parameter), region_map)
+        tags = [WEBHOOK_TAG + check_webhook(url) for url in webhook]
         started = service.create(
-            name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout
+            name, inputs, disable_rollback=disable_rollback, timeout_mins=timeout, tags=tags
         )
         stack = _finish(service, started, wait)
         shown = service.show(stack, outputs=wait)

@@ -47,6 +47,7 @@ from crossheat.clouds.credentials import (
     caller_session,
     caller_settings,
 )
+from crossheat.clouds.metrics import count_calls
 from crossheat.clouds.regionmap import RegionMap, RegionSpec
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.errors import (
@@ -331,7 +332,7 @@ class RegionClients:
         cloud, region_name = spec.cloud, spec.region_name
         cloud_region = self._cloud_region(cloud, region_name)
         if caller is not None:
-            return self._connect_as_caller(cloud, cloud_region, caller)
+            return self._connect_as_caller(cloud, cloud_region, caller, spec.name)
         try:
             key = _session_key(cloud, cloud_region)
             session = self._sessions.get(key)
@@ -345,10 +346,10 @@ class RegionClients:
                 )  # fmt: skip
         except (sdk_exc.ConfigException, ksa_exc.ClientException, yaml.YAMLError) as exc:
             raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from exc
-        return Connection(config=cloud_region)
+        return Connection(config=count_calls(cloud_region, spec.name))
 
     def _connect_as_caller(
-        self, cloud: str, cloud_region: CloudRegion, caller: CallerToken
+        self, cloud: str, cloud_region: CloudRegion, caller: CallerToken, name: str
     ) -> Connection:
         """A connection acting with the caller's token; one session (one re-scoped token)
         for the regions of a cloud that reach Keystone the same way."""
@@ -365,7 +366,7 @@ class RegionClients:
             session, name=cloud_region.name, region_name=cloud_region.region_name,
             force_ipv4=cloud_region.force_ipv4, **settings,
         )  # fmt: skip
-        return Connection(config=region)
+        return Connection(config=count_calls(region, name))
 
     def authenticate(
         self, regions: Iterable[str], services: Mapping[str, Iterable[str]] | None = None

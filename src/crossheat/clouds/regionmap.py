@@ -6,9 +6,14 @@
         region_name: RegionOne # region inside that cloud (defaults to the key)
         images:  {cirros: cirros-0.6.2-x86_64}
         flavors: {m1.small: m1.small}
+        host_classes:          # logical host classes: a server's flavor may name one
+          baremetal: {flavor: baremetal.general, availability_zone: baremetal}
+          general: m1.small    # just a flavor
       West:
         cloud: provider
         credentials: caller    # act with the API caller's token (default: service)
+        host_classes:
+          baremetal: {flavor: m1.large}   # a VM here
     default_region: East
     credentials: service       # the regions' default (service: clouds.yaml's identity)
 
@@ -32,7 +37,8 @@ if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
 
 ENV_VAR = "CROSSHEAT_REGION_MAP"
-REGION_KEYS = ("cloud", "region_name", "images", "flavors", "credentials")
+REGION_KEYS = ("cloud", "region_name", "images", "flavors", "credentials", "host_classes")
+HOST_CLASS_KEYS = ("flavor", "availability_zone")
 TOP_KEYS = ("regions", "default_region", "credentials")
 
 #: ``credentials:`` values: act in the region with the cloud's ``clouds.yaml`` identity
@@ -43,6 +49,20 @@ CREDENTIALS = (SERVICE, CALLER)
 
 #: The region of resources that name none, when no region map's ``default_region`` says one.
 IMPLICIT_REGION = "default"
+
+
+@dataclass(frozen=True)
+class HostClass:
+    """What a logical host class (``baremetal``, ``gpu``...) is in one region: a flavor
+    of that region (bare-metal or not) and, optionally, the availability zone to boot in."""
+
+    flavor: str
+    availability_zone: str | None = None
+
+    def as_data(self) -> str | dict[str, str]:
+        if self.availability_zone is None:
+            return self.flavor
+        return {"flavor": self.flavor, "availability_zone": self.availability_zone}
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,8 @@ class RegionSpec:
     #: Who the engine acts as in the region: ``SERVICE`` (the cloud's ``clouds.yaml``
     #: credentials) or ``CALLER`` (a server's API caller, with their Keystone token).
     credentials: str = SERVICE
+    #: Logical host class -> what it is here (a server whose ``flavor`` names the class).
+    host_classes: dict[str, HostClass] = field(default_factory=dict)
 
     @property
     def as_caller(self) -> bool:
@@ -70,6 +92,8 @@ class RegionSpec:
             out["flavors"] = dict(self.flavors)
         if self.credentials != SERVICE:
             out["credentials"] = self.credentials
+        if self.host_classes:
+            out["host_classes"] = {k: v.as_data() for k, v in self.host_classes.items()}
         return out
 
 
@@ -109,8 +133,27 @@ class RegionMap:
         return self.region_for(region).images.get(logical, logical)
 
     def resolve_flavor(self, region: str | None, logical: str) -> str:
-        """The region's own flavor name for ``logical`` (``logical`` itself if unmapped)."""
-        return self.region_for(region).flavors.get(logical, logical)
+        """The region's own flavor name for ``logical``: the flavor of the host class it
+        names there, else its ``flavors`` entry, else ``logical`` itself."""
+        spec = self.region_for(region)
+        if logical in spec.host_classes:
+            return spec.host_classes[logical].flavor
+        return spec.flavors.get(logical, logical)
+
+    def host_zone(self, region: str | None, logical: str) -> str | None:
+        """The availability zone of the host class ``logical`` names in the region (None:
+        not a class there, or a class with no zone)."""
+        found = self.region_for(region).host_classes.get(logical)
+        return None if found is None else found.availability_zone
+
+    @property
+    def host_classes(self) -> dict[str, list[str]]:
+        """Every host class any region offers -> the regions offering it (sorted)."""
+        out: dict[str, list[str]] = {}
+        for name in sorted(self.regions):
+            for logical in self.regions[name].host_classes:
+                out.setdefault(logical, []).append(name)
+        return out
 
     def validate_clouds(
         self, config: OpenStackConfig | None = None, regions: set[str] | None = None
@@ -272,6 +315,32 @@ def _parse_region(
     images = reader.string_table(fields.get("images"), (*path, "images"))
     flavors = reader.string_table(fields.get("flavors"), (*path, "flavors"))
     credentials = _credentials(reader, fields, path) or credentials
+    classes = _host_classes(reader, fields.get("host_classes"), (*path, "host_classes"))
     if cloud is None:
         return None
-    return RegionSpec(name, cloud, region_name, images, flavors, credentials)
+    return RegionSpec(name, cloud, region_name, images, flavors, credentials, classes)
+
+
+def _host_classes(reader: ConfigReader, value: Any, path: TemplatePath) -> dict[str, HostClass]:
+    """``host_classes:``: class -> a flavor name, or ``{flavor, availability_zone}``."""
+    classes: dict[str, HostClass] = {}
+    if value is None and path not in reader.source.marks:
+        return classes
+    for logical, item in reader.items(value, path).items():
+        where = (*path, logical)
+        if not isinstance(item, dict):
+            flavor = reader.string(item, where)
+            if flavor is not None:
+                classes[logical] = HostClass(flavor)
+            continue
+        fields = reader.mapping(item, where, HOST_CLASS_KEYS)
+        if "flavor" not in fields:
+            reader.problem(where, f"{reader.where(where)}: missing 'flavor' (the region's flavor)")
+            continue
+        flavor = reader.string(fields["flavor"], (*where, "flavor"))
+        zone = None
+        if "availability_zone" in fields:
+            zone = reader.string(fields["availability_zone"], (*where, "availability_zone"))
+        if flavor is not None:
+            classes[logical] = HostClass(flavor, zone)
+    return classes

@@ -23,6 +23,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from crossheat.clouds.metrics import count_retry
 from crossheat.errors import CloudError, CloudTransientError
 
 T = TypeVar("T")
@@ -70,6 +71,7 @@ class RetryPolicy:
         if not self.should_retry(attempt, error):
             raise error from exc
         wait = self.delay(attempt, error)
+        count_retry(error.region)
         log.info(
             "retrying after %s (attempt %d of %d, in %.2fs)", error, attempt, self.attempts, wait
         )

@@ -18,6 +18,9 @@
                                                -> 201 {"project_id", "user_id"}: a project
                                                with that user in it (as ``--project``)
     POST     /admin/tokens/expire              every token expires now (tests of re-authentication)
+    PUT      /admin/regions/{region}/ipsec-site-connections/{id}/link {"down": true}
+                                               the connection's link fails (it and its
+                                               peer read DOWN) until {"down": false}
 
 VPN peer lookup (``/admin/vpn/...``) belongs to the Neutron side.
 """
@@ -153,6 +156,19 @@ def router(emu: Emulator) -> APIRouter:
             raise _bad(f"missing {exc}") from exc
         project, user = keystone_identity.seed_member(emu, seed)
         return JSONResponse({"project_id": project["id"], "user_id": user["id"]}, 201)
+
+    @api.put("/regions/{region}/ipsec-site-connections/{connection_id}/link")
+    async def set_link(region: str, connection_id: str, request: Request) -> JSONResponse:
+        down = (await _json_object(request)).get("down")
+        if not isinstance(down, bool):
+            raise _bad('expected {"down": true} or {"down": false}')
+        kind = "ipsec_site_connections"
+        if region not in emu.regions or emu.store.get(region, kind, connection_id) is None:
+            raise ApiError(
+                404, {"error": {"code": 404, "message": f"No connection {connection_id}"}}
+            )
+        emu.store.update(region, kind, connection_id, {"_link_down": down})
+        return JSONResponse({"id": connection_id, "link_down": down})
 
     @api.post("/tokens/expire")
     async def expire_tokens() -> Response:

@@ -90,6 +90,12 @@ class AdminClient:
         result: dict[str, str] = self._call("POST", "/projects", body)
         return result
 
+    def link_down(self, region: str, connection_id: str, down: bool = True) -> None:
+        """Make the IPsec site connection's link fail (it and its peer read DOWN), or come
+        back (``down=False``), behind the clients' back."""
+        path = f"/regions/{region}/ipsec-site-connections/{connection_id}/link"
+        self._call("PUT", path, {"down": down})
+
     def expire_tokens(self) -> None:
         """Make every issued token expire now (clients must re-authenticate)."""
         self._call("POST", "/tokens/expire")

@@ -19,6 +19,9 @@
         West: {cloud: emulator, region_name: West}
       default_region: East
 
+  (with ``--baremetal N``, each region also gets ``host_classes: {baremetal: {flavor:
+  baremetal.general, availability_zone: baremetal}}``);
+
 - announce files of running emulators in ``$CROSSHEAT_EMULATOR_DIR``, else
   ``$XDG_STATE_HOME/crossheat/emulators``, else ``~/.local/state/crossheat/emulators``.
 """
@@ -128,13 +131,20 @@ def write_clouds_yaml(
     _write_yaml(path, data)
 
 
-def write_region_map(path: Path, cloud: str, regions: list[str]) -> bool:
-    """Write a region map for ``regions`` of ``cloud`` unless ``path`` exists; whether written."""
+def write_region_map(path: Path, cloud: str, regions: list[str], baremetal: bool = False) -> bool:
+    """Write a region map for ``regions`` of ``cloud`` unless ``path`` exists; whether written.
+    With ``baremetal`` every region offers the host class ``baremetal`` (its bare-metal
+    flavor, in zone ``baremetal``)."""
     if path.exists():
         return False
-    data = {
-        "regions": {name: {"cloud": cloud, "region_name": name} for name in regions},
-        "default_region": regions[0],
+    entries: dict[str, dict[str, Any]] = {
+        name: {"cloud": cloud, "region_name": name} for name in regions
     }
+    if baremetal:
+        for entry in entries.values():
+            entry["host_classes"] = {
+                "baremetal": {"flavor": "baremetal.general", "availability_zone": "baremetal"}
+            }
+    data = {"regions": entries, "default_region": regions[0]}
     _write_yaml(path, data)
     return True

@@ -151,6 +151,10 @@ class Faults:
         }
 
 
+#: A bare-metal boot (and its clean-up after a delete) takes this many times a VM's, unless
+#: ``baremetal`` (``baremetal_delete``) is set: minutes when a VM takes seconds.
+BAREMETAL_FACTOR = 10.0
+
 #: Seconds an IPsec connection waits for its peer before it reads DOWN (``Latency``).
 VPN_PEER_TIMEOUT = 5.0
 
@@ -163,7 +167,9 @@ class Latency:
     status when their latency has passed; the others answer their create call
     after it. Deletes take it too: a Neutron DELETE answers after it, a server
     shows task state ``deleting`` until it has passed, then is gone. A delete's kind
-    is ``{kind}_delete`` (``server_delete``), which falls back to ``{kind}``.
+    is ``{kind}_delete`` (``server_delete``), which falls back to ``{kind}``. A bare-metal
+    boot (``baremetal``, ``baremetal_delete``) takes ``BAREMETAL_FACTOR`` times the
+    ``server`` (``server_delete``) latency unless set.
     ``vpn_peer_timeout`` is how long an IPsec site connection whose latency has
     passed waits for its peer (still ``PENDING_*``) before it reads ``DOWN``, as
     Neutron's agent gives up on a peer that is not there.
@@ -181,6 +187,10 @@ class Latency:
         return cls({k: float(v) for k, v in items.items()}, jitter, peer)
 
     def base(self, kind: str) -> float:
+        if kind not in self.seconds and kind.startswith("baremetal"):
+            if kind == "baremetal_delete" and "baremetal" in self.seconds:
+                return self.seconds["baremetal"]
+            return BAREMETAL_FACTOR * self.base(kind.replace("baremetal", "server", 1))
         if kind not in self.seconds and kind.endswith("_delete"):
             return self.base(kind.removesuffix("_delete"))
         return self.seconds.get(kind, self.seconds.get("default", 0.0))
@@ -343,6 +353,8 @@ class EmulatorConfig:
     registry_dir: str | None = None
     #: Projects and users made at start besides ``admin`` and ``demo`` (``keystone.identity``).
     projects: list[ProjectSeed] = field(default_factory=list)
+    #: Bare-metal nodes per region (``nova.baremetal``): 0, no bare-metal hosts nor flavor.
+    baremetal: int = 0
 
 
 class Emulator:

@@ -131,7 +131,7 @@ def serve(
     entry = announce_entry(emu, cloud)
     members = [(p.project, p.user, p.password) for p in config.projects]
     write_clouds_yaml(settings.clouds_file, cloud, emu.base_url, config.regions, members)
-    write_region_map(settings.regions_file, cloud, config.regions)
+    write_region_map(settings.regions_file, cloud, config.regions, config.baremetal > 0)
     server = _uvicorn(emu)
     announce = settings.run_dir / f"{config.port}.json"
     announce.write_text(json.dumps(entry))

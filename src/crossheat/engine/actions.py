@@ -81,15 +81,20 @@ class Runtime:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
     def caller(
-        self, record: ResourceRecord, once: bool = False, ahead: bool = False
+        self,
+        record: ResourceRecord,
+        once: bool = False,
+        ahead: bool = False,
+        lookups: Lookups | None = None,
     ) -> CloudCaller:
         """Calls to ``record``'s region; ``once``: never repeated after an error that may
         hide a success (``RegionClients.call_once``, for the create call itself);
         ``ahead``: lookups made ahead of time, whose answers are kept (``engine.prefetch``).
-        A call made ahead is answered from what was kept."""
+        A call made ahead is answered from what was kept: in ``lookups`` (a check's own,
+        whose answers must not reach the operation's later polls), else the operation's."""
         region = record.region or ""
         clients = self.clients
-        lookups = self.lookups
+        lookups = self.lookups if lookups is None else lookups
 
         def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             if clients is None:
@@ -113,19 +118,28 @@ class Runtime:
         return call
 
     def context(
-        self, record: ResourceRecord, action: Action | None = None, *, ahead: bool = False
+        self,
+        record: ResourceRecord,
+        action: Action | None = None,
+        *,
+        ahead: bool = False,
+        lookups: Lookups | None = None,
     ) -> ResourceContext:
         """``record``'s context; with ``action``, polled on that action's schedule;
-        ``ahead``: for ``ResourceType.prefetch`` (its calls' answers are kept)."""
+        ``ahead``: for ``ResourceType.prefetch`` (its calls' answers are kept, in
+        ``lookups`` when given)."""
         region = record.region or ""
         region_map = self.region_map
-        call = self.caller(record, ahead=ahead)
+        call = self.caller(record, ahead=ahead, lookups=lookups)
 
         def image(logical: str) -> str:
             return region_map.resolve_image(region, logical) if region_map else logical
 
         def flavor(logical: str) -> str:
             return region_map.resolve_flavor(region, logical) if region_map else logical
+
+        def zone(logical: str) -> str | None:
+            return region_map.host_zone(region, logical) if region_map else None
 
         ctx = ResourceContext(
             stack_id=self.stack_id,
@@ -142,6 +156,7 @@ class Runtime:
             extra=self.extras.get(record.name, {}),
             pacer=None if action is None else self.durations.pacer(record.type, region, action),
             properties=record.properties,
+            host_zone=zone,
         )
         ctx.save_progress = lambda: self.store.set_progress(record.id, ctx.progress)
         return ctx

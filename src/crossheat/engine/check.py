@@ -14,33 +14,49 @@ drift). Representation differences are not drift: list order, ``""`` vs ``null``
 ``flavor: small`` (a logical name the region map translates, or an id) vs the
 region's ``m1.small`` that Nova shows. When in doubt the value counts as in
 sync: a false drift report is worse than a missed one. Secret values are
-shown as ``******``.
+shown as ``******``. The reads are batched first: one list call per type and region
+answers the GETs of all (``engine.batched``). An IPsec site connection that reads
+``DOWN`` fails the check, named by its tunnel (``tunnels_down``).
 
 What ``run_check`` records, for ``update --existing`` to repair:
 
     stack      CHECK_IN_PROGRESS -> CHECK_COMPLETE | CHECK_FAILED (reason names the drift)
-    resource   CHECK_COMPLETE "in sync" (no event)
+    resource   CHECK_COMPLETE "in sync" (no event; not written again when it was already)
                CHECK_FAILED "deleted outside crossheat" (physical id kept; event)
                CHECK_FAILED "changed outside crossheat: name 'east-net' -> 'renamed'" (event)
+               CHECK_FAILED "tunnel east_to_west <-> west_to_east is DOWN" (event; nothing
+               for ``update --existing`` to reset)
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-from collections.abc import Callable, Collection, Mapping, Sequence
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from crossheat.engine.batched import AheadRuntime, read_ahead
+from crossheat.engine.compare import (
+    CLOUD_CHOOSES,
+    REFERENCE_KINDS,
+    REGIONAL_KINDS,
+    Difference,
+    Resolver,
+    compare,
+    same,
+)
+from crossheat.engine.prefetch import Lookups
 from crossheat.engine.protocols import Runner
 from crossheat.errors import CloudError, NotSupportedError
 from crossheat.redact import holds_secret
-from crossheat.resources.constraints import CustomConstraint
-from crossheat.resources.lifecycle import ResourceContext, looks_like_id
+from crossheat.resources.lifecycle import ResourceContext
 from crossheat.resources.registry import Registry, ResourceType
-from crossheat.resources.schema import SECRET_MASK, Property, Schema, mask_secrets
+from crossheat.resources.schema import SECRET_MASK
+from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
 from crossheat.store import Action, ResourceRecord, StackRecord, Status
+from crossheat.template import Template
 
 
 class DriftStore(Protocol):
@@ -67,6 +83,19 @@ class Limits(Protocol):
     def concurrency(self) -> int: ...
 
 
+class CheckRuntime(Runner, AheadRuntime, Protocol):
+    """Runs blocking calls, gives contexts whose read calls' answers are kept (``ahead``)."""
+
+    def context(
+        self,
+        record: ResourceRecord,
+        action: Action | None = None,
+        *,
+        ahead: bool = False,
+        lookups: Lookups | None = None,
+    ) -> ResourceContext: ...
+
+
 class CheckedStack(Protocol):
     """What a check needs of an operation (``Operation`` is one)."""
 
@@ -77,7 +106,9 @@ class CheckedStack(Protocol):
     @property
     def stack(self) -> StackRecord: ...
     @property
-    def rt(self) -> Runner: ...
+    def template(self) -> Template: ...
+    @property
+    def rt(self) -> CheckRuntime: ...
     @property
     def options(self) -> Limits: ...
 
@@ -92,25 +123,6 @@ DELETED_REASON = "deleted outside crossheat"
 #: unhealthy): while it is CHECK_FAILED, the next update replaces it.
 MARKED_UNHEALTHY = "marked_unhealthy"
 CHANGED_REASON = "changed outside crossheat"
-#: Stored values that leave the choice to the cloud (a subnet's ``gateway_ip: auto``).
-CLOUD_CHOOSES = frozenset({"auto", "~"})
-#: Custom constraints naming a Neutron resource -> openstacksdk's ``find_<kind>``.
-REFERENCE_KINDS = {
-    "neutron.network": "network",
-    "neutron.subnet": "subnet",
-    "neutron.router": "router",
-    "neutron.port": "port",
-    "neutron.security_group": "security_group",
-    "neutron.qos_policy": "qos_policy",
-    "neutron.subnetpool": "subnet_pool",
-}
-#: Custom constraints naming what the region map translates -> the kind ``resolve`` takes.
-#: The cloud shows the region's own name; the template may give a logical name or an id.
-REGIONAL_KINDS = {"nova.flavor": "flavor", "glance.image": "image"}
-
-#: ``(kind, name) -> id`` (for ``flavor``/``image``: logical name or id -> the region's own
-#: name), or ``None`` when the name cannot be looked up.
-Resolver = Callable[[str, str], str | None]
 
 
 class DriftStatus(StrEnum):
@@ -121,18 +133,6 @@ class DriftStatus(StrEnum):
     DELETED = "DELETED"
     NOT_CHECKED = "NOT_CHECKED"  # the type cannot be read back
     UNKNOWN = "UNKNOWN"  # the cloud could not be asked
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One property (``external_gateway_info.network`` for a nested one) that drifted."""
-
-    property: str
-    expected: Any
-    actual: Any
-
-    def __str__(self) -> str:
-        return f"{self.property} {self.expected!r} -> {self.actual!r}"
 
 
 @dataclass(frozen=True)
@@ -147,10 +147,19 @@ class DriftReport:
     status: DriftStatus
     differences: tuple[Difference, ...] = ()
     detail: str = ""
+    #: The status the cloud shows (an IPsec site connection's: ``ACTIVE``, ``DOWN``).
+    live_status: str | None = None
+    #: ``tunnel a <-> b is DOWN`` when this is an end of a tunnel that is down.
+    tunnel: str = ""
 
     @property
     def drifted(self) -> bool:
         return self.status in (DriftStatus.MODIFIED, DriftStatus.DELETED)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check fails for it: drifted, unreadable, or a tunnel down."""
+        return self.status in _FAILING or bool(self.tunnel)
 
     @property
     def reason(self) -> str:
@@ -158,7 +167,10 @@ class DriftReport:
         if self.status is DriftStatus.DELETED:
             return DELETED_REASON
         if self.status is DriftStatus.MODIFIED:
-            return f"{CHANGED_REASON}: " + ", ".join(str(d) for d in self.differences)
+            changed = f"{CHANGED_REASON}: " + ", ".join(str(d) for d in self.differences)
+            return f"{changed}; {self.tunnel}" if self.tunnel else changed
+        if self.tunnel:
+            return self.tunnel
         if self.status is DriftStatus.IN_SYNC:
             return "in sync"
         return self.detail
@@ -195,134 +207,10 @@ def recorded_drift(record: ResourceRecord) -> DriftStatus | None:
     return None
 
 
-# ---- comparison ----------------------------------------------------------------------------
-
-
-def _no_lookup(kind: str, name: str) -> str | None:
-    return None
-
-
-def compare(
-    schema: Schema,
-    expected: Mapping[str, Any],
-    actual: Mapping[str, Any],
-    *,
-    physical_name: str,
-    resolve: Resolver = _no_lookup,
-) -> list[Difference]:
-    """The properties of ``actual`` (live) that differ from ``expected`` (stored), masked.
-
-    A ``name`` that is absent or ``None`` on either side stands for ``physical_name``
-    (Heat's default name). Properties ``actual`` does not have are not compared.
-    """
-    out: list[Difference] = []
-    for name in sorted(actual):
-        want, live = expected.get(name), actual[name]
-        if name == "name":
-            want, live = want or physical_name, live or physical_name
-        _diff(schema.get(name), want, live, name, out, resolve)
-    return out
-
-
-def _diff(
-    prop: Property | None, want: Any, live: Any, path: str, out: list[Difference], resolve: Resolver
-) -> None:
-    if want is None or (isinstance(want, str) and want in CLOUD_CHOOSES):
-        return
-    if isinstance(want, Mapping) and isinstance(live, Mapping) and prop and prop.schema:
-        for key in sorted(want.keys() & live.keys()):
-            _diff(prop.schema.get(key), want[key], live[key], f"{path}.{key}", out, resolve)
-        return
-    if not same(prop, want, live, resolve):
-        out.append(Difference(path, _masked(prop, want), _masked(prop, live)))
-
-
-def _masked(prop: Property | None, value: Any) -> Any:
-    return value if prop is None else mask_secrets({"v": prop}, {"v": value})["v"]
-
-
-def same(prop: Property | None, want: Any, live: Any, resolve: Resolver = _no_lookup) -> bool:
-    """True when ``live`` is ``want`` as the cloud shows it (see the module doc)."""
-    if isinstance(want, list) and isinstance(live, list):
-        return _same_list(prop.items if prop else None, want, live, resolve)
-    if isinstance(want, Mapping) and isinstance(live, Mapping):
-        return _same_map(prop.schema if prop else None, want, live, resolve)
-    return _same_scalar(prop, want, live, resolve)
-
-
-def _same_list(item: Property | None, want: list[Any], live: list[Any], resolve: Resolver) -> bool:
-    """Equal as multisets: every wanted item matches a distinct live one, in any order."""
-    if len(want) != len(live):
-        return False
-    left = list(live)
-    for wanted in want:
-        match = next((i for i, got in enumerate(left) if same(item, wanted, got, resolve)), None)
-        if match is None:
-            return False
-        del left[match]
-    return True
-
-
-def _same_map(
-    schema: Schema | None, want: Mapping[str, Any], live: Mapping[str, Any], resolve: Resolver
-) -> bool:
-    """With a schema, only the keys both sides have and ``want`` sets; else every key."""
-    if schema is None:
-        keys = want.keys() | live.keys()
-        return all(same(None, want.get(k), live.get(k), resolve) for k in keys)
-    keys = {k for k in want.keys() & live.keys() if want[k] is not None}
-    return all(same(schema.get(k), want[k], live[k], resolve) for k in keys)
-
-
-def _same_scalar(prop: Property | None, want: Any, live: Any, resolve: Resolver) -> bool:
-    if want == live or (want in ("", None) and live in ("", None)):
-        return True
-    if isinstance(want, bool) or isinstance(live, bool):
-        return str(want).lower() == str(live).lower()
-    scalars = str | int | float
-    if isinstance(want, scalars) and isinstance(live, scalars) and str(want) == str(live):
-        return True
-    if not (isinstance(want, str) and isinstance(live, str)):
-        return False
-    return _same_address(want, live) or _same_reference(prop, want, live, resolve)
-
-
-def _same_address(want: str, live: str) -> bool:
-    """One address or network written two ways: ``fe80::1`` and ``FE80:0::1``."""
-    try:
-        return ipaddress.ip_address(want) == ipaddress.ip_address(live)
-    except ValueError:
-        pass
-    try:
-        return ipaddress.ip_network(want, strict=False) == ipaddress.ip_network(live, strict=False)
-    except ValueError:
-        return False
-
-
-def _same_reference(prop: Property | None, want: str, live: str, resolve: Resolver) -> bool:
-    """A name and an id of the same Neutron resource, or a flavor or image the template
-    names as the region knows it; a name that cannot be looked up cannot be compared, so
-    it counts as the same."""
-    kind = _reference_kind(prop)
-    if kind is None:
-        return False
-    if kind in REGIONAL_KINDS.values():
-        found = resolve(kind, want)
-        return found is None or found == live
-    if looks_like_id(want) == looks_like_id(live):
-        return False
-    name, id_ = (live, want) if looks_like_id(want) else (want, live)
-    found = resolve(kind, name)
-    return found is None or found == id_
-
-
-def _reference_kind(prop: Property | None) -> str | None:
-    for constraint in prop.constraints if prop else ():
-        if isinstance(constraint, CustomConstraint):
-            kind = REFERENCE_KINDS.get(constraint.name) or REGIONAL_KINDS.get(constraint.name)
-            if kind is not None:
-                return kind
-    return None
+__all__ = [
+    "CLOUD_CHOOSES", "REFERENCE_KINDS", "REGIONAL_KINDS", "Difference", "Resolver", "compare",
+    "same",
+]  # fmt: skip
 
 
 # ---- reading the clouds --------------------------------------------------------------------
@@ -373,16 +261,22 @@ def differences(
     return compare(schema, stored, live, physical_name=ctx.physical_name, resolve=_resolver(ctx))
 
 
-def check_resource(op: CheckedStack, record: ResourceRecord) -> DriftReport:
-    """Read one resource back and compare it (blocking: runs in the worker pool)."""
+def check_resource(
+    op: CheckedStack, record: ResourceRecord, kept: Lookups | None = None
+) -> DriftReport:
+    """Read one resource back and compare it (blocking: runs in the worker pool). With
+    ``kept`` (a check's own answers: ``engine.batched``), its calls are answered from
+    there, and their answers kept for the other resources (a network's name looked up)."""
     report = _ReportOf(record)
     cls = op.registry.get(record.type)
     if cls is None:
         return report(DriftStatus.NOT_CHECKED, detail=f"unknown type {record.type}")
     try:
-        diffs = differences(cls(), op.rt.context(record), record.properties)
+        ctx = op.rt.context(record, ahead=kept is not None, lookups=kept)
+        diffs = differences(cls(), ctx, record.properties)
         if diffs is None:
             return report(DriftStatus.DELETED)
+        report = _ReportOf(record, ctx.attributes.get("status"))
     except NotSupportedError as exc:
         return report(DriftStatus.NOT_CHECKED, detail=f"not checked: {exc}")
     except CloudError as exc:
@@ -404,28 +298,54 @@ def _without_secrets(difference: Difference, texts: Collection[str]) -> Differen
 @dataclass(frozen=True)
 class _ReportOf:
     record: ResourceRecord
+    live_status: Any = None
 
     def __call__(
         self, status: DriftStatus, differences: tuple[Difference, ...] = (), detail: str = ""
     ) -> DriftReport:
-        r = self.record
+        r, live = self.record, self.live_status
         return DriftReport(
-            r.id, r.name, r.region, r.physical_id, r.type, status, differences, detail
-        )
+            r.id, r.name, r.region, r.physical_id, r.type, status, differences, detail,
+            live_status=None if live is None else str(live),
+        )  # fmt: skip
+
+
+#: The status of an IPsec site connection whose tunnel is down.
+DOWN = "DOWN"
+
+
+def tunnels_down(template: Template, reports: Sequence[DriftReport]) -> list[DriftReport]:
+    """``reports`` with each IPsec site connection that reads DOWN named as an end of its
+    tunnel (``tunnel east_to_west <-> west_to_east is DOWN``; a connection whose peer is
+    outside the stack: ``tunnel east_to_west is DOWN``)."""
+    pairs = {end.connection: (a, b) for a, b in tunnel_pairs(template) for end in (a, b)}
+    out = []
+    for report in reports:
+        if report.resource_type == CONNECTION and report.live_status == DOWN:
+            pair = pairs.get(report.resource_name)
+            named = f"{pair[0].connection} <-> {pair[1].connection}" if pair else None
+            text = f"tunnel {named or report.resource_name} is {DOWN}"
+            report = dataclasses.replace(report, tunnel=text)
+        out.append(report)
+    return out
 
 
 async def detect_drift(op: CheckedStack) -> list[DriftReport]:
     """Every current resource read back, at most ``op.options.concurrency`` at a time per
-    region, in the store's order. Writes nothing."""
+    region, in the store's order, after one list call per type and region answered
+    what it could (``engine.batched``). Writes nothing."""
     records = current_records(await op.rt.run(op.store.list_resources, op.stack.id))
+    kept = Lookups()
+    await read_ahead(op.rt, op.registry, op.stack.id, records, kept)
     limits: dict[str, asyncio.Semaphore] = {}
 
     async def one(record: ResourceRecord) -> DriftReport:
         limit = limits.setdefault(record.region or "", asyncio.Semaphore(op.options.concurrency))
         async with limit:
-            return await op.rt.run(check_resource, op, record)
+            return await op.rt.run(check_resource, op, record, kept)
 
-    return list(await asyncio.gather(*(one(record) for record in records)))
+    reports = list(await asyncio.gather(*(one(record) for record in records)))
+    return tunnels_down(op.template, reports)
 
 
 # ---- recording -----------------------------------------------------------------------------
@@ -449,14 +369,25 @@ _FAILING = (DriftStatus.MODIFIED, DriftStatus.DELETED, DriftStatus.UNKNOWN)
 
 def failure_reason(reports: Sequence[DriftReport]) -> str | None:
     """Heat-style stack reason naming each drifted (or unreadable) resource, or None."""
-    failed = [f"{r.resource_name}: {r.reason}" for r in reports if r.status in _FAILING]
+    failed = [f"{r.resource_name}: {r.reason}" for r in reports if r.failed]
     return "Resource CHECK failed: " + "; ".join(failed) if failed else None
 
 
 def record_reports(op: CheckedStack, reports: Sequence[DriftReport]) -> None:
-    """Each resource's CHECK status; an event for those that failed."""
+    """Each resource's CHECK status; an event for those that failed. A resource the last
+    check found in sync already (CHECK_COMPLETE, same reason) is not written again: a
+    scheduled check of a stack in sync writes nothing per resource."""
+    now = {
+        r.id: (r.action, r.status, r.status_reason) for r in op.store.list_resources(op.stack.id)
+    }
     for report in reports:
-        status = Status.FAILED if report.status in _FAILING else Status.COMPLETE
+        status = Status.FAILED if report.failed else Status.COMPLETE
+        if status is Status.COMPLETE and now.get(report.resource_id) == (
+            Action.CHECK,
+            status,
+            report.reason,
+        ):
+            continue
         op.store.set_resource_status(
             report.resource_id, Action.CHECK, status, report.reason,
             event=status is Status.FAILED,

@@ -10,6 +10,7 @@ by the step that needs it, which then meets the error itself.
 
     lookups = Lookups()
     lookups.ahead(key, call)     # in a worker thread: call now, keep the answer
+    lookups.keep(key, answer)    # an answer got otherwise (a list call answering GETs)
     lookups.answer(key)          # the kept answer's future, or None
 """
 
@@ -59,6 +60,14 @@ class Lookups:
             raise
         mine.set_result(answer)
         return answer
+
+    def keep(self, key: Hashable, answer: Any) -> None:
+        """Keep ``answer`` for ``key`` as if the call had been made (a batched read's: one
+        list call answers the GETs of many resources, ``engine.check``)."""
+        kept: Future[Any] = Future()
+        kept.set_result(answer)
+        with self._lock:
+            self._answers.setdefault(key, kept)
 
     def answer(self, key: Hashable | None) -> Future[Any] | None:
         """The future answer kept for ``key``, if a call was made ahead for it."""

@@ -211,7 +211,7 @@ def find_cross_region_references(analysis: Analysis) -> None:
             )
 
 
-def _constrained(
+def constrained_values(
     schema: Mapping[str, Property], values: Mapping[str, Any], path: tuple[Any, ...]
 ) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
     """``(constraint name, value, path)`` for every custom-constrained value, nested too."""
@@ -223,12 +223,12 @@ def _constrained(
             if isinstance(constraint, CustomConstraint):
                 yield constraint.name, value, (*path, key)
         if prop.schema is not None and isinstance(value, Mapping):
-            yield from _constrained(prop.schema, value, (*path, key))
+            yield from constrained_values(prop.schema, value, (*path, key))
         item = prop.items
         if item is not None and item.schema is not None and isinstance(value, list):
             for index, element in enumerate(value):
                 if isinstance(element, Mapping):
-                    yield from _constrained(item.schema, element, (*path, key, index))
+                    yield from constrained_values(item.schema, element, (*path, key, index))
 
 
 def check_images_and_flavors(analysis: Analysis) -> None:
@@ -242,11 +242,13 @@ def check_images_and_flavors(analysis: Analysis) -> None:
         if spec is None:
             continue
         props = analysis.properties[name]
-        for constraint, value, path in _constrained(cls.properties_schema, props, ()):
+        for constraint, value, path in constrained_values(cls.properties_schema, props, ()):
             table_name = tables.get(constraint)
             if table_name is None or not isinstance(value, str):
                 continue
             table: dict[str, str] = getattr(spec, table_name)
+            if table_name == "flavors" and value in region_map.host_classes:
+                continue  # a host class: the host-class pass checks it
             if table and value not in table and value not in table.values():
                 analysis.error(
                     f"region {spec.name} cannot resolve {table_name[:-1]} {value!r}: "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crossheat.clouds.regionmap import RegionMap
 from crossheat.errors import Diagnostic
-from crossheat.plan import passes, vpn
+from crossheat.plan import hosts, passes, vpn
 from crossheat.plan.analysis import Analysis, Pass
 from crossheat.resources.registry import Registry
 from crossheat.template import Template, parse_template
@@ -65,6 +65,7 @@ def run_passes(analysis: Analysis) -> None:
         passes.check_cycles,
         passes.find_cross_region_references,  # needs regions and the graph
         passes.check_images_and_flavors,  # needs resolved properties and regions
+        hosts.check_host_classes,  # likewise, and the region map's host classes
         vpn.check_tunnels,  # needs resolved properties, regions and references
     ]
     for step in steps:

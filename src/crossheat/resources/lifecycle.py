@@ -33,7 +33,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from crossheat.errors import ResourceFailed
 
@@ -105,6 +105,20 @@ class CloudCaller(Protocol):
     def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
 
 
+def _no_zone(logical: str) -> str | None:
+    return None
+
+
+class Answered(NamedTuple):
+    """What ``fn(connection, *args, **kwargs)`` answers, got otherwise (one list call
+    answering the GETs of many resources: ``ResourceType.read_ahead``)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    answer: Any
+
+
 class NameResolver(Protocol):
     def __call__(self, logical: str) -> str: ...
 
@@ -150,6 +164,9 @@ class ResourceContext:
     #: The resolved properties the resource was last created or updated with (what a
     #: delete, which is given no properties, may need: a test resource's wait).
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: The availability zone of the host class a logical flavor names in the resource's
+    #: region (the region map's ``host_classes``), or None.
+    host_zone: Callable[[str], str | None] = field(default=_no_zone, repr=False, compare=False)
 
     @property
     def tags(self) -> list[str]:

@@ -18,13 +18,13 @@ types are registered that way too, exactly as an outside plugin's would be::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from crossheat.errors import ConfigError, Diagnostic, NotSupportedError, TemplatePath
-from crossheat.resources.lifecycle import Done, ResourceContext, Step
+from crossheat.resources.lifecycle import Answered, CloudCaller, Done, ResourceContext, Step
 from crossheat.resources.schema import (
     Attribute,
     Property,
@@ -174,6 +174,19 @@ class ResourceType:
 
     def find(self, ctx: ResourceContext) -> str | None:
         raise self.unsupported("find")
+
+    @classmethod
+    def read_ahead(
+        cls, call: CloudCaller, stack_id: str, physical_ids: Sequence[str]
+    ) -> list[Answered]:
+        """For a check of stack ``stack_id``: the answers of the calls ``read`` and
+        ``live_properties_for`` will make for the resources ``physical_ids`` (of this
+        type, in the region ``call`` reaches), got with as few calls as the API allows
+        (a list call, filtered by crossheat's tags where it can be). The check answers
+        those calls with them; a resource left out (not listed: gone, or not found that
+        way) is read as usual, so only answers the list makes certain belong here.
+        Read-only calls only. Here: none."""
+        return []
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         raise self.unsupported("live_properties")

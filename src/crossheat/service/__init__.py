@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from crossheat.service._heatops import HeatOps, HeatUpdate
     from crossheat.service._heatviews import HeatViews
     from crossheat.service._login import KeystoneLogin, LoginProject, Unscoped
+    from crossheat.service._logs import log_setup
+    from crossheat.service._metrics import metrics_exposition, serve_metrics
     from crossheat.service._plan_view import (
         CrossRef,
         PlannedItem,
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
         update_form,
         update_preview,
     )
+    from crossheat.service._webhooks import WEBHOOK_TAG, check_webhook, deployment_webhooks
     from crossheat.service.door import Door, connect, remote_url
     from crossheat.service.executor import (
         EventReader,
@@ -180,10 +183,17 @@ _ORIGIN = {
     "prepare_form_update": "crossheat.service._update_view",
     "update_form": "crossheat.service._update_view",
     "update_preview": "crossheat.service._update_view",
+    "metrics_exposition": "crossheat.service._metrics",
+    "serve_metrics": "crossheat.service._metrics",
+    "log_setup": "crossheat.service._logs",
+    "deployment_webhooks": "crossheat.service._webhooks",
+    "WEBHOOK_TAG": "crossheat.service._webhooks",
+    "check_webhook": "crossheat.service._webhooks",
 }
 
 __all__ = [
     "NO_TOKEN",
+    "WEBHOOK_TAG",
     "Action",
     "Analysis",
     "Caller",
@@ -245,9 +255,13 @@ __all__ = [
     "View",
     "Watch",
     "check_parameters",
+    "check_webhook",
     "connect",
+    "deployment_webhooks",
     "event_dict",
     "launch_check",
+    "log_setup",
+    "metrics_exposition",
     "parameter_form",
     "plan_summary",
     "prepare_form_update",
@@ -255,6 +269,7 @@ __all__ = [
     "remote_url",
     "resource_dict",
     "run_in_process",
+    "serve_metrics",
     "session_key",
     "stack_dict",
     "template_problems",

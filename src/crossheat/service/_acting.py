@@ -44,12 +44,16 @@ def check_caller(region_map: RegionMap | None, regions: Iterable[str], caller: C
         raise ConfigError("\n".join(problems))
 
 
+def acts_as_caller(stack: StackRecord) -> bool:
+    """Whether ``stack``'s region map has ``credentials: caller`` regions."""
+    regions = (stack.spec.region_map or {}).get("regions", {})
+    return any(r.get("credentials") == CALLER for r in regions.values())
+
+
 def caller_for(stack: StackRecord, caller: Caller) -> Caller:
     """``caller`` when ``stack``'s region map has ``credentials: caller`` regions, else
     None: what an executor is handed (a server's runs such operations itself)."""
-    regions = (stack.spec.region_map or {}).get("regions", {})
-    as_caller = any(r.get("credentials") == CALLER for r in regions.values())
-    return caller if as_caller else None
+    return caller if acts_as_caller(stack) else None
 
 
 def check_stack_caller(

@@ -54,6 +54,7 @@ def region_overview(service: Service, *, probe: bool = True) -> list[dict[str, A
             "name": name, "cloud": spec.cloud, "region_name": spec.region_name,
             "credentials": spec.credentials, "default": name == region_map.default_region,
             "image_map": dict(spec.images), "flavor_map": dict(spec.flavors),
+            "host_classes": {k: vars(v) for k, v in spec.host_classes.items()},
             "endpoints": found.get("endpoints", []), "images": found.get("images", []),
             "flavors": found.get("flavors", []),
             "stacks": stacks.get(name, 0), "resources": resources.get(name, 0),

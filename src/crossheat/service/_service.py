@@ -33,6 +33,7 @@ from crossheat.service._catalog import Catalog
 from crossheat.service._closing import Closing
 from crossheat.service._heatops import HeatOps
 from crossheat.service._heatviews import check_stack_name
+from crossheat.service._notify import watch_operations
 from crossheat.service._resourceviews import StackResources
 from crossheat.service._secrets import SecretKeys
 from crossheat.service._software import SoftwareConfigs
@@ -140,7 +141,8 @@ class Service(Closing):
     def store(self) -> Store:
         """The state database, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(self._database_url, operations=self.operations)
+            store = Store.open(self._database_url, operations=self.operations)
+            self._store = watch_operations(store)  # webhooks hear of operations' ends
         return self._store
 
     def heat(self, *, admin: bool = False) -> HeatOps:

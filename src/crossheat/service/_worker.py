@@ -28,6 +28,7 @@ from crossheat.errors import ConfigError, CrossheatError, LockLost, StackLocked,
 from crossheat.service._service import Service
 from crossheat.service.queue import PARENT_VARIABLE, QueueSettings, is_postgresql
 from crossheat.service.queue import operation_job as job_for
+from crossheat.service.schedule import CheckSchedule, register_checks
 from crossheat.store import Action, Status
 from crossheat.store.jobs import TASK
 from crossheat.store.locks import QUEUED_PREFIX, holder_is_dead, new_engine_id, queued_marker
@@ -172,8 +173,9 @@ def stack_action(store: Store, stack_id: str) -> str:
     return store.get_stack(stack_id).action.value
 
 
-def make_app(runner: Runner, url: str) -> App:
-    """procrastinate's app over the database at ``url`` (a SQLAlchemy URL), with the task."""
+def make_app(runner: Runner, url: str, schedule: CheckSchedule | None = None) -> App:
+    """procrastinate's app over the database at ``url`` (a SQLAlchemy URL), with the task;
+    with a ``schedule``, the periodic task of scheduled checks (``service.schedule``)."""
     from procrastinate import App, PsycopgConnector
     from sqlalchemy import make_url
 
@@ -187,11 +189,19 @@ def make_app(runner: Runner, url: str) -> App:
         return await runner.run_operation(stack_id, action, operation_id)
 
     app.task(name=TASK, pass_context=False)(run_operation)
+    if schedule is not None:
+        register_checks(app, runner.service, schedule, runner.settings.queue)
     return app
 
 
-def run(concurrency: int, queues: list[str] | None, settings: QueueSettings) -> int:
-    """Run a worker until SIGTERM or SIGINT (or its parent, a server, is gone)."""
+def run(
+    concurrency: int,
+    queues: list[str] | None,
+    settings: QueueSettings,
+    schedule: CheckSchedule | None = None,
+) -> int:
+    """Run a worker until SIGTERM or SIGINT (or its parent, a server, is gone); with a
+    ``schedule``, it takes its turn at starting the scheduled checks."""
     if not is_postgresql():
         raise ConfigError(
             "crossheat worker needs PostgreSQL: set CROSSHEAT_DATABASE_URL"
@@ -199,17 +209,21 @@ def run(concurrency: int, queues: list[str] | None, settings: QueueSettings) -> 
         )
     with Service(operations=concurrency) as service:
         service.store()  # migrated: procrastinate's schema is there
-        asyncio.run(_serve(service, concurrency, queues, settings))
+        asyncio.run(_serve(service, concurrency, queues, settings, schedule))
     return 0
 
 
 async def _serve(
-    service: Service, concurrency: int, queues: list[str] | None, settings: QueueSettings
+    service: Service,
+    concurrency: int,
+    queues: list[str] | None,
+    settings: QueueSettings,
+    schedule: CheckSchedule | None,
 ) -> None:
     from procrastinate.worker import Worker
 
     runner = Runner(service, settings)
-    app = make_app(runner, service.database_url)
+    app = make_app(runner, service.database_url, schedule)
     async with app.open_async():
         worker = Worker(
             app, queues=queues, name="crossheat", concurrency=concurrency,

@@ -79,6 +79,7 @@ class Door(Protocol[Prepared]):
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
+        tags: Sequence[str] = (),
     ) -> Started: ...
     def prepare_update(
         self,

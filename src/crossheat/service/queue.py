@@ -170,6 +170,8 @@ class QueueExecutor:
     settings: QueueSettings = field(default_factory=QueueSettings.from_environment)
     workers: int = 0
     concurrency: int = 10
+    #: ``--check-interval`` for its workers (scheduled checks); None: they start none.
+    check_interval: str | None = None
     _children: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -217,7 +219,10 @@ class QueueExecutor:
     def _spawn(self) -> subprocess.Popen[bytes]:
         env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
         command = [sys.executable, "-m", "crossheat", "worker", "--concurrency"]
-        return subprocess.Popen([*command, str(self.concurrency)], env=env)
+        command.append(str(self.concurrency))
+        if self.check_interval is not None:
+            command += ["--check-interval", self.check_interval]
+        return subprocess.Popen(command, env=env)
 
     def _supervise(self) -> None:
         while not self._stopping.wait(SUPERVISE_EVERY_S):
@@ -288,16 +293,20 @@ def executor_from_environment(service: Service) -> QueueExecutor | None:
     return None
 
 
-def server_executor(service: Service, workers: int, concurrency: int) -> ServerExecutor | None:
+def server_executor(
+    service: Service, workers: int, concurrency: int, check_interval: str | None = None
+) -> ServerExecutor | None:
     """A server's executor with PostgreSQL: a queue, with ``workers`` worker processes of
-    its own running ``concurrency`` operations each, and the operations acting with an API
-    caller's token run in the server (``CallersHere``); None with SQLite (the server runs
-    its operations itself)."""
+    its own running ``concurrency`` operations each (and scheduling checks every
+    ``check_interval``), and the operations acting with an API caller's token run in the
+    server (``CallersHere``); None with SQLite (the server runs its operations itself)."""
     from crossheat.service.hosted import CallersHere, HostedExecutor
 
     if not is_postgresql(service.database_url):
         return None
-    queue = QueueExecutor(service.store, workers=workers, concurrency=concurrency)
+    queue = QueueExecutor(
+        service.store, workers=workers, concurrency=concurrency, check_interval=check_interval
+    )
     return CallersHere(queue, HostedExecutor(service, concurrency))
 
 

@@ -25,7 +25,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -182,6 +182,7 @@ class RemoteService(Closing):
         *,
         disable_rollback: bool = False,
         timeout_mins: int | None = None,
+        tags: Sequence[str] = (),
     ) -> Started:
         """``POST /stacks``: the server validates, records and runs the create (with its
         own region map: one given here is refused rather than ignored)."""
@@ -197,6 +198,8 @@ class RemoteService(Closing):
         }
         if timeout_mins is not None:
             body["timeout_mins"] = timeout_mins
+        if tags:
+            body["tags"] = ",".join(tags)
         try:
             created = self.call("POST", "stacks", body=body)
         except StackExists:

@@ -30,6 +30,7 @@ from crossheat.errors import LockLost, StoreError
 from crossheat.redact import forget_in_logs, scrub, secret_leaf_paths
 from crossheat.store._changes import ChangeWatch
 from crossheat.store.models import ResourceRow, StackRow
+from crossheat.store.records import LockInfo
 from crossheat.store.secrets import SecretBox
 
 #: A fence read that took longer than this is made again (``check_fence``).
@@ -56,6 +57,10 @@ class StoreCore:
         self._extra_secrets: dict[str, set[str]] = {}
         self._secret_guard = threading.Lock()
         self._fences: dict[str, Fence] = {}
+        #: Called with the stack's id and the lock as it was, each time an engine of this
+        #: process frees a stack it held (an operation has ended or paused); a hook must
+        #: be quick and never raise (``crossheat.service._notify`` queues its work).
+        self.released_hooks: list[Callable[[str, LockInfo], None]] = []
         self._changes = ChangeWatch(engine)
 
     def close(self) -> None:
@@ -142,6 +147,8 @@ class StoreCore:
                     )
                 if stack_id is not None and stack_id in self._fences:
                     self._check_fence(session, stack_id, self._fences[stack_id])
+                    # The operation the stack's events are written by (their log lines).
+                    session.info["operation"] = self._fences[stack_id].engine_id
             yield session
 
     def _check_fence(self, session: Session, stack_id: str, fence: Fence) -> None:

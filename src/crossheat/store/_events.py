@@ -41,6 +41,7 @@ stack (hidden parameters, secret properties and attributes,
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -50,6 +51,9 @@ from sqlalchemy.orm import Session
 from crossheat.store._core import StoreCore
 from crossheat.store.models import EventRow, EventSequenceRow, utcnow
 from crossheat.store.records import STACK_EVENT_TYPE, Action, EventRecord, Status
+
+#: ``crossheat.events``: one record per event (stack and resources), at INFO.
+log = logging.getLogger("crossheat.events")
 
 
 class EventCursor:
@@ -78,7 +82,20 @@ def insert_event(session: Session, row: EventRow) -> EventRecord:
     row.seq = _next_seq(session, row.stack_id)
     session.add(row)
     session.flush()
+    _log_event(row, session.info.get("operation"))
     return _record(row)
+
+
+def _log_event(row: EventRow, operation: str | None) -> None:
+    """One log line per event, its fields apart (``--log-format json`` shows them)."""
+    stack_level = row.resource_type == STACK_EVENT_TYPE
+    fields = {
+        "stack_id": row.stack_id, "stack": row.resource_name if stack_level else None,
+        "resource": None if stack_level else row.resource_name,
+        "resource_type": row.resource_type, "region": row.region, "operation": operation,
+        "action": row.action, "status": row.status, "event_seq": row.seq,
+    }  # fmt: skip
+    log.info("%s %s_%s: %s", row.resource_name, row.action, row.status, row.reason, extra=fields)
 
 
 def _next_seq(session: Session, stack_id: str) -> int:

@@ -22,6 +22,7 @@ takes the stack over, the old holder's writes are refused.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -33,6 +34,8 @@ from crossheat.errors import StackLocked, StackNotFound, StoreError
 from crossheat.store._core import StoreCore
 from crossheat.store.models import StackRow, db_now, utcnow
 from crossheat.store.records import Action, LockInfo
+
+log = logging.getLogger(__name__)
 
 DEFAULT_STALE_AFTER = timedelta(seconds=90)
 #: How the lock holder of an operation waiting in the job queue is named (``queued_marker``).
@@ -135,8 +138,10 @@ class LockQueries(StoreCore):
             raise StackLocked(f"engine {engine_id} lost the lock of stack {stack_id}: {now_held}")
 
     def release_lock(self, stack_id: str, engine_id: str) -> None:
-        """Free the lock if ``engine_id`` holds it; otherwise do nothing."""
-        self._swap(
+        """Free the lock if ``engine_id`` holds it; otherwise do nothing. The store's
+        ``released_hooks`` are told when it did."""
+        held = self._held(stack_id) if self.released_hooks else None
+        released = self._swap(
             update(StackRow)
             .where(StackRow.lock_engine_id == engine_id)
             .values(
@@ -148,6 +153,21 @@ class LockQueries(StoreCore):
             ),
             stack_id,
         )
+        if released and held is not None and held.engine_id == engine_id:
+            for hook in self.released_hooks:
+                try:
+                    hook(stack_id, held)
+                except Exception:  # a hook never fails the operation that ends
+                    log.exception("after releasing stack %s", stack_id)
+
+    def _held(self, stack_id: str) -> LockInfo | None:
+        """The stack's lock, deleted or not (a delete ends with the stack deleted)."""
+        query = select(
+            StackRow.lock_operation, StackRow.lock_engine_id, StackRow.lock_acquired_at
+        ).where(StackRow.id == stack_id)
+        with self._session() as session:
+            row = session.execute(query).first()
+        return None if row is None else LockInfo(row[0], row[1], row[2], None)
 
     def request_cancel(self, stack_id: str, engine_id: str) -> bool:
         """Ask ``engine_id``'s operation to stop (it reads ``cancel_requested``); False if

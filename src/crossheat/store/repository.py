@@ -10,12 +10,14 @@ Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
 (``StackRecord``, ``StackSummary``, ``ResourceRecord``, ``EventRecord``), never ORM
 objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_events``,
-``locks``, ``_software``, ``_rotation`` and ``jobs`` (the job queue's, PostgreSQL only).
+``locks``, ``_software``, ``_rotation``, ``_metrics`` (what ``/metrics`` counts) and
+``jobs`` (the job queue's, PostgreSQL only).
 """
 
 from __future__ import annotations
 
 from crossheat.store._events import EventQueries
+from crossheat.store._metrics import MetricQueries
 from crossheat.store._nested import NestedQueries
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
@@ -38,6 +40,7 @@ class Store(
     SoftwareQueries,
     RotationQueries,
     JobQueries,
+    MetricQueries,
 ):
     """Stacks, resources, events and locks (and software configs) in one SQL database."""
 

@@ -86,7 +86,11 @@ class Environment:
         return found
 
     def _lookup(self, type_name: str, resource: str | None) -> RegistryEntry | None:
-        own = self.resource_registry.get(resource or "", {})
+        name = resource or ""
+        # a copy per region (``net[East]``) follows its definition's entries (``net``)
+        own = self.resource_registry.get(name) or self.resource_registry.get(
+            name.partition("[")[0], {}
+        )
         for table in (own, self.registry):
             if type_name in table:
                 return table[type_name]

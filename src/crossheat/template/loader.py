@@ -16,6 +16,7 @@ from typing import Any, Final
 from crossheat.errors import Diagnostic, Location, TemplateError, TemplatePath, raise_if_errors
 from crossheat.template.binding import Origin, bind
 from crossheat.template.environment import TEMPLATE_SUFFIXES, Environment, load_environments
+from crossheat.template.fanout import FanOut
 from crossheat.template.functions.base import (
     PlanContext,
     Scope,
@@ -167,8 +168,8 @@ class _Loader:
         template = Template(path, version, source, parameters=params, environment=self.env)
         template.description = str(data.get("description") or "")
         template.conditions = build_conditions(data.get("conditions"), scope, found)
-        self._resources(template, data.get("resources"), scope, found, chain)
-        template.outputs = build_outputs(data.get("outputs"), scope, found)
+        fan = self._resources(template, data.get("resources"), scope, found, chain)
+        template.outputs = build_outputs(fan.outputs(data.get("outputs")), scope, found)
         template.parameter_groups = _groups(data.get("parameter_groups"), params, scope, found)
         found += _validate_functions(template)
         found += _nested_attributes(template)
@@ -182,19 +183,22 @@ class _Loader:
         scope: Scope,
         found: Diagnostics,
         chain: tuple[Path, ...],
-    ) -> None:
+    ) -> FanOut:
+        """The resources, fanned-out ones as their copies (``FanOut`` rewrites outputs)."""
+        fan = FanOut(scope, found)
         if section is not None and not isinstance(section, dict):
             found.append(
                 Diagnostic(
                     "resources must be a map", ("resources",), scope.source.locate(("resources",))
                 )
             )
-            return
-        for name, data in enabled_resources(section or {}, scope, found).items():
+            return fan
+        for name, data in fan.resources(enabled_resources(section or {}, scope, found)).items():
             resource = build_resource(name, data, scope, found)
             if resource is not None:
                 self._typed(resource, scope, found, chain)
                 template.resources[name] = resource
+        return fan
 
     def _typed(
         self,

@@ -8,7 +8,8 @@ conditions: {name: expression}          # from 2016-10-14
 resources:
   name:
     type: OS::Neutron::Net
-    region: East                         # crossheat's own
+    region: East                         # crossheat's own; a list: a copy per region
+    peer_region: [East, West]            # with a list region: a copy per pair (template.fanout)
     properties: {...}
     metadata: {...}
     depends_on: other                    # or a list
@@ -47,6 +48,7 @@ _BASE_KEYS: Final = (
     "update_policy",
     "description",
     "region",
+    "peer_region",
 )
 _POLICIES: Final = {"delete": "Delete", "retain": "Retain", "snapshot": "Snapshot"}
 

@@ -10,7 +10,9 @@ A connection's status, as Neutron's VPN agent would report it:
   created a few seconds apart come up, a lone end goes DOWN;
 - once it has been ACTIVE, DOWN as soon as its peer is gone (dead peer
   detection is immediate here), ACTIVE again when it is back;
-- DOWN when it or its VPN service is administratively down.
+- DOWN when it or its VPN service is administratively down, or its link failed
+  (``PUT /admin/regions/{region}/ipsec-site-connections/{id}/link``), which takes its
+  peer DOWN too.
 
 The peer is another connection, in any region of this emulator or of another
 one announced in ``registry_dir``, such that::
@@ -114,6 +116,7 @@ def endpoint(emu: Emulator, region: str, conn: Record) -> Record:
     external = gateway_ip(emu, region, service.get("router_id", ""), 4)
     local, peer = _cidrs(emu, region, conn)
     enabled = bool(conn["admin_state_up"] and service.get("admin_state_up"))
+    enabled = enabled and not conn.get("_link_down")
     return {
         "cloud": emu.base_url,
         "region": region,

@@ -11,7 +11,9 @@
     {"os-stop": null}                ACTIVE -> SHUTOFF
     {"os-start": null}               SHUTOFF -> ACTIVE
 
-An action in the wrong state, or on a server being deleted, answers 409 as Nova does.
+An action in the wrong state, or on a server being deleted, answers 409 as Nova does. A
+resize of a bare-metal server (or to a bare-metal flavor) answers 400: Nova's ironic
+driver cannot resize.
 """
 
 from __future__ import annotations
@@ -54,11 +56,24 @@ def _require(server: Record, action: str, *allowed: str) -> None:
 def _resize(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     _require(server, "resize", "ACTIVE", "SHUTOFF")
     ref = str((args or {}).get("flavorRef", "")) if isinstance(args, dict) else ""
-    flavor_id = nova_flavors.find_flavor(ref)
+    flavor_id = nova_flavors.find_flavor(emu, ref)
     if flavor_id is None:
         raise nova_error(400, f"Flavor {ref} could not be found.")
     if flavor_id == server["flavor_id"]:
         raise nova_error(400, "When resizing, instances must change flavor!")
+    if server.get("node") or nova_flavors.is_baremetal(server["flavor_id"]):
+        raise nova_error(
+            400,
+            f"Resize is not supported for instance {server['id']}: it runs on a bare-metal"
+            " node (hypervisor type ironic), whose flavor cannot change; replace the server"
+            " instead.",
+        )
+    if nova_flavors.is_baremetal(flavor_id):
+        raise nova_error(
+            400,
+            f"Resize is not supported for instance {server['id']}: a virtual machine cannot"
+            " move to a bare-metal flavor; replace the server instead.",
+        )
     ready_at = time.time() + emu.config.latency.sample("server")
     return {"resize": {"flavor_id": flavor_id, "ready_at": ready_at}}
 
@@ -79,7 +94,8 @@ def _rebuild(emu: Emulator, region: str, server: Record, args: Any) -> Record:
     image_id = ref.rstrip("/").rsplit("/", 1)[-1]
     if not image_id or glance.find_image(emu, region, image_id) is None:
         raise nova_error(400, f"Image {ref} could not be found.")
-    ready_at = time.time() + emu.config.latency.sample("server")
+    kind = "baremetal" if server.get("node") else "server"
+    ready_at = time.time() + emu.config.latency.sample(kind)
     return {"image_id": image_id, "rebuild_until": ready_at, "power": "on"}
 
 

@@ -14,7 +14,8 @@ Under ``/{region}/compute``::
                                              reboot, os-stop, os-start
     POST|GET /v2.1/os-keypairs   GET|DELETE /v2.1/os-keypairs/{name}
     GET  /v2.1/limits                        quotas and what the project's servers hold
-    GET  /v2.1/os-availability-zone[/detail] zone ``nova`` (detail: its hosts, admin only)
+    GET  /v2.1/os-availability-zone[/detail] zones and their hosts (``nova.hosts``)
+    GET  /v2.1/os-hypervisors[/detail|/{id}] hypervisors, bare-metal nodes (``nova.hosts``)
     .../v2.1/servers/{id}/os-interface       port interfaces (``nova.interfaces``)
 
 Every answer of the versioned API carries the microversion used
@@ -34,6 +35,7 @@ from fastapi.responses import JSONResponse
 from crossheat.emulator.core import Auth, Emulator, Record, iso_now, match_filters, nova_error
 from crossheat.emulator.nova import actions as nova_actions
 from crossheat.emulator.nova import flavors as nova_flavors
+from crossheat.emulator.nova import hosts as nova_hosts
 from crossheat.emulator.nova import interfaces as nova_interfaces
 from crossheat.emulator.nova import keypairs as nova_keypairs
 from crossheat.emulator.nova import servers as nova_servers
@@ -105,28 +107,30 @@ def _flavor_routes(api: APIRouter, emu: Emulator) -> None:
     @api.get("/v2.1/flavors")
     async def list_flavors(region: str, request: Request) -> JSONResponse:
         c = call(emu, region, request)
-        flavors = [nova_flavors.flavor_view(i, c.url, False) for i in nova_flavors.FLAVORS]
+        flavors = [nova_flavors.flavor_view(i, c.url, False) for i in nova_flavors.offered(emu)]
         return c.answer({"flavors": flavors})
 
     @api.get("/v2.1/flavors/detail")
     async def list_flavors_detail(region: str, request: Request) -> JSONResponse:
         c = call(emu, region, request)
-        flavors = [nova_flavors.flavor_view(i, c.url) for i in nova_flavors.FLAVORS]
+        flavors = [
+            nova_flavors.flavor_view(i, c.url, version=c.version) for i in nova_flavors.offered(emu)
+        ]
         return c.answer({"flavors": flavors})
 
     @api.get("/v2.1/flavors/{flavor_id}")
     async def show_flavor(region: str, flavor_id: str, request: Request) -> JSONResponse:
         c = call(emu, region, request)
-        if flavor_id not in nova_flavors.FLAVORS:
+        if flavor_id not in nova_flavors.offered(emu):
             raise nova_error(404, f"Flavor {flavor_id} could not be found.")
-        return c.answer({"flavor": nova_flavors.flavor_view(flavor_id, c.url)})
+        return c.answer({"flavor": nova_flavors.flavor_view(flavor_id, c.url, version=c.version)})
 
     @api.get("/v2.1/flavors/{flavor_id}/os-extra_specs")
     async def flavor_extra_specs(region: str, flavor_id: str, request: Request) -> JSONResponse:
         c = call(emu, region, request)
-        if flavor_id not in nova_flavors.FLAVORS:
+        if flavor_id not in nova_flavors.offered(emu):
             raise nova_error(404, f"Flavor {flavor_id} could not be found.")
-        return c.answer({"extra_specs": {}})
+        return c.answer({"extra_specs": nova_flavors.extra_specs(flavor_id)})
 
 
 def _select(c: Call, params: dict[str, str]) -> list[Record]:
@@ -352,39 +356,6 @@ def _keypair_routes(api: APIRouter, emu: Emulator) -> None:
         return c.empty(204 if c.version >= (2, 2) else 202)
 
 
-def _zone_routes(api: APIRouter, emu: Emulator) -> None:
-    def zone(name: str, hosts: Record | None) -> Record:
-        return {"zoneName": name, "zoneState": {"available": True}, "hosts": hosts}
-
-    def service(updated: str) -> Record:
-        return {"available": True, "active": True, "updated_at": updated}
-
-    @api.get("/v2.1/os-availability-zone")
-    async def zones(region: str, request: Request) -> JSONResponse:
-        c = call(emu, region, request)
-        return c.answer({"availabilityZoneInfo": [zone("nova", None)]})
-
-    @api.get("/v2.1/os-availability-zone/detail")
-    async def zones_detail(region: str, request: Request) -> JSONResponse:
-        c = call(emu, region, request)
-        if not c.auth.is_admin:
-            message = (
-                "Policy doesn't allow os_compute_api:os-availability-zone:detail to be performed."
-            )
-            raise nova_error(403, message)
-        now = iso_now()
-        host = region.lower()
-        internal = {
-            f"controller-{host}": {
-                "nova-conductor": service(now),
-                "nova-scheduler": service(now),
-            }
-        }
-        compute = {f"compute-{host}": {"nova-compute": service(now)}}
-        info = [zone("internal", internal), zone("nova", compute)]
-        return c.answer({"availabilityZoneInfo": info})
-
-
 def router(emu: Emulator) -> APIRouter:
     """The Nova routes under ``/{region}/compute``."""
     api = APIRouter(prefix="/{region}/compute")
@@ -395,6 +366,6 @@ def router(emu: Emulator) -> APIRouter:
     _metadata_routes(api, emu)
     _limit_routes(api, emu)
     _keypair_routes(api, emu)
-    _zone_routes(api, emu)
+    nova_hosts.add_routes(api, emu, call)
     nova_interfaces.add_routes(api, emu, call, body_of)
     return api

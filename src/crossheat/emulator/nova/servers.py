@@ -5,7 +5,7 @@ A server is a record of kind ``servers``::
     {id, name, project_id, user_id, image_id, flavor_id, key_name, metadata,
      security_groups, user_data, created, updated, ready_at, ports, fault,
      power: "on"|"off", resize: {flavor_id, ready_at} | None, rebuild_until?, description,
-     deleting_until?}
+     deleting_until?, availability_zone, node?}
 
 Its status is computed when read: ``ERROR`` when it has a fault, ``BUILD``
 until ``ready_at`` (its ``server`` latency), then ``ACTIVE`` (``SHUTOFF``
@@ -13,7 +13,9 @@ when stopped); a resize shows ``RESIZE`` then ``VERIFY_RESIZE`` until it is
 confirmed or reverted; a rebuild shows ``REBUILD`` until ``rebuild_until``. A
 missing image, flavor or network and an exhausted quota (instances, cores,
 ram) do not fail the create call: the server goes ``ERROR`` with a ``fault``
-saying why, as the issue asks.
+saying why, as the issue asks. Where it runs is ``nova.hosts``' business: a
+bare-metal flavor's server takes a node (``node``), boots with the ``baremetal``
+latency, and goes ``ERROR`` (``No valid host was found``) when no node is free.
 
 A delete takes time, as in Nova: the server keeps its status with task state
 ``deleting`` (``OS-EXT-STS:task_state``) until ``deleting_until`` (its
@@ -31,6 +33,7 @@ from typing import Any
 from crossheat.emulator import glance, neutron
 from crossheat.emulator.core import ApiError, Auth, Emulator, Record, iso_now, new_id
 from crossheat.emulator.nova import flavors as nova_flavors
+from crossheat.emulator.nova import hosts as nova_hosts
 
 KIND = "servers"
 
@@ -125,7 +128,7 @@ def _attach_ports(
 def _build_fault(emu: Emulator, region: str, auth: Auth, server: Record) -> Record | None:
     if glance.find_image(emu, region, server["image_id"]) is None:
         return fault(404, f"Image {server['image_id']} could not be found.")
-    if server["flavor_id"] not in nova_flavors.FLAVORS:
+    if nova_flavors.find_flavor(emu, server["flavor_id"]) is None:
         return fault(404, f"Flavor {server['flavor_id']} could not be found.")
     return _quota_fault(emu, region, auth, server["flavor_id"])
 
@@ -135,6 +138,9 @@ def create(emu: Emulator, region: str, auth: Auth, spec: Record) -> Record:
     flavor_ref = str(spec.get("flavorRef", ""))
     image_ref = str(spec.get("imageRef", "")).rstrip("/").rsplit("/", 1)[-1]
     refs = _network_refs(emu, region, auth, spec.get("networks"))
+    nova_hosts.check_zone(emu, spec.get("availability_zone"))
+    flavor_id = nova_flavors.find_flavor(emu, flavor_ref) or flavor_ref
+    boot = "baremetal" if nova_flavors.is_baremetal(flavor_id) else "server"
     now = iso_now()
     server: Record = {
         "id": new_id(),
@@ -142,7 +148,7 @@ def create(emu: Emulator, region: str, auth: Auth, spec: Record) -> Record:
         "project_id": auth.project_id,
         "user_id": auth.user_id,
         "image_id": image_ref,
-        "flavor_id": nova_flavors.find_flavor(flavor_ref) or flavor_ref,
+        "flavor_id": flavor_id,
         "key_name": spec.get("key_name"),
         "metadata": dict(spec.get("metadata") or {}),
         "security_groups": [g.get("name", "default") for g in spec.get("security_groups") or []]
@@ -151,14 +157,16 @@ def create(emu: Emulator, region: str, auth: Auth, spec: Record) -> Record:
         "description": spec.get("description"),
         "created": now,
         "updated": now,
-        "ready_at": time.time() + emu.config.latency.sample("server"),
+        "ready_at": time.time() + emu.config.latency.sample(boot),
         "ports": [],
         "fault": None,
         "power": "on",
         "resize": None,
     }
-    server["fault"] = _build_fault(emu, region, auth, server) or _attach_ports(
-        emu, region, auth, server, refs
+    server["fault"] = (
+        _build_fault(emu, region, auth, server)
+        or nova_hosts.place(emu, region, server, spec.get("availability_zone"))
+        or _attach_ports(emu, region, auth, server, refs)
     )
     emu.store.insert(region, KIND, server)
     return {**server, "adminPass": secrets.token_urlsafe(9)}
@@ -171,7 +179,8 @@ def delete(emu: Emulator, region: str, server: Record) -> None:
     changes nothing."""
     if server.get("deleting_until") is not None:
         return
-    until = time.time() + emu.config.latency.sample("server_delete")
+    kind = "baremetal_delete" if server.get("node") else "server_delete"
+    until = time.time() + emu.config.latency.sample(kind)
     emu.store.update(region, KIND, server["id"], {"deleting_until": until, "updated": iso_now()})
 
 
@@ -238,7 +247,7 @@ def _image(server: Record) -> Record:
 
 
 def _flavor(server: Record, version: tuple[int, int]) -> Record:
-    if server["flavor_id"] not in nova_flavors.FLAVORS:
+    if not nova_flavors.known(server["flavor_id"]):
         return {"id": server["flavor_id"], "links": []}
     return nova_flavors.embedded_flavor(server["flavor_id"], version)
 
@@ -267,7 +276,9 @@ def view(emu: Emulator, region: str, server: Record, url: str, version: tuple[in
         "links": links(url, server["id"]),
         "OS-DCF:diskConfig": "MANUAL",
         "progress": 0 if state == "BUILD" else 100,
-        "OS-EXT-AZ:availability_zone": "" if state == "ERROR" else "nova",
+        "OS-EXT-AZ:availability_zone": ""
+        if state == "ERROR"
+        else server.get("availability_zone", nova_hosts.VM_ZONE),
         "config_drive": "",
         "key_name": server["key_name"],
         "OS-SRV-USG:launched_at": None if state in ("BUILD", "ERROR") else server["created"],

@@ -16,12 +16,20 @@ cannot tag (VPNaaS) are found again by name.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from crossheat.errors import CloudNotFound
-from crossheat.resources.lifecycle import Done, ResourceContext, Step, looks_like_id
+from crossheat.resources.lifecycle import (
+    STACK_TAG,
+    Answered,
+    CloudCaller,
+    Done,
+    ResourceContext,
+    Step,
+    looks_like_id,
+)
 from crossheat.resources.registry import ResourceType
 from crossheat.resources.schema import SECRET_MASK
 
@@ -48,6 +56,17 @@ def sdk(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
 def sdk_list(conn: Any, method: str, **query: Any) -> list[dict[str, Any]]:
     """Every resource ``conn.network.<method>(**query)`` lists, as API dicts."""
     return [as_api_dict(item) for item in getattr(conn.network, method)(**query)]
+
+
+def sdk_objects(conn: Any, method: str, **query: Any) -> list[Any]:
+    """Every resource ``conn.network.<method>(**query)`` lists, as openstacksdk objects
+    (what ``get_<one>`` answers for one of them)."""
+    return list(getattr(conn.network, method)(**query))
+
+
+def stack_tag(stack_id: str) -> str:
+    """The Neutron tag on everything crossheat created for the stack ``stack_id``."""
+    return f"{STACK_TAG}={stack_id}"
 
 
 def as_api_dict(resource: Any) -> dict[str, Any]:
@@ -206,6 +225,20 @@ class NeutronResource(ResourceType):
             query = {"name": ctx.progress.get("name") or ctx.physical_name}
         found = ctx.call(sdk_list, self.api.many, **query)
         return ctx.first_untaken(item["id"] for item in found)
+
+    @classmethod
+    def read_ahead(
+        cls, call: CloudCaller, stack_id: str, physical_ids: Sequence[str]
+    ) -> list[Answered]:
+        """One list call for all of them: the stack's (by its tag) where Neutron tags the
+        type, else the project's; each one listed answers its ``get_<one>``."""
+        query = {"tags": stack_tag(stack_id)} if cls.api.taggable else {}
+        wanted = set(physical_ids)
+        return [
+            Answered(sdk, (f"get_{cls.api.one}", str(item.id)), {}, item)
+            for item in call(sdk_objects, cls.api.many, **query)
+            if str(item.id) in wanted
+        ]
 
     def live_properties(self, ctx: ResourceContext) -> dict[str, Any] | None:
         data = self.get_or_none(ctx)

@@ -24,12 +24,14 @@ from crossheat.resources.types.neutron_crud import as_api_dict, sdk_list
 from crossheat.resources.types.neutron_ports import PORT_EXTRA_PROPERTIES
 from crossheat.resources.types.nova_server import (
     associate_floating_ips,
+    compute,
     fault_message,
     flavor_id,
     floating_ips,
     image_id,
     live_networks,
     metadata,
+    read_servers_ahead,
     server_attributes,
     server_body,
 )
@@ -337,6 +339,8 @@ class Server(ResourceType):
         ctx.attributes = self._shape(ctx, server)
         return ctx.attributes
 
+    read_ahead = classmethod(read_servers_ahead)  # type: ignore[var-annotated]
+
     def find(self, ctx: ResourceContext) -> str | None:
         servers = ctx.call(_servers)
         return ctx.first_untaken(s["id"] for s in servers if ctx.owns_metadata(s.get("metadata")))
@@ -406,11 +410,6 @@ def live_image_name(conn: Any, image_id: str) -> str | None:
     replaced since by a new one of the same name is no change made to the server)."""
     found = conn.image.find_image(image_id, ignore_missing=True)
     return None if found is None or not found.name else str(found.name)
-
-
-def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
-    """``conn.compute.<method>(*args, **kwargs)``, for ``ctx.call``."""
-    return getattr(conn.compute, method)(*args, **kwargs)
 
 
 def _servers(conn: Any) -> list[dict[str, Any]]:

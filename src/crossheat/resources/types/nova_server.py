@@ -6,7 +6,8 @@
     live_networks(ctx, wanted, ports) -> ``networks`` as the server's ports show it now
 
 ``image`` and ``flavor`` are logical names: the region map gives the region's
-own, and Glance/Nova give their ids (a missing one is an error naming the
+own (a ``flavor`` may name a host class: its flavor there, and its availability zone
+unless the server names one), and Glance/Nova give their ids (a missing one is an error naming the
 region and the name). Metadata carries crossheat's marks; values that are not
 strings are sent as JSON, as Heat does.
 """
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crossheat.errors import CloudError, CloudNotFound
-from crossheat.resources.lifecycle import ResourceContext
+from crossheat.resources.lifecycle import Answered, CloudCaller, ResourceContext
 from crossheat.resources.types.neutron_crud import (
     as_api_dict,
     find_id,
@@ -101,7 +102,7 @@ def server_body(ctx: ResourceContext, props: Mapping[str, Any]) -> dict[str, Any
             "metadata": metadata(ctx, props.get("metadata")),
             "security_groups": [{"name": group} for group in groups] or None,
             "admin_password": props.get("admin_pass"),
-            "availability_zone": props.get("availability_zone"),
+            "availability_zone": props.get("availability_zone") or ctx.host_zone(props["flavor"]),
             "config_drive": props.get("config_drive"),
             "scheduler_hints": props.get("scheduler_hints"),
             "disk_config": props.get("diskConfig"),
@@ -329,3 +330,35 @@ def _live_floating_ip(ctx: ResourceContext, wanted: str, port_id: str) -> str | 
         pass
     found = ctx.call(sdk_list, "ips", port_id=port_id)
     return str(found[0]["id"]) if found else None
+
+
+def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``conn.compute.<method>(*args, **kwargs)``, for ``ctx.call``."""
+    return getattr(conn.compute, method)(*args, **kwargs)
+
+
+def _server_objects(conn: Any) -> list[Any]:
+    return list(conn.compute.servers(details=True))
+
+
+def read_servers_ahead(
+    cls: type, call: CloudCaller, stack_id: str, physical_ids: Sequence[str]
+) -> list[Answered]:
+    """``Server.read_ahead``: one list of the project's servers (Nova cannot filter by
+    metadata) answers each one's ``get_server``, and one list of the project's ports
+    each one's ports (``ports(device_id=...)``, empty for a server without any)."""
+    wanted = set(physical_ids)
+    servers = [s for s in call(_server_objects) if str(s.id) in wanted]
+    if not servers:
+        return []
+    ports: dict[str, list[dict[str, Any]]] = {str(s.id): [] for s in servers}
+    for port in call(sdk_list, "ports"):
+        ports.get(str(port.get("device_id")), []).append(port)
+    return [
+        answer
+        for server in servers
+        for answer in (
+            Answered(compute, ("get_server", str(server.id)), {}, server),
+            Answered(sdk_list, ("ports",), {"device_id": str(server.id)}, ports[str(server.id)]),
+        )
+    ]

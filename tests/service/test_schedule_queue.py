@@ -1,0 +1,113 @@
+"""Scheduled checks on the job queue (PostgreSQL): the workers' periodic task, and at
+most one check per stack however many workers run the tick; the jobs are run here, as a
+worker runs them (``tests/service/test_queue.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from crossheat.service import Inputs, QueueExecutor, Service
+from crossheat.service._worker import Runner, make_app
+from crossheat.service.queue import QueueSettings
+from crossheat.service.schedule import (
+    CHECK_TASK,
+    QUEUE_TICK_CRON,
+    QUEUE_TICK_S,
+    CheckSchedule,
+)
+from crossheat.store import Action
+from crossheat.store.jobs import TASK
+from tests.pg import empty, private_schema
+from tests.service.test_queue import TEMPLATE, _run_job
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    yield from private_schema("schedule")
+
+
+@pytest.fixture
+def service(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    region_map = tmp_path / "regions.yaml"
+    region_map.write_text("regions:\n  East: {cloud: nowhere}\ndefault_region: East\n")
+    monkeypatch.setenv("CROSSHEAT_REGION_MAP", str(region_map))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    with Service(database_url=pg_url) as svc:
+        svc.store()
+        empty(pg_url)
+        svc.executor = QueueExecutor(svc.store, QueueSettings())
+        yield svc
+
+
+def _created(service: Service, runner: Runner, name: str) -> str:
+    started = service.create(name, Inputs(TEMPLATE, "t.yaml"))
+    service.submit(started)
+    assert _run_job(runner, started.stack.id) == f"stack {name}: CREATE_COMPLETE"
+    return started.stack.id
+
+
+def _check_jobs(service: Service, stack_id: str) -> int:
+    query = text(
+        "SELECT count(*) FROM procrastinate_jobs"
+        " WHERE lock = :stack AND task_name = :task AND args->>'action' = 'CHECK'"
+    )
+    with service.store().engine.connect() as conn:
+        return int(conn.execute(query, {"stack": stack_id, "task": TASK}).scalar_one())
+
+
+def _tick_of(service: Service, schedule: CheckSchedule, stack_id: str) -> int:
+    """A tick of the periodic task at which the stack's turn comes."""
+    summary = next(s for s in service.store().list_stack_summaries() if s.id == stack_id)
+    now = int(time.time())
+    return next(t for t in range(now, now + 60) if schedule.due(summary, t - QUEUE_TICK_S, t))
+
+
+def test_a_worker_with_a_check_interval_has_the_periodic_task(service: Service) -> None:
+    runner = Runner(service, QueueSettings())
+    app = make_app(runner, service.database_url, CheckSchedule(5))
+    periodic = app.periodic_registry.periodic_tasks
+    assert list(periodic) == [(CHECK_TASK, "checks")]
+    assert periodic[(CHECK_TASK, "checks")].cron == QUEUE_TICK_CRON == "*/2 * * * * *"
+    assert periodic[(CHECK_TASK, "checks")].task.queue == "operations"
+    assert make_app(runner, service.database_url).periodic_registry.periodic_tasks == {}
+
+
+def test_one_check_per_stack_however_many_workers_run_the_tick(service: Service) -> None:
+    runner = Runner(service, QueueSettings())
+    stack_id = _created(service, runner, "web")
+    schedule = CheckSchedule(5)
+    tick = make_app(runner, service.database_url, schedule).tasks[CHECK_TASK].func
+    when = _tick_of(service, schedule, stack_id)
+
+    async def two_workers() -> list[str]:
+        return list(await asyncio.gather(tick(timestamp=when), tick(timestamp=when)))
+
+    assert sorted(asyncio.run(two_workers())) == [
+        "0 scheduled checks started",
+        "1 scheduled checks started",
+    ]
+    assert _check_jobs(service, stack_id) == 1
+    stack = service.get("web")
+    assert stack.stack_status == "CHECK_IN_PROGRESS"
+    assert (stack.lock.engine_id or "").startswith("queued:")  # a job of the queue holds it
+    # Its check still waits: the next tick finds the stack busy and starts nothing.
+    later = when + 5
+    assert asyncio.run(tick(timestamp=later)) == "0 scheduled checks started"
+    assert _run_job(runner, stack_id) == "stack web: CHECK_COMPLETE"
+    assert service.get("web").status_reason == "Stack CHECK completed successfully"
+
+    # A stack another operation holds waits for its next turn.
+    store = service.store()
+    store.acquire_lock(stack_id, Action.UPDATE, "elsewhere:1:0001")
+    assert asyncio.run(tick(timestamp=later + 5)) == "0 scheduled checks started"
+    store.release_lock(stack_id, "elsewhere:1:0001")
+    assert asyncio.run(tick(timestamp=later + 10)) == "1 scheduled checks started"
+    assert _check_jobs(service, stack_id) == 2
