@@ -195,6 +195,10 @@ class StackError(CrossheatError):
     """A stack-level problem."""
 
 
+class ImportMismatch(StackError):
+    """``stack import``: what exists differs from the template (nothing was changed)."""
+
+
 class StackNotFound(StackError):
     pass
 

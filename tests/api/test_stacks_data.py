@@ -263,3 +263,20 @@ def test_adopt_makes_a_stack_of_abandon_data(client: TestClient) -> None:
     assert stack["parameters"]["label"] == "green"
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert outputs["label"] == "green"
+
+
+def test_an_adopt_takes_the_hidden_values_back_from_the_sealed_abandon_data(
+    client: TestClient,
+) -> None:
+    stack_id = create(client, "s1")
+    data = client.delete(url("s1", stack_id, "abandon")).json()
+    assert "s3cret-default" not in json.dumps(data)  # the hidden default: sealed
+    assert data["crossheat_sealed_hidden"].startswith("enc:")
+    body = {"stack_name": "s2", "adopt_stack_data": data, "disable_rollback": True}
+    answer = client.post(stacks(), json=body)  # the hidden value not given again
+    assert answer.status_code == 201, answer.text
+    adopted = answer.json()["stack"]["id"]
+    wait(client, adopted)
+    stack = show(client, "s2", adopted)
+    assert stack["stack_status"] == "ADOPT_COMPLETE", stack["stack_status_reason"]
+    assert stack["parameters"]["password"] == "******"

@@ -149,3 +149,32 @@ def test_every_project_is_listed_for_an_admin_only(client: TestClient) -> None:
         ("alphas", "alpha"),
         ("betas", "beta"),
     ]
+
+
+REMOTE = {
+    "heat_template_version": "2018-08-31",
+    "resources": {
+        "remote": {
+            "type": "OS::Heat::Stack",
+            "properties": {
+                "context": {"region_name": "West"},
+                "template": "heat_template_version: 2018-08-31\n"
+                "resources:\n  v: {type: OS::Heat::Value, properties: {value: x}}\n"
+                "outputs:\n  v: {value: {get_attr: [v, value]}}\n",
+            },
+        }
+    },
+    "outputs": {"v": {"value": {"get_attr": ["remote", "outputs", "v"]}}},
+}
+
+
+def test_show_nested_lists_a_remote_stack_with_its_parent(client: TestClient) -> None:
+    parent = create(client, "parent", REMOTE)
+    assert _names(client) == ["parent"]
+    listed = client.get(f"{stacks()}?show_nested=True").json()["stacks"]
+    by_name = {s["stack_name"]: s for s in listed}
+    assert set(by_name) == {"parent", "parent-remote"}
+    assert by_name["parent-remote"]["parent"] == parent
+    assert by_name["parent-remote"]["stack_status"] == "CREATE_COMPLETE"
+    outputs = client.get(url("parent", parent)).json()["stack"]["outputs"]
+    assert [(o["output_key"], o["output_value"]) for o in outputs] == [("v", "x")]

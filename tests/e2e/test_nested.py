@@ -84,6 +84,11 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
     assert port["network_id"] == west_net_id
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert outputs == {"east_network": east_net_id}
+    with world.service() as service:  # a nested stack of each template resource
+        nested = {s["stack_name"]: s for s in service.list_stacks(nested=True)}
+        assert set(nested) == {"nets", "nets-east_mod", "nets-west_mod"}
+        assert nested["nets-west_mod"]["stack_status"] == "CREATE_COMPLETE"
+        assert service.heat().find("nets-east_mod").parent_id == stack["id"]
 
     before = max(e["id"] for e in world.events("nets"))
     stack = world.update("nets", existing=True, parameters={"west_cidr": "10.9.0.0/24"})
@@ -93,5 +98,7 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
     assert [s["cidr"] for s in world.admin.resources("East")["subnets"]] == ["10.5.0.0/24"]
 
     world.delete("nets")
+    with world.service() as service:
+        assert service.list_stacks(nested=True) == []
     assert world.leftovers("East") == {}
     assert world.leftovers("West") == {}

@@ -231,6 +231,9 @@ class AbandonData(TypedDict):
     project_id: str
     stack_user_project_id: str
     tags: list[str]
+    #: crossheat's: the hidden values the data masks, sealed with the deployment's key
+    #: (an adopt by the same deployment opens them).
+    crossheat_sealed_hidden: NotRequired[str]
 
 
 # ---- resources and events -----------------------------------------------------------------

@@ -59,13 +59,14 @@ def _root(
 def _register() -> None:
     # Sub-command modules are imported here, once, so that `crossheat --help` lists them all.
     from crossheat.cli import emulator as emulator_cli
-    from crossheat.cli import inspect, secrets, serve, stack
+    from crossheat.cli import inspect, secrets, serve, stack, takeover
     from crossheat.cli import worker as worker_cli
 
     app.command()(inspect.validate)
     app.command()(inspect.plan)
     app.command("split")(inspect.split_command)
     app.command("serve")(serve.serve)
+    stack.app.command("import")(takeover.import_command)
     app.add_typer(stack.app, name="stack")
     app.add_typer(emulator_cli.app, name="emulator")
     app.add_typer(secrets.app, name="secrets")

@@ -186,7 +186,10 @@ def create(
 
 @app.command("list")
 @list_command
-def list_stacks(out: Output = DEFAULT) -> None:
+def list_stacks(
+    nested: bool = typer.Option(False, "--nested", help="Nested stacks too."),
+    out: Output = DEFAULT,
+) -> None:
     """List the project's stacks."""
     from crossheat.cli.common import WHERE
     from crossheat.service import remote_url
@@ -195,10 +198,11 @@ def list_stacks(out: Output = DEFAULT) -> None:
     with handle_errors():
         # Without SQLAlchemy when the quick reader has every column shown.
         quick = {key for _, key in STACK_COLUMNS} <= set(LIST_COLUMNS)
+        quick = quick and not nested
         shown = stack_rows() if quick and remote_url(WHERE.url) is None else None
         if shown is None:
             with connect_service() as service:
-                shown = service.list_stacks()
+                shown = service.list_stacks(nested=nested)
     emit_list(STACK_COLUMNS, shown, out)
 
 

@@ -122,6 +122,12 @@ class RegionMap:
                 f"{self._where()}: unknown region {name!r} (known regions: {known})"
             ) from None
 
+    def key_of(self, region_name: str) -> str | None:
+        """The one region whose cloud region is ``region_name`` (what Heat's
+        ``context: {region_name: ...}`` names), or None when none or several are."""
+        keys = [k for k, spec in self.regions.items() if spec.region_name == region_name]
+        return keys[0] if len(keys) == 1 else None
+
     def resolve_image(self, region: str | None, logical: str) -> str:
         """The region's own image name for ``logical`` (``logical`` itself if unmapped)."""
         return self.region_for(region).images.get(logical, logical)
@@ -210,6 +216,8 @@ def resource_region(region: str | None, region_map: RegionMap | None) -> str:
     """The region a resource goes to: the one it names with ``region:``, else the
     region map's ``default_region``, else ``IMPLICIT_REGION``."""
     default = region_map.default_region if region_map is not None else None
+    if region is not None and region_map is not None and region not in region_map.regions:
+        return region_map.key_of(region) or region
     return region or default or IMPLICIT_REGION
 
 

@@ -47,8 +47,10 @@ def walk_path(value: Any, path: Sequence[Any], where: str) -> Any:
 class RuntimeContext:
     """A ``ResolveContext`` over the resources done so far (``UNKNOWN`` for the others)."""
 
-    def __init__(self, live: Mapping[str, LiveResource]) -> None:
+    def __init__(self, live: Mapping[str, LiveResource], stack_name: str = "") -> None:
         self.live = live
+        #: The stack's name (what a nested stack's ``stack_name`` is made of).
+        self.stack_name = stack_name
 
     def get_resource(self, name: str) -> Any:
         resource = self.live.get(name)

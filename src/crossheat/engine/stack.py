@@ -32,7 +32,7 @@ from crossheat.resources.registry import Registry, ResourceType
 from crossheat.resources.schema import canonical_path
 from crossheat.resources.tunnels import CONNECTION, tunnel_pairs
 from crossheat.resources.types.vpnaas import PEER_OUTSIDE_STACK
-from crossheat.store import Action, ResourceRecord, StackRecord, Status, Store
+from crossheat.store import Action, ResourceRecord, StackRecord, StackSpec, Status, Store
 from crossheat.template import PlanContext, Template, resolve
 from crossheat.template.taint import resolve_tainted
 from crossheat.template.values import contains_unknown
@@ -161,8 +161,13 @@ class Operation:
         """What the store knows of every current resource (for outputs and get_attr)."""
         self.live.update(live_resources(self.store.list_resources(self.stack.id)))
 
+    def context(self) -> RuntimeContext:
+        """What resolves this stack's values now (the resources done so far)."""
+        return RuntimeContext(self.live, self.stack.name)
+
     def stack_status(self, action: Action, status: Status, reason: str) -> None:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
+        self.store.sync_nested(self.stack.id, nested_specs(self.template), action, status, reason)
 
     def remember_secrets(self) -> None:
         """Tell the store the hidden parameters' values (to seal and scrub wherever they go),
@@ -179,7 +184,7 @@ class Operation:
         in ``rt.tainted`` (sealed like secret properties) and their texts told to the store."""
         texts = self.store.secret_texts(self.stack.id)
         definition = self.template.resources[name]
-        value, paths = resolve_tainted(definition.properties, RuntimeContext(self.live), texts)
+        value, paths = resolve_tainted(definition.properties, self.context(), texts)
         props = value if isinstance(value, dict) else {}
         if contains_unknown(props):
             raise StackError(f"resource {name}: a value it needs is not known yet")
@@ -258,7 +263,7 @@ class Operation:
             if record.physical_id:
                 continue  # resuming: made before the crash
             try:
-                value = resolve(definition.properties, RuntimeContext(self.live))
+                value = resolve(definition.properties, self.context())
             except CrossheatError:
                 continue  # the create will say what is wrong
             if not isinstance(value, dict):
@@ -372,7 +377,20 @@ class Operation:
         """Heat's outputs: output_key, description, output_value (from stored attributes);
         what a hidden parameter or a secret reached is shown as ``******``."""
         texts = self.store.secret_texts(self.stack.id)
-        return stack_outputs(self.template, self.live, texts)
+        return stack_outputs(self.template, self.live, texts, self.stack.name)
+
+
+def nested_specs(template: Template) -> dict[str, StackSpec]:
+    """The nested stacks of ``template``, by resource name: one for each of its template
+    resources (``type: file.yaml``) and ``OS::Heat::Stack`` resources (their own
+    template resources are expanded into the parent too, but get no row of their own)."""
+    return {
+        name: StackSpec(
+            {"heat_template_version": d.nested.version, "description": d.nested.description}
+        )
+        for name, d in template.expanded.items()
+        if d.nested is not None
+    }
 
 
 def live_resources(records: Iterable[ResourceRecord]) -> dict[str, LiveResource]:
@@ -385,12 +403,15 @@ def live_resources(records: Iterable[ResourceRecord]) -> dict[str, LiveResource]
 
 
 def stack_outputs(
-    template: Template, live: Mapping[str, LiveResource], secret_texts: set[str]
+    template: Template,
+    live: Mapping[str, LiveResource],
+    secret_texts: set[str],
+    stack_name: str = "",
 ) -> list[dict[str, Any]]:
     """Heat's outputs (output_key, description, output_value) resolved from ``live``, the
     stored attributes; what a hidden parameter or one of ``secret_texts`` reached is shown
     as ``******``. Reads only what it is given: no store, no cloud."""
-    ctx = RuntimeContext(live)
+    ctx = RuntimeContext(live, stack_name)
     texts = secret_texts | set(template.hidden_values())
     out = []
     for name, output in template.outputs.items():

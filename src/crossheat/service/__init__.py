@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from crossheat.service._service import Service
     from crossheat.service._stacks import stack_dict
     from crossheat.service._started import PreparedUpdate
+    from crossheat.service._takeover import Takeover
     from crossheat.service._update_view import (
         ChangeView,
         PropertyChange,
@@ -139,6 +140,7 @@ _ORIGIN = {
     "resource_dict": "crossheat.service.views",
     "stack_dict": "crossheat.service._stacks",
     "HeatOps": "crossheat.service._heatops",
+    "Takeover": "crossheat.service._takeover",
     "HeatUpdate": "crossheat.service._heatops",
     "HeatViews": "crossheat.service._heatviews",
     "Dashboard": "crossheat.service._dashboard",
@@ -247,6 +249,7 @@ __all__ = [
     "StackRecord",
     "Started",
     "Status",
+    "Takeover",
     "Unscoped",
     "UpdatePreview",
     "View",

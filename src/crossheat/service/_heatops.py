@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import yaml
 
 from crossheat.errors import (
+    CrossheatError,
     NotSupportedError,
     StackError,
     StackExists,
@@ -28,7 +29,10 @@ from crossheat.resources.schema import SECRET_MASK
 from crossheat.resources.types.heat import LocalResource
 from crossheat.service._cancel import cancel_queued
 from crossheat.service._heatviews import (
+    ENV_SECTIONS,
     HeatViews,
+    _merge_environment,
+    _yaml,
     check_stack_name,
     loaded_template,
     parameter_text,
@@ -142,8 +146,13 @@ class HeatOps(HeatViews):
         The template and environment come from ``data`` unless ``inputs`` give them; the
         values masked when the data was exported (``******``) are not taken for values."""
         self.check_new_name(name)
+        hidden = self._opened_hidden(data.get(SEALED_KEY))
         if inputs.template is None:
-            inputs = replace(inputs, template=_unmasked_template(data.get("template")))
+            template = _unmasked_template(data.get("template"), hidden.get("defaults", {}))
+            inputs = replace(inputs, template=template)
+        given = {k: str(v) for k, v in hidden.get("parameters", {}).items()}
+        if given:
+            inputs = replace(inputs, parameters={**given, **inputs.parameters})
         if not inputs.environments and isinstance(data.get("environment"), Mapping):
             inputs = replace(inputs, environments=[_unmasked_environment(data["environment"])])
         if not inputs.files and isinstance(data.get("files"), Mapping):
@@ -158,6 +167,17 @@ class HeatOps(HeatViews):
             self.store.release_lock(started.stack.id, started.engine_id)
             raise
         return started
+
+    def _opened_hidden(self, sealed: Any) -> dict[str, dict[str, Any]]:
+        """The hidden values ``abandon`` sealed into its data; none when they are not
+        there or another deployment's key sealed them (then they are named again)."""
+        if not isinstance(sealed, str):
+            return {}
+        try:
+            opened = self.store.open_sealed(sealed)
+        except CrossheatError:
+            return {}
+        return opened if isinstance(opened, dict) else {}
 
     def _record_adopted(self, started: Started, given: Any) -> None:
         analysis = started.analysis
@@ -316,6 +336,9 @@ class HeatOps(HeatViews):
         """Heat's abandon: the stack's data (``HeatViews.export``); the stack is deleted
         from the records, its resources are left in their clouds."""
         data = self.export(stack)
+        hidden = _hidden_values(stack, data)
+        if hidden:  # sealed: adopt, by this deployment, takes them back
+            data[SEALED_KEY] = self.store.seal(hidden)
         engine_id = self.service._stacks().lock(stack, Action.DELETE)
         try:
             self.store.update_stack_status(
@@ -329,19 +352,59 @@ class HeatOps(HeatViews):
         return data
 
 
-def _unmasked_template(template: Any) -> dict[str, Any] | None:
-    """An exported template, the defaults masked in it taken out."""
+def _unmasked_template(
+    template: Any, defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """An exported template, the defaults masked in it taken out (or, in ``defaults``,
+    the values abandon sealed, put back)."""
     if not isinstance(template, Mapping):
         return None
     out = dict(template)
     declared = out.get("parameters")
+    known = defaults or {}
     if isinstance(declared, Mapping):
         out["parameters"] = {
-            k: ({x: y for x, y in v.items() if not (x == "default" and y == SECRET_MASK)}
-                if isinstance(v, Mapping) else v)
+            k: _unmasked_default(v, k, known) if isinstance(v, Mapping) else v
             for k, v in declared.items()
-        }  # fmt: skip
+        }
     return out
+
+
+def _unmasked_default(
+    declared: Mapping[str, Any], name: str, known: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A parameter's declaration, its masked default taken out or put back (``known``)."""
+    out = {k: v for k, v in declared.items() if not (k == "default" and v == SECRET_MASK)}
+    if declared.get("default") == SECRET_MASK and name in known:
+        out["default"] = known[name]
+    return out
+
+
+#: The abandon data's key for the hidden values, sealed with the deployment's key.
+SEALED_KEY = "crossheat_sealed_hidden"
+
+
+def _hidden_values(stack: StackRecord, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The values masked in ``data`` (the stack's abandon data): its hidden parameters'
+    values, given or from its environments (``parameters``), and hidden defaults of its
+    template (``defaults``)."""
+    merged: dict[str, Any] = {section: {} for section in ENV_SECTIONS[:3]}
+    for source in stack.spec.environment.get("sources", []):
+        _merge_environment(merged, _yaml(source.get("text", "")))
+    merged["parameters"].update(stack.spec.parameters)
+    exported = data.get("environment")
+    given: dict[str, Any] = {}
+    for section in ("parameter_defaults", "parameters"):  # parameters win, as in Heat
+        shown = exported.get(section) if isinstance(exported, Mapping) else None
+        for key, value in (shown if isinstance(shown, Mapping) else {}).items():
+            if value == SECRET_MASK and key in merged[section]:
+                given[key] = merged[section][key]
+    declared = stack.spec.template.get("parameters")
+    defaults = {
+        k: v["default"] for k, v in (declared if isinstance(declared, Mapping) else {}).items()
+        if isinstance(v, Mapping) and v.get("hidden") and "default" in v
+    }  # fmt: skip
+    return {k: v for k, v in (("parameters", given), ("defaults", defaults)) if v}
 
 
 def _unmasked_environment(environment: Mapping[str, Any]) -> dict[str, Any]:

@@ -223,7 +223,7 @@ class HeatViews:
         if resources is None:
             resources = self.store.list_resources(stack.id)
         live = live_resources(resources)
-        return stack_outputs(template, live, self.store.secret_texts(stack.id))
+        return stack_outputs(template, live, self.store.secret_texts(stack.id), stack.name)
 
     def template(self, stack: StackRecord) -> dict[str, Any]:
         """The stored template; the defaults of hidden parameters masked."""

@@ -425,10 +425,10 @@ class Service(Closing):
         """The stack with this id, deleted or not, in any project."""
         return self.store().get_stack(stack_id, include_deleted=True)
 
-    def list_stacks(self) -> list[dict[str, Any]]:
-        """The project's stacks, in Heat's field names (and their regions)."""
+    def list_stacks(self, *, nested: bool = False) -> list[dict[str, Any]]:
+        """The project's stacks, in Heat's field names (and their regions); ``nested``: too."""
         stacks = self._stacks()
-        return stacks.describe_all(stacks.all())
+        return stacks.describe_all(stacks.all(nested=nested))
 
     def show(self, stack: str | StackRecord, *, outputs: bool = True) -> dict[str, Any]:
         """The stack in Heat's field names, with its outputs unless told not to."""

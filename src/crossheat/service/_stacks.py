@@ -258,8 +258,8 @@ class Stacks:
         project = None if self.every else self.owner
         return self.store.get_stack(name_or_id, project, include_deleted=include_deleted)
 
-    def all(self) -> list[StackRecord]:
-        return self.store.list_stacks(None if self.every else self.owner)
+    def all(self, *, nested: bool = False) -> list[StackRecord]:
+        return self.store.list_stacks(None if self.every else self.owner, include_nested=nested)
 
     def describe(
         self, stack: StackRecord, outputs: list[dict[str, Any]] | None = None
@@ -273,8 +273,8 @@ class Stacks:
 
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
         """The stack's outputs, from the attributes stored: no cloud client, no request."""
-        live = live_resources(self.store.list_resources(stack.id))
-        return stack_outputs(load_spec(stack.spec), live, self.store.secret_texts(stack.id))
+        live, texts = live_resources(self.store.list_resources(stack.id)), self.store.secret_texts
+        return stack_outputs(load_spec(stack.spec), live, texts(stack.id), stack.name)
 
     def resources(self, stack: StackRecord) -> list[ResourceRecord]:
         return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]

@@ -328,10 +328,12 @@ class RemoteService(Closing):
     def get_by_id(self, stack_id: str) -> StackRecord:
         return stack_record(self._shown(stack_id), self.project)
 
-    def list_stacks(self) -> list[dict[str, Any]]:
+    def list_stacks(self, *, nested: bool = False) -> list[dict[str, Any]]:
         """The project's stacks, oldest first, as ``Service.list_stacks`` gives them."""
         # Heat pages only when asked (``limit``): without one, the list is whole.
         params = {"sort_keys": "creation_time", "sort_dir": "asc"}
+        if nested:
+            params["show_nested"] = "true"
         listed = self.call("GET", "stacks", params=params)["stacks"]
         return [list_view(s, self.project) for s in listed]
 

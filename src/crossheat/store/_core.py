@@ -207,6 +207,15 @@ class StoreCore:
         with self._session() as session:
             return self._secrets_of(session, stack_id)
 
+    def seal(self, value: Any) -> str:
+        """``value`` sealed with the store's key (``enc:v1:...``): only a store holding
+        that key opens it (``open_sealed``)."""
+        return self._box.seal(value)
+
+    def open_sealed(self, sealed: str) -> Any:
+        """What ``seal`` sealed; ``ConfigError`` when no key of this store's ring did."""
+        return self._box.open(sealed)
+
     def _remember_sealed(self, stack_id: str, *documents: object) -> None:
         """Remember the plain texts of the sealed values in ``documents``."""
         texts = set().union(*(self._box.secret_texts(doc) for doc in documents))

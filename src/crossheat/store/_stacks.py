@@ -260,6 +260,11 @@ class StackQueries(StoreCore):
         with self._write(stack_id) as session:
             row = _get(session, stack_id)
             row.deleted_at = utcnow()
+            for child in session.scalars(
+                select(StackRow).where(StackRow.parent_id == row.id, StackRow.deleted_at.is_(None))
+            ):
+                child.deleted_at = row.deleted_at
+                child.action, child.status = row.action, row.status
             row.lock_operation = row.lock_engine_id = None
             row.lock_acquired_at = row.lock_heartbeat_at = None
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from crossheat.store._events import EventQueries
 from crossheat.store._metrics import MetricQueries
+from crossheat.store._nested import NestedQueries
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
@@ -31,6 +32,7 @@ from crossheat.store.secrets import SecretBox
 
 class Store(
     StackQueries,
+    NestedQueries,
     SummaryQueries,
     ResourceQueries,
     EventQueries,

@@ -51,6 +51,7 @@ from crossheat.template.functions.base import (
 from crossheat.template.functions.refs import GetAttr, GetParam, GetResource
 from crossheat.template.model import OutputDefinition, ResourceDefinition, Template
 from crossheat.template.parameters import Parameter, convert
+from crossheat.template.remote_stack import REMOTE_ATTRIBUTES, REMOTE_STACK
 from crossheat.template.values import UNKNOWN, contains_unknown
 from crossheat.yamlmarks import SourceMap
 
@@ -151,6 +152,22 @@ class _StackName(Function):
 
     def compute(self, args: Any) -> Any:
         return self.stack
+
+
+class _NestedStackName(_StackName):
+    """``stack_name`` of an ``OS::Heat::Stack``: its nested stack's name, which is the
+    parent stack's name and the resource's (``vpn-remote``), once its resources exist."""
+
+    def result(self, ctx: ResolveContext) -> Any:
+        if contains_unknown(resolve(self.args, ctx)):
+            return UNKNOWN
+        parent = getattr(ctx, "stack_name", "")
+        return nested_stack_name(parent, self.stack) if parent else self.stack
+
+
+def nested_stack_name(parent: str, resource: str) -> str:
+    """The name of the nested stack of resource ``resource`` of stack ``parent``."""
+    return f"{parent}-{resource}"
 
 
 def _copy(fn: Function, args: Any, scope: Scope) -> Function:
@@ -317,6 +334,8 @@ class _Flattener:
             return None
         if attribute == STACK_ID:
             return self._stack_name(module, fn)
+        if module.definition.type == REMOTE_STACK and attribute in REMOTE_ATTRIBUTES:
+            return self._remote_attribute(module, fn, attribute, rest)
         if attribute.startswith(_RESOURCE_PREFIX):
             return self._resource_attribute(module, fn, attribute, rest)
         return self._dig(self._output(module, attribute, fn), rest, fn)
@@ -333,6 +352,20 @@ class _Flattener:
             return None
         args = [module.full(name), *([first] if first else []), *rest]
         return _copy(fn, args, self.scope(fn.scope))
+
+    def _remote_attribute(
+        self, module: _Module, fn: GetAttr, attribute: str, rest: list[Any]
+    ) -> Any:
+        """``OS::Heat::Stack``'s own: ``[remote, outputs(, key ...)]``, ``[remote, stack_name]``."""
+        if attribute == "stack_name":
+            new = _NestedStackName("get_attr", self._stack_name(module, fn), fn.path, fn.scope)
+            new.stack = module.name
+            return new
+        key = resolve(rest[0], PlanContext()) if rest else None
+        if isinstance(key, str) and key in module.inner.outputs:
+            return self._dig(self._output(module, key, fn), rest[1:], fn)
+        every = {o: self._output(module, o, fn) for o in module.inner.outputs}
+        return self._dig(every, rest, fn)
 
     def _dig(self, value: Any, path: list[Any], at: Function) -> Any:
         if not path:

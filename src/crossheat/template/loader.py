@@ -26,6 +26,7 @@ from crossheat.template.functions.base import (
 )
 from crossheat.template.model import ResourceDefinition, Template
 from crossheat.template.parameters import declare
+from crossheat.template.remote_stack import REMOTE_ATTRIBUTES, REMOTE_STACK, remote_template
 from crossheat.template.sections import (
     build_conditions,
     build_outputs,
@@ -207,6 +208,9 @@ class _Loader:
         chain: tuple[Path, ...],
     ) -> None:
         """Apply the registry; load the template of a template resource."""
+        if resource.type == REMOTE_STACK:
+            self._remote(resource, scope, found, chain)
+            return
         if resource.type.endswith(TEMPLATE_SUFFIXES):
             self._nest(resource, scope.base_dir / _local(resource.type), scope, found, chain)
             return
@@ -250,6 +254,28 @@ class _Loader:
             (*chain, file.resolve()),
             _facade(resource),
         )
+        found += problems
+        resource.nested = nested
+
+    def _remote(
+        self,
+        resource: ResourceDefinition,
+        scope: Scope,
+        found: Diagnostics,
+        chain: tuple[Path, ...],
+    ) -> None:
+        """``OS::Heat::Stack``: its inline template loaded as a template resource's."""
+        template, problems = remote_template(resource, scope)
+        found += problems
+        if template is None:
+            return
+        given = resolve(resource.properties, PlanContext())
+        origin = Origin(scope.source, (*resource.path, "properties", "parameters"))
+        file = scope.base_dir / f"{resource.name}.template"
+        nested, problems = self.load(
+            file, template, given if isinstance(given, dict) else {}, origin, chain,
+            _facade(resource),
+        )  # fmt: skip
         found += problems
         resource.nested = nested
 
@@ -370,6 +396,8 @@ def _nested_attributes(template: Template) -> Diagnostics:
         if ref.kind != "get_attr" or not ref.attribute or target is None or not target.nested:
             continue
         known = (*target.nested.outputs, *_STACK_ATTRIBUTES)
+        if target.type == REMOTE_STACK:
+            known += REMOTE_ATTRIBUTES
         first = ref.attribute[0]
         if isinstance(first, str) and first not in known and not first.startswith("resource."):
             message = f"{ref.resource} ({target.type}) has no attribute {first!r}"

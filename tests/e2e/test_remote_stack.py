@@ -1,0 +1,126 @@
+"""Heat's multi-region form, ``OS::Heat::Stack`` with ``context: {region_name: ...}``, as
+Heat's own functional tests for remote stacks write it: deployed, read, updated and
+deleted across two regions, the nested stack a stack of its own with its parent."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import World, start_emulator
+
+pytestmark = pytest.mark.e2e
+
+# heat_integrationtests' remote stack test, as it is (its region West here).
+HEAT_REMOTE = """\
+heat_template_version: 2013-05-23
+resources:
+  random1:
+    type: OS::Heat::RandomString
+outputs:
+  remote_key:
+    value: {get_attr: [random1, value]}
+"""
+
+# The same form with a parameter, a network beside the value, and one output read alone.
+REMOTE = """\
+heat_template_version: 2013-05-23
+parameters:
+  label: {type: string, default: remote}
+resources:
+  random1:
+    type: OS::Heat::Value
+    properties: {value: {list_join: ['-', [key, {get_param: label}]]}}
+  net:
+    type: OS::Neutron::Net
+    properties: {name: {get_param: label}}
+outputs:
+  remote_key:
+    value: {get_attr: [random1, value]}
+  net_id:
+    value: {get_resource: net}
+"""
+
+PARENT = """\
+heat_template_version: 2013-05-23
+parameters:
+  label: {type: string, default: first}
+resources:
+  local_net:
+    type: OS::Neutron::Net
+    properties: {name: local}
+  my_stack:
+    type: OS::Heat::Stack
+    properties:
+      context:
+        region_name: West
+      template:
+        get_file: remote_stack.yaml
+      parameters:
+        label: {get_param: label}
+      timeout: 5
+  heat_stack:
+    type: OS::Heat::Stack
+    properties:
+      context:
+        region_name: West
+      template:
+        get_file: heat_remote_stack.yaml
+outputs:
+  key:
+    value: {get_attr: [my_stack, outputs]}
+  heat_key:
+    value: {get_attr: [heat_stack, outputs]}
+  remote_net:
+    value: {get_attr: [my_stack, outputs, net_id]}
+  remote_name:
+    value: {get_attr: [my_stack, stack_name]}
+"""
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: World) -> None:
+    start_emulator(world, latency="default=0.005")
+    (world.tmp / "remote_stack.yaml").write_text(REMOTE)
+    (world.tmp / "heat_remote_stack.yaml").write_text(HEAT_REMOTE)
+    (world.tmp / "parent.yaml").write_text(PARENT)
+
+    stack = world.create("parent", "parent.yaml")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    resources = {r["resource_name"]: r for r in world.resources("parent")}
+    assert {n: r["region"] for n, r in resources.items()} == {
+        "local_net": "East", "my_stack.random1": "West", "my_stack.net": "West",
+        "heat_stack.random1": "West",
+    }  # fmt: skip
+    assert outputs["heat_key"] == {"remote_key": "******"}  # a random string: secret
+    assert set(outputs["key"]) == {"remote_key", "net_id"}
+    assert outputs["key"]["remote_key"] == "key-first"
+    assert outputs["remote_net"] == resources["my_stack.net"]["physical_resource_id"]
+    assert outputs["remote_name"] == "parent-my_stack"
+    assert world.leftovers("West") == {"networks": ["first"]}
+    assert world.leftovers("East") == {"networks": ["local"]}
+
+    # The nested stack: a stack row of its own, its parent the stack, shown only when asked.
+    with world.service() as service:
+        assert [s["stack_name"] for s in service.list_stacks()] == ["parent"]
+    nested = world.json("stack", "list", "--nested")
+    by_name = {s["Stack Name"]: s for s in nested}
+    assert set(by_name) == {"parent", "parent-my_stack", "parent-heat_stack"}
+    assert by_name["parent-my_stack"]["Stack Status"] == "CREATE_COMPLETE"
+    with world.service() as service:
+        assert service.heat().find("parent-my_stack").parent_id == stack["id"]
+
+    stack = world.update("parent", existing=True, parameters={"label": "second"})
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    assert world.leftovers("West") == {"networks": ["second"]}
+    assert world.leftovers("East") == {"networks": ["local"]}
+    assert world.show("parent-my_stack")["stack_status"] == "UPDATE_COMPLETE"
+    again = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert again["key"]["remote_key"] == "key-second"
+    assert again["remote_net"] == outputs["remote_net"]  # renamed in place, not remade
+
+    world.delete("parent")
+    assert world.leftovers("East") == {}
+    assert world.leftovers("West") == {}
+    with world.service() as service:
+        assert service.list_stacks(nested=True) == []
