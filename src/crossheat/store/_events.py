@@ -41,10 +41,9 @@ stack (hidden parameters, secret properties and attributes,
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crossheat.store._core import StoreCore
@@ -81,10 +80,21 @@ def insert_event(session: Session, row: EventRow) -> EventRecord:
     return _record(row)
 
 
+def _upsert(dialect: str) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_update``), imported for that dialect
+    only: PostgreSQL's is not loaded by a command on SQLite."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def _next_seq(session: Session, stack_id: str) -> int:
     """The stack's next event number; its counter stays locked until the transaction ends."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _upsert(session.get_bind().dialect.name)
     counter = EventSequenceRow
     statement = (
         insert(counter)
