@@ -207,3 +207,22 @@ def test_a_learnt_duration_wins_over_the_cloud_latency() -> None:
     gets, late = poll_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.0)
     assert gets <= 2
     assert late <= cadence(3.0)
+
+
+def test_a_first_delete_is_paced_by_the_create_of_its_type_there() -> None:
+    """Never deleted a server in East, but one booted there in 3 s: a delete that takes
+    as long is seen a tenth of that late at most, and the next delete, paced by the
+    first, within a cadence (a first delete seen late would teach every later one to
+    wait as long)."""
+    clock = FakeClock()
+    durations = learnt([3.0])
+    _, first_late = poll_until_ready(
+        durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 3.0
+    )
+    assert first_late <= 0.3
+    gets, late = poll_until_ready(durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 3.0)
+    assert (gets <= 2, late <= cadence(3.0)) == (True, True)
+    west_gets, _ = poll_until_ready(
+        durations.pacer(SERVER, "West", Action.DELETE, clock), clock, 0.05
+    )
+    assert west_gets == 1  # nothing known there: a quick delete is still seen at once

@@ -19,9 +19,13 @@ A type never seen in a region is paced by what is known of the cloud there: its
 the cloud (a network's create, say). Nothing is ready before the cloud answers, so the
 first poll is at that latency (0.1 s when none is known yet: what is quick is seen at
 once); the next one no sooner than a tenth of the planner's estimate
-(``resources/estimates.py``, only for creates, whose durations it estimates); then each
+(``resources/estimates.py``, only for creates, whose durations it estimates; a delete
+or an update takes the type's expected create duration there instead, when one is
+known: a server that boots in 3 s is not deleted in 0.3); then each
 poll at 1.8 times the time of the previous (three polls cover 3.2 times the first),
-the pause at most a quarter of the estimate and 2 s at least. On a cloud whose
+the pause at most a quarter of the estimate and 2 s at least. (A first delete seen
+late would otherwise teach every later one to wait as long: a warm schedule's first
+poll moves only a cadence earlier per operation.) On a cloud whose
 creates take a second, a server that boots in three is seen in three reads. Times
 count from the start of the action (before its first cloud call), as the events do.
 """
@@ -121,8 +125,12 @@ class Pacer:
         expected = self.learnt.expected(*self.key)
         if expected is not None:
             return next_delay(self.elapsed(), expected, self.scale)
-        _, region, action = self.key
-        return next_delay(self.elapsed(), None, self.scale, self.learnt.latency(region, action))
+        resource_type, region, action = self.key
+        scale = self.scale
+        if action != Action.CREATE.value:
+            # A delete never seen: paced by how long a create of the type took there.
+            scale = self.learnt.expected(resource_type, region, Action.CREATE.value) or scale
+        return next_delay(self.elapsed(), None, scale, self.learnt.latency(region, action))
 
     def done(self) -> None:
         """The action finished now: how long it took is learnt for the next ones."""
