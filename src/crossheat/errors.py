@@ -215,6 +215,11 @@ class LockLost(StackLocked):
     """This engine's lock on the stack was taken over: it must stop and write nothing more."""
 
 
+class OperationCancelled(StackError):
+    """``stack cancel`` ended a resource's wait for the cloud (a server booting): the
+    resource fails, and the operation rolls back as after any failure."""
+
+
 class StoreError(CrossheatError):
     """The state database failed or holds something unexpected."""
 

@@ -207,3 +207,37 @@ def test_a_learnt_duration_wins_over_the_cloud_latency() -> None:
     gets, late = poll_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.0)
     assert gets <= 2
     assert late <= cadence(3.0)
+
+
+def test_a_first_delete_is_paced_by_the_create_of_its_type_there() -> None:
+    """Never deleted a server in East, but one booted there in 3 s: a delete that takes
+    as long is seen a tenth of that late at most, and the next delete, paced by the
+    first, within a cadence (a first delete seen late would teach every later one to
+    wait as long)."""
+    clock = FakeClock()
+    durations = learnt([3.0])
+    _, first_late = poll_until_ready(
+        durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 3.0
+    )
+    assert first_late <= 0.3
+    gets, late = poll_until_ready(durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 3.0)
+    assert (gets <= 3, late <= cadence(3.0)) == (True, True)
+    west_gets, _ = poll_until_ready(
+        durations.pacer(SERVER, "West", Action.DELETE, clock), clock, 0.05
+    )
+    assert west_gets == 1  # nothing known there: a quick delete is still seen at once
+
+
+def test_a_delete_seen_late_once_is_unlearnt_in_a_few_deletes() -> None:
+    """A first delete seen at 4.4 s (it took 3): the next ones read once at four fifths
+    of what they expect, so within four deletes one is seen within a cadence, in three
+    reads at most (the cadence alone would take about eight deletes)."""
+    clock = FakeClock()
+    durations = Durations()
+    durations.observe(SERVER, "East", "DELETE", 4.4)
+    seen = [
+        poll_until_ready(durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 3.0)
+        for _ in range(4)
+    ]
+    assert all(gets <= 3 for gets, _ in seen)
+    assert seen[-1][1] <= cadence(3.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sys
 
 import typer
 
@@ -56,21 +57,48 @@ def _root(
     WHERE.url, WHERE.cloud = url or None, os_cloud or None
 
 
-def _register() -> None:
-    # Sub-command modules are imported here, once, so that `crossheat --help` lists them all.
-    from crossheat.cli import emulator as emulator_cli
-    from crossheat.cli import inspect, secrets, serve, stack, takeover
-    from crossheat.cli import worker as worker_cli
+#: The sub-commands: each name, the module holding it, and how it joins the app.
+COMMANDS = {
+    "validate": ("crossheat.cli.inspect", "validate"),
+    "plan": ("crossheat.cli.inspect", "plan"),
+    "split": ("crossheat.cli.inspect", "split_command"),
+    "serve": ("crossheat.cli.serve", "serve"),
+    "stack": ("crossheat.cli.stack", "app"),
+    "emulator": ("crossheat.cli.emulator", "app"),
+    "secrets": ("crossheat.cli.secrets", "app"),
+    "worker": ("crossheat.cli.worker", "app"),
+}
+#: The root options that take a value (``--url URL``): the word after one is no command.
+VALUED_OPTIONS = ("--url", "--os-cloud")
 
-    app.command()(inspect.validate)
-    app.command()(inspect.plan)
-    app.command("split")(inspect.split_command)
-    app.command("serve")(serve.serve)
-    stack.app.command("import")(takeover.import_command)
-    app.add_typer(stack.app, name="stack")
-    app.add_typer(emulator_cli.app, name="emulator")
-    app.add_typer(secrets.app, name="secrets")
-    app.add_typer(worker_cli.app, name="worker")
+
+def _command_named(argv: list[str]) -> str | None:
+    """The sub-command ``argv`` names (``stack`` in ``--url U stack list``); None when it
+    names none (``--help``, a typo: typer lists them all then)."""
+    words = iter(argv)
+    for word in words:
+        if word in VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def _register(argv: list[str] | None = None) -> None:
+    """Join the sub-commands to the app: only the one ``argv`` names when it names one
+    (a command starts without importing the others' modules), else all of them, so that
+    ``crossheat --help`` lists them all."""
+    import importlib
+
+    wanted = _command_named(argv) if argv is not None else None
+    for name, (module, attr) in COMMANDS.items():
+        if wanted is not None and name != wanted:
+            continue
+        target = getattr(importlib.import_module(module), attr)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
 
 
 #: Allocations between two collections of the youngest generation (Python's default
@@ -95,7 +123,7 @@ def _logging() -> None:
 def main() -> None:
     gc.set_threshold(GC_THRESHOLD)
     _logging()
-    _register()
+    _register(sys.argv[1:])
     try:
         app()
     finally:

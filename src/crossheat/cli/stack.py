@@ -32,6 +32,7 @@ from crossheat.cli.output import (
     log_list_command,
     show_command,
 )
+from crossheat.cli.takeover import import_command
 
 # Each command imports the service (the engine, the store...) when it runs: `crossheat
 # --help` and `crossheat stack list` start fast. The names here are for type checking.
@@ -462,3 +463,6 @@ def cancel(name: str) -> None:
     """Stop the update in progress; it then rolls back to the previous template."""
     with handle_errors(), connect_service() as service:
         console.print(service.cancel(name))
+
+
+app.command("import")(import_command)

@@ -10,6 +10,7 @@ fence (``Store.check_fence``, no database read while its last confirmation is fr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -23,7 +24,13 @@ from crossheat.clouds.regionmap import RegionMap
 from crossheat.clouds.retry import RetryPolicy
 from crossheat.engine.pacing import Durations, Pacer
 from crossheat.engine.prefetch import Lookups, answered, call_key
-from crossheat.errors import CloudConflict, CloudError, CloudNotFound, CloudTransientError
+from crossheat.errors import (
+    CloudConflict,
+    CloudError,
+    CloudNotFound,
+    CloudTransientError,
+    OperationCancelled,
+)
 from crossheat.redact import Path
 from crossheat.resources.lifecycle import (
     MAX_POLL_DELAY,
@@ -67,6 +74,10 @@ class Runtime:
     lookups: Lookups = field(default_factory=Lookups)
     #: Set once a first create call has been answered: the first creates are on their way.
     answered: threading.Event = field(default_factory=threading.Event)
+    #: The operation's stop (``stack cancel``) while its creates and updates may be cut
+    #: short: one waiting for the cloud then fails at once (``OperationCancelled``), as
+    #: Heat's do; None during a rollback or a delete, which go to their end.
+    interrupt: asyncio.Event | None = None
 
     def __post_init__(self) -> None:
         self.durations = Durations(self.store.recent_durations)
@@ -164,17 +175,37 @@ class Runtime:
         return ctx
 
 
-async def _poll(rt: Runtime, ctx: ResourceContext, step: Step, check: Callable[[], Step]) -> None:
+async def _poll(
+    rt: Runtime,
+    ctx: ResourceContext,
+    step: Step,
+    check: Callable[[], Step],
+    interruptible: bool = False,
+) -> None:
     """Poll until ``check`` is done: after the delays the action's schedule gives (exact
-    ones), or else sooner at first. The duration is then learnt for the next ones."""
+    ones), or else sooner at first. The duration is then learnt for the next ones.
+    ``interruptible``: a cancel (``Runtime.interrupt``) ends the wait at once."""
     delay_cap = 0.05
     while isinstance(step, Pending):
-        await asyncio.sleep(step.delay if step.exact else min(step.delay, delay_cap))
+        delay = step.delay if step.exact else min(step.delay, delay_cap)
+        await _pause(rt.interrupt if interruptible else None, delay, ctx)
         delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
         step = await rt.run(check)
     assert isinstance(step, Done)
     if isinstance(ctx.pacer, Pacer):
         ctx.pacer.done()
+
+
+async def _pause(interrupt: asyncio.Event | None, seconds: float, ctx: ResourceContext) -> None:
+    """Sleep ``seconds``; ``OperationCancelled`` as soon as ``interrupt`` is set."""
+    if interrupt is None:
+        await asyncio.sleep(seconds)
+        return
+    if not interrupt.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(interrupt.wait(), seconds)
+    if interrupt.is_set():
+        raise OperationCancelled(f"{ctx.name}: cancelled while waiting for the cloud")
 
 
 def secret_attribute_paths(cls: type[ResourceType]) -> list[Path]:
@@ -225,7 +256,7 @@ async def create_resource(
         kill_point("create", record.name, "after-call")
     if isinstance(step, Pending):  # when Done, finishing records the physical id at once
         await rt.run(persist)
-    await _poll(rt, ctx, step, lambda: plugin.check_create(ctx))
+    await _poll(rt, ctx, step, lambda: plugin.check_create(ctx), interruptible=True)
     if not ctx.attributes:
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
         ctx.attributes = attributes or {}
@@ -354,7 +385,7 @@ async def update_resource(
     before = ctx.attributes
     step = await rt.run(plugin.update, ctx, old, new, changed)
     kill_point("update", record.name, "after-call")
-    await _poll(rt, ctx, step, lambda: plugin.check_update(ctx))
+    await _poll(rt, ctx, step, lambda: plugin.check_update(ctx), interruptible=True)
     if ctx.attributes is before:  # the steps did not leave the new state (a PUT's answer)
         attributes: dict[str, Any] | None = await rt.run(plugin.read, ctx)
         ctx.attributes = attributes or ctx.attributes

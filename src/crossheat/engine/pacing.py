@@ -12,16 +12,22 @@ ready, later than it was by up to a pause between polls: the shortest is the clo
 to the truth, and each run that sees a resource ready at its first poll tightens it.
 With an expected duration ``E`` the first poll is at ``E - c``, then every ``c`` (the
 cadence, 5% of ``E``, 0.1 s at least) three times, then the pause grows: a cloud as
-fast as lately is seen ready within about ``c``, in one to three reads.
+fast as lately is seen ready within about ``c``, in one to three reads. A delete or an
+update reads once more first, at 0.8 ``E``: a first one seen late (its type never
+deleted there before) is then unlearnt in a few operations, not a cadence at a time.
 
 A type never seen in a region is paced by what is known of the cloud there: its
 *latency*, the shortest expected duration of the same action of any type that calls
 the cloud (a network's create, say). Nothing is ready before the cloud answers, so the
 first poll is at that latency (0.1 s when none is known yet: what is quick is seen at
 once); the next one no sooner than a tenth of the planner's estimate
-(``resources/estimates.py``, only for creates, whose durations it estimates); then each
+(``resources/estimates.py``, only for creates, whose durations it estimates; a delete
+or an update takes the type's expected create duration there instead, when one is
+known: a server that boots in 3 s is not deleted in 0.3); then each
 poll at 1.8 times the time of the previous (three polls cover 3.2 times the first),
-the pause at most a quarter of the estimate and 2 s at least. On a cloud whose
+the pause at most a quarter of the estimate and 2 s at least. (A first delete seen
+late would otherwise teach every later one to wait as long: a warm schedule's first
+poll moves only a cadence earlier per operation.) On a cloud whose
 creates take a second, a server that boots in three is seen in three reads. Times
 count from the start of the action (before its first cloud call), as the events do.
 """
@@ -57,6 +63,11 @@ COLD_GROWTH = 0.8
 GROWTH = 0.5
 # The pause never grows past max(MAX_POLL_DELAY, duration / 4) (resources.lifecycle).
 
+#: Deletes and updates (no read budget of their own) read once first at this share of
+#: the expected time: a resource ready then teaches the next ones a fifth sooner at once,
+#: where the cadence alone moves the first read one cadence (5%) per operation.
+PROBE_SHARE = 0.8
+
 #: A poll this close to its planned time counts as on time.
 SLACK = 0.001
 
@@ -70,18 +81,26 @@ def cadence(expected: float) -> float:
 
 
 def next_delay(
-    elapsed: float, expected: float | None, scale: float = 0.0, latency: float | None = None
+    elapsed: float,
+    expected: float | None,
+    scale: float = 0.0,
+    latency: float | None = None,
+    probe: bool = False,
 ) -> float:
     """Seconds until the next poll of an action started ``elapsed`` seconds ago.
 
     ``expected``: how long such actions took lately (None: unknown); ``scale``: the
     planner's estimate and ``latency`` the cloud's (``Durations.latency``), used only
-    when nothing was learnt (0 and None when there is none).
+    when nothing was learnt (0 and None when there is none). ``probe``: one read first
+    at ``PROBE_SHARE`` of the expected time (see ``PROBE_SHARE``).
     """
     if expected is None:
         return _first_time(elapsed, scale, latency)
     step = cadence(expected)
     first = max(MIN_DELAY / 2, expected - step)
+    early = PROBE_SHARE * expected
+    if probe and early < first and elapsed < early - SLACK:
+        return early - elapsed
     if elapsed < first - SLACK:
         return first - elapsed
     if elapsed < first + CADENCE_POLLS * step - SLACK:
@@ -120,9 +139,14 @@ class Pacer:
     def delay(self) -> float:
         expected = self.learnt.expected(*self.key)
         if expected is not None:
-            return next_delay(self.elapsed(), expected, self.scale)
-        _, region, action = self.key
-        return next_delay(self.elapsed(), None, self.scale, self.learnt.latency(region, action))
+            probe = self.key[2] != Action.CREATE.value
+            return next_delay(self.elapsed(), expected, self.scale, probe=probe)
+        resource_type, region, action = self.key
+        scale = self.scale
+        if action != Action.CREATE.value:
+            # A delete never seen: paced by how long a create of the type took there.
+            scale = self.learnt.expected(resource_type, region, Action.CREATE.value) or scale
+        return next_delay(self.elapsed(), None, scale, self.learnt.latency(region, action))
 
     def done(self) -> None:
         """The action finished now: how long it took is learnt for the next ones."""

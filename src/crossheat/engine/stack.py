@@ -22,7 +22,7 @@ from crossheat.engine.actions import Runtime, create_resource, delete_resource
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.engine.tunnels import wait_for_tunnels
 from crossheat.engine.walker import WalkResult, walk
-from crossheat.errors import CrossheatError, StackError, TemplateError
+from crossheat.errors import CrossheatError, OperationCancelled, StackError, TemplateError
 from crossheat.graph import Graph
 from crossheat.redact import leaf_texts, mask_paths
 from crossheat.resources.dependencies import dependency_graph
@@ -245,8 +245,12 @@ class Operation:
     def learn_durations(self, action: Action) -> None:
         """Read, in a worker thread, how long ``action`` took lately on each type and
         region of the stack (``engine.pacing``), while the first calls are on their way."""
+        # A delete is paced by the creates' durations until its own are known.
+        actions = {action.value, Action.CREATE.value}
         keys = {
-            (d.type, self.region_of(n), action.value) for n, d in self.template.resources.items()
+            (d.type, self.region_of(n), what)
+            for n, d in self.template.resources.items()
+            for what in actions
         }
         self.pool.submit(self.rt.durations.load, sorted(keys))
 
@@ -293,11 +297,15 @@ class Operation:
         self.learn_durations(Action.CREATE)
         self.prefetch()
         started = time.monotonic()
-        result = await walk(
-            self.graph(), self.create_one, group=self.region_of,
-            default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
-            priority=self.chains(),
-        )  # fmt: skip
+        self.rt.interrupt = self.stop  # a cancel cuts the creates' waits short
+        try:
+            result = await walk(
+                self.graph(), self.create_one, group=self.region_of,
+                default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
+                priority=self.chains(),
+            )  # fmt: skip
+        finally:
+            self.rt.interrupt = None
         failure = _failure(result, action.value, self.timeout())
         if failure is None:
             remaining = self.timeout() - (time.monotonic() - started)
@@ -448,8 +456,11 @@ def _failure(result: WalkResult[str], action: str, timeout: float) -> str | None
     """Heat-style reason naming the root causes only; None when all went well."""
     if result.ok:
         return None
-    if result.cancelled and not result.timed_out and not result.failed:
-        return f"Stack {action} cancelled; not started: {', '.join(sorted(result.cancelled))}"
+    cut = {name for name, exc in result.failed.items() if isinstance(exc, OperationCancelled)}
+    if (result.cancelled or cut) and not result.timed_out and set(result.failed) == cut:
+        interrupted = f"interrupted: {', '.join(sorted(cut))}; " if cut else ""
+        not_started = ", ".join(sorted(result.cancelled)) or "none"
+        return f"Stack {action} cancelled; {interrupted}not started: {not_started}"
     if result.timed_out:
         unfinished = ", ".join(sorted(result.cancelled)) or "none"
         return f"Stack {action} timed out after {timeout / 60:g} min; unfinished: {unfinished}"

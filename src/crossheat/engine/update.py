@@ -193,10 +193,15 @@ class UpdateOperation(Operation):
         started = time.monotonic()
         failure = await self._retire(self._delete_first())
         if failure is None:
-            result = await walk(
-                self.graph(), self.update_one, group=self.region_of,
-                default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
-            )  # fmt: skip
+            self.rt.interrupt = self.stop  # a cancel cuts the creates' and updates' waits short
+            try:
+                result = await walk(
+                    self.graph(), self.update_one, group=self.region_of,
+                    default_limit=self.options.concurrency, timeout=self.timeout(),
+                    stop=self.stop,
+                )  # fmt: skip
+            finally:
+                self.rt.interrupt = None
             failure = _failure(result, "UPDATE", self.timeout())
         if failure is None:
             failure = await self._retire(set(self.retired))

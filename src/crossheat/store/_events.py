@@ -42,10 +42,9 @@ stack (hidden parameters, secret properties and attributes,
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crossheat.store._core import StoreCore
@@ -98,10 +97,21 @@ def _log_event(row: EventRow, operation: str | None) -> None:
     log.info("%s %s_%s: %s", row.resource_name, row.action, row.status, row.reason, extra=fields)
 
 
+def _upsert(dialect: str) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_update``), imported for that dialect
+    only: PostgreSQL's is not loaded by a command on SQLite."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def _next_seq(session: Session, stack_id: str) -> int:
     """The stack's next event number; its counter stays locked until the transaction ends."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _upsert(session.get_bind().dialect.name)
     counter = EventSequenceRow
     statement = (
         insert(counter)

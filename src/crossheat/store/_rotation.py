@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from crossheat.errors import StoreError
 from crossheat.store._core import StoreCore
-from crossheat.store.models import Base
+from crossheat.store.models import Base, JSONValue
 from crossheat.store.secrets import PREFIX, Sealer, is_sealed, sealed_strings
 
 BATCH_SIZE = 100
@@ -82,7 +82,7 @@ class _Sealing:
 def _sealing_tables() -> list[_Sealing]:
     found = []
     for table in Base.metadata.sorted_tables:
-        columns = tuple(c for c in table.columns if isinstance(c.type, JSON))
+        columns = tuple(c for c in table.columns if isinstance(c.type, JSON | JSONValue))
         keys = list(table.primary_key.columns)
         if columns and len(keys) == 1:
             found.append(_Sealing(table, keys[0], columns))

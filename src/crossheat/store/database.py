@@ -72,6 +72,9 @@ def make_engine(url: str, operations: int = 1) -> Engine:
     size, overflow = pool_size(operations)
     pool: dict[str, Any] = {"pool_size": size, "max_overflow": overflow}
     if parsed.get_backend_name() != "sqlite":
+        from crossheat.store.models import use_postgresql
+
+        use_postgresql()
         engine = create_engine(url, pool_pre_ping=True, **pool)
         event.listen(engine, "connect", _postgresql_settings)
         return engine
