@@ -1,9 +1,13 @@
 """A check of the reference stack (with a key pair and a floating IP on each server)
-reads each region with list calls only: no GET of any one resource."""
+reads each region with list calls only: no GET of any one resource; what those lists
+show is drift as before (a key pair deleted, a floating IP taken off its
+server)."""
 
 from __future__ import annotations
 
 import pytest
+from openstack.config import OpenStackConfig
+from openstack.connection import Connection
 
 from tests.e2e.conftest import PSK, REFERENCE, World, start_emulator
 
@@ -69,3 +73,29 @@ def test_a_check_of_the_reference_stack_reads_lists_only(world: World) -> None:
             "GET /network/v2.0/vpn/ipsecpolicies": 1,
             "GET /network/v2.0/vpn/ipsec-site-connections": 1,
         }, lists
+
+    # Drift made behind crossheat's back, found from the same lists.
+    config = OpenStackConfig(config_files=[world.env["OS_CLIENT_CONFIG_FILE"]])
+    east = Connection(config=config.get_one(cloud="emulator", region_name="East"))
+    west = Connection(config=config.get_one(cloud="emulator", region_name="West"))
+    try:
+        east.compute.delete_keypair("east-key")
+        server = west.compute.find_server("vpn-west_server", ignore_missing=False)
+        (port,) = west.network.ports(device_id=server.id)
+        (west_fip,) = west.network.ips(port_id=port.id)
+        west.network.update_ip(west_fip, port_id=None)
+    finally:
+        east.close()
+        west.close()
+    world.admin.reset_counters()
+    with world.service() as service:
+        result = service.check("vpn")
+    drifted = {r.resource_name: r.reason for r in result.reports if r.failed}
+    assert drifted == {
+        "east_key": "deleted outside crossheat",
+        "west_server": (
+            "changed outside crossheat: networks"
+            f" [{{'network': '{port.network_id}', 'floating_ip': '{west_fip.id}'}}]"
+            f" -> [{{'network': '{port.network_id}', 'floating_ip': None}}]"
+        ),
+    }, drifted
