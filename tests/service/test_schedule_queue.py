@@ -17,6 +17,9 @@ from crossheat.service._worker import Runner, make_app
 from crossheat.service.queue import QueueSettings
 from crossheat.service.schedule import (
     CHECK_TASK,
+    JOB_RETENTION_HOURS,
+    PRUNE_CRON,
+    PRUNE_TASK,
     QUEUE_TICK_CRON,
     QUEUE_TICK_S,
     CheckSchedule,
@@ -74,9 +77,11 @@ def test_a_worker_with_a_check_interval_has_the_periodic_task(service: Service) 
     runner = Runner(service, QueueSettings())
     app = make_app(runner, service.database_url, CheckSchedule(5))
     periodic = app.periodic_registry.periodic_tasks
-    assert list(periodic) == [(CHECK_TASK, "checks")]
+    assert list(periodic) == [(CHECK_TASK, "checks"), (PRUNE_TASK, "prune")]
     assert periodic[(CHECK_TASK, "checks")].cron == QUEUE_TICK_CRON == "*/2 * * * * *"
     assert periodic[(CHECK_TASK, "checks")].task.queue == "operations"
+    assert periodic[(PRUNE_TASK, "prune")].cron == PRUNE_CRON == "17 * * * *"  # hourly
+    assert periodic[(PRUNE_TASK, "prune")].task.queue == "operations"
     assert make_app(runner, service.database_url).periodic_registry.periodic_tasks == {}
 
 
@@ -111,3 +116,64 @@ def test_one_check_per_stack_however_many_workers_run_the_tick(service: Service)
     store.release_lock(stack_id, "elsewhere:1:0001")
     assert asyncio.run(tick(timestamp=later + 10)) == "1 scheduled checks started"
     assert _check_jobs(service, stack_id) == 2
+
+
+def _job(
+    service: Service, name: str, statuses: list[str], hours_ago: float, queue: str = "operations"
+) -> None:
+    """A job of ``queue`` that went through ``statuses``, its last change ``hours_ago``."""
+    with service.store().engine.begin() as conn:
+        job_id = conn.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status)"
+                " VALUES (:queue, :name, '{}', 'todo') RETURNING id"
+            ),
+            {"name": name, "queue": queue},
+        ).scalar_one()
+        for status in statuses:
+            conn.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET status = CAST(:status AS"
+                    " procrastinate_job_status) WHERE id = :id"
+                ),
+                {"status": status, "id": job_id},
+            )
+        conn.execute(
+            text(
+                "UPDATE procrastinate_events SET at = now() - make_interval(secs => :secs)"
+                " WHERE job_id = :id"
+            ),
+            {"secs": hours_ago * 3600, "id": job_id},
+        )
+
+
+def test_the_periodic_pruning_removes_the_jobs_finished_a_day_ago(service: Service) -> None:
+    day = JOB_RETENTION_HOURS
+    assert day == 24
+    _job(service, "old-tick", ["doing", "succeeded"], day + 1)
+    _job(service, "old-failure", ["doing", "failed"], day + 1)
+    _job(service, "recent-tick", ["doing", "succeeded"], day - 1)
+    _job(service, "old-but-waiting", [], day + 1, queue="elsewhere")  # no worker takes it
+    app = make_app(Runner(service, QueueSettings()), service.database_url, CheckSchedule(5))
+
+    async def one_pruning() -> None:
+        async with app.open_async():
+            await app.tasks[PRUNE_TASK].defer_async(timestamp=int(time.time()))
+            await app.run_worker_async(
+                queues=["operations"], wait=False, install_signal_handlers=False
+            )
+
+    asyncio.run(one_pruning())
+    with service.store().engine.connect() as conn:
+        left = conn.execute(  # (the worker may also have run a tick of the checks)
+            text(
+                "SELECT task_name, status FROM procrastinate_jobs"
+                " WHERE task_name != :check ORDER BY task_name"
+            ),
+            {"check": CHECK_TASK},
+        ).all()
+    assert [tuple(row) for row in left] == [
+        (PRUNE_TASK, "succeeded"),  # itself, just finished
+        ("old-but-waiting", "todo"),
+        ("recent-tick", "succeeded"),
+    ]

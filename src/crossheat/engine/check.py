@@ -221,9 +221,16 @@ def current_records(records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
     return [r for r in records if r.physical_id and not r.replaced_by]
 
 
+#: openstacksdk's list calls of the kinds ``REFERENCE_KINDS`` names, where not ``<kind>s``.
+_LISTS = {"qos_policy": "qos_policies"}
+
+
 def _find_reference(conn: Any, kind: str, name: str) -> str | None:
-    found = getattr(conn.network, f"find_{kind}")(name, ignore_missing=True)
-    return None if found is None else str(found.id)
+    """The id of the one ``kind`` called ``name`` (never an id: ``compare`` looks names
+    up), with one list call filtered by name (no GET by id first, as ``find_<kind>``
+    does); None when there is none or more than one."""
+    found = list(getattr(conn.network, _LISTS.get(kind, f"{kind}s"))(name=name))
+    return str(found[0].id) if len(found) == 1 else None
 
 
 def _find_regional(conn: Any, kind: str, name: str) -> str | None:

@@ -60,6 +60,11 @@ QUEUE_TICK_S = 2
 QUEUE_TICK_CRON = f"*/{QUEUE_TICK_S} * * * * *"
 #: The procrastinate task that starts the checks whose turn has come (PostgreSQL).
 CHECK_TASK = "crossheat.scheduled_checks"
+#: The procrastinate task that removes the queue's finished jobs (a check tick writes one
+#: every ``QUEUE_TICK_S``: some 43,000 a day), hourly, once ``JOB_RETENTION_HOURS`` old.
+PRUNE_TASK = "crossheat.remove_old_jobs"
+PRUNE_CRON = "17 * * * *"
+JOB_RETENTION_HOURS = 24
 
 
 def parse_interval(text: str, what: str = "--check-interval") -> float:
@@ -187,6 +192,28 @@ def register_checks(app: App, service: Service, schedule: CheckSchedule, queue: 
 
     task = app.task(name=CHECK_TASK, pass_context=False, queue=queue)(scheduled_checks)
     app.periodic(cron=QUEUE_TICK_CRON, periodic_id="checks")(task)
+    register_pruning(app, queue)
+
+
+def register_pruning(app: App, queue: str) -> None:
+    """Add to ``app`` the periodic task ``PRUNE_TASK``: procrastinate's own
+    ``remove_old_jobs``, on the workers' ``queue`` (the builtin one runs on a queue of its
+    own, which they do not listen to), for every job finished (succeeded, failed,
+    cancelled or aborted) more than ``JOB_RETENTION_HOURS`` ago. Crossheat's record of
+    an operation is the stack's status and events, not its job."""
+    from procrastinate import JobContext, builtin_tasks
+
+    async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
+        await builtin_tasks.remove_old_jobs(
+            context,
+            max_hours=JOB_RETENTION_HOURS,
+            remove_failed=True,
+            remove_cancelled=True,
+            remove_aborted=True,
+        )
+
+    task = app.task(name=PRUNE_TASK, pass_context=True, queue=queue)(remove_old_jobs)
+    app.periodic(cron=PRUNE_CRON, periodic_id="prune")(task)
 
 
 @dataclass

@@ -22,6 +22,11 @@ from crossheat.resources.schema import PropertyType as T
 from crossheat.resources.types.common import IP_ADDR, NETWORK, PORT
 from crossheat.resources.types.neutron_crud import as_api_dict, sdk_list
 from crossheat.resources.types.neutron_ports import PORT_EXTRA_PROPERTIES
+from crossheat.resources.types.nova_ahead import (
+    live_image_name,
+    read_keypairs_ahead,
+    read_servers_ahead,
+)
 from crossheat.resources.types.nova_server import (
     associate_floating_ips,
     compute,
@@ -31,7 +36,6 @@ from crossheat.resources.types.nova_server import (
     image_id,
     live_networks,
     metadata,
-    read_servers_ahead,
     server_attributes,
     server_body,
 )
@@ -405,13 +409,6 @@ def live_flavor_name(conn: Any, embedded: Mapping[str, Any]) -> str | None:
     return None if found is None else str(found.name)
 
 
-def live_image_name(conn: Any, image_id: str) -> str | None:
-    """The name of a server's image; ``None`` when Glance no longer has it (an image
-    replaced since by a new one of the same name is no change made to the server)."""
-    found = conn.image.find_image(image_id, ignore_missing=True)
-    return None if found is None or not found.name else str(found.name)
-
-
 def _servers(conn: Any) -> list[dict[str, Any]]:
     return [as_api_dict(server) for server in conn.compute.servers(details=True)]
 
@@ -477,6 +474,8 @@ class KeyPair(ResourceType):
             return None
         ctx.attributes = self._shape(keypair, ctx.attributes.get("private_key"))
         return ctx.attributes
+
+    read_ahead = classmethod(read_keypairs_ahead)  # type: ignore[var-annotated]
 
     def find(self, ctx: ResourceContext) -> str | None:
         """The key pair named as ``create`` recorded (else ``ctx.physical_name``), if any."""

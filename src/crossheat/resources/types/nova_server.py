@@ -20,8 +20,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crossheat.errors import CloudError, CloudNotFound
-from crossheat.resources.lifecycle import Answered, CloudCaller, ResourceContext
+from crossheat.errors import CloudError
+from crossheat.resources.lifecycle import ResourceContext
 from crossheat.resources.types.neutron_crud import (
     as_api_dict,
     find_id,
@@ -322,43 +322,15 @@ def _live_entry(
 
 
 def _live_floating_ip(ctx: ResourceContext, wanted: str, port_id: str) -> str | None:
-    """``wanted`` while it points at the port; else the floating IP that does, or None."""
-    try:
-        if as_api_dict(ctx.call(sdk, "get_ip", wanted)).get("port_id") == port_id:
-            return wanted
-    except CloudNotFound:
-        pass
-    found = ctx.call(sdk_list, "ips", port_id=port_id)
-    return str(found[0]["id"]) if found else None
+    """``wanted`` while it points at the port; else the floating IP that does, or None.
+    From one list of the project's floating IPs: in a check, the same call for every
+    server of the region, so it is made once there."""
+    on_port = [ip for ip in ctx.call(sdk_list, "ips") if ip.get("port_id") == port_id]
+    if any(ip["id"] == wanted for ip in on_port):
+        return wanted
+    return str(on_port[0]["id"]) if on_port else None
 
 
 def compute(conn: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     """``conn.compute.<method>(*args, **kwargs)``, for ``ctx.call``."""
     return getattr(conn.compute, method)(*args, **kwargs)
-
-
-def _server_objects(conn: Any) -> list[Any]:
-    return list(conn.compute.servers(details=True))
-
-
-def read_servers_ahead(
-    cls: type, call: CloudCaller, stack_id: str, physical_ids: Sequence[str]
-) -> list[Answered]:
-    """``Server.read_ahead``: one list of the project's servers (Nova cannot filter by
-    metadata) answers each one's ``get_server``, and one list of the project's ports
-    each one's ports (``ports(device_id=...)``, empty for a server without any)."""
-    wanted = set(physical_ids)
-    servers = [s for s in call(_server_objects) if str(s.id) in wanted]
-    if not servers:
-        return []
-    ports: dict[str, list[dict[str, Any]]] = {str(s.id): [] for s in servers}
-    for port in call(sdk_list, "ports"):
-        ports.get(str(port.get("device_id")), []).append(port)
-    return [
-        answer
-        for server in servers
-        for answer in (
-            Answered(compute, ("get_server", str(server.id)), {}, server),
-            Answered(sdk_list, ("ports",), {"device_id": str(server.id)}, ports[str(server.id)]),
-        )
-    ]
