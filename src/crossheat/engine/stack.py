@@ -167,9 +167,18 @@ class Operation:
         return RuntimeContext(self.live, self.stack.name, self.nested_ids())
 
     def nested_ids(self) -> dict[str, str]:
-        """The ids of the stack's nested stacks, by resource name (read once per sync)."""
+        """The ids of the stack's nested stacks, by resource name (read once per sync); the
+        nested stacks the template adds are made first (what names them needs their ids)."""
         if self._nested_ids is None:
-            self._nested_ids = self.store.nested_ids(self.stack.id)
+            specs = nested_specs(self.template)
+            ids = self.store.nested_ids(self.stack.id)
+            if not set(specs) <= set(ids):
+                now = self.store.get_stack(self.stack.id)
+                self.store.sync_nested(
+                    self.stack.id, specs, now.action, now.status, now.status_reason
+                )
+                ids = self.store.nested_ids(self.stack.id)
+            self._nested_ids = ids
         return self._nested_ids
 
     def stack_status(self, action: Action, status: Status, reason: str) -> None:

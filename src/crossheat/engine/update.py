@@ -64,7 +64,7 @@ class UpdateOperation(Operation):
         region_of = {n: self.region_of(n) for n in self.template.resources}
         texts = self.store.secret_texts(self.stack.id) | set(self.template.hidden_values())
         drift = self.recorded_drift(current)
-        nested = self.nested_ids()
+        nested = self.store.nested_ids(self.stack.id)  # those to come are new: no diff
         return diff(self.template, current, self.registry, region_of, drift, texts, nested)
 
     def recorded_drift(self, current: dict[str, ResourceRecord]) -> Drift:
