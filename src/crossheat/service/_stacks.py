@@ -276,13 +276,13 @@ class Stacks:
         """The stack's outputs, from the attributes stored: no cloud client, no request."""
         return stored_outputs(self.store, stack)
 
-    def resources(self, stack: StackRecord) -> list[ResourceRecord]:
+    def resources(self, stack: StackRecord, nested: bool = False) -> list[ResourceRecord]:
         current = [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
-        return with_nested_stacks(self.store, stack, current)
+        return with_nested_stacks(self.store, stack, current) if nested else current
 
     def resource(self, stack: StackRecord, name: str) -> dict[str, Any]:
         """Heat's ``resource show`` of ``name`` (by name or physical id), secrets masked."""
-        current = self.resources(stack)
+        current = self.resources(stack, nested=True)
         found = [r for r in current if name in (r.name, r.physical_id)]
         if not found:
             raise StackError(f"stack {stack.name} has no resource {name!r}")
