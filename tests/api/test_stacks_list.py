@@ -164,7 +164,10 @@ REMOTE = {
             },
         }
     },
-    "outputs": {"v": {"value": {"get_attr": ["remote", "outputs", "v"]}}},
+    "outputs": {
+        "v": {"value": {"get_attr": ["remote", "outputs", "v"]}},
+        "id": {"value": {"get_resource": "remote"}},
+    },
 }
 
 
@@ -176,5 +179,26 @@ def test_show_nested_lists_a_remote_stack_with_its_parent(client: TestClient) ->
     assert set(by_name) == {"parent", "parent-remote"}
     assert by_name["parent-remote"]["parent"] == parent
     assert by_name["parent-remote"]["stack_status"] == "CREATE_COMPLETE"
+    nested = by_name["parent-remote"]["id"]
     outputs = client.get(url("parent", parent)).json()["stack"]["outputs"]
-    assert [(o["output_key"], o["output_value"]) for o in outputs] == [("v", "x")]
+    assert [(o["output_key"], o["output_value"]) for o in outputs] == [("v", "x"), ("id", nested)]
+
+    # The parent's resource is the nested stack (its id, a link to it) ...
+    shown = client.get(url("parent", parent, "resources", "remote")).json()["resource"]
+    assert (shown["physical_resource_id"], shown["resource_type"]) == (nested, "OS::Heat::Stack")
+    links = {x["rel"]: x["href"] for x in shown["links"]}
+    assert links["nested"].endswith(url("parent-remote", nested))
+    listed = client.get(url("parent", parent, "resources")).json()["resources"]
+    assert sorted(r["resource_name"] for r in listed) == ["remote", "remote.v"]
+    # ... which shows its own resources, outputs and events, by their names in its template.
+    inner = client.get(url("parent-remote", nested, "resources")).json()["resources"]
+    assert [(r["resource_name"], r["resource_status"]) for r in inner] == [("v", "CREATE_COMPLETE")]
+    assert inner[0]["physical_resource_id"] == next(
+        r["physical_resource_id"] for r in listed if r["resource_name"] == "remote.v"
+    )
+    outputs = client.get(url("parent-remote", nested, "outputs")).json()["outputs"]
+    assert [o["output_key"] for o in outputs] == ["v"]
+    output = client.get(url("parent-remote", nested, "outputs", "v")).json()["output"]
+    assert output["output_value"] == "x"
+    events = client.get(url("parent-remote", nested, "events")).json()["events"]
+    assert {e["resource_name"] for e in events} == {"parent-remote", "v"}

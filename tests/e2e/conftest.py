@@ -147,7 +147,7 @@ class World:
     def resources(self, name: str) -> Any:
         """``stack resource list NAME -f json``."""
         with self.service() as service:
-            return _as_json([resource_dict(r) for r in service.resources(name)])
+            return _as_json([resource_dict(r) for r in service.resources(name, nested=True)])
 
     def events(self, name: str) -> Any:
         """``stack event list NAME -f json``."""

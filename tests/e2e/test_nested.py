@@ -70,8 +70,9 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     resources = by_name(world.resources("nets"), "resource_name")
     assert {n: r["region"] for n, r in resources.items()} == {
-        "east_mod.net": "East", "east_mod.subnet": "East",
-        "west_mod.net": "West", "west_mod.subnet": "West", "west_port": "West",
+        "east_mod": "East", "east_mod.net": "East", "east_mod.subnet": "East",
+        "west_mod": "West", "west_mod.net": "West", "west_mod.subnet": "West",
+        "west_port": "West",
     }  # fmt: skip
     east, west = world.admin.resources("East"), world.admin.resources("West")
     east_net_id = resources["east_mod.net"]["physical_resource_id"]
@@ -89,6 +90,9 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
         assert set(nested) == {"nets", "nets-east_mod", "nets-west_mod"}
         assert nested["nets-west_mod"]["stack_status"] == "CREATE_COMPLETE"
         assert service.heat().find("nets-east_mod").parent_id == stack["id"]
+        # the template resource's physical id is its nested stack's, as in Heat
+        assert resources["east_mod"]["physical_resource_id"] == nested["nets-east_mod"]["id"]
+        assert resources["east_mod"]["resource_type"] == "modules/net.yaml"
 
     before = max(e["id"] for e in world.events("nets"))
     stack = world.update("nets", existing=True, parameters={"west_cidr": "10.9.0.0/24"})

@@ -48,6 +48,9 @@ resources:
   local_net:
     type: OS::Neutron::Net
     properties: {name: local}
+  marker:
+    type: OS::Heat::Value
+    properties: {value: {get_resource: my_stack}}
   my_stack:
     type: OS::Heat::Stack
     properties:
@@ -74,6 +77,12 @@ outputs:
     value: {get_attr: [my_stack, outputs, net_id]}
   remote_name:
     value: {get_attr: [my_stack, stack_name]}
+  remote_id:
+    value: {get_resource: my_stack}
+  remote_stack_id:
+    value: {get_attr: [my_stack, OS::stack_id]}
+  marked:
+    value: {get_attr: [marker, value]}
 """
 
 
@@ -88,9 +97,12 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     resources = {r["resource_name"]: r for r in world.resources("parent")}
-    assert {n: r["region"] for n, r in resources.items()} == {
-        "local_net": "East", "my_stack.random1": "West", "my_stack.net": "West",
-        "heat_stack.random1": "West",
+    assert {n: (r["region"], r["resource_type"]) for n, r in resources.items()} == {
+        "local_net": ("East", "OS::Neutron::Net"), "marker": ("East", "OS::Heat::Value"),
+        "my_stack": ("West", "OS::Heat::Stack"), "heat_stack": ("West", "OS::Heat::Stack"),
+        "my_stack.random1": ("West", "OS::Heat::Value"),
+        "my_stack.net": ("West", "OS::Neutron::Net"),
+        "heat_stack.random1": ("West", "OS::Heat::RandomString"),
     }  # fmt: skip
     assert outputs["heat_key"] == {"remote_key": "******"}  # a random string: secret
     assert set(outputs["key"]) == {"remote_key", "net_id"}
@@ -110,6 +122,25 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
     with world.service() as service:
         assert service.heat().find("parent-my_stack").parent_id == stack["id"]
 
+    # As in Heat, the resource's physical id is its nested stack's id ...
+    nested_id = by_name["parent-my_stack"]["ID"]
+    assert resources["my_stack"]["physical_resource_id"] == nested_id
+    assert outputs["remote_id"] == outputs["remote_stack_id"] == outputs["marked"] == nested_id
+    shown = world.json("stack", "resource", "show", "parent", "my_stack")
+    assert (shown["physical_resource_id"], shown["nested_stack_id"]) == (nested_id, nested_id)
+    # ... and the nested stack shows its own resources, outputs and events.
+    inner = world.json("stack", "resource", "list", "parent-my_stack")
+    assert {r["resource_name"]: r["physical_resource_id"] for r in inner} == {
+        "random1": resources["my_stack.random1"]["physical_resource_id"],
+        "net": resources["my_stack.net"]["physical_resource_id"],
+    }
+    own = world.json("stack", "output", "show", "parent-my_stack", "remote_key")
+    assert own["output_value"] == "key-first"
+    listed = world.json("stack", "output", "list", "parent-my_stack")
+    assert sorted(o["output_key"] for o in listed) == ["net_id", "remote_key"]
+    events = world.json("stack", "event", "list", "parent-my_stack")
+    assert {e["resource_name"] for e in events} == {"parent-my_stack", "random1", "net"}
+
     stack = world.update("parent", existing=True, parameters={"label": "second"})
     assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
     assert world.leftovers("West") == {"networks": ["second"]}
@@ -118,6 +149,10 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
     again = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert again["key"]["remote_key"] == "key-second"
     assert again["remote_net"] == outputs["remote_net"]  # renamed in place, not remade
+    assert again["remote_id"] == nested_id  # the same nested stack
+    assert world.show("parent-my_stack")["outputs"][0]["output_value"] == "key-second"
+    marker = {r["resource_name"]: r for r in world.resources("parent")}["marker"]
+    assert marker["resource_status"] == "CREATE_COMPLETE"  # its value did not change
 
     world.delete("parent")
     assert world.leftovers("East") == {}

@@ -27,3 +27,36 @@ def test_nested_stacks_follow_their_parent_and_go_with_it(store: Store) -> None:
     store.soft_delete_stack(parent.id)
     assert store.nested_stacks(parent.id) == {}
     assert store.list_stacks("p1", include_nested=True) == []
+
+
+def test_a_nested_stack_shows_its_parents_records_under_its_resource_by_their_own_names(
+    store: Store,
+) -> None:
+    parent = store.create_stack("vpn", "p1", SPEC)
+    store.sync_nested(parent.id, {"remote": SPEC}, Action.CREATE, Status.IN_PROGRESS)
+    nested = store.nested_stacks(parent.id)["remote"]
+    store.add_resources(parent.id, [
+        ("local", "OS::Neutron::Net", "East"),
+        ("remote.net", "OS::Neutron::Net", "West"),
+        ("remote.sub.port", "OS::Neutron::Port", "West"),
+        ("remoter", "OS::Neutron::Net", "East"),  # another resource's name, not a prefix
+    ])  # fmt: skip
+    store.update_stack_status(parent.id, Action.CREATE, Status.IN_PROGRESS, event=True)
+    store.add_event(parent.id, "local", Action.CREATE, Status.COMPLETE)
+    store.add_event(parent.id, "remote.net", Action.CREATE, Status.COMPLETE)
+
+    resources = store.list_resources(nested.id)
+    assert [(r.name, r.region, r.stack_id) for r in resources] == [
+        ("net", "West", nested.id), ("sub.port", "West", nested.id),
+    ]  # fmt: skip
+    by_parent = {r.name: r.id for r in store.list_resources(parent.id)}
+    assert [r.id for r in resources] == [by_parent["remote.net"], by_parent["remote.sub.port"]]
+    events = store.list_events(nested.id)
+    assert [(e.resource_name, e.stack_id) for e in events] == [
+        ("vpn-remote", nested.id), ("net", nested.id),
+    ]  # fmt: skip
+    assert [e.resource_name for e in store.list_events(nested.id, resource_name="net")] == ["net"]
+    assert store.list_events(nested.id, after_seq=events[-1].seq) == []
+    # The parent's own view is unchanged.
+    assert len(store.list_resources(parent.id)) == 4
+    assert len(store.list_events(parent.id)) == 3

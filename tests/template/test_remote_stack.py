@@ -90,3 +90,20 @@ def test_a_remote_stack_needs_its_template(tmp_path: Path) -> None:
     bad = PARENT.replace("      template: {get_file: remote.yaml}\n", "")
     _, problems = load(tmp_path, bad)
     assert "OS::Heat::Stack needs its template (e.g. {get_file: remote.yaml})" in problems
+
+
+def test_get_resource_and_stack_id_give_the_nested_stacks_id_once_it_has_one(
+    tmp_path: Path,
+) -> None:
+    parent = PARENT.replace(
+        "outputs:\n", "outputs:\n  id: {value: {get_resource: remote}}\n"
+        "  stack_id: {value: {get_attr: [remote, OS::stack_id]}}\n",
+    )  # fmt: skip
+    flat, problems = load(tmp_path, parent)
+    assert problems == []
+    live = {"remote.net": LiveResource("remote.net", "West", "n-1", {"name": "here"})}
+    outputs = flat.outputs  # type: ignore[attr-defined]
+    ctx = RuntimeContext(live, "vpn", {"remote": "stack-1"})
+    assert [resolve(outputs[k].value, ctx) for k in ("id", "stack_id")] == ["stack-1"] * 2
+    before = RuntimeContext(live, "vpn")  # no nested stack row yet (a plan): the name
+    assert resolve(outputs["id"].value, before) == "remote"

@@ -73,6 +73,10 @@ def _resource(ctx: RequestContext, stack: StackRecord, found: dict[str, Any]) ->
         link(_href(ctx, stack, "resources", found["resource_name"]), "self"),
         link(_href(ctx, stack), "stack"),
     ]
+    nested = found.pop("nested_stack_id", None)  # the nested stack the resource owns
+    if nested is not None:
+        name = f"{stack.name}-{found['resource_name']}"
+        found["links"].append(link(views.stack_url(ctx, stack.project, name, nested), "nested"))
     return found
 
 

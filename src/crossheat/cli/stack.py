@@ -242,7 +242,7 @@ def resource_list(name: str, out: Output = DEFAULT) -> None:
     from crossheat.service import resource_dict
 
     with handle_errors(), connect_service() as service:
-        rows = [resource_dict(r) for r in service.resources(name)]
+        rows = [resource_dict(r) for r in service.resources(name, nested=True)]
     emit_list(RESOURCE_COLUMNS, rows, out)
 
 

@@ -47,10 +47,18 @@ def walk_path(value: Any, path: Sequence[Any], where: str) -> Any:
 class RuntimeContext:
     """A ``ResolveContext`` over the resources done so far (``UNKNOWN`` for the others)."""
 
-    def __init__(self, live: Mapping[str, LiveResource], stack_name: str = "") -> None:
+    def __init__(
+        self,
+        live: Mapping[str, LiveResource],
+        stack_name: str = "",
+        nested_ids: Mapping[str, str] | None = None,
+    ) -> None:
         self.live = live
         #: The stack's name (what a nested stack's ``stack_name`` is made of).
         self.stack_name = stack_name
+        #: The ids of the stack's nested stacks, by resource name: what ``get_resource``
+        #: and ``OS::stack_id`` of an ``OS::Heat::Stack`` or template resource give.
+        self.nested_ids: Mapping[str, str] = nested_ids or {}
 
     def get_resource(self, name: str) -> Any:
         resource = self.live.get(name)

@@ -89,8 +89,14 @@ class Diff:
 class _DiffContext(RuntimeContext):
     """Current values, except what the update will change: those are UNKNOWN."""
 
-    def __init__(self, live: Mapping[str, LiveResource], replaced: set[str], updated: set[str]):
-        super().__init__(live)
+    def __init__(
+        self,
+        live: Mapping[str, LiveResource],
+        replaced: set[str],
+        updated: set[str],
+        nested_ids: Mapping[str, str] | None = None,
+    ):
+        super().__init__(live, nested_ids=nested_ids)
         self.replaced, self.updated = replaced, updated
 
     def get_resource(self, name: str) -> Any:
@@ -135,6 +141,7 @@ def diff(
     region_of: Mapping[str, str],
     drift: Drift | None = None,
     texts: Collection[str] = (),
+    nested_ids: Mapping[str, str] | None = None,
 ) -> Diff:
     """How ``records`` (the stack now) must change to become ``template``.
 
@@ -152,7 +159,7 @@ def diff(
     }
     replaced: set[str] = set()
     updated: set[str] = set()
-    ctx = _DiffContext(live, replaced, updated)
+    ctx = _DiffContext(live, replaced, updated, nested_ids)
     changes: dict[str, ResourceChange] = {}
     for name in graph.topological_order():
         change = _one(

@@ -77,6 +77,7 @@ class Operation:
     creating: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self._nested_ids: dict[str, str] | None = None
         if not self.placement:
             self.placement = {
                 name: resource_region(definition.region, self.region_map)
@@ -163,11 +164,27 @@ class Operation:
 
     def context(self) -> RuntimeContext:
         """What resolves this stack's values now (the resources done so far)."""
-        return RuntimeContext(self.live, self.stack.name)
+        return RuntimeContext(self.live, self.stack.name, self.nested_ids())
+
+    def nested_ids(self) -> dict[str, str]:
+        """The ids of the stack's nested stacks, by resource name (read once per sync); the
+        nested stacks the template adds are made first (what names them needs their ids)."""
+        if self._nested_ids is None:
+            specs = nested_specs(self.template)
+            ids = self.store.nested_ids(self.stack.id)
+            if not set(specs) <= set(ids):
+                now = self.store.get_stack(self.stack.id)
+                self.store.sync_nested(
+                    self.stack.id, specs, now.action, now.status, now.status_reason
+                )
+                ids = self.store.nested_ids(self.stack.id)
+            self._nested_ids = ids
+        return self._nested_ids
 
     def stack_status(self, action: Action, status: Status, reason: str) -> None:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
         self.store.sync_nested(self.stack.id, nested_specs(self.template), action, status, reason)
+        self._nested_ids = None
 
     def remember_secrets(self) -> None:
         """Tell the store the hidden parameters' values (to seal and scrub wherever they go),
@@ -385,7 +402,7 @@ class Operation:
         """Heat's outputs: output_key, description, output_value (from stored attributes);
         what a hidden parameter or a secret reached is shown as ``******``."""
         texts = self.store.secret_texts(self.stack.id)
-        return stack_outputs(self.template, self.live, texts, self.stack.name)
+        return stack_outputs(self.template, self.live, texts, self.stack.name, self.nested_ids())
 
 
 def nested_specs(template: Template) -> dict[str, StackSpec]:
@@ -415,11 +432,12 @@ def stack_outputs(
     live: Mapping[str, LiveResource],
     secret_texts: set[str],
     stack_name: str = "",
+    nested_ids: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Heat's outputs (output_key, description, output_value) resolved from ``live``, the
     stored attributes; what a hidden parameter or one of ``secret_texts`` reached is shown
     as ``******``. Reads only what it is given: no store, no cloud."""
-    ctx = RuntimeContext(live, stack_name)
+    ctx = RuntimeContext(live, stack_name, nested_ids)
     texts = secret_texts | set(template.hidden_values())
     out = []
     for name, output in template.outputs.items():

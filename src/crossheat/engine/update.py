@@ -64,7 +64,8 @@ class UpdateOperation(Operation):
         region_of = {n: self.region_of(n) for n in self.template.resources}
         texts = self.store.secret_texts(self.stack.id) | set(self.template.hidden_values())
         drift = self.recorded_drift(current)
-        return diff(self.template, current, self.registry, region_of, drift, texts)
+        nested = self.store.nested_ids(self.stack.id)  # those to come are new: no diff
+        return diff(self.template, current, self.registry, region_of, drift, texts, nested)
 
     def recorded_drift(self, current: dict[str, ResourceRecord]) -> Drift:
         """Drift the last ``stack check`` recorded, and resources marked unhealthy; changed

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from crossheat.engine.spec import load_spec
-from crossheat.engine.stack import live_resources, stack_outputs
 from crossheat.errors import CrossheatError, StackError, StackNotFound
 from crossheat.redact import mask_paths
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.service._heatlist import StackPage, StackQuery, select
+from crossheat.service._nestedviews import stored_outputs
 from crossheat.service._stacks import in_progress, stack_dict
 from crossheat.service.views import time_text
 from crossheat.store import Action, ResourceRecord, StackRecord, StackSummary, Status, summary_of
@@ -217,13 +217,7 @@ class HeatViews:
     ) -> list[dict[str, Any]]:
         """The stack's outputs, resolved from what is stored (no cloud), secrets masked;
         ``resources``: the stack's rows, when read already."""
-        template = template or loaded_template(stack)
-        if template is None:
-            return []
-        if resources is None:
-            resources = self.store.list_resources(stack.id)
-        live = live_resources(resources)
-        return stack_outputs(template, live, self.store.secret_texts(stack.id), stack.name)
+        return stored_outputs(self.store, stack, template, resources)
 
     def template(self, stack: StackRecord) -> dict[str, Any]:
         """The stored template; the defaults of hidden parameters masked."""

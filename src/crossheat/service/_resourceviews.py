@@ -28,6 +28,7 @@ from crossheat.engine.spec import load_spec
 from crossheat.errors import ActionNotSupported, InvalidRequest, ResourceNotFound
 from crossheat.redact import mask_paths, secret_leaf_paths
 from crossheat.resources.registry import Registry
+from crossheat.service._nestedviews import nested_detail, with_nested_stacks
 from crossheat.service._stacks import resource_detail
 from crossheat.store import Action, EventRecord, ResourceRecord, StackRecord, Status, Store
 from crossheat.store.locks import new_engine_id
@@ -213,7 +214,8 @@ class StackResources:
 
     def _current(self) -> list[ResourceRecord]:
         if self._rows is None:
-            self._rows = [r for r in self.store.list_resources(self.stack.id) if not r.replaced_by]
+            rows = [r for r in self.store.list_resources(self.stack.id) if not r.replaced_by]
+            self._rows = with_nested_stacks(self.store, self.stack, rows)
         return self._rows
 
     @cached_property
@@ -242,6 +244,7 @@ class StackResources:
 
     def _detail(self, record: ResourceRecord) -> dict[str, Any]:
         detail = resource_detail(record, self._required_by.get(record.name, []))
+        nested_detail(detail, record)
         parent, dot, _ = record.name.rpartition(".")
         if dot:  # a resource of a template resource's template (flattened)
             detail["parent_resource"] = parent

@@ -441,10 +441,10 @@ class Service(Closing):
         stacks = self._stacks()
         return stacks.outputs(stacks.get(name))
 
-    def resources(self, stack: str | StackRecord) -> list[ResourceRecord]:
-        """The stack's current resources."""
+    def resources(self, stack: str | StackRecord, *, nested: bool = False) -> list[ResourceRecord]:
+        """The stack's current resources (``nested``: and each nested stack's resource)."""
         stacks = self._stacks()
-        return stacks.resources(stacks.get(stack) if isinstance(stack, str) else stack)
+        return stacks.resources(stacks.get(stack) if isinstance(stack, str) else stack, nested)
 
     def resource(self, name: str, resource: str) -> dict[str, Any]:
         """Heat's ``resource show`` (by name or physical id), secrets masked."""

@@ -23,7 +23,7 @@ from crossheat.clouds.regionmap import RegionMap
 from crossheat.engine.check import CheckResult, run_check
 from crossheat.engine.diff import Diff
 from crossheat.engine.spec import load_spec
-from crossheat.engine.stack import EngineOptions, Operation, live_resources, stack_outputs
+from crossheat.engine.stack import EngineOptions, Operation
 from crossheat.engine.update import UpdateOperation
 from crossheat.errors import ConfigError, CrossheatError, LockLost, StackError
 from crossheat.graph import Graph
@@ -33,6 +33,7 @@ from crossheat.resources.registry import Registry
 from crossheat.resources.schema import SECRET_MASK
 from crossheat.service._acting import refuse_without_caller
 from crossheat.service._cancel import cancel_queued
+from crossheat.service._nestedviews import nested_detail, stored_outputs, with_nested_stacks
 from crossheat.service.views import time_text as _time
 from crossheat.store import (
     Action,
@@ -273,15 +274,15 @@ class Stacks:
 
     def outputs(self, stack: StackRecord) -> list[dict[str, Any]]:
         """The stack's outputs, from the attributes stored: no cloud client, no request."""
-        live, texts = live_resources(self.store.list_resources(stack.id)), self.store.secret_texts
-        return stack_outputs(load_spec(stack.spec), live, texts(stack.id), stack.name)
+        return stored_outputs(self.store, stack)
 
-    def resources(self, stack: StackRecord) -> list[ResourceRecord]:
-        return [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
+    def resources(self, stack: StackRecord, nested: bool = False) -> list[ResourceRecord]:
+        current = [r for r in self.store.list_resources(stack.id) if not r.replaced_by]
+        return with_nested_stacks(self.store, stack, current) if nested else current
 
     def resource(self, stack: StackRecord, name: str) -> dict[str, Any]:
         """Heat's ``resource show`` of ``name`` (by name or physical id), secrets masked."""
-        current = self.resources(stack)
+        current = self.resources(stack, nested=True)
         found = [r for r in current if name in (r.name, r.physical_id)]
         if not found:
             raise StackError(f"stack {stack.name} has no resource {name!r}")
@@ -291,7 +292,7 @@ class Stacks:
             for other, definition in template.resources.items()
             if found[0].name in definition.dependencies() and other != found[0].name
         )
-        return resource_detail(found[0], required_by)
+        return nested_detail(resource_detail(found[0], required_by), found[0])
 
     def events(self, stack: StackRecord, marker: int | None = None) -> list[EventRecord]:
         return self.store.list_events(stack.id, after_event=marker)

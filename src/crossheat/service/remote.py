@@ -346,9 +346,13 @@ class RemoteService(Closing):
         shown = self.show(name)
         return list(shown.get("outputs") or [])
 
-    def resources(self, stack: str | StackRecord) -> list[ResourceRecord]:
+    def resources(self, stack: str | StackRecord, *, nested: bool = False) -> list[ResourceRecord]:
+        """The stack's current resources (``nested``: and each nested stack's resource,
+        the one the server links to its nested stack)."""
         record = self._record(stack)
         listed = self.call("GET", self._path(record, "resources"))["resources"]
+        if not nested:
+            listed = [r for r in listed if not any(x["rel"] == "nested" for x in r["links"])]
         return [resource_record(r, record.id) for r in listed]
 
     def resource(self, name: str, resource: str) -> dict[str, Any]:

@@ -75,6 +75,10 @@ class NestedQueries(StoreCore):
             )
             return {_resource_of(parent.name, r.name): _record(self._box, r) for r in rows}
 
+    def nested_ids(self, parent_id: str) -> dict[str, str]:
+        """The ids of the live nested stacks of ``parent_id``, by resource name."""
+        return {name: stack.id for name, stack in self.nested_stacks(parent_id).items()}
+
     def delete_nested(self, parent_id: str) -> None:
         """Mark every nested stack of ``parent_id`` deleted (with the parent)."""
         self.sync_nested(parent_id, {}, Action.DELETE, Status.COMPLETE)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from crossheat.store._events import EventQueries
 from crossheat.store._metrics import MetricQueries
 from crossheat.store._nested import NestedQueries
+from crossheat.store._nestedview import NestedViews
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
@@ -33,6 +34,7 @@ from crossheat.store.secrets import SecretBox
 class Store(
     StackQueries,
     NestedQueries,
+    NestedViews,
     SummaryQueries,
     ResourceQueries,
     EventQueries,

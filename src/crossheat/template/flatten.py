@@ -143,12 +143,14 @@ def _walk(value: Any, path: list[Any]) -> Any:
 
 
 class _StackName(Function):
-    """A template resource's own value: its name, once its resources (the args) exist."""
+    """A template resource's own value (``get_resource``, ``OS::stack_id``): its nested
+    stack's id once the stack has one (the context's ``nested_ids``), else its name."""
 
     stack: str = ""
 
     def result(self, ctx: ResolveContext) -> Any:
-        return self.stack
+        ids = getattr(ctx, "nested_ids", None) or {}
+        return ids.get(self.stack, self.stack)
 
     def compute(self, args: Any) -> Any:
         return self.stack

@@ -1,0 +1,118 @@
+"""Nested stacks in the stack views, as Heat shows them.
+
+- The parent lists one resource per nested stack (``remote``, of type ``OS::Heat::Stack``
+  or the template resource's type) whose physical id is the nested stack's id: made
+  up here from the nested stack's row, never stored (the engine deploys the nested
+  stack's resources as the parent's own, ``remote.net``...).
+- A nested stack's resources and events are its parent's under its resource's name
+  (the store's view, ``store/_nestedview.py``); its outputs are those of its template,
+  resolved from them with the parent's secrets masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossheat.engine.spec import load_spec
+from crossheat.engine.stack import live_resources, stack_outputs
+from crossheat.errors import CrossheatError
+from crossheat.store import ResourceRecord, StackRecord, Store
+from crossheat.template import Template
+
+#: The key of a resource's view that names the nested stack it owns (Heat's engine
+#: field; the API turns it into a ``nested`` link).
+NESTED_STACK_ID = "nested_stack_id"
+
+
+def with_nested_stacks(
+    store: Store, stack: StackRecord, rows: list[ResourceRecord]
+) -> list[ResourceRecord]:
+    """``rows`` (the stack's current resources) and one made-up row per nested stack."""
+    nested = store.nested_stacks(stack.id)
+    if not nested:
+        return rows
+    types = _types(stack)
+    made = [
+        _made_up(stack, name, child, types.get(name, ""), rows) for name, child in nested.items()
+    ]
+    return [*made, *rows]
+
+
+def _made_up(
+    stack: StackRecord, name: str, child: StackRecord, type: str, rows: list[ResourceRecord]
+) -> ResourceRecord:
+    """The row of resource ``name`` that owns nested stack ``child``: in the region of the
+    nested stack's resources, in the nested stack's status."""
+    region = next((r.region for r in rows if r.name.startswith(f"{name}.")), None)
+    return ResourceRecord(
+        id=child.id, stack_id=stack.id, name=name, type=type, region=region,
+        physical_id=child.id, action=child.action, status=child.status,
+        status_reason=child.status_reason, properties={},
+        attributes={"stack_name": child.name}, secret_paths=(), progress=None, intent=None,
+        replaces=None, replaced_by=None, created_at=child.created_at,
+        updated_at=child.updated_at,
+    )  # fmt: skip
+
+
+def nested_detail(detail: dict[str, Any], record: ResourceRecord) -> dict[str, Any]:
+    """``detail`` (a resource's view) naming the nested stack ``record`` stands for, if it
+    is a made-up row (whose physical id is its own id: no cloud's id is)."""
+    if record.physical_id == record.id:
+        detail[NESTED_STACK_ID] = record.id
+    return detail
+
+
+def nested_template(store: Store, stack: StackRecord) -> Template | None:
+    """The template of nested stack ``stack`` (from its parent's); None for another."""
+    if stack.parent_id is None:
+        return None
+    try:
+        parent = store.get_stack(stack.parent_id, include_deleted=True)
+    except CrossheatError:
+        return None
+    template = _loaded(parent)
+    expanded = template.expanded if template is not None else {}
+    definition = expanded.get(stack.name.removeprefix(f"{parent.name}-"))
+    return definition.nested if definition is not None else None
+
+
+def stored_outputs(
+    store: Store,
+    stack: StackRecord,
+    template: Template | None = None,
+    resources: list[ResourceRecord] | None = None,
+) -> list[dict[str, Any]]:
+    """The outputs of ``stack`` (nested or not) from what is stored: no cloud, no request;
+    ``template``, ``resources``: the stack's, when read already."""
+    nested = nested_outputs(store, stack)
+    if nested is not None:
+        return nested
+    template = template or _loaded(stack)
+    if template is None:
+        return []
+    live = live_resources(store.list_resources(stack.id) if resources is None else resources)
+    texts, ids = store.secret_texts(stack.id), store.nested_ids(stack.id)
+    return stack_outputs(template, live, texts, stack.name, ids)
+
+
+def nested_outputs(store: Store, stack: StackRecord) -> list[dict[str, Any]] | None:
+    """The outputs of nested stack ``stack`` from its resources (the parent's), what the
+    parent's secrets reached masked; None if ``stack`` is no nested stack."""
+    template = nested_template(store, stack)
+    if template is None or stack.parent_id is None:
+        return None
+    live = live_resources(store.list_resources(stack.id))
+    return stack_outputs(template, live, store.secret_texts(stack.parent_id), stack.name)
+
+
+def _loaded(stack: StackRecord) -> Template | None:
+    try:
+        return load_spec(stack.spec)
+    except CrossheatError:
+        return None
+
+
+def _types(stack: StackRecord) -> dict[str, str]:
+    template = _loaded(stack)
+    expanded = template.expanded if template is not None else {}
+    return {name: d.type for name, d in expanded.items() if d.nested is not None}
