@@ -17,9 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 MAX_LINES = 500
 
 #: Modules allowed past ``MAX_LINES`` for now, each with its length when listed: shrink, never grow.
-TOO_LONG = {
-    "crossheat/resources/types/neutron.py": 522,
-}
+TOO_LONG: dict[str, int] = {}
 
 #: Runtime import circles known today (lazy imports included), each a set of modules.
 KNOWN_CIRCLES: list[set[str]] = [

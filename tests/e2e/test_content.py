@@ -87,9 +87,12 @@ def test_a_create_returns_and_finishes_from_stored_content_when_the_files_are_go
     assert shown["stack_status"] == "CREATE_COMPLETE", shown["stack_status_reason"]
     resources = world.json("stack", "resource", "list", "nets")
     assert {(r["resource_name"], r["region"]) for r in resources} == {
-        ("east_mod.net", "East"), ("east_mod.subnet", "East"),
-        ("west_mod.net", "West"), ("west_mod.subnet", "West"),
+        ("east_mod", "East"), ("east_mod.net", "East"), ("east_mod.subnet", "East"),
+        ("west_mod", "West"), ("west_mod.net", "West"), ("west_mod.subnet", "West"),
     }  # fmt: skip
+    # the template resources are nested stacks of their own, as in Heat
+    nested = {r["resource_name"]: r for r in resources if "." not in r["resource_name"]}
+    assert {r["resource_type"] for r in nested.values()} == {"modules/net.yaml", "My::Net"}
     names = {n["name"] for n in world.admin.resources("West")["networks"]}
     assert "from-a-file" in names
     # An update keeping everything stored also runs without the files.

@@ -217,8 +217,9 @@ class _Loader:
         entry = self.env.resolve_type(resource.type, resource.name)
         if entry is None:
             return
-        resource.type = entry.target
-        if entry.is_file:
+        if not entry.is_file:  # an alias: the engine acts on the registered type
+            resource.type = entry.target
+        else:  # a template resource keeps the name it was given, as Heat shows it
             self._nest(resource, entry.base_dir / _local(entry.target), scope, found, chain)
 
     def _nest(
