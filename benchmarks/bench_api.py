@@ -34,7 +34,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ import httpx
 
 from benchmarks.common import report
 from benchmarks.deploy_env import private_world
-from benchmarks.local import free_port, pg_schema, pg_unreachable, wait_healthy
+from benchmarks.local import pg_schema, pg_unreachable, serving
 
 STACKS = 200
 CLIENTS = 50
@@ -68,27 +67,9 @@ TEMPLATE = {
 
 @contextmanager
 def server(database_url: str) -> Iterator[tuple[str, int]]:
-    """``crossheat serve --auth none`` on a free port; its base URL and process id. Its
-    output goes to a file (a pipe nobody reads fills up with its workers' logs, and then
-    the server hangs), shown when it does not start."""
-    port = free_port()
-    env = {**os.environ, "CROSSHEAT_DATABASE_URL": database_url}
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crossheat", "serve", "--auth", "none", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                wait_healthy(process, url)
-            except RuntimeError as exc:
-                log.seek(0)
-                raise RuntimeError(f"{exc}\n{log.read()[-4000:]}") from None
-            yield url, process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    """``crossheat serve --auth none`` on a free port with ``database_url``."""
+    with serving({**os.environ, "CROSSHEAT_DATABASE_URL": database_url}) as started:
+        yield started
 
 
 def populate(url: str) -> list[tuple[str, str]]:

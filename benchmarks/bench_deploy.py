@@ -2,7 +2,7 @@
 
 ::
 
-    .venv/bin/python -m benchmarks.bench_deploy [reference] [generated] [cli]
+    .venv/bin/python -m benchmarks.bench_deploy [reference] [generated] [cli] [served]
 
 - ``reference``: ``examples/east-west-vpn.yaml`` with the emulator's latencies at 1 s per
   resource and 3 s per server (no jitter). Target: create within 1.05x its critical path,
@@ -17,6 +17,10 @@
 - ``cli``: the reference case again as a user types it, ``crossheat stack create --wait``
   as a process (interpreter start-up and validation included; crossheat's modules
   compiled to bytecode first, as an installed package has them), same target.
+- ``served``: the same commands with ``--url`` against a ``crossheat serve`` started
+  once before (SQLite; operations run in the server, its imports and cloud sessions
+  warm): what a command costs when the engine is a service, same target. ``engine_cpu_s``
+  is the command's own CPU time (the server's is not counted).
 
 ``gets_per_server`` counts the polls of each server while it boots (``GET`` of one
 server per ``POST``). Polls are paced by how long servers took lately (see
@@ -55,6 +59,7 @@ import yaml
 from benchmarks.common import report
 from benchmarks.deploy_env import BIG_QUOTAS, World, compile_crossheat, emulator, private_world
 from benchmarks.generate import region_map, write
+from benchmarks.local import serving
 from crossheat.emulator.core import Latency
 from crossheat.graph import Graph
 from crossheat.service import Inputs, Service
@@ -302,6 +307,37 @@ def cli(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
         )  # fmt: skip
 
 
+def served(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
+    """The reference use case typed against a running server: ``crossheat --url URL stack
+    create ... --wait`` and delete as processes, ``crossheat serve`` (SQLite, the engine
+    in the server) started once before, as a team runs it."""
+    regions = ["East", "West"]
+    compile_crossheat()
+    with (
+        private_world(tmp) as world,
+        emulator(world, regions, REFERENCE_LATENCY),
+        serving(os.environ) as (url, _),
+    ):
+        path_s, _ = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
+        psk = f"vpn_psk={PARAMETERS['vpn_psk']}"
+        results = []
+        for i in range(runs):
+            world.admin.reset_counters()
+            create_s, cpu_s = _crossheat("--url", url, "stack", "create", f"vpn-{i}", "-t",
+                                         str(REFERENCE), "--parameter", psk, "--wait")  # fmt: skip
+            calls = world.calls()
+            delete_s, _ = _crossheat("--url", url, "stack", "delete", f"vpn-{i}", "--wait", "--yes")
+            results.append({"create_s": round(create_s, 3), "delete_s": round(delete_s, 3),
+                            "engine_cpu_s": round(cpu_s, 3), "create_calls": calls})  # fmt: skip
+        got = _median(results)
+        return _row(
+            "reference", "CLI via server", resources=_count(REFERENCE), regions=len(regions),
+            create_s=got["create_s"], create_runs=got["create_runs"],
+            engine_cpu_s=got["engine_cpu_s"], **_against_path(got, path_s),
+            delete_s=got["delete_s"], cleaned_up=_cleaned(world, regions),
+        )  # fmt: skip
+
+
 def _count(template: Path) -> int:
     return len(yaml.load(template.read_text(), Loader=yaml.CSafeLoader)["resources"])
 
@@ -316,7 +352,7 @@ def _call_rows(calls: dict[str, tuple[Counter[str], int]]) -> list[dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> None:
-    cases = {"reference", "generated", "cli"}
+    cases = {"reference", "generated", "cli", "served"}
     wanted = cases & set(argv if argv is not None else sys.argv[1:]) or cases
     rows: list[dict[str, Any]] = []
     calls: dict[str, tuple[Counter[str], int]] = {}
@@ -327,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
             calls["reference"] = (counter, row["resources"])
         if "cli" in wanted:
             rows.append(cli(Path(tmp) / "cli"))
+        if "served" in wanted:
+            rows.append(served(Path(tmp) / "served"))
         if "generated" in wanted:
             row, counter = generated(Path(tmp) / "generated")
             rows.append(row)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import secrets
 import socket
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import httpx
@@ -47,6 +49,30 @@ def wait_healthy(process: subprocess.Popen[str], url: str, timeout: float = 60) 
             pass
         time.sleep(0.1)
     raise RuntimeError(f"crossheat serve did not answer within {timeout} s")
+
+
+@contextmanager
+def serving(env: Mapping[str, str]) -> Iterator[tuple[str, int]]:
+    """``crossheat serve --auth none`` on a free port, in environment ``env``; its base URL
+    and process id. Its output goes to a file (a pipe nobody reads fills up with its
+    workers' logs, and then the server hangs), shown when it does not start."""
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crossheat", "serve", "--auth", "none", "--port", str(port)],
+            env=dict(env), stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_healthy(process, url)
+            except RuntimeError as exc:
+                log.seek(0)
+                raise RuntimeError(f"{exc}\n{log.read()[-4000:]}") from None
+            yield url, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def pg_unreachable() -> str | None:

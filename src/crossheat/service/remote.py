@@ -67,8 +67,10 @@ from crossheat.store.records import (
     current_project,
 )
 
-#: Seconds between two reads of a stack whose operation is followed.
-POLL_SECONDS = 0.5
+#: Seconds between two reads of a stack whose operation is followed (one GET of the stack's
+#: canonical path, its outputs not resolved): the command ends at most this long after
+#: the operation has.
+POLL_SECONDS = 0.2
 #: How long, once the operation has ended, its view may take to show the last of it.
 VIEW_DRAIN_SECONDS = 30.0
 #: The stack actions an operation may end in (a failed create or update rolls back).
@@ -279,7 +281,7 @@ class RemoteService(Closing):
         CHECK status and reason tell (``CheckResult``'s shape)."""
         stack = self.get(name)
         self.call("POST", self._path(stack, "actions"), body={"check": None})
-        done = self._until_done(stack.id, Action.CHECK)
+        done = self._until_done(stack, Action.CHECK)
         return check_result(done, self.resources(done))
 
     # ---- running operations --------------------------------------------------------------
@@ -297,19 +299,22 @@ class RemoteService(Closing):
         done = asyncio.Event()
         viewer = asyncio.ensure_future(view(done)) if view is not None else None
         try:
-            return await asyncio.to_thread(self._until_done, started.stack.id, started.action)
+            return await asyncio.to_thread(self._until_done, started.stack, started.action)
         finally:
             done.set()
             if viewer is not None:
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await asyncio.wait_for(viewer, VIEW_DRAIN_SECONDS)
 
-    def _until_done(self, stack_id: str, action: Action) -> StackRecord:
+    def _until_done(self, started: StackRecord, action: Action) -> StackRecord:
         """The stack once its operation for ``action`` has ended (nothing in progress, no
-        engine holding it, its action one ``action`` ends in)."""
+        engine holding it, its action one ``action`` ends in); read at its canonical path,
+        not by id (which Heat answers with a redirect, a second round trip each time)."""
         ends = ENDS_IN.get(action, set(Action))
+        path = self._path(started)
         while True:
-            stack = self.get_by_id(stack_id)
+            shown = self.call("GET", path, params={"resolve_outputs": "false"})
+            stack = stack_record(shown["stack"], self.project)
             idle = stack.status is not Status.IN_PROGRESS and not stack.lock.held
             if idle and stack.action in ends:
                 return stack
