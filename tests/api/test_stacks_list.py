@@ -239,6 +239,15 @@ def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
     assert {o["output_key"]: o["output_value"] for o in outputs} == {"sub_id": sub, "w": "y"}
     events = client.get(url("deep-mod-sub", sub, "events")).json()["events"]
     assert {e["resource_name"] for e in events} == {"deep-mod-sub", "w"}
+    # Heat's nested_depth: each level's own resources, named by the resource above them.
+    for depth, deepest_level in ((1, set()), (2, {("w", "sub")})):
+        query = f"{url('deep', top, 'resources')}?nested_depth={depth}"
+        levels = client.get(query).json()["resources"]
+        assert {(r["resource_name"], r.get("parent_resource")) for r in levels} == {
+            ("mod", None), ("v", "mod"), ("sub", "mod"), *deepest_level,
+        }  # fmt: skip
+    stack_link = next(x["href"] for x in levels[-1]["links"] if x["rel"] == "stack")
+    assert stack_link.endswith(url("deep-mod-sub", sub))
 
     client.delete(url("deep", top))
     wait(client, top)
