@@ -202,3 +202,53 @@ def test_show_nested_lists_a_remote_stack_with_its_parent(client: TestClient) ->
     assert output["output_value"] == "x"
     events = client.get(url("parent-remote", nested, "events")).json()["events"]
     assert {e["resource_name"] for e in events} == {"parent-remote", "v"}
+
+
+DEEP = {
+    "heat_template_version": "2018-08-31",
+    "resources": {"mod": {"type": "mod.yaml"}},
+}
+DEEP_FILES = {
+    "mod.yaml": "heat_template_version: 2018-08-31\n"
+    "resources:\n  v: {type: OS::Heat::Value, properties: {value: x}}\n  sub: {type: sub.yaml}\n"
+    "outputs:\n  sub_id: {value: {get_resource: sub}}\n  w: {value: {get_attr: [sub, w]}}\n",
+    "sub.yaml": "heat_template_version: 2018-08-31\n"
+    "resources:\n  w: {type: OS::Heat::Value, properties: {value: y}}\n"
+    "outputs:\n  w: {value: {get_attr: [w, value]}}\n",
+}
+
+
+def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
+    client: TestClient,
+) -> None:
+    top = create(client, "deep", DEEP, files=DEEP_FILES)
+    listed = client.get(f"{stacks()}?show_nested=True").json()["stacks"]
+    ids = {s["stack_name"]: s["id"] for s in listed}
+    parents = {s["stack_name"]: s["parent"] for s in listed}
+    assert parents == {"deep": None, "deep-mod": top, "deep-mod-sub": ids["deep-mod"]}
+    mod, sub = ids["deep-mod"], ids["deep-mod-sub"]
+    inner = client.get(url("deep-mod", mod, "resources")).json()["resources"]
+    assert {r["resource_name"]: r["resource_type"] for r in inner} == {
+        "v": "OS::Heat::Value", "sub": "sub.yaml",
+    }  # fmt: skip
+    shown = next(r for r in inner if r["resource_name"] == "sub")
+    assert shown["physical_resource_id"] == sub
+    deepest = client.get(url("deep-mod-sub", sub, "resources")).json()["resources"]
+    assert [r["resource_name"] for r in deepest] == ["w"]
+    outputs = client.get(url("deep-mod", mod)).json()["stack"]["outputs"]
+    assert {o["output_key"]: o["output_value"] for o in outputs} == {"sub_id": sub, "w": "y"}
+    events = client.get(url("deep-mod-sub", sub, "events")).json()["events"]
+    assert {e["resource_name"] for e in events} == {"deep-mod-sub", "w"}
+    # Heat's nested_depth: each level's own resources, named by the resource above them.
+    for depth, deepest_level in ((1, set()), (2, {("w", "sub")})):
+        query = f"{url('deep', top, 'resources')}?nested_depth={depth}"
+        levels = client.get(query).json()["resources"]
+        assert {(r["resource_name"], r.get("parent_resource")) for r in levels} == {
+            ("mod", None), ("v", "mod"), ("sub", "mod"), *deepest_level,
+        }  # fmt: skip
+    stack_link = next(x["href"] for x in levels[-1]["links"] if x["rel"] == "stack")
+    assert stack_link.endswith(url("deep-mod-sub", sub))
+
+    client.delete(url("deep", top))
+    wait(client, top)
+    assert client.get(f"{stacks()}?show_nested=True").json()["stacks"] == []

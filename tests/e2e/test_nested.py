@@ -106,3 +106,52 @@ def test_a_module_in_each_region_creates_updates_and_deletes(world: World) -> No
         assert service.list_stacks(nested=True) == []
     assert world.leftovers("East") == {}
     assert world.leftovers("West") == {}
+
+
+# Three levels: the stack, its template resource ``mod``, and mod's template resource ``sub``.
+SUB = """heat_template_version: 2018-08-31
+resources:
+  net: {type: OS::Neutron::Net, properties: {name: deep}}
+outputs:
+  net_id: {value: {get_resource: net}}
+"""
+MOD = """heat_template_version: 2018-08-31
+resources:
+  sub: {type: sub.yaml}
+  marker: {type: OS::Heat::Value, properties: {value: {get_attr: [sub, net_id]}}}
+"""
+DEEP = """heat_template_version: 2018-08-31
+resources:
+  mod: {type: mod.yaml, region: West}
+"""
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_a_template_resource_of_a_nested_template_is_a_nested_stack_at_every_level(
+    world: World,
+) -> None:
+    start_emulator(world)
+    for name, text in {"sub.yaml": SUB, "mod.yaml": MOD, "deep.yaml": DEEP}.items():
+        (world.tmp / name).write_text(text)
+    stack = world.create("deep", "deep.yaml")
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+
+    listed = by_name(world.json("stack", "list", "--nested"), "Stack Name")
+    assert set(listed) == {"deep", "deep-mod", "deep-mod-sub"}
+    assert listed["deep-mod-sub"]["Stack Status"] == "CREATE_COMPLETE"
+    with world.service() as service:
+        assert service.heat().find("deep-mod-sub").parent_id == listed["deep-mod"]["ID"]
+    mod = by_name(world.json("stack", "resource", "list", "deep-mod"), "resource_name")
+    assert {n: r["resource_type"] for n, r in mod.items()} == {
+        "sub": "sub.yaml", "marker": "OS::Heat::Value",
+    }  # fmt: skip
+    assert mod["sub"]["physical_resource_id"] == listed["deep-mod-sub"]["ID"]
+    [net] = world.json("stack", "resource", "list", "deep-mod-sub")
+    assert (net["resource_name"], net["region"]) == ("net", "West")
+    [made] = world.admin.resources("West")["networks"]
+    assert net["physical_resource_id"] == made["id"]
+
+    world.delete("deep")
+    with world.service() as service:
+        assert service.list_stacks(nested=True) == []
+    assert world.leftovers("West") == {}

@@ -60,3 +60,33 @@ def test_a_nested_stack_shows_its_parents_records_under_its_resource_by_their_ow
     # The parent's own view is unchanged.
     assert len(store.list_resources(parent.id)) == 4
     assert len(store.list_events(parent.id)) == 3
+
+
+def test_every_level_is_a_nested_stack_of_the_one_above_and_goes_with_the_top(
+    store: Store,
+) -> None:
+    parent = store.create_stack("top", "p1", SPEC)
+    levels = {"remote": SPEC, "remote.sub": SPEC}
+    store.sync_nested(parent.id, levels, Action.CREATE, Status.COMPLETE)
+    remote = store.nested_stacks(parent.id)["remote"]
+    sub = store.nested_stacks(remote.id)["sub"]
+    assert list(store.nested_stacks(parent.id)) == ["remote"]  # one level each
+    assert (sub.name, sub.parent_id, sub.stack_status) == ("top-remote-sub", remote.id,
+                                                           "CREATE_COMPLETE")  # fmt: skip
+    assert store.nested_ids(parent.id) == {"remote": remote.id, "remote.sub": sub.id}
+    store.add_resources(parent.id, [
+        ("remote.net", "OS::Neutron::Net", "West"),
+        ("remote.sub.port", "OS::Neutron::Port", "West"),
+    ])  # fmt: skip
+    store.add_event(parent.id, "remote.sub.port", Action.CREATE, Status.COMPLETE)
+    assert [r.name for r in store.list_resources(remote.id)] == ["net"]  # not sub.port
+    assert [r.name for r in store.flat_resources(remote.id)] == ["net", "sub.port"]
+    assert [(r.name, r.stack_id) for r in store.list_resources(sub.id)] == [("port", sub.id)]
+    assert [e.resource_name for e in store.list_events(sub.id)] == ["port"]
+    assert store.list_events(remote.id) == []
+
+    store.sync_nested(parent.id, {}, Action.UPDATE, Status.COMPLETE)  # remote gone: sub too
+    assert store.nested_ids(parent.id) == {}
+    store.sync_nested(parent.id, levels, Action.UPDATE, Status.COMPLETE)
+    store.soft_delete_stack(parent.id)
+    assert store.list_stacks("p1", include_nested=True) == []

@@ -107,3 +107,24 @@ def test_get_resource_and_stack_id_give_the_nested_stacks_id_once_it_has_one(
     assert [resolve(outputs[k].value, ctx) for k in ("id", "stack_id")] == ["stack-1"] * 2
     before = RuntimeContext(live, "vpn")  # no nested stack row yet (a plan): the name
     assert resolve(outputs["id"].value, before) == "remote"
+
+
+def test_a_template_resource_of_the_nested_template_is_a_nested_stack_too(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sub.yaml").write_text(
+        "heat_template_version: 2015-04-30\nresources:\n  port: {type: OS::Neutron::Port,"
+        " properties: {network: x}}\n"
+    )
+    remote = REMOTE.replace("resources:\n", "resources:\n  sub: {type: sub.yaml}\n")
+    remote += "  sub_id: {value: {get_resource: sub}}\n"
+    parent = PARENT + "  sub: {value: {get_attr: [remote, outputs, sub_id]}}\n"
+    (tmp_path / "parent.yaml").write_text(parent)
+    (tmp_path / "remote.yaml").write_text(remote)
+    template, found = parse_template(tmp_path / "parent.yaml")
+    assert template is not None and found == []
+    flat, problems = flatten(template)
+    assert problems == [] and list(flat.nested_templates()) == ["remote", "remote.sub"]
+    live = {"remote.sub.port": LiveResource("remote.sub.port", "West", "p-1", {})}
+    ctx = RuntimeContext(live, "vpn", {"remote": "s-1", "remote.sub": "s-2"})
+    assert resolve(flat.outputs["sub"].value, ctx) == "s-2"  # its nested stack's id

@@ -100,13 +100,30 @@ def list_resources(request: Request, ctx: Context, stack_name: str, stack_id: st
     invalid = [k for k in query.names() if k not in RESOURCE_QUERY]
     if invalid:
         raise bad_request(f"Invalid filter parameters {invalid}")
-    query.integer("nested_depth")  # every resource is listed: checked only
+    depth = query.integer("nested_depth") or 0
     detail = query.boolean("with_detail")
     stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
-    found = ctx.service.stack_resources(stack).resources(
-        query.mixed(RESOURCE_FILTERS), with_detail=detail
-    )
+    filters = query.mixed(RESOURCE_FILTERS)
+    if depth:
+        return views.answer({"resources": _levels(ctx, stack, filters, detail, depth)})
+    found = ctx.service.stack_resources(stack).resources(filters, with_detail=detail)
     return views.answer({"resources": [_resource(ctx, stack, r) for r in found]})
+
+
+def _levels(
+    ctx: RequestContext, stack: StackRecord, filters: Any, detail: bool, depth: int
+) -> list[dict[str, Any]]:
+    """Heat's ``nested_depth``: the stack's own resources (the rows the engine keeps for
+    its nested stacks, ``remote.net``, left to them) and its nested stacks', down to
+    ``depth`` levels, each of theirs with ``parent_resource`` (its nested stack's resource)."""
+    nested = ctx.service.store().nested_stacks(stack.id) if depth > 0 else {}
+    inner = tuple(f"{name}." for name in nested)
+    found = ctx.service.stack_resources(stack).resources(filters, with_detail=detail)
+    listed = [_resource(ctx, stack, r) for r in found if not r["resource_name"].startswith(inner)]
+    for name, child in nested.items():
+        for resource in _levels(ctx, child, filters, detail, depth - 1):
+            listed.append({**resource, "parent_resource": resource.get("parent_resource", name)})
+    return listed
 
 
 @router.get(RESOURCE, **answers(200, schemas.ResourceShow, 404, query={"with_attr": MULTI}))

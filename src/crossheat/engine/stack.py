@@ -407,14 +407,11 @@ class Operation:
 
 def nested_specs(template: Template) -> dict[str, StackSpec]:
     """The nested stacks of ``template``, by resource name: one for each of its template
-    resources (``type: file.yaml``) and ``OS::Heat::Stack`` resources (their own
-    template resources are expanded into the parent too, but get no row of their own)."""
+    resources (``type: file.yaml``) and ``OS::Heat::Stack`` resources, and for theirs
+    at every level, by path (``remote.sub``, whose nested stack's parent is remote's)."""
     return {
-        name: StackSpec(
-            {"heat_template_version": d.nested.version, "description": d.nested.description}
-        )
-        for name, d in template.expanded.items()
-        if d.nested is not None
+        path: StackSpec({"heat_template_version": t.version, "description": t.description})
+        for path, t in template.nested_templates().items()
     }
 
 

@@ -7,6 +7,8 @@
 - A nested stack's resources and events are its parent's under its resource's name
   (the store's view, ``store/_nestedview.py``); its outputs are those of its template,
   resolved from them with the parent's secrets masked.
+- At every level: a nested template's template resource ``sub`` is a nested stack of
+  ``<parent>-remote`` (``<parent>-remote-sub``), which lists ``sub`` the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from crossheat.engine.stack import live_resources, stack_outputs
 from crossheat.errors import CrossheatError
 from crossheat.store import ResourceRecord, StackRecord, Store
 from crossheat.template import Template
+from crossheat.template.flatten import flatten_checked
 
 #: The key of a resource's view that names the nested stack it owns (Heat's engine
 #: field; the API turns it into a ``nested`` link).
@@ -27,13 +30,16 @@ NESTED_STACK_ID = "nested_stack_id"
 def with_nested_stacks(
     store: Store, stack: StackRecord, rows: list[ResourceRecord]
 ) -> list[ResourceRecord]:
-    """``rows`` (the stack's current resources) and one made-up row per nested stack."""
+    """``rows`` (the stack's current resources) and one made-up row per nested stack
+    of the stack's own (``remote`` of the top stack, ``sub`` of ``<stack>-remote``)."""
     nested = store.nested_stacks(stack.id)
     if not nested:
         return rows
-    types = _types(stack)
+    template = nested_template(store, stack) if stack.parent_id else _loaded(stack)
+    types = _types(template)
+    flat = rows if stack.parent_id is None else store.flat_resources(stack.id)
     made = [
-        _made_up(stack, name, child, types.get(name, ""), rows) for name, child in nested.items()
+        _made_up(stack, name, child, types.get(name, ""), flat) for name, child in nested.items()
     ]
     return [*made, *rows]
 
@@ -42,7 +48,8 @@ def _made_up(
     stack: StackRecord, name: str, child: StackRecord, type: str, rows: list[ResourceRecord]
 ) -> ResourceRecord:
     """The row of resource ``name`` that owns nested stack ``child``: in the region of the
-    nested stack's resources, in the nested stack's status."""
+    nested stack's resources (among ``rows``, the stack's at every level), in the nested
+    stack's status."""
     region = next((r.region for r in rows if r.name.startswith(f"{name}.")), None)
     return ResourceRecord(
         id=child.id, stack_id=stack.id, name=name, type=type, region=region,
@@ -63,17 +70,26 @@ def nested_detail(detail: dict[str, Any], record: ResourceRecord) -> dict[str, A
 
 
 def nested_template(store: Store, stack: StackRecord) -> Template | None:
-    """The template of nested stack ``stack`` (from its parent's); None for another."""
-    if stack.parent_id is None:
+    """The template of nested stack ``stack`` (from its top stack's), its own template
+    resources expanded; None for another."""
+    path: list[str] = []
+    top = stack
+    while top.parent_id is not None:
+        try:
+            parent = store.get_stack(top.parent_id, include_deleted=True)
+        except CrossheatError:
+            return None
+        path.append(top.name.removeprefix(f"{parent.name}-"))
+        top = parent
+    template = _loaded(top) if path else None
+    nested = template.nested_templates() if template is not None else {}
+    found = nested.get(".".join(reversed(path)))
+    if found is None:
         return None
     try:
-        parent = store.get_stack(stack.parent_id, include_deleted=True)
+        return flatten_checked(found)
     except CrossheatError:
         return None
-    template = _loaded(parent)
-    expanded = template.expanded if template is not None else {}
-    definition = expanded.get(stack.name.removeprefix(f"{parent.name}-"))
-    return definition.nested if definition is not None else None
 
 
 def stored_outputs(
@@ -101,8 +117,9 @@ def nested_outputs(store: Store, stack: StackRecord) -> list[dict[str, Any]] | N
     template = nested_template(store, stack)
     if template is None or stack.parent_id is None:
         return None
-    live = live_resources(store.list_resources(stack.id))
-    return stack_outputs(template, live, store.secret_texts(stack.parent_id), stack.name)
+    live = live_resources(store.flat_resources(stack.id))
+    texts = store.secret_texts(stack.parent_id)
+    return stack_outputs(template, live, texts, stack.name, store.nested_ids(stack.id))
 
 
 def _loaded(stack: StackRecord) -> Template | None:
@@ -112,7 +129,6 @@ def _loaded(stack: StackRecord) -> Template | None:
         return None
 
 
-def _types(stack: StackRecord) -> dict[str, str]:
-    template = _loaded(stack)
+def _types(template: Template | None) -> dict[str, str]:
     expanded = template.expanded if template is not None else {}
     return {name: d.type for name, d in expanded.items() if d.nested is not None}

@@ -260,13 +260,33 @@ class StackQueries(StoreCore):
         with self._write(stack_id) as session:
             row = _get(session, stack_id)
             row.deleted_at = utcnow()
-            for child in session.scalars(
-                select(StackRow).where(StackRow.parent_id == row.id, StackRow.deleted_at.is_(None))
-            ):
+            for child in descendants(session, row).values():
                 child.deleted_at = row.deleted_at
                 child.action, child.status = row.action, row.status
             row.lock_operation = row.lock_engine_id = None
             row.lock_acquired_at = row.lock_heartbeat_at = None
+
+
+def descendants(session: Session, row: StackRow) -> dict[str, StackRow]:
+    """The live nested stacks of ``row`` at every level, by path of resource names
+    (``remote``, ``remote.sub``: the nested stack of ``sub`` is ``<row>-remote-sub``, with
+    ``<row>-remote`` as its parent), each level before the next."""
+    found: dict[str, StackRow] = {}
+    level: dict[str, tuple[StackRow, str]] = {row.id: (row, "")}
+    while level:
+        children = session.scalars(
+            select(StackRow)
+            .where(StackRow.parent_id.in_(list(level)), StackRow.deleted_at.is_(None))
+            .order_by(StackRow.created_at, StackRow.id)
+        )
+        below: dict[str, tuple[StackRow, str]] = {}
+        for child in children:
+            owner, path = level[str(child.parent_id)]
+            full = path + child.name.removeprefix(f"{owner.name}-")
+            found[full] = child
+            below[child.id] = (child, f"{full}.")
+        level = below
+    return found
 
 
 def _live(project: str | None, name: str) -> Select[StackRow]:

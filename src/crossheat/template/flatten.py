@@ -168,8 +168,9 @@ class _NestedStackName(_StackName):
 
 
 def nested_stack_name(parent: str, resource: str) -> str:
-    """The name of the nested stack of resource ``resource`` of stack ``parent``."""
-    return f"{parent}-{resource}"
+    """The name of the nested stack of resource ``resource`` of stack ``parent``
+    (``resource`` a path, ``remote.sub``: ``<parent>-remote-sub``)."""
+    return f"{parent}-{resource.replace(SEPARATOR, '-')}"
 
 
 def _copy(fn: Function, args: Any, scope: Scope) -> Function:
@@ -410,7 +411,10 @@ class _Flattener:
             args = module.full(args)
         elif isinstance(fn, GetAttr) and is_list(args) and args and isinstance(args[0], str):
             args = [module.full(args[0]), *args[1:]]
-        return _copy(fn, args, self.scope(fn.scope))
+        new = _copy(fn, args, self.scope(fn.scope))
+        if isinstance(new, _StackName):  # a template resource of the nested template
+            new.stack = module.full(new.stack)
+        return new
 
     def _parameter(self, module: _Module, fn: GetParam) -> Any:
         """What the parent gives for the parameter; live when only known at deploy."""

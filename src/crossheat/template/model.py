@@ -150,6 +150,17 @@ class Template:
                 texts += definition.nested.hidden_values()
         return texts
 
+    def nested_templates(self, prefix: str = "") -> dict[str, Template]:
+        """The template of each template resource and ``OS::Heat::Stack`` at every level, by
+        its path of resource names (``remote``, then ``remote.sub`` for resource ``sub`` of
+        ``remote``'s template): the nested stacks Heat would make, each as loaded."""
+        found: dict[str, Template] = {}
+        for name, definition in [*self.expanded.items(), *self.resources.items()]:
+            if definition.nested is not None:
+                found[prefix + name] = definition.nested
+                found.update(definition.nested.nested_templates(f"{prefix}{name}."))
+        return found
+
     def references(self) -> list[Reference]:
         """Every reference in resources' properties and metadata, and in outputs."""
         found = [ref for r in self.resources.values() for ref in r.references()]
