@@ -287,24 +287,7 @@ def cli(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
     regions = ["East", "West"]
     compile_crossheat()
     with private_world(tmp) as world, emulator(world, regions, REFERENCE_LATENCY):
-        path_s, _ = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
-        psk = f"vpn_psk={PARAMETERS['vpn_psk']}"
-        results = []
-        for i in range(runs):
-            world.admin.reset_counters()
-            create_s, cpu_s = _crossheat("stack", "create", f"vpn-{i}", "-t", str(REFERENCE),
-                                         "--parameter", psk, "--wait")  # fmt: skip
-            calls = world.calls()
-            delete_s, _ = _crossheat("stack", "delete", f"vpn-{i}", "--wait", "--yes")
-            results.append({"create_s": round(create_s, 3), "delete_s": round(delete_s, 3),
-                            "engine_cpu_s": round(cpu_s, 3), "create_calls": calls})  # fmt: skip
-        got = _median(results)
-        return _row(
-            "reference", "CLI process", resources=_count(REFERENCE), regions=len(regions),
-            create_s=got["create_s"], create_runs=got["create_runs"],
-            engine_cpu_s=got["engine_cpu_s"], **_against_path(got, path_s),
-            delete_s=got["delete_s"], cleaned_up=_cleaned(world, regions),
-        )  # fmt: skip
+        return _typed(world, regions, runs, "CLI process")
 
 
 def served(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
@@ -318,24 +301,32 @@ def served(tmp: Path, runs: int = REFERENCE_RUNS) -> dict[str, Any]:
         emulator(world, regions, REFERENCE_LATENCY),
         serving(os.environ) as (url, _),
     ):
-        path_s, _ = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
-        psk = f"vpn_psk={PARAMETERS['vpn_psk']}"
-        results = []
-        for i in range(runs):
-            world.admin.reset_counters()
-            create_s, cpu_s = _crossheat("--url", url, "stack", "create", f"vpn-{i}", "-t",
-                                         str(REFERENCE), "--parameter", psk, "--wait")  # fmt: skip
-            calls = world.calls()
-            delete_s, _ = _crossheat("--url", url, "stack", "delete", f"vpn-{i}", "--wait", "--yes")
-            results.append({"create_s": round(create_s, 3), "delete_s": round(delete_s, 3),
-                            "engine_cpu_s": round(cpu_s, 3), "create_calls": calls})  # fmt: skip
-        got = _median(results)
-        return _row(
-            "reference", "CLI via server", resources=_count(REFERENCE), regions=len(regions),
-            create_s=got["create_s"], create_runs=got["create_runs"],
-            engine_cpu_s=got["engine_cpu_s"], **_against_path(got, path_s),
-            delete_s=got["delete_s"], cleaned_up=_cleaned(world, regions),
-        )  # fmt: skip
+        return _typed(world, regions, runs, "CLI via server", "--url", url)
+
+
+def _typed(
+    world: World, regions: list[str], runs: int, measured: str, *root: str
+) -> dict[str, Any]:
+    """``runs`` rounds of ``crossheat [ROOT...] stack create ... --wait`` then delete, as
+    processes; the row of the round with the median create time."""
+    path_s, _ = critical_path(REFERENCE, Latency.from_spec(REFERENCE_LATENCY))
+    psk = f"vpn_psk={PARAMETERS['vpn_psk']}"
+    results = []
+    for i in range(runs):
+        world.admin.reset_counters()
+        create_s, cpu_s = _crossheat(*root, "stack", "create", f"vpn-{i}", "-t", str(REFERENCE),
+                                     "--parameter", psk, "--wait")  # fmt: skip
+        calls = world.calls()
+        delete_s, _ = _crossheat(*root, "stack", "delete", f"vpn-{i}", "--wait", "--yes")
+        results.append({"create_s": round(create_s, 3), "delete_s": round(delete_s, 3),
+                        "engine_cpu_s": round(cpu_s, 3), "create_calls": calls})  # fmt: skip
+    got = _median(results)
+    return _row(
+        "reference", measured, resources=_count(REFERENCE), regions=len(regions),
+        create_s=got["create_s"], create_runs=got["create_runs"],
+        engine_cpu_s=got["engine_cpu_s"], **_against_path(got, path_s),
+        delete_s=got["delete_s"], cleaned_up=_cleaned(world, regions),
+    )  # fmt: skip
 
 
 def _count(template: Path) -> int:
