@@ -17,8 +17,10 @@ exceptions are translated into ``CloudError`` subclasses at one boundary
     ├── StackError              stack-level problems
     │   ├── StackNotFound
     │   ├── StackExists
-    │   └── StackLocked         another operation holds the stack
-    │       └── LockLost        this engine's lock was taken over: it stops
+    │   ├── StackLocked         another operation holds the stack
+    │   │   └── LockLost        this engine's lock was taken over: it stops
+    │   ├── OperationCancelled  a cancel ended a resource's wait for the cloud
+    │   └── NestedStackTimedOut a nested stack's ``timeout`` passed
     ├── StoreError              the state database
     └── CloudError              a cloud answered with an error, or could not be reached
         ├── CloudNotFound       404: the thing is gone
@@ -218,6 +220,17 @@ class LockLost(StackLocked):
 class OperationCancelled(StackError):
     """``stack cancel`` ended a resource's wait for the cloud (a server booting): the
     resource fails, and the operation rolls back as after any failure."""
+
+
+class NestedStackTimedOut(StackError):
+    """A nested stack's own ``timeout`` passed (``OS::Heat::Stack``'s): a resource of it
+    waiting for the cloud fails at once, as on a cancel; one not started never starts.
+    ``stack``: the parent's resource for the nested stack, when the error stands for the
+    whole nested stack (then the message is the nested stack's reason, "Timed out ...")."""
+
+    def __init__(self, message: str, *, stack: str | None = None) -> None:
+        super().__init__(message)
+        self.stack = stack
 
 
 class StoreError(CrossheatError):

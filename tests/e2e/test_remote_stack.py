@@ -4,6 +4,8 @@ deleted across two regions, the nested stack a stack of its own with its parent.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.conftest import World, start_emulator
@@ -159,3 +161,62 @@ def test_a_remote_stack_deploys_updates_and_deletes_across_two_regions(world: Wo
     assert world.leftovers("West") == {}
     with world.service() as service:
         assert service.list_stacks(nested=True) == []
+
+
+SLOW = """\
+heat_template_version: 2018-08-31
+resources:
+  net:
+    type: OS::Neutron::Net
+    properties: {name: slow-net}
+  subnet:
+    type: OS::Neutron::Subnet
+    properties: {network: {get_resource: net}, cidr: 10.7.0.0/24}
+  server:
+    type: OS::Nova::Server
+    depends_on: subnet
+    properties: {image: cirros, flavor: m1.small, networks: [{network: {get_resource: net}}]}
+"""
+
+TIMED = """\
+heat_template_version: 2018-08-31
+resources:
+  local_net:
+    type: OS::Neutron::Net
+    properties: {name: local}
+  remote:
+    type: OS::Heat::Stack
+    properties:
+      context: {region_name: West}
+      template: {get_file: slow.yaml}
+      timeout: 1
+"""
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_a_remote_stack_past_its_timeout_fails_timed_out_with_its_parent(world: World) -> None:
+    """``timeout: 1`` and a server that takes 90 s to boot: at one minute the nested stack
+    fails "Timed out", its server's wait is cut short, and its parent fails with it."""
+    start_emulator(world, latency="default=0.02,server=90,server_delete=0.1")
+    (world.tmp / "slow.yaml").write_text(SLOW)
+    (world.tmp / "timed.yaml").write_text(TIMED)
+    started = time.monotonic()
+    stack = world.create("parent", "timed.yaml", disable_rollback=True)
+    assert 60 <= time.monotonic() - started < 80
+
+    assert stack["stack_status"] == "CREATE_FAILED"
+    reason = "Timed out after 1 min; unfinished: server"
+    assert stack["stack_status_reason"] == f"Resource CREATE failed: remote: {reason}"
+    nested = world.show("parent-remote")
+    assert (nested["stack_status"], nested["stack_status_reason"]) == ("CREATE_FAILED", reason)
+    resources = {r["resource_name"]: r for r in world.resources("parent")}
+    shown = {n: (r["resource_status"], r["resource_status_reason"]) for n, r in resources.items()}
+    assert shown["remote"] == ("CREATE_FAILED", reason)
+    assert shown["remote.server"][0] == "CREATE_FAILED"
+    assert "timed out while waiting for the cloud" in shown["remote.server"][1]
+    assert shown["remote.subnet"][0] == shown["local_net"][0] == "CREATE_COMPLETE"
+    failed = [e for e in world.events("parent") if e["resource_status"] == "CREATE_FAILED"]
+    assert [e["resource_name"] for e in failed] == ["remote.server", "remote", "parent"]
+
+    world.delete("parent")
+    assert world.leftovers("West") == {} and world.leftovers("East") == {}

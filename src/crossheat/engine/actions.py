@@ -10,7 +10,6 @@ fence (``Store.check_fence``, no database read while its last confirmation is fr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from crossheat.errors import (
     CloudError,
     CloudNotFound,
     CloudTransientError,
+    NestedStackTimedOut,
     OperationCancelled,
 )
 from crossheat.redact import Path
@@ -78,6 +78,10 @@ class Runtime:
     #: short: one waiting for the cloud then fails at once (``OperationCancelled``), as
     #: Heat's do; None during a rollback or a delete, which go to their end.
     interrupt: asyncio.Event | None = None
+    #: Per resource name, the ends of the timeouts of the nested stacks it is in (set once
+    #: one has passed, ``engine.nested_timeout``): its create or update waiting for the
+    #: cloud then fails at once (``NestedStackTimedOut``), as on a cancel.
+    expiries: dict[str, tuple[asyncio.Event, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.durations = Durations(self.store.recent_durations)
@@ -184,11 +188,12 @@ async def _poll(
 ) -> None:
     """Poll until ``check`` is done: after the delays the action's schedule gives (exact
     ones), or else sooner at first. The duration is then learnt for the next ones.
-    ``interruptible``: a cancel (``Runtime.interrupt``) ends the wait at once."""
+    ``interruptible``: a cancel (``Runtime.interrupt``) or the timeout of a nested stack
+    of the resource (``Runtime.expiries``) ends the wait at once."""
     delay_cap = 0.05
     while isinstance(step, Pending):
         delay = step.delay if step.exact else min(step.delay, delay_cap)
-        await _pause(rt.interrupt if interruptible else None, delay, ctx)
+        await _pause(rt, delay, ctx, interruptible)
         delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
         step = await rt.run(check)
     assert isinstance(step, Done)
@@ -196,16 +201,32 @@ async def _poll(
         ctx.pacer.done()
 
 
-async def _pause(interrupt: asyncio.Event | None, seconds: float, ctx: ResourceContext) -> None:
-    """Sleep ``seconds``; ``OperationCancelled`` as soon as ``interrupt`` is set."""
-    if interrupt is None:
+async def _pause(rt: Runtime, seconds: float, ctx: ResourceContext, interruptible: bool) -> None:
+    """Sleep ``seconds``; when ``interruptible``, ``OperationCancelled`` as soon as the
+    operation is cancelled, ``NestedStackTimedOut`` as soon as a nested stack of the
+    resource times out."""
+    cancel = rt.interrupt if interruptible else None
+    expiries = rt.expiries.get(ctx.name, ()) if interruptible else ()
+    stops = [e for e in (cancel, *expiries) if e is not None]
+    if not stops:
         await asyncio.sleep(seconds)
         return
-    if not interrupt.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(interrupt.wait(), seconds)
-    if interrupt.is_set():
+    if not any(e.is_set() for e in stops):
+        await _first_set(stops, seconds)
+    if cancel is not None and cancel.is_set():
         raise OperationCancelled(f"{ctx.name}: cancelled while waiting for the cloud")
+    if any(e.is_set() for e in expiries):
+        raise NestedStackTimedOut(f"{ctx.name}: timed out while waiting for the cloud")
+
+
+async def _first_set(events: list[asyncio.Event], seconds: float) -> None:
+    """Wait until one of ``events`` is set, at most ``seconds``."""
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 def secret_attribute_paths(cls: type[ResourceType]) -> list[Path]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from crossheat.clouds.driver import RegionClients
 from crossheat.clouds.regionmap import RegionMap, resource_region
+from crossheat.engine import nested_timeout
 from crossheat.engine.actions import Runtime, create_resource, delete_resource
 from crossheat.engine.context import LiveResource, RuntimeContext
 from crossheat.engine.tunnels import wait_for_tunnels
@@ -75,6 +76,8 @@ class Operation:
     dependencies: Graph[str] | None = None
     #: The resources whose create has started in this operation.
     creating: set[str] = field(default_factory=set)
+    #: The nested stacks whose own timeout passed in this operation: action and reason.
+    timed_out: dict[str, tuple[Action, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._nested_ids: dict[str, str] | None = None
@@ -184,6 +187,7 @@ class Operation:
     def stack_status(self, action: Action, status: Status, reason: str) -> None:
         self.store.update_stack_status(self.stack.id, action, status, reason, event=True)
         self.store.sync_nested(self.stack.id, nested_specs(self.template), action, status, reason)
+        nested_timeout.keep_timed_out(self.store, self.stack.id, self.timed_out, action, status)
         self._nested_ids = None
 
     def remember_secrets(self) -> None:
@@ -315,14 +319,18 @@ class Operation:
         self.prefetch()
         started = time.monotonic()
         self.rt.interrupt = self.stop  # a cancel cuts the creates' waits short
+        clocks = nested_timeout.clocks(
+            self.rt, self.template, self.placement, action, self.timed_out
+        )
         try:
             result = await walk(
-                self.graph(), self.create_one, group=self.region_of,
+                self.graph(), clocks.guard(self.create_one), group=self.region_of,
                 default_limit=self.options.concurrency, timeout=self.timeout(), stop=self.stop,
                 priority=self.chains(),
             )  # fmt: skip
         finally:
             self.rt.interrupt = None
+            clocks.close()
         failure = _failure(result, action.value, self.timeout())
         if failure is None:
             remaining = self.timeout() - (time.monotonic() - started)
@@ -479,5 +487,8 @@ def _failure(result: WalkResult[str], action: str, timeout: float) -> str | None
     if result.timed_out:
         unfinished = ", ".join(sorted(result.cancelled)) or "none"
         return f"Stack {action} timed out after {timeout / 60:g} min; unfinished: {unfinished}"
-    causes = [f"{name}: {_reason(exc)}" for name, exc in sorted(result.failed.items())]
+    causes = dict.fromkeys(  # a nested stack that timed out once, not each resource it cut
+        nested_timeout.nested_cause(exc) or f"{name}: {_reason(exc)}"
+        for name, exc in sorted(result.failed.items())
+    )
     return f"Resource {action} failed: " + "; ".join(causes)

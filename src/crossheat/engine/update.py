@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from crossheat.engine import nested_timeout
 from crossheat.engine.actions import create_resource, delete_resource, update_resource
 from crossheat.engine.check import (
     MARKED_UNHEALTHY,
@@ -195,14 +196,18 @@ class UpdateOperation(Operation):
         failure = await self._retire(self._delete_first())
         if failure is None:
             self.rt.interrupt = self.stop  # a cancel cuts the creates' and updates' waits short
+            clocks = nested_timeout.clocks(
+                self.rt, self.template, self.placement, Action.UPDATE, self.timed_out
+            )
             try:
                 result = await walk(
-                    self.graph(), self.update_one, group=self.region_of,
+                    self.graph(), clocks.guard(self.update_one), group=self.region_of,
                     default_limit=self.options.concurrency, timeout=self.timeout(),
                     stop=self.stop,
                 )  # fmt: skip
             finally:
                 self.rt.interrupt = None
+                clocks.close()
             failure = _failure(result, "UPDATE", self.timeout())
         if failure is None:
             failure = await self._retire(set(self.retired))

@@ -72,6 +72,8 @@ class ResourceDefinition:
     condition: str | None = None
     external_id: Any = None
     nested: Template | None = None
+    #: ``OS::Heat::Stack``'s ``timeout``: minutes its nested stack's create or update may take
+    timeout_mins: int | None = None
     #: ``references()`` and ``dependencies()``, worked out on first use (the values are fixed)
     _found: tuple[list[Reference], set[str]] | None = field(
         default=None, init=False, repr=False, compare=False

@@ -13,7 +13,8 @@ It is read like a template resource (``type: file.yaml``): its template is loade
 (``remote.net``, ``remote.subnet``), every resource of it in the region of
 ``context.region_name`` (the parent resource's own ``region:`` when no context names
 one). Besides its template's outputs, it has Heat's attributes ``outputs`` (every output,
-by name: ``get_attr: [remote, outputs, key]``) and ``stack_name``.
+by name: ``get_attr: [remote, outputs, key]``) and ``stack_name``. ``timeout`` is kept as
+the definition's ``timeout_mins``, which the engine enforces (``engine.nested_timeout``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def remote_template(
     timeout = resolve(raw.get("timeout"), PlanContext())
     if timeout is not None and (not isinstance(timeout, int) or timeout < 1):
         problem("timeout must be a whole number of minutes, at least 1", ("timeout",))
+    elif timeout is not None:
+        resource.timeout_mins = timeout  # enforced by the engine (``engine.nested_timeout``)
     given = raw.get("parameters") or {}
     if not isinstance(given, dict):
         problem("parameters must be a map of the nested template's parameters", ("parameters",))
