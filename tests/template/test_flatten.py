@@ -309,3 +309,46 @@ def test_hidden_parameters_of_nested_templates_are_known_as_secrets(tmp_path: Pa
     template, found = flatten(load_template(path, parameters={"key": "top-s3cret"}))
     assert found == []
     assert sorted(template.hidden_values()) == ["nested-s3cret", "top-s3cret"]
+
+
+def test_each_nested_stacks_outputs_are_recorded_as_the_parent_reads_them(
+    tmp_path: Path,
+) -> None:
+    outer = """heat_template_version: 2018-08-31
+parameters:
+  prefix: {type: string}
+  again: {type: string, default: ""}
+resources:
+  inner: {type: lib/net.yaml, properties: {cidr: {get_param: prefix}}}
+outputs:
+  prefix: {value: {get_param: prefix}}
+  net: {value: {get_attr: [inner, network_id]}}
+  again: {value: {get_param: again}}
+"""
+    path = write(
+        tmp_path,
+        {
+            "lib/net.yaml": NET,
+            "outer.yaml": outer,
+            "top.yaml": top(
+                "  base: {type: OS::Neutron::Net}\n"
+                "  m:\n    type: outer.yaml\n"
+                "    properties: {prefix: {get_attr: [base, x]}, again: {get_attr: [m, again]}}\n"
+            ),
+        },
+    )
+    template = flat(path)  # m's again reads itself: no error, as nothing deployed reads it
+    assert sorted(template.nested_outputs) == ["m", "m.inner"]
+    values = {
+        (path, name): resolve(output.value, Deployed())
+        for path, outputs in template.nested_outputs.items()
+        for name, output in outputs.items()
+    }
+    assert values == {
+        ("m", "prefix"): "base.x",
+        ("m", "net"): "m.inner.net-id",
+        ("m", "again"): None,
+        ("m.inner", "network_id"): "m.inner.net-id",
+        ("m.inner", "details"): {"pools": [{"start": "m.inner.subnet-start"}]},
+        ("m.inner", "cidr"): "base.x",
+    }

@@ -5,14 +5,16 @@
   up here from the nested stack's row, never stored (the engine deploys the nested
   stack's resources as the parent's own, ``remote.net``...).
 - A nested stack's resources and events are its parent's under its resource's name
-  (the store's view, ``store/_nestedview.py``); its outputs are those of its template,
-  resolved from them with the parent's secrets masked.
+  (the store's view, ``store/_nestedview.py``); its outputs are those of its template
+  as the top stack's template reads them (``Template.nested_outputs``), resolved from
+  the top stack's resources with its secrets masked.
 - At every level: a nested template's template resource ``sub`` is a nested stack of
   ``<parent>-remote`` (``<parent>-remote-sub``), which lists ``sub`` the same way.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crossheat.engine.spec import load_spec
@@ -69,9 +71,9 @@ def nested_detail(detail: dict[str, Any], record: ResourceRecord) -> dict[str, A
     return detail
 
 
-def nested_template(store: Store, stack: StackRecord) -> Template | None:
-    """The template of nested stack ``stack`` (from its top stack's), its own template
-    resources expanded; None for another."""
+def _top_of(store: Store, stack: StackRecord) -> tuple[StackRecord, str] | None:
+    """The top stack of nested stack ``stack`` and ``stack``'s path of resource names in
+    it (``remote.sub``); None for a stack that is not nested (or whose parent is gone)."""
     path: list[str] = []
     top = stack
     while top.parent_id is not None:
@@ -81,9 +83,15 @@ def nested_template(store: Store, stack: StackRecord) -> Template | None:
             return None
         path.append(top.name.removeprefix(f"{parent.name}-"))
         top = parent
-    template = _loaded(top) if path else None
-    nested = template.nested_templates() if template is not None else {}
-    found = nested.get(".".join(reversed(path)))
+    return (top, ".".join(reversed(path))) if path else None
+
+
+def nested_template(store: Store, stack: StackRecord) -> Template | None:
+    """The template of nested stack ``stack`` (from its top stack's), its own template
+    resources expanded; None for another."""
+    top = _top_of(store, stack)
+    template = _loaded(top[0]) if top is not None else None
+    found = template.nested_templates().get(top[1]) if top and template else None
     if found is None:
         return None
     try:
@@ -112,14 +120,20 @@ def stored_outputs(
 
 
 def nested_outputs(store: Store, stack: StackRecord) -> list[dict[str, Any]] | None:
-    """The outputs of nested stack ``stack`` from its resources (the parent's), what the
-    parent's secrets reached masked; None if ``stack`` is no nested stack."""
-    template = nested_template(store, stack)
-    if template is None or stack.parent_id is None:
+    """The outputs of nested stack ``stack``: its template's outputs as its top stack's
+    template reads them (``flatten`` records them, by path), resolved from the top stack's
+    resources, so they are what the parent's ``get_attr`` of them gives (a parameter the
+    parent set from a resource's attribute included), what the top stack's secrets
+    reached masked; None if ``stack`` is no nested stack."""
+    found = _top_of(store, stack)
+    template = _loaded(found[0]) if found is not None else None
+    if found is None or template is None or found[1] not in template.nested_outputs:
         return None
-    live = live_resources(store.flat_resources(stack.id))
-    texts = store.secret_texts(stack.parent_id)
-    return stack_outputs(template, live, texts, stack.name, store.nested_ids(stack.id))
+    top, path = found
+    outputs = replace(template, outputs=template.nested_outputs[path])
+    live = live_resources(store.list_resources(top.id))
+    texts = store.secret_texts(top.id)
+    return stack_outputs(outputs, live, texts, top.name, store.nested_ids(top.id))
 
 
 def _loaded(stack: StackRecord) -> Template | None:

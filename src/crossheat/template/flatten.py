@@ -23,7 +23,10 @@ output's value expression, ``get_attr: [east_mod, resource.net.name]`` (or
 and ``depends_on: east_mod`` depends on every ``east_mod.*`` resource. The
 template resource itself has no cloud object: ``get_resource: east_mod`` and
 ``get_attr: [east_mod, OS::stack_id]`` answer its name, ``"east_mod"``, once
-every ``east_mod.*`` resource exists.
+every ``east_mod.*`` resource exists. The flattened template's ``nested_outputs``
+holds each template resource's outputs (at every level: ``east_mod``,
+``east_mod.inner``) rewritten so, as the parent's ``get_attr`` would read them:
+what the nested stack shows as its own outputs.
 
 Diagnostics about an expanded resource keep naming the nested file and line:
 the flattened template's ``source`` locates ``resources.east_mod.net...`` at
@@ -244,9 +247,34 @@ class _Flattener:
         source = FlatSourceMap(self.template.source.file, self.template.source.marks, origins)
         expanded = {n: r for n, r in self.template.resources.items() if _is_template_resource(r)}
         flat = replace(
-            self.template, source=source, resources=resources, outputs=outputs, expanded=expanded
+            self.template,
+            source=source,
+            resources=resources,
+            outputs=outputs,
+            expanded=expanded,
+            nested_outputs=self._nested_outputs(),
         )
         return flat, self.found
+
+    def _nested_outputs(self) -> dict[str, dict[str, OutputDefinition]]:
+        """The outputs of each nested stack below this template, at every level, by path
+        (``remote``, ``remote.sub``), as values of this template: what a nested stack shows
+        as its outputs is what the parent's ``get_attr`` of them gives. They add no
+        diagnostic: what they read is checked where a resource or output reads it."""
+        reported = len(self.found)
+        found: dict[str, dict[str, OutputDefinition]] = {}
+        for module in self.modules.values():
+            found[module.name] = {
+                name: replace(output, value=self._output(module, name, None))
+                for name, output in module.inner.outputs.items()
+            }
+            for path, outputs in module.inner.nested_outputs.items():
+                found[module.full(path)] = {
+                    name: replace(output, value=self.inner(module, output.value))
+                    for name, output in outputs.items()
+                }
+        del self.found[reported:]
+        return found
 
     def _clash(self, module: _Module, full: str) -> None:
         path: TemplatePath = ("resources", full)
@@ -377,7 +405,7 @@ class _Flattener:
             return _copy(value, [*value.args, *path], value.scope)
         return _Lookup("get_attr", [value, *path], at.path, self.scope(at.scope))
 
-    def _output(self, module: _Module, name: str, at: Function) -> Any:
+    def _output(self, module: _Module, name: str, at: Function | None) -> Any:
         output = module.inner.outputs.get(name)
         if output is None:  # reported by the loader
             return None
@@ -388,11 +416,12 @@ class _Flattener:
         finally:
             self.busy.discard((module.name, f"outputs.{name}"))
 
-    def _enter(self, module: str, what: str, at: Function) -> bool:
-        """False (and an error) when working out ``what`` of ``module`` needs itself."""
+    def _enter(self, module: str, what: str, at: Function | None) -> bool:
+        """False (and an error at ``at``) when working out ``what`` of ``module`` needs itself."""
         if (module, what) in self.busy:
             message = f"template resource {module}: {what} depends on itself"
-            self.found.append(at.diagnostic(message, code="cycle"))
+            if at is not None:
+                self.found.append(at.diagnostic(message, code="cycle"))
             return False
         self.busy.add((module, what))
         return True

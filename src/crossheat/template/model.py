@@ -128,6 +128,9 @@ class Template:
     parameter_groups: list[dict[str, Any]] = field(default_factory=list)
     #: template resources ``flatten()`` replaced by their resources (their ``.nested`` kept)
     expanded: dict[str, ResourceDefinition] = field(default_factory=dict)
+    #: the outputs of each nested stack ``flatten()`` expanded, at every level, by its path
+    #: (``remote``, ``remote.sub``), their values read from this template's resources
+    nested_outputs: dict[str, dict[str, OutputDefinition]] = field(default_factory=dict)
 
     def locate(self, path: TemplatePath) -> Location | None:
         """Where the deepest known node along ``path`` is."""
