@@ -3,6 +3,8 @@ stacks (``global_tenant`` for admins)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.api.heatstacks import BASE, create, error, region_map, stacks, url, wait
@@ -248,6 +250,32 @@ def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
         }  # fmt: skip
     stack_link = next(x["href"] for x in levels[-1]["links"] if x["rel"] == "stack")
     assert stack_link.endswith(url("deep-mod-sub", sub))
+
+    # ... and the event list's: each event shown as its nested stack's, with a root_stack link
+    def events_at(depth: int, *query: str) -> list[dict[str, Any]]:
+        path = f"{url('deep', top, 'events')}?nested_depth={depth}&sort_dir=asc"
+        answer = client.get("&".join([path, *query]))
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["events"])
+
+    def owner(event: dict[str, Any]) -> str:
+        stack = next(x["href"] for x in event["links"] if x["rel"] == "stack")
+        return stack.split("/")[-2]
+
+    flat = client.get(f"{url('deep', top, 'events')}?sort_dir=asc").json()["events"]
+    two = events_at(2)
+    assert [e["id"] for e in two] == [e["id"] for e in flat]  # the same events, in order
+    shown = {(owner(e), e["resource_name"]) for e in two}
+    assert shown == {("deep", "deep"), ("deep-mod", "v"), ("deep-mod-sub", "w")}
+    roots = {x["href"] for e in two for x in e["links"] if x["rel"] == "root_stack"}
+    assert len(roots) == 1 and roots.pop().endswith(url("deep", top))
+    one = {(owner(e), e["resource_name"]) for e in events_at(1)}
+    assert one == {("deep", "deep"), ("deep-mod", "v"), ("deep-mod", "sub.w")}
+    # paging stays the one list's
+    first, second = events_at(2, "limit=2"), events_at(2, "limit=2", f"marker={two[1]['id']}")
+    assert [e["id"] for e in first + second] == [e["id"] for e in two[:4]]
+    no_depth = {e["resource_name"] for e in flat}
+    assert "mod.sub.w" in no_depth  # without nested_depth: the engine's names, as before
 
     client.delete(url("deep", top))
     wait(client, top)

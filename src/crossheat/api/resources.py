@@ -186,7 +186,7 @@ def _events(
     event id, those after it are given)."""
     query = Query(request)
     limit = query.integer("limit")
-    query.integer("nested_depth")  # no nested stacks: checked only
+    depth = query.integer("nested_depth") or 0
     stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
     found = ctx.service.stack_resources(stack).events(
         resource=resource,
@@ -196,7 +196,40 @@ def _events(
         marker=query.single("marker"),
         limit=limit,
     )
-    return [_event(ctx, stack, e) for e in found]
+    if not depth or resource is not None:
+        return [_event(ctx, stack, e) for e in found]
+    owners = _owners(ctx, stack, depth)
+    root = link(_href(ctx, stack), "root_stack")
+    listed = []
+    for event in found:
+        owner, name = next(
+            ((child, event["resource_name"].removeprefix(prefix)) for prefix, child in owners
+             if event["resource_name"].startswith(prefix)),
+            (stack, event["resource_name"]),
+        )  # fmt: skip
+        shown = _event(ctx, owner, {**event, "resource_name": name, "logical_resource_id": name})
+        shown["links"].append(root)
+        listed.append(shown)
+    return listed
+
+
+def _owners(
+    ctx: RequestContext, stack: StackRecord, depth: int, prefix: str = ""
+) -> list[tuple[str, StackRecord]]:
+    """``nested_depth`` of an event list: the nested stacks of ``stack`` down to ``depth``
+    levels, each with the prefix its resources' events have in ``stack``'s list
+    (``remote.``, ``remote.sub.``), the deepest first. An event is shown as its nested
+    stack's (under its own name, linked to it); one deeper than ``depth`` as that of the
+    deepest nested stack shown (``sub.port`` of ``remote`` at depth 1), so that paging
+    (``marker``, ``limit``) stays that of the stack's one list of events."""
+    found: list[tuple[str, StackRecord]] = []
+    if depth > 0:
+        for name, child in ctx.service.store().nested_stacks(stack.id).items():
+            found += [
+                *_owners(ctx, child, depth - 1, f"{prefix}{name}."),
+                (f"{prefix}{name}.", child),
+            ]
+    return sorted(found, key=lambda owned: -len(owned[0]))
 
 
 @router.get(STACK + "/events", **answers(200, schemas.EventList, 404, query=EVENT_QUERY))
