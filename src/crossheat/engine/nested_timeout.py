@@ -30,7 +30,6 @@ from crossheat.engine.actions import Runtime
 from crossheat.errors import NestedStackTimedOut
 from crossheat.store import Action, Status, Store
 from crossheat.template import Template
-from crossheat.template.model import ResourceDefinition
 
 #: Seconds in a minute of ``timeout`` (the engine's tests make it shorter).
 MINUTE = 60.0
@@ -96,7 +95,7 @@ class NestedTimeouts:
         nested stack's failure, once."""
         clocks = [
             _Clock(name, d.timeout_mins, frozenset(_members(template, name)))
-            for name, d in _nested_definitions(template).items()
+            for name, d in template.nested_definitions().items()
             if d.timeout_mins
         ]
         return cls(clocks, expiries, on_timeout)
@@ -163,17 +162,6 @@ def nested_cause(exc: BaseException) -> str | None:
     return None
 
 
-def _nested_definitions(template: Template, prefix: str = "") -> dict[str, ResourceDefinition]:
-    """The definitions of the nested stacks at every level, by the parent's names
-    (``remote``, ``remote.inner`` for an ``OS::Heat::Stack`` in ``remote``'s template)."""
-    found: dict[str, ResourceDefinition] = {}
-    for name, definition in [*template.expanded.items(), *template.resources.items()]:
-        if definition.nested is not None:
-            found[prefix + name] = definition
-            found.update(_nested_definitions(definition.nested, f"{prefix}{name}."))
-    return found
-
-
 def _members(template: Template, name: str) -> list[str]:
     return [n for n in template.resources if n.startswith(f"{name}.")]
 
@@ -196,7 +184,7 @@ def record_timeout(
     region = next((region_of[n] for n in _members(template, name)), None)
     store.add_event(
         stack_id, name, action, Status.FAILED, reason,
-        resource_type=_nested_definitions(template)[name].type, physical_id=nested_id,
+        resource_type=template.nested_definitions()[name].type, physical_id=nested_id,
         region=region,
     )  # fmt: skip
 

@@ -74,16 +74,14 @@ def nested_detail(detail: dict[str, Any], record: ResourceRecord) -> dict[str, A
 def _top_of(store: Store, stack: StackRecord) -> tuple[StackRecord, str] | None:
     """The top stack of nested stack ``stack`` and ``stack``'s path of resource names in
     it (``remote.sub``); None for a stack that is not nested (or whose parent is gone)."""
-    path: list[str] = []
-    top = stack
-    while top.parent_id is not None:
-        try:
-            parent = store.get_stack(top.parent_id, include_deleted=True)
-        except CrossheatError:
-            return None
-        path.append(top.name.removeprefix(f"{parent.name}-"))
-        top = parent
-    return (top, ".".join(reversed(path))) if path else None
+    view = store.nested_view(stack.id) if stack.parent_id is not None else None
+    if view is None:
+        return None
+    try:
+        top = store.get_stack(view.parent_id, include_deleted=True)
+    except CrossheatError:
+        return None
+    return top, view.prefix.removesuffix(".")
 
 
 def nested_template(store: Store, stack: StackRecord) -> Template | None:

@@ -155,16 +155,22 @@ class Template:
                 texts += definition.nested.hidden_values()
         return texts
 
-    def nested_templates(self, prefix: str = "") -> dict[str, Template]:
-        """The template of each template resource and ``OS::Heat::Stack`` at every level, by
-        its path of resource names (``remote``, then ``remote.sub`` for resource ``sub`` of
-        ``remote``'s template): the nested stacks Heat would make, each as loaded."""
-        found: dict[str, Template] = {}
+    def nested_definitions(self, prefix: str = "") -> dict[str, ResourceDefinition]:
+        """Each template resource and ``OS::Heat::Stack`` at every level, by its path of
+        resource names (``remote``, then ``remote.sub`` for resource ``sub`` of ``remote``'s
+        template): the nested stacks Heat would make."""
+        found: dict[str, ResourceDefinition] = {}
         for name, definition in [*self.expanded.items(), *self.resources.items()]:
             if definition.nested is not None:
-                found[prefix + name] = definition.nested
-                found.update(definition.nested.nested_templates(f"{prefix}{name}."))
+                found[prefix + name] = definition
+                found.update(definition.nested.nested_definitions(f"{prefix}{name}."))
         return found
+
+    def nested_templates(self) -> dict[str, Template]:
+        """The template of each nested stack at every level, by path, each as loaded."""
+        return {
+            path: d.nested for path, d in self.nested_definitions().items() if d.nested is not None
+        }
 
     def references(self) -> list[Reference]:
         """Every reference in resources' properties and metadata, and in outputs."""
