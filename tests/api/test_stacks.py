@@ -4,6 +4,7 @@ status codes, ``Location``, bodies, faults), projects kept apart."""
 from __future__ import annotations
 
 import json
+import time
 
 import yaml
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from tests.api.heatstacks import (
     region_map,
     show,
     stacks,
+    start,
     url,
     wait,
     waiting,
@@ -364,3 +366,36 @@ def test_delete_by_name_is_redirected_and_deletes(client: TestClient) -> None:
     assert client.delete(answer.headers["Location"]).status_code == 204
     wait(client, stack_id)
     assert client.get(stacks()).json()["stacks"] == []
+
+
+# ---- a show held until the operation ends (crossheat's ``wait``) --------------------------
+
+
+def test_a_show_with_wait_is_answered_once_the_operation_has_ended(client: TestClient) -> None:
+    stack_id = start(client, "held", waiting(1.0))
+    assert show(client, "held", stack_id)["stack_status"] == "CREATE_IN_PROGRESS"
+    began = time.monotonic()
+    held = show(client, "held", stack_id, wait="20")
+    took = time.monotonic() - began
+    assert held["stack_status"] == "CREATE_COMPLETE"
+    assert "operation_in_progress" not in held
+    assert took < 10  # the operation's end, not the 20 s asked for
+    # A stack no operation runs on is answered at once.
+    began = time.monotonic()
+    assert show(client, "held", stack_id, wait="20")["stack_status"] == "CREATE_COMPLETE"
+    assert time.monotonic() - began < 2
+
+
+def test_a_show_is_held_no_longer_than_the_wait_asked_for(client: TestClient) -> None:
+    stack_id = start(client, "long", waiting(2.5))
+    began = time.monotonic()
+    assert show(client, "long", stack_id, wait="1")["stack_status"] == "CREATE_IN_PROGRESS"
+    assert 0.9 < time.monotonic() - began < 2.4
+    wait(client, stack_id)
+
+
+def test_wait_must_be_a_number_of_seconds(client: TestClient) -> None:
+    stack_id = create(client, "plain")
+    answer = client.get(url("plain", stack_id), params={"wait": "soon"})
+    assert error(answer)[0] == 400
+    assert "wait" in error(answer)[2]

@@ -10,6 +10,7 @@ for the sub-paths Heat redirects (``GET_LOOKUPS``, ``POST_LOOKUPS``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -179,19 +180,60 @@ for _path, _lookup in (
         )
 
 
+#: The longest a stack show is held by ``wait`` (crossheat's own query parameter).
+MAX_WAIT_SECONDS = 30
+#: How often a held show looks for a commit, on a database whose change mark is a local
+#: read (SQLite's); a database server's is read at ``WAIT_READ_SECONDS``.
+WAIT_LOOK_SECONDS = 0.02
+WAIT_READ_SECONDS = 0.1
+
+
 @router.get(
     STACK,
-    **answers(200, schemas.StackShow, 404, query={"resolve_outputs": BOOLEAN}, redirects=True),
-)
+    **answers(
+        200, schemas.StackShow, 404, query={"resolve_outputs": BOOLEAN, "wait": INTEGER},
+        redirects=True,
+    ),
+)  # fmt: skip
 async def show_stack(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Any:
     """Heat's stack show (deleted stacks too, by id), or a lookup with a sub-path; kept
-    while the database does not change (``cache``)."""
+    while the database does not change (``cache``). ``wait`` (crossheat's own, seconds,
+    at most ``MAX_WAIT_SECONDS``): answered once no operation runs on the stack, or when
+    that time is up, whichever comes first: ``crossheat --url ... --wait`` sees an
+    operation end at once instead of at its next poll."""
     if stack_id in GET_LOOKUPS:
         return await run_in_threadpool(_redirect, request, ctx, stack_name, stack_id)
+    wait = Query(request).integer("wait")
+    if wait:
+        await _until_settled(request, ctx, stack_name, stack_id, min(wait, MAX_WAIT_SECONDS))
     kept = await cache.Kept.read(request, ctx)
     if (hit := kept.answer()) is not None:
         return hit
     return await run_in_threadpool(_show_stack, request, ctx, stack_name, stack_id, kept)
+
+
+async def _until_settled(
+    request: Request, ctx: RequestContext, stack_name: str, stack_id: str, seconds: float
+) -> None:
+    """Return once no operation runs on the stack (not in progress, its lock free), after
+    ``seconds`` at most, or when the client has gone: the stack is read again after each
+    commit to the database (its change mark moved), by any process."""
+    heat = views.heat(ctx)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    quick = heat.change_mark_is_quick
+    seen: object = object()
+    while True:
+        mark = heat.change_mark() if quick else await run_in_threadpool(heat.change_mark)
+        if mark is None or mark != seen:
+            seen = mark
+            stack = await run_in_threadpool(heat.canonical, stack_name, stack_id, deleted=True)
+            if not stack.stack_status.endswith("_IN_PROGRESS") and not stack.lock.held:
+                return
+        left = deadline - loop.time()
+        if left <= 0 or await request.is_disconnected():
+            return
+        await asyncio.sleep(min(left, WAIT_LOOK_SECONDS if quick else WAIT_READ_SECONDS))
 
 
 def _show_stack(

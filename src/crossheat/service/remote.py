@@ -67,9 +67,12 @@ from crossheat.store.records import (
     current_project,
 )
 
-#: Seconds between two reads of a stack whose operation is followed (one GET of the stack's
-#: canonical path, its outputs not resolved): the command ends at most this long after
-#: the operation has.
+#: A stack whose operation is followed is read at its canonical path, its outputs not
+#: resolved, held by the server (``wait``, crossheat's own) until the operation has ended
+#: or this many seconds have passed: the command ends as soon as the operation has.
+WAIT_SECONDS = 20
+#: Seconds between two reads when the server answered at once (a server that does not
+#: hold a show: ``wait`` is not Heat's).
 POLL_SECONDS = 0.2
 #: How long, once the operation has ended, its view may take to show the last of it.
 VIEW_DRAIN_SECONDS = 30.0
@@ -312,13 +315,15 @@ class RemoteService(Closing):
         not by id (which Heat answers with a redirect, a second round trip each time)."""
         ends = ENDS_IN.get(action, set(Action))
         path = self._path(started)
+        params = {"resolve_outputs": "false", "wait": str(WAIT_SECONDS)}
         while True:
-            shown = self.call("GET", path, params={"resolve_outputs": "false"})
+            asked = time.monotonic()
+            shown = self.call("GET", path, params=params)
             stack = stack_record(shown["stack"], self.project)
             idle = stack.status is not Status.IN_PROGRESS and not stack.lock.held
             if idle and stack.action in ends:
                 return stack
-            time.sleep(POLL_SECONDS)
+            time.sleep(max(0.0, POLL_SECONDS - (time.monotonic() - asked)))
 
     # ---- views ---------------------------------------------------------------------------
 

@@ -74,6 +74,12 @@ class StoreCore:
         #: be quick and never raise (``crossheat.service._notify`` queues its work).
         self.released_hooks: list[Callable[[str, LockInfo], None]] = []
         self._changes = ChangeWatch(engine)
+        #: SQLite's writers of this process take turns here: one waiting for the
+        #: database's write lock would sleep in SQLite's busy handler (1, 2, 5, 10... ms
+        #: each time it finds the lock taken) where this lets it in as soon as it is free.
+        self._turns: threading.RLock | None = (
+            threading.RLock() if engine.dialect.name == "sqlite" else None
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -154,7 +160,7 @@ class StoreCore:
         self, stack_id: str | None = None, *, resource_id: str | None = None
     ) -> Iterator[Session]:
         """A write transaction on one stack's rows, fenced if the stack is (see above)."""
-        with self._session() as session:
+        with self._turn(), self._session() as session:
             if self._fences:
                 if stack_id is None and resource_id is not None:
                     stack_id = session.scalar(
@@ -165,6 +171,15 @@ class StoreCore:
                     # The operation the stack's events are written by (their log lines).
                     session.info["operation"] = self._fences[stack_id].engine_id
             yield session
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn to write (SQLite: one writer at a time, see ``_turns``)."""
+        if self._turns is None:
+            yield
+            return
+        with self._turns:
+            yield
 
     def _check_fence(self, session: Session, stack_id: str, fence: Fence) -> None:
         """Refuse the write unless ``fence.engine_id`` holds the stack. The check locks the
