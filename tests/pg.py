@@ -35,6 +35,8 @@ def empty(url: str) -> None:
         if exists:
             # CASCADE: and every table that refers to these (event_sequences...)
             conn.execute(text("TRUNCATE events, resources, stacks CASCADE"))
+        if conn.execute(text("SELECT to_regclass('readiness')")).scalar() is not None:
+            conn.execute(text("TRUNCATE readiness"))  # of no stack (migration 0007)
         queue = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
         if queue is not None:  # the job queue's (migration 0005)
             conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from crossheat.engine.pacing import Durations, Pacer, cadence
+from crossheat.engine.pacing import (
+    SPAN,
+    Durations,
+    Pacer,
+    agreed,
+    cadence,
+    planned_reads,
+    tight,
+)
 from crossheat.errors import StoreError
 from crossheat.resources.estimates import estimate
-from crossheat.store import Action
+from crossheat.store import Action, Readiness
 
 SERVER = "OS::Nova::Server"
 
@@ -241,3 +249,117 @@ def test_a_delete_seen_late_once_is_unlearnt_in_a_few_deletes() -> None:
     ]
     assert all(gets <= 3 for gets, _ in seen)
     assert seen[-1][1] <= cadence(3.0)
+
+
+# Readiness bounds: each poll tells the pacer when it was sent and what it found.
+
+
+def read_until_ready(pacer: Pacer, clock: FakeClock, ready_at: float) -> list[float]:
+    """Follow ``pacer``, telling it what each poll found, until one sees the resource
+    ready; when each poll was sent, from the action's start."""
+    started = clock.now
+    clock.now += 0.02  # the create call itself
+    sent: list[float] = []
+    while True:
+        clock.now += pacer.delay()
+        at = clock.now - started
+        sent.append(at)
+        pacer.polled(at, at >= ready_at)
+        clock.now += 0.005  # the GET
+        if at >= ready_at:
+            pacer.done()
+            return sent
+
+
+def bounded(samples: list[Readiness]) -> Durations:
+    """Durations whose history knows ``samples`` (and slower durations from the events)
+    for servers created in East."""
+    return Durations(lambda *key: [4.0], lambda *key: list(samples))
+
+
+def test_consistent_narrow_bounds_mean_one_read_at_their_end() -> None:
+    clock = FakeClock()
+    durations = bounded([Readiness(2.9, 3.2), Readiness(3.01, 3.5), Readiness(0.0, 3.03)])
+    assert durations.window(SERVER, "East", "CREATE") == (3.01, 3.03)
+    assert read_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.02) == [
+        pytest.approx(3.03)
+    ]
+
+
+def test_a_wide_interval_is_cut_and_each_run_narrows_it_until_one_read_suffices() -> None:
+    """Known to be ready in (2.0, 3.2]: read at thirds, then at the end; the interval a
+    run leaves is the third it was seen in, until it is tight (1% of its end)."""
+    assert planned_reads(2.0, 3.2) == pytest.approx([2.4, 2.8, 3.2])
+    assert planned_reads(3.0, 3.05) == pytest.approx([3.025, 3.05])  # two parts are enough
+    assert planned_reads(3.0, 3.02) == [3.02]
+    clock = FakeClock()
+    durations = bounded([Readiness(2.0, 3.2)])
+    reads = []
+    for _ in range(5):
+        reads.append(
+            read_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.02)
+        )
+    assert [len(sent) for sent in reads] == [3, 2, 2, 2, 1]  # (2.8, 3.2], (2.93, 3.07]...
+    assert reads[0] == pytest.approx([2.4, 2.8, 3.2])
+    low, high = durations.window(SERVER, "East", "CREATE") or (0, 0)
+    assert low < 3.02 <= high <= low + tight(high)
+    assert reads[-1][-1] - 3.02 <= tight(3.02)
+
+
+def test_bounds_that_disagree_lately_mean_the_expected_duration_schedule() -> None:
+    """A jittery cloud: two of the last five bounds disagree with those before them."""
+    samples = [Readiness(3.0, 3.1), Readiness(3.3, 3.4), Readiness(2.8, 2.9)]
+    assert agreed(samples) is None
+    clock = FakeClock()
+    durations = bounded(samples)
+    pacer = durations.pacer(SERVER, "East", Action.CREATE, clock)
+    clock.now += 0.02
+    assert pacer.delay() == pytest.approx(4.0 - cadence(4.0) - 0.02)  # as without bounds
+
+
+def test_one_disagreement_starts_the_interval_afresh() -> None:
+    """The cloud got slower once: the bounds after it are the new ones."""
+    assert agreed([Readiness(2.9, 3.0), Readiness(3.0, 3.6)]) == (3.0, 3.6)
+    assert agreed([Readiness(2.9, 3.0), Readiness(3.0, 3.6), Readiness(3.3, 3.8)]) == (3.3, 3.6)
+
+
+def test_a_cloud_that_got_slower_is_followed_within_a_few_operations() -> None:
+    clock = FakeClock()
+    durations = bounded([Readiness(2.99, 3.02)] * 5)
+    late = []
+    reads = []
+    for _ in range(5):
+        sent = read_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.5)
+        reads.append(len(sent))
+        late.append(sent[-1] - 3.5)
+    assert reads[0] <= 12  # a read at 3.02, three every 30 ms, then growing pauses
+    assert late[0] <= 0.5 * (3.5 - 3.02) + 0.001
+    assert reads[-1] == 1
+    assert late[-1] <= tight(3.5)
+
+
+def test_a_steady_cloud_read_once_keeps_its_bounds_until_they_age_out() -> None:
+    clock = FakeClock()
+    durations = bounded([Readiness(3.0, 3.02)])
+    for _ in range(SPAN - 1):
+        sent = read_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.01)
+        assert sent == [pytest.approx(3.02)]
+    # The last read that found it not ready is past the last SPAN: the interval opens.
+    read_until_ready(durations.pacer(SERVER, "East", Action.CREATE, clock), clock, 3.01)
+    assert durations.window(SERVER, "East", "CREATE") == (0.0, pytest.approx(3.02))
+
+
+def test_a_poll_that_found_it_ready_at_once_bounds_it_from_zero() -> None:
+    clock = FakeClock()
+    pacer = Durations().pacer(SERVER, "East", Action.DELETE, clock)
+    assert pacer.readiness() is None
+    read_until_ready(pacer, clock, 0.05)
+    assert pacer.readiness() == Readiness(0.0, pytest.approx(0.1))
+
+
+def test_deletes_read_at_the_bounds_their_own_deletes_left() -> None:
+    clock = FakeClock()
+    history = {(SERVER, "East", "DELETE"): [Readiness(2.98, 3.0)]}
+    durations = Durations(lambda *key: [4.0], lambda *key: list(history.get(key, [])))
+    sent = read_until_ready(durations.pacer(SERVER, "East", Action.DELETE, clock), clock, 2.99)
+    assert sent == [pytest.approx(3.0)]  # no probe at 0.8 of the expected time

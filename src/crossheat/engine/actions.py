@@ -42,7 +42,7 @@ from crossheat.resources.lifecycle import (
     kill_point,
 )
 from crossheat.resources.registry import ResourceType
-from crossheat.store import Action, ResourceRecord, Status, Store
+from crossheat.store import Action, Readiness, ResourceRecord, Status, Store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Runtime:
     expiries: dict[str, tuple[asyncio.Event, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.durations = Durations(self.store.recent_durations)
+        self.durations = Durations(self.store.recent_durations, self.store.recent_readiness)
 
     def property_secret_paths(self, name: str, cls: type[ResourceType]) -> list[Path]:
         """Where ``name``'s properties hold secrets: its type's secret properties and what
@@ -187,18 +187,31 @@ async def _poll(
     interruptible: bool = False,
 ) -> None:
     """Poll until ``check`` is done: after the delays the action's schedule gives (exact
-    ones), or else sooner at first. The duration is then learnt for the next ones.
+    ones), or else sooner at first. The duration is then learnt for the next ones, and,
+    when the schedule paced the polls, when each was sent and what it found (the bounds
+    of when the resource became ready: ``Pacer.polled``).
     ``interruptible``: a cancel (``Runtime.interrupt``) or the timeout of a nested stack
     of the resource (``Runtime.expiries``) ends the wait at once."""
+    pacer = ctx.pacer if isinstance(ctx.pacer, Pacer) else None
+    # A resumed action's first poll is not paced: its readiness says nothing.
+    timed = pacer if isinstance(step, Pending) and step.exact else None
     delay_cap = 0.05
     while isinstance(step, Pending):
         delay = step.delay if step.exact else min(step.delay, delay_cap)
         await _pause(rt, delay, ctx, interruptible)
         delay_cap = min(MAX_POLL_DELAY, delay_cap * 2)
+        sent = timed.elapsed() if timed is not None else 0.0
         step = await rt.run(check)
+        if timed is not None:
+            timed.polled(sent, isinstance(step, Done))
     assert isinstance(step, Done)
-    if isinstance(ctx.pacer, Pacer):
-        ctx.pacer.done()
+    if pacer is not None:
+        pacer.done()
+
+
+def _readiness(ctx: ResourceContext) -> Readiness | None:
+    """The bounds ``ctx``'s polls put on when its resource became ready, to record."""
+    return ctx.pacer.readiness() if isinstance(ctx.pacer, Pacer) else None
 
 
 async def _pause(rt: Runtime, seconds: float, ctx: ResourceContext, interruptible: bool) -> None:
@@ -342,6 +355,7 @@ def _finish_create(
     rt.store.finish_action(
         record.id, Action.CREATE, Status.COMPLETE, physical_id=ctx.physical_id,
         attributes=ctx.attributes, secret_paths=secret_attribute_paths(cls),
+        readiness=_readiness(ctx),
     )  # fmt: skip
 
 
@@ -366,7 +380,12 @@ async def delete_resource(rt: Runtime, record: ResourceRecord, cls: type[Resourc
     await rt.run(rt.store.start_action, record.id, Action.DELETE, intent)
     if ctx.physical_id is not None:
         await _delete_with_patience(rt, plugin, ctx)
-    await rt.run(rt.store.finish_action, record.id, Action.DELETE, Status.COMPLETE)
+    readiness = _readiness(ctx)
+    await rt.run(
+        lambda: rt.store.finish_action(
+            record.id, Action.DELETE, Status.COMPLETE, readiness=readiness
+        )
+    )
 
 
 async def _delete_with_patience(rt: Runtime, plugin: ResourceType, ctx: ResourceContext) -> None:
@@ -424,6 +443,7 @@ async def update_resource(
         rt.store.finish_action(
             record.id, Action.UPDATE, Status.COMPLETE, "state changed",
             attributes=ctx.attributes, secret_paths=secret_attribute_paths(cls),
+            readiness=_readiness(ctx),
         )  # fmt: skip
 
     await rt.run(finish)

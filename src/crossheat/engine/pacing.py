@@ -1,20 +1,41 @@
 """When to poll a resource that is not ready yet: near when it should be, not on a blind backoff.
 
-    learnt = Durations(history)          # ``history(type, region, action)``: earlier runs' seconds
+    learnt = Durations(history, readiness)  # earlier runs' seconds, and their readiness bounds
     pacer = learnt.pacer("OS::Nova::Server", "East", Action.CREATE)
     pacer.delay()                        # seconds until the next poll (a step's ``Pending``)
-    pacer.done()                         # ready: this run now knows how long it took
+    pacer.polled(at, ready)              # a poll sent ``at`` seconds in found it ready, or not
+    pacer.done()                         # ready: this run now knows when it became so
 
-A type's *expected* duration in a region is the shortest of the last few seen, in this
-run (a finished resource teaches the others of its type and region) and in the events
-of earlier operations (``Store.recent_durations``). Each is when the resource was seen
-ready, later than it was by up to a pause between polls: the shortest is the closest
-to the truth, and each run that sees a resource ready at its first poll tightens it.
-With an expected duration ``E`` the first poll is at ``E - c``, then every ``c`` (the
-cadence, 5% of ``E``, 0.1 s at least) three times, then the pause grows: a cloud as
-fast as lately is seen ready within about ``c``, in one to three reads. A delete or an
-update reads once more first, at 0.8 ``E``: a first one seen late (its type never
-deleted there before) is then unlearnt in a few operations, not a cadence at a time.
+Times count from the start of the action (before its first cloud call), as the events do.
+Each action that polled leaves *bounds* on when its resource became ready
+(``Readiness``): after the last poll that found it not ready was sent (0: none did), by
+the time the one that found it ready was; the store keeps them with the action's end.
+The last ``SPAN`` of a type's in a region (this run's, and earlier operations' from
+``Store.recent_readiness``) are read oldest first, each narrowing what those before it
+agree on, ``(low, high]``; one that disagrees (the cloud got slower) starts it afresh
+from its own bounds. A cloud as fast as lately is ready within that interval: it is cut
+evenly into as few parts as make each ``tight`` at most (1% of ``high``, 20 ms at least:
+about what the engine's own steps before the cloud call vary by, so finer bounds are
+noise), three at most, and read at each cut and at ``high``. Each run narrows it to the
+part the resource was seen in; once it is tight, one read at ``high`` sees the resource
+at most that late. A read at ``high`` that misses is followed by three every ``tight``
+(a cloud slower by its own noise), then by pauses half the time past ``high``; the
+bounds that run leaves start the interval afresh. A steady cloud read once each time
+leaves no new not-ready reads: once the last one is older than the last ``SPAN``, the
+interval opens down to 0 and is cut again, which is when a cloud that got faster is
+noticed. A jittery cloud, whose last ``KEEP`` bounds disagreed twice with those before
+them, is paced as when none are known. Deletes and updates are paced by their own
+bounds the same way (their cuts stand for the probe below).
+
+Without bounds, a type's *expected* duration in a region is the shortest of the last
+``KEEP`` seen, in this run and in the events of earlier operations
+(``Store.recent_durations``): when the resource was seen ready, later than it was by
+up to a pause between polls, its reads and the store's writes after it. With an expected
+duration ``E`` the first poll is at ``E - c``, then every ``c`` (the cadence, 5% of
+``E``, 0.1 s at least) three times, then the pause grows: a cloud as fast as lately is
+seen ready within about ``c``, in one to three reads. A delete or an update reads once
+more first, at 0.8 ``E``: a first one seen late (its type never deleted there before)
+is then unlearnt in a few operations, not a cadence at a time.
 
 A type never seen in a region is paced by what is known of the cloud there: its
 *latency*, the shortest expected duration of the same action of any type that calls
@@ -28,13 +49,14 @@ poll at 1.8 times the time of the previous (three polls cover 3.2 times the firs
 the pause at most a quarter of the estimate and 2 s at least. (A first delete seen
 late would otherwise teach every later one to wait as long: a warm schedule's first
 poll moves only a cadence earlier per operation.) On a cloud whose
-creates take a second, a server that boots in three is seen in three reads. Times
-count from the start of the action (before its first cloud call), as the events do.
+creates take a second, a server that boots in three is seen in three reads. A resumed
+action's polls (its first one not paced) leave no bounds.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -44,7 +66,7 @@ from dataclasses import dataclass, field
 from crossheat.errors import StoreError
 from crossheat.resources.estimates import calls_cloud, estimate
 from crossheat.resources.lifecycle import MAX_POLL_DELAY
-from crossheat.store.records import Action
+from crossheat.store.records import Action, Readiness
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +93,21 @@ PROBE_SHARE = 0.8
 #: A poll this close to its planned time counts as on time.
 SLACK = 0.001
 
+#: Readiness bounds read and kept per (type, region, action).
+SPAN = 20
+#: An interval of readiness this narrow (this share of its end, and at least the minimum)
+#: is read once, at its end; it is also the pause between reads after a miss there.
+TIGHT_SHARE = 0.01
+TIGHT_MIN = 0.02
+#: Reads planned in an interval of readiness, its end included.
+MOST_READS = 3
+#: Bounds that disagreed with those before them, among the last ``KEEP``, that make a
+#: cloud jittery (paced as if no bounds were known).
+JITTERY = 2
+
 Key = tuple[str, str, str]
 History = Callable[[str, str, str], list[float]]
+ReadinessHistory = Callable[[str, str, str], list[Readiness]]
 
 
 def cadence(expected: float) -> float:
@@ -109,6 +144,57 @@ def next_delay(
     return min(longest, max(step, GROWTH * (elapsed - first)))
 
 
+def tight(high: float) -> float:
+    """How narrow an interval ending at ``high`` is read once, at its end."""
+    return max(TIGHT_MIN, TIGHT_SHARE * high)
+
+
+def planned_reads(low: float, high: float) -> list[float]:
+    """When to read a resource ready in ``(low, high]``: the interval cut evenly into as
+    few parts as make each ``tight`` at most (``MOST_READS`` at most), read at each cut
+    and at ``high``."""
+    parts = min(MOST_READS, max(1, math.ceil((high - low) / tight(high) - 1e-9)))
+    step = (high - low) / parts
+    return [*(low + step * i for i in range(1, parts)), high]
+
+
+def bounded_delay(elapsed: float, low: float, high: float) -> float:
+    """Seconds until the next poll of an action started ``elapsed`` seconds ago, whose
+    resource should be ready in ``(low, high]`` (``Durations.window``): the planned reads,
+    then ``CADENCE_POLLS`` every ``tight``, then pauses growing with the time past ``high``."""
+    for at in planned_reads(low, high):
+        if elapsed < at - SLACK:
+            return at - elapsed
+    step = tight(high)
+    if elapsed < high + CADENCE_POLLS * step - SLACK:
+        return step
+    longest = max(MAX_POLL_DELAY, high / 4)
+    return min(longest, max(step, GROWTH * (elapsed - high)))
+
+
+def agreed(samples: Iterable[Readiness], keep: int = KEEP) -> tuple[float, float] | None:
+    """What ``samples`` (oldest first) agree on: ``(low, high)``, the readiness time being
+    in ``(low, high]``. Each narrows what those before it agree on; one that disagrees
+    starts it afresh from its own bounds. None without samples, and for a jittery cloud
+    (``JITTERY`` of the last ``keep`` disagreed)."""
+    low, high = 0.0, math.inf
+    breaks: list[int] = []
+    count = 0
+    for sample in samples:
+        if not 0 <= sample.not_ready_at < sample.ready_by:
+            continue  # not bounds (a clock gone back)
+        narrowed = max(low, sample.not_ready_at), min(high, sample.ready_by)
+        if narrowed[0] < narrowed[1]:
+            low, high = narrowed
+        else:
+            low, high = sample.not_ready_at, sample.ready_by
+            breaks.append(count)
+        count += 1
+    if not count or sum(1 for at in breaks if at >= count - keep) >= JITTERY:
+        return None
+    return low, high
+
+
 def _first_time(elapsed: float, scale: float, latency: float | None) -> float:
     """``next_delay`` for a type never seen: first at the cloud's latency (nothing is ready
     before the cloud answers; 0.1 s when it is not known), then no sooner than a tenth of
@@ -129,6 +215,10 @@ class Pacer:
     scale: float
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=0.0)
+    #: When the last poll that found the resource not ready was sent (0: none did yet).
+    not_ready_at: float = field(default=0.0)
+    #: When the poll that found it ready was sent (None: none did yet).
+    ready_by: float | None = field(default=None)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -137,6 +227,9 @@ class Pacer:
         return self.clock() - self.started
 
     def delay(self) -> float:
+        window = self.learnt.window(*self.key)
+        if window is not None:
+            return bounded_delay(self.elapsed(), *window)
         expected = self.learnt.expected(*self.key)
         if expected is not None:
             probe = self.key[2] != Action.CREATE.value
@@ -148,22 +241,51 @@ class Pacer:
             scale = self.learnt.expected(resource_type, region, Action.CREATE.value) or scale
         return next_delay(self.elapsed(), None, scale, self.learnt.latency(region, action))
 
+    def polled(self, at: float, ready: bool) -> None:
+        """A poll sent ``at`` seconds into the action (``elapsed`` then) found the resource
+        ``ready``, or not."""
+        if ready:
+            self.ready_by = at if self.ready_by is None else min(self.ready_by, at)
+        else:
+            self.not_ready_at = max(self.not_ready_at, at)
+
+    def readiness(self) -> Readiness | None:
+        """The bounds the polls put on when the resource became ready; None when no poll
+        found it ready."""
+        if self.ready_by is None or self.not_ready_at >= self.ready_by:
+            return None
+        return Readiness(self.not_ready_at, self.ready_by)
+
     def done(self) -> None:
-        """The action finished now: how long it took is learnt for the next ones."""
+        """The action finished now: how long it took, and the bounds its polls put on when
+        the resource became ready, are learnt for the next ones."""
         self.learnt.observe(*self.key, self.elapsed())
+        bounds = self.readiness()
+        if bounds is not None:
+            self.learnt.observe_readiness(*self.key, bounds)
 
 
 class Durations:
     """What this run learnt of how long each (type, region, action) takes.
 
     ``history(type, region, action)`` gives earlier operations' durations, oldest
-    first; it is asked once per key, on the first poll that needs it.
+    first, and ``readiness(type, region, action)`` their readiness bounds, oldest first;
+    each is asked once per key, on the first poll that needs it.
     """
 
-    def __init__(self, history: History | None = None, keep: int = KEEP) -> None:
+    def __init__(
+        self,
+        history: History | None = None,
+        readiness: ReadinessHistory | None = None,
+        keep: int = KEEP,
+        span: int = SPAN,
+    ) -> None:
         self._history = history
+        self._readiness_history = readiness
         self._keep = keep
+        self._span = span
         self._seen: dict[Key, deque[float]] = {}
+        self._bounds: dict[Key, deque[Readiness]] = {}
         self._lock = threading.Lock()
 
     def _samples(self, key: Key) -> deque[float]:
@@ -179,11 +301,40 @@ class Durations:
         with self._lock:
             return self._seen.setdefault(key, deque(loaded, maxlen=self._keep))
 
+    def _bounds_of(self, key: Key) -> deque[Readiness]:
+        with self._lock:
+            samples = self._bounds.get(key)
+        if samples is not None:
+            return samples
+        loaded = []
+        try:
+            loaded = self._readiness_history(*key) if self._readiness_history else []
+        except StoreError as exc:  # pacing is no reason to fail a resource
+            log.warning("readiness of %s not read: %s", key, exc)
+        with self._lock:
+            return self._bounds.setdefault(key, deque(loaded, maxlen=self._span))
+
     def load(self, keys: Iterable[Key]) -> None:
         """Read the history of ``keys`` now (in a worker thread, before the first polls need
         it: a resource that finished then learns without waiting for the store)."""
         for key in keys:
             self._samples(key)
+            self._bounds_of(key)
+
+    def window(self, resource_type: str, region: str, action: str) -> tuple[float, float] | None:
+        """``(low, high)``: the readiness time lately was in ``(low, high]`` (``agreed``);
+        None when no bounds are known or they disagree too often."""
+        samples = self._bounds_of((resource_type, region, action))
+        with self._lock:
+            recent = list(samples)
+        return agreed(recent, self._keep)
+
+    def observe_readiness(
+        self, resource_type: str, region: str, action: str, bounds: Readiness
+    ) -> None:
+        samples = self._bounds_of((resource_type, region, action))
+        with self._lock:
+            samples.append(bounds)
 
     def expected(self, resource_type: str, region: str, action: str) -> float | None:
         """The shortest of the last durations seen; None when none was."""

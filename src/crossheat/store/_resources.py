@@ -34,8 +34,16 @@ from sqlalchemy.orm import Session
 from crossheat.errors import StoreError
 from crossheat.store._core import StoreCore
 from crossheat.store._events import insert_event
+from crossheat.store._readiness import insert_readiness
 from crossheat.store.models import EventRow, ResourceRow, utcnow
-from crossheat.store.records import Action, EventRecord, JSONDict, ResourceRecord, Status
+from crossheat.store.records import (
+    Action,
+    EventRecord,
+    JSONDict,
+    Readiness,
+    ResourceRecord,
+    Status,
+)
 from crossheat.store.secrets import SecretBox, SecretPath, sealed_paths
 
 
@@ -211,10 +219,13 @@ class ResourceQueries(StoreCore):
         physical_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
         secret_paths: Iterable[SecretPath] = (),
+        readiness: Readiness | None = None,
     ) -> EventRecord:
         """After the cloud work, in one transaction: the attributes if given (values at
-        ``secret_paths`` sealed), ``<action>_<status>`` and its event. COMPLETE also clears
-        the intent and the progress; FAILED keeps them, to find what was half made."""
+        ``secret_paths`` sealed), ``<action>_<status>`` and its event, and ``readiness``,
+        the bounds the polls put on when the resource became ready (``_readiness``).
+        COMPLETE also clears the intent and the progress; FAILED keeps them, to find what
+        was half made."""
         sealed = (
             None if attributes is None else self._box.seal_paths(dict(attributes), secret_paths)
         )
@@ -227,6 +238,8 @@ class ResourceQueries(StoreCore):
             if status is Status.COMPLETE:
                 row.intent = row.progress = None
             self._apply_status(session, row, action, status, reason, physical_id)
+            if readiness is not None:
+                insert_readiness(session, row.type, row.region or "", action.value, readiness)
             return _event_of(session, row)
 
     def _apply_status(

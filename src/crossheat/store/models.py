@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -205,6 +206,26 @@ class EventSequenceRow(Base):
         String(36), ForeignKey("stacks.id", ondelete="CASCADE"), primary_key=True
     )
     last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class ReadinessRow(Base):
+    """When a polled action's resource became ready, in seconds from the action's start:
+    after ``not_ready_at``, by ``ready_by`` (``engine.pacing``); of any stack, kept after
+    it is gone."""
+
+    __tablename__ = "readiness"
+    __table_args__ = (
+        Index("ix_readiness_resource_type_region_action_id", "resource_type", "region",
+              "action", "id"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    resource_type: Mapped[str] = mapped_column(String(255))
+    region: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    not_ready_at: Mapped[float] = mapped_column(Float)
+    ready_by: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SoftwareConfigRow(Base):

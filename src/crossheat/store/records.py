@@ -51,6 +51,16 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Readiness:
+    """When one action's resource became ready, in seconds from the action's start: after
+    ``not_ready_at`` (the last poll that found it not ready was sent then; 0: none did)
+    and by ``ready_by`` (the poll that found it ready was sent then)."""
+
+    not_ready_at: float
+    ready_by: float
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """What a stack was asked to be: the inputs of a create or an update.
 

@@ -10,8 +10,8 @@ Methods are synchronous, each one short transaction; the async engine calls
 them through ``asyncio.to_thread``. They return plain records
 (``StackRecord``, ``StackSummary``, ``ResourceRecord``, ``EventRecord``), never ORM
 objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_events``,
-``locks``, ``_software``, ``_rotation``, ``_metrics`` (what ``/metrics`` counts) and
-``jobs`` (the job queue's, PostgreSQL only).
+``_readiness`` (what the poll schedules learn), ``locks``, ``_software``, ``_rotation``,
+``_metrics`` (what ``/metrics`` counts) and ``jobs`` (the job queue's, PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from crossheat.store._events import EventQueries
 from crossheat.store._metrics import MetricQueries
 from crossheat.store._nested import NestedQueries
 from crossheat.store._nestedview import NestedViews
+from crossheat.store._readiness import ReadinessQueries
 from crossheat.store._resources import ResourceQueries
 from crossheat.store._rotation import RotationQueries
 from crossheat.store._software import SoftwareQueries
@@ -38,6 +39,7 @@ class Store(
     SummaryQueries,
     ResourceQueries,
     EventQueries,
+    ReadinessQueries,
     LockQueries,
     SoftwareQueries,
     RotationQueries,
