@@ -42,7 +42,7 @@ def test_a_finished_action_leaves_its_bounds_for_later_processes(db_url: str) ->
         assert later.recent_readiness(SERVER, "East", "CREATE", keep=1) == [Readiness(3.0, 3.05)]
 
 
-def test_only_the_last_few_are_read(store: Store) -> None:
+def test_only_the_last_few_are_read_and_kept(store: Store) -> None:
     resource_id = _server(store)
     for n in range(25):
         store.finish_action(
@@ -50,6 +50,8 @@ def test_only_the_last_few_are_read(store: Store) -> None:
         )
     got = store.recent_readiness(SERVER, "East", "CREATE")
     assert got == [Readiness(float(n), float(n + 1)) for n in range(5, 25)]
+    # The older ones are gone from the database, not only left unread.
+    assert store.recent_readiness(SERVER, "East", "CREATE", keep=100) == got
 
 
 def test_an_engine_that_lost_its_stack_records_no_bounds(store: Store, db_url: str) -> None:

@@ -6,12 +6,13 @@
 A finished action that polled leaves one row (``engine.pacing`` says what the bounds
 are): written in the transaction that finishes the action (``insert_readiness``), so
 it costs no write of its own, and fenced as that one is. Rows are of a type in a region,
-not of a stack: they outlive the stacks that taught them, as the cloud's pace does.
+not of a stack: they outlive the stacks that taught them, as the cloud's pace does. Only
+the last ``RECENT`` of each are kept: the same write deletes the older ones.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crossheat.store._core import StoreCore
@@ -25,13 +26,28 @@ RECENT = 20
 def insert_readiness(
     session: Session, resource_type: str, region: str, action: str, bounds: Readiness
 ) -> None:
-    """Add ``bounds`` in the caller's transaction."""
+    """Add ``bounds`` in the caller's transaction, and forget those of the same type,
+    region and action older than the last ``RECENT``."""
     session.add(
         ReadinessRow(
             resource_type=resource_type, region=region, action=action,
             not_ready_at=bounds.not_ready_at, ready_by=bounds.ready_by, recorded_at=utcnow(),
         )
     )  # fmt: skip
+    session.flush()
+    same = (
+        ReadinessRow.resource_type == resource_type,
+        ReadinessRow.region == region,
+        ReadinessRow.action == action,
+    )
+    oldest_kept = (
+        select(ReadinessRow.id).where(*same).order_by(ReadinessRow.id.desc())
+        .offset(RECENT - 1).limit(1).scalar_subquery()
+    )  # fmt: skip
+    session.execute(
+        delete(ReadinessRow).where(*same, ReadinessRow.id < oldest_kept),
+        execution_options={"synchronize_session": False},
+    )
 
 
 class ReadinessQueries(StoreCore):
