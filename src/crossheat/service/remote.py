@@ -161,12 +161,15 @@ class RemoteService(Closing):
             raise error_of(response.status_code, content, f"{method} {path}")
         return content
 
-    def _shown(self, name_or_id: str, *, outputs: bool = False) -> dict[str, Any]:
+    def _shown(
+        self, name_or_id: str, *, outputs: bool = False, path: str | None = None
+    ) -> dict[str, Any]:
         """The stack as the API shows it, looked up by name or id as Heat does (a
-        deleted stack by its id); ``StackNotFound`` as the store words it."""
+        deleted stack by its id), or read at its canonical ``path`` when known (no
+        redirect); ``StackNotFound`` as the store words it."""
         params = {"resolve_outputs": str(outputs).lower()}
         try:
-            shown = self.call("GET", f"stacks/{_q(name_or_id)}", params=params)
+            shown = self.call("GET", path or f"stacks/{_q(name_or_id)}", params=params)
         except StackNotFound:
             raise StackNotFound(f"stack {name_or_id!r} not found") from None
         return dict(shown["stack"])
@@ -349,8 +352,10 @@ class RemoteService(Closing):
 
     def show(self, stack: str | StackRecord, *, outputs: bool = True) -> dict[str, Any]:
         """The stack in the fields ``Service.show`` gives, with its outputs unless told not."""
-        key = stack if isinstance(stack, str) else stack.id
-        return stack_view(self._shown(key, outputs=outputs), self.project)
+        if isinstance(stack, str):
+            return stack_view(self._shown(stack, outputs=outputs), self.project)
+        shown = self._shown(stack.id, outputs=outputs, path=self._path(stack))
+        return stack_view(shown, self.project)
 
     def outputs(self, name: str) -> list[dict[str, Any]]:
         shown = self.show(name)
