@@ -62,6 +62,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from crossheat.errors import StoreError
 from crossheat.resources.estimates import calls_cloud, estimate
@@ -106,6 +107,7 @@ MOST_READS = 3
 JITTERY = 2
 
 Key = tuple[str, str, str]
+S = TypeVar("S")
 History = Callable[[str, str, str], list[float]]
 ReadinessHistory = Callable[[str, str, str], list[Readiness]]
 
@@ -289,30 +291,31 @@ class Durations:
         self._lock = threading.Lock()
 
     def _samples(self, key: Key) -> deque[float]:
-        with self._lock:
-            samples = self._seen.get(key)
-        if samples is not None:
-            return samples
-        loaded = []
-        try:
-            loaded = self._history(*key) if self._history is not None else []
-        except StoreError as exc:  # pacing is no reason to fail a resource
-            log.warning("durations of %s not read: %s", key, exc)
-        with self._lock:
-            return self._seen.setdefault(key, deque(loaded, maxlen=self._keep))
+        return self._kept(self._seen, key, self._history, self._keep, "durations")
 
     def _bounds_of(self, key: Key) -> deque[Readiness]:
+        return self._kept(self._bounds, key, self._readiness_history, self._span, "readiness")
+
+    def _kept(
+        self,
+        kept: dict[Key, deque[S]],
+        key: Key,
+        history: Callable[[str, str, str], list[S]] | None,
+        size: int,
+        what: str,
+    ) -> deque[S]:
+        """``kept[key]``, read from ``history`` the first time it is asked for."""
         with self._lock:
-            samples = self._bounds.get(key)
+            samples = kept.get(key)
         if samples is not None:
             return samples
-        loaded = []
+        loaded: list[S] = []
         try:
-            loaded = self._readiness_history(*key) if self._readiness_history else []
+            loaded = history(*key) if history is not None else []
         except StoreError as exc:  # pacing is no reason to fail a resource
-            log.warning("readiness of %s not read: %s", key, exc)
+            log.warning("%s of %s not read: %s", what, key, exc)
         with self._lock:
-            return self._bounds.setdefault(key, deque(loaded, maxlen=self._span))
+            return kept.setdefault(key, deque(loaded, maxlen=size))
 
     def load(self, keys: Iterable[Key]) -> None:
         """Read the history of ``keys`` now (in a worker thread, before the first polls need
