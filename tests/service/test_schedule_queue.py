@@ -5,8 +5,10 @@ worker runs them (``tests/service/test_queue.py``)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,11 +80,30 @@ def test_a_worker_with_a_check_interval_has_the_periodic_task(service: Service) 
     app = make_app(runner, service.database_url, CheckSchedule(5))
     periodic = app.periodic_registry.periodic_tasks
     assert list(periodic) == [(CHECK_TASK, "checks"), (PRUNE_TASK, "prune")]
-    assert periodic[(CHECK_TASK, "checks")].cron == QUEUE_TICK_CRON == "*/2 * * * * *"
+    assert periodic[(CHECK_TASK, "checks")].cron == QUEUE_TICK_CRON
     assert periodic[(CHECK_TASK, "checks")].task.queue == "operations"
     assert periodic[(PRUNE_TASK, "prune")].cron == PRUNE_CRON == "17 * * * *"  # hourly
     assert periodic[(PRUNE_TASK, "prune")].task.queue == "operations"
     assert make_app(runner, service.database_url).periodic_registry.periodic_tasks == {}
+
+
+@pytest.mark.parametrize(
+    "start", ["2026-12-07T16:59:35", "2026-12-07T16:58:59", "2026-12-31T23:59:59"]
+)
+def test_the_check_ticks_come_every_few_seconds_in_every_minute(
+    service: Service, start: str
+) -> None:
+    """Whichever minute it is (an odd one too: ``*/2`` in the first field would mean every
+    second of every other minute), the next ticks are ``QUEUE_TICK_S`` apart."""
+    runner = Runner(service, QueueSettings())
+    app = make_app(runner, service.database_url, CheckSchedule(5))
+    cron = app.periodic_registry.periodic_tasks[(CHECK_TASK, "checks")].croniter
+    at = datetime.fromisoformat(start).replace(tzinfo=UTC).timestamp()
+    ticks = [cron.get_next(ret_type=float, start_time=at)]
+    for _ in range(40):  # across the minute's end
+        ticks.append(cron.get_next(ret_type=float, start_time=ticks[-1]))
+    assert 0 < ticks[0] - at <= QUEUE_TICK_S
+    assert {b - a for a, b in itertools.pairwise(ticks)} == {QUEUE_TICK_S}
 
 
 def test_one_check_per_stack_however_many_workers_run_the_tick(service: Service) -> None:

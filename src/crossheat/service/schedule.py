@@ -55,9 +55,10 @@ log = logging.getLogger(__name__)
 INTERVAL_TAG = "check-interval"
 #: Seconds between two ticks of a server's scheduler (SQLite).
 TICK_S = 1.0
-#: Seconds between two ticks of the workers' periodic task (PostgreSQL), and its cron.
+#: Seconds between two ticks of the workers' periodic task (PostgreSQL), and its cron
+#: (procrastinate's croniter reads seconds from a sixth field, the last one).
 QUEUE_TICK_S = 2
-QUEUE_TICK_CRON = f"*/{QUEUE_TICK_S} * * * * *"
+QUEUE_TICK_CRON = f"* * * * * */{QUEUE_TICK_S}"
 #: The procrastinate task that starts the checks whose turn has come (PostgreSQL).
 CHECK_TASK = "crossheat.scheduled_checks"
 #: The procrastinate task that removes the queue's finished jobs (a check tick writes one
