@@ -235,6 +235,41 @@ def test_resource_types_refuse_an_unknown_support_status(client: TestClient) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("(.*)*::X", "repeats something inside a repeat"),
+        ("OS::(N|Ne)*X", "repeats an alternation"),
+        (r"(OS)::\1", "refers back to a group"),
+        (".*:.*:.*:.*:.*X", "has more than 4 repeats"),
+        ("O" * 256, "is longer than 255 characters"),
+    ],
+)
+def test_resource_types_refuse_a_name_filter_that_could_take_too_long(
+    client: TestClient, name: str, why: str
+) -> None:
+    """The filter is the caller's regular expression, and ``re`` has no time limit:
+    ``(.*)*::X`` against a type name of 30 characters backtracks for hours."""
+    answer = client.get(f"{V1}/resource_types", params={"name": name})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "Invalid"
+    message = answer.json()["error"]["message"]
+    assert message.startswith(f"Data supplied was not valid: the name filter {name!r} {why};")
+    assert "use a simpler regular expression" in message
+
+
+def test_resource_types_take_everyday_name_filters(client: TestClient) -> None:
+    for name, wanted in [
+        ("OS::Nova::(Server|KeyPair)", {"OS::Nova::Server", "OS::Nova::KeyPair"}),
+        ("OS::Neutron::.*Policy", {"OS::Neutron::IKEPolicy", "OS::Neutron::IPsecPolicy"}),
+        ("(?:OS::Heat::)?Value|OS::Heat::Value", {"OS::Heat::Value"}),
+    ]:
+        answer = client.get(f"{V1}/resource_types", params={"name": name})
+        assert answer.status_code == 200, answer.text
+        assert set(answer.json()["resource_types"]) >= wanted
+        assert all(re.match(name, found) for found in answer.json()["resource_types"])
+
+
 def test_resource_type_schema(client: TestClient) -> None:
     answer = client.get(f"{V1}/resource_types/OS::Heat::TestResource")
     assert answer.status_code == 200

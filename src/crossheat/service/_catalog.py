@@ -12,6 +12,7 @@ layer's version tables; the wording of function descriptions is Heat's own.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from collections.abc import Mapping
@@ -95,6 +96,59 @@ _PARAMETER_TYPES = {
 }
 
 
+#: The longest ``name`` filter, and the most repeats in it (one after another: ``.*``
+#: four times against a hundred type names is some 20 ms, each more one ~7 times that).
+LONGEST_FILTER = 255
+MOST_REPEATS = 4
+#: ``re``'s own parser, which the checks below read the pattern with (no typeshed stubs;
+#: its public names, ``sre_parse``, warn that they are going away).
+_re_parser: Any = importlib.import_module("re._parser")
+_re_constants: Any = importlib.import_module("re._constants")
+_REPEATS = (_re_constants.MAX_REPEAT, _re_constants.MIN_REPEAT, _re_constants.POSSESSIVE_REPEAT)
+
+
+def slow_pattern(text: str) -> str | None:
+    """Why matching the regular expression ``text`` could take too long (``re`` backtracks,
+    with no time limit, and the filter is the caller's): too long, a repeat inside a
+    repeat (``(a+)+``), a repeated alternation (``(a|b)*``), a backreference, or more than
+    ``MOST_REPEATS`` repeats; None when it is quick. ``text`` compiles."""
+    if len(text) > LONGEST_FILTER:
+        return f"is longer than {LONGEST_FILTER} characters"
+    repeats = 0
+
+    def walk(items: Any, repeated: bool) -> str | None:
+        nonlocal repeats
+        for op, arg in items:
+            why: str | None = None
+            if op in _REPEATS:
+                highest, sub = arg[1], arg[2]
+                if highest > 1:
+                    if repeated:
+                        return "repeats something inside a repeat"
+                    repeats += 1
+                    if repeats > MOST_REPEATS:
+                        return f"has more than {MOST_REPEATS} repeats"
+                why = walk(sub, repeated or highest > 1)
+            elif op is _re_constants.BRANCH:
+                if repeated:
+                    return "repeats an alternation"
+                for branch in arg[1]:
+                    why = why or walk(branch, repeated)
+            elif op in (_re_constants.GROUPREF, _re_constants.GROUPREF_EXISTS):
+                return "refers back to a group"
+            elif op is _re_constants.SUBPATTERN:
+                why = walk(arg[-1], repeated)
+            elif op is _re_constants.ATOMIC_GROUP:
+                why = walk(arg, repeated)
+            elif op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT):
+                why = walk(arg[1], repeated)
+            if why:
+                return why
+        return None
+
+    return walk(_re_parser.parse(text), False)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Heat's catalog answers over one registry."""
@@ -121,6 +175,11 @@ class Catalog:
             pattern = re.compile(name) if name is not None else None
         except re.error:
             return []
+        if name is not None and (why := slow_pattern(name)):
+            raise InvalidRequest(
+                f"Data supplied was not valid: the name filter {name!r} {why}; use a simpler "
+                "regular expression (say OS::Neutron::.* or OS::Nova::(Server|KeyPair))"
+            )
         found = []
         for cls in self.registry:
             status = cls.support_status
