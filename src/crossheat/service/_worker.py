@@ -28,7 +28,7 @@ from crossheat.errors import ConfigError, CrossheatError, LockLost, StackLocked,
 from crossheat.service._service import Service
 from crossheat.service.queue import PARENT_VARIABLE, QueueSettings, is_postgresql
 from crossheat.service.queue import operation_job as job_for
-from crossheat.service.schedule import CheckSchedule, register_checks
+from crossheat.service.schedule import CheckSchedule, register_checks, register_pruning
 from crossheat.store import Action, Status
 from crossheat.store.jobs import TASK
 from crossheat.store.locks import QUEUED_PREFIX, holder_is_dead, new_engine_id, queued_marker
@@ -174,8 +174,9 @@ def stack_action(store: Store, stack_id: str) -> str:
 
 
 def make_app(runner: Runner, url: str, schedule: CheckSchedule | None = None) -> App:
-    """procrastinate's app over the database at ``url`` (a SQLAlchemy URL), with the task;
-    with a ``schedule``, the periodic task of scheduled checks (``service.schedule``)."""
+    """procrastinate's app over the database at ``url`` (a SQLAlchemy URL), with the task
+    and the hourly pruning of finished jobs; with a ``schedule``, the periodic task of
+    scheduled checks (``service.schedule``)."""
     from procrastinate import App, PsycopgConnector
     from sqlalchemy import make_url
 
@@ -189,6 +190,7 @@ def make_app(runner: Runner, url: str, schedule: CheckSchedule | None = None) ->
         return await runner.run_operation(stack_id, action, operation_id)
 
     app.task(name=TASK, pass_context=False)(run_operation)
+    register_pruning(app, runner.settings.queue)  # every operation leaves a job behind
     if schedule is not None:
         register_checks(app, runner.service, schedule, runner.settings.queue)
     return app

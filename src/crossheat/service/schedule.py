@@ -193,7 +193,6 @@ def register_checks(app: App, service: Service, schedule: CheckSchedule, queue: 
 
     task = app.task(name=CHECK_TASK, pass_context=False, queue=queue)(scheduled_checks)
     app.periodic(cron=QUEUE_TICK_CRON, periodic_id="checks")(task)
-    register_pruning(app, queue)
 
 
 def register_pruning(app: App, queue: str) -> None:
