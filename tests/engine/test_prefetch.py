@@ -147,7 +147,8 @@ def test_a_lookup_that_failed_ahead_is_made_again_by_the_create_which_fails(
 ) -> None:
     cloud = Cloud(flavors=())
     stack = _create(store, cloud, {
-        "slow": looker(slow=True),
+        "quick": looker(),  # answered at once: the lookups ahead start then, not at the
+        "slow": looker(slow=True),  # end of "slow", where they race "server"'s create
         "server": looker(after="slow", flavor="tiny"),
     })  # fmt: skip
     assert stack.stack_status == "CREATE_FAILED"
