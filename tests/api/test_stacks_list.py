@@ -191,13 +191,12 @@ def test_show_nested_lists_a_remote_stack_with_its_parent(client: TestClient) ->
     links = {x["rel"]: x["href"] for x in shown["links"]}
     assert links["nested"].endswith(url("parent-remote", nested))
     listed = client.get(url("parent", parent, "resources")).json()["resources"]
-    assert sorted(r["resource_name"] for r in listed) == ["remote", "remote.v"]
+    assert [r["resource_name"] for r in listed] == ["remote"]  # its own, as Heat lists them
     # ... which shows its own resources, outputs and events, by their names in its template.
     inner = client.get(url("parent-remote", nested, "resources")).json()["resources"]
     assert [(r["resource_name"], r["resource_status"]) for r in inner] == [("v", "CREATE_COMPLETE")]
-    assert inner[0]["physical_resource_id"] == next(
-        r["physical_resource_id"] for r in listed if r["resource_name"] == "remote.v"
-    )
+    kept = client.get(url("parent", parent, "resources", "remote.v")).json()["resource"]
+    assert inner[0]["physical_resource_id"] == kept["physical_resource_id"]
     outputs = client.get(url("parent-remote", nested, "outputs")).json()["outputs"]
     assert [o["output_key"] for o in outputs] == ["v"]
     output = client.get(url("parent-remote", nested, "outputs", "v")).json()["output"]
@@ -241,7 +240,13 @@ def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
     assert {o["output_key"]: o["output_value"] for o in outputs} == {"sub_id": sub, "w": "y"}
     events = client.get(url("deep-mod-sub", sub, "events")).json()["events"]
     assert {e["resource_name"] for e in events} == {"deep-mod-sub", "w"}
-    # Heat's nested_depth: each level's own resources, named by the resource above them.
+    # Heat's nested_depth: each level's own resources, named by the resource above them;
+    # without it (0), the stack's own only (not the rows the engine keeps for "mod") ...
+    own = client.get(url("deep", top, "resources")).json()["resources"]
+    assert [r["resource_name"] for r in own] == ["mod"]
+    # ... which crossheat's own "flat" lists, under their paths (as "crossheat --url" does).
+    flat_rows = client.get(f"{url('deep', top, 'resources')}?flat=true").json()["resources"]
+    assert {r["resource_name"] for r in flat_rows} == {"mod", "mod.v", "mod.sub.w"}
     for depth, deepest_level in ((1, set()), (2, {("w", "sub")})):
         query = f"{url('deep', top, 'resources')}?nested_depth={depth}"
         levels = client.get(query).json()["resources"]

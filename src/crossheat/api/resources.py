@@ -1,7 +1,7 @@
 """Resource and event routes of Heat's API v1, under a stack's canonical URL
 ``/v1/{tenant_id}/stacks/{stack_name}/{stack_id}``:
 
-    GET   .../resources                          list (filters, nested_depth, with_detail)
+    GET   .../resources                          list (filters, nested_depth, with_detail, flat)
     GET   .../resources/{name}                   show (?with_attr=)
     GET   .../resources/{name}/metadata          its metadata
     PATCH .../resources/{name}                   mark (un)healthy          -> 200 null
@@ -39,6 +39,7 @@ RESOURCE_QUERY = {
     **dict.fromkeys(RESOURCE_FILTERS, MULTI),
     "nested_depth": INTEGER,
     "with_detail": BOOLEAN,
+    "flat": BOOLEAN,
 }
 #: Heat's event list filters (``resource_status`` is the bare status) and paging.
 EVENT_FILTERS = ("resource_name", "resource_type", "resource_action", "resource_status")
@@ -95,7 +96,9 @@ def _event(
 @router.get(STACK + "/resources", **answers(200, schemas.ResourceList, 404, query=RESOURCE_QUERY))
 def list_resources(request: Request, ctx: Context, stack_name: str, stack_id: str) -> Response:
     """The stack's resources: filters (repeat one for any of its values; ``type`` matches a
-    part of the type name, ``status`` is ``CREATE_COMPLETE`` or a bare ``COMPLETE``)."""
+    part of the type name, ``status`` is ``CREATE_COMPLETE`` or a bare ``COMPLETE``).
+    ``flat`` (crossheat's own, as ``crossheat --url`` lists them): the rows the engine
+    keeps, its nested stacks' resources among them under their paths (``remote.net``)."""
     query = Query(request)
     invalid = [k for k in query.names() if k not in RESOURCE_QUERY]
     if invalid:
@@ -104,7 +107,7 @@ def list_resources(request: Request, ctx: Context, stack_name: str, stack_id: st
     detail = query.boolean("with_detail")
     stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
     filters = query.mixed(RESOURCE_FILTERS)
-    if depth:
+    if not query.boolean("flat"):
         return views.answer({"resources": _levels(ctx, stack, filters, detail, depth)})
     found = ctx.service.stack_resources(stack).resources(filters, with_detail=detail)
     return views.answer({"resources": [_resource(ctx, stack, r) for r in found]})
@@ -114,13 +117,14 @@ def _levels(
     ctx: RequestContext, stack: StackRecord, filters: Any, detail: bool, depth: int
 ) -> list[dict[str, Any]]:
     """Heat's ``nested_depth``: the stack's own resources (the rows the engine keeps for
-    its nested stacks, ``remote.net``, left to them) and its nested stacks', down to
-    ``depth`` levels, each of theirs with ``parent_resource`` (its nested stack's resource)."""
-    nested = ctx.service.store().nested_stacks(stack.id) if depth > 0 else {}
+    its nested stacks, ``remote.net``, left to them, at depth 0 too: Heat lists a nested
+    stack's resources only below it) and its nested stacks', down to ``depth`` levels,
+    each of theirs with ``parent_resource`` (its nested stack's resource)."""
+    nested = ctx.service.store().nested_stacks(stack.id)
     inner = tuple(f"{name}." for name in nested)
     found = ctx.service.stack_resources(stack).resources(filters, with_detail=detail)
     listed = [_resource(ctx, stack, r) for r in found if not r["resource_name"].startswith(inner)]
-    for name, child in nested.items():
+    for name, child in nested.items() if depth > 0 else ():
         for resource in _levels(ctx, child, filters, detail, depth - 1):
             listed.append({**resource, "parent_resource": resource.get("parent_resource", name)})
     return listed

@@ -365,7 +365,9 @@ class RemoteService(Closing):
         """The stack's current resources (``nested``: and each nested stack's resource,
         the one the server links to its nested stack)."""
         record = self._record(stack)
-        listed = self.call("GET", self._path(record, "resources"))["resources"]
+        listed = self.call("GET", self._path(record, "resources"), params={"flat": "true"})[
+            "resources"
+        ]
         if not nested:
             listed = [r for r in listed if not any(x["rel"] == "nested" for x in r["links"])]
         return [resource_record(r, record.id) for r in listed]
