@@ -50,6 +50,7 @@ EVENT_QUERY = {
     "marker": TEXT,
     "limit": INTEGER,
     "nested_depth": INTEGER,
+    "flat": BOOLEAN,
 }
 #: The fields of an event in a list (an event shown has them all): Heat's, and crossheat's
 #: ``region`` and ``resource_type`` (``crossheat --url`` shows each event's type, as the
@@ -192,7 +193,12 @@ def _events(
     limit = query.integer("limit")
     depth = query.integer("nested_depth") or 0
     stack = views.heat(ctx).canonical(stack_name, stack_id, deleted=True)
+    # Heat's list without nested_depth is the stack's own events; crossheat's own ``flat``
+    # keeps its nested stacks' too, under their paths (``remote.net``), as it keeps them.
+    own = not depth and resource is None and not query.boolean("flat")
+    nested = ctx.service.store().nested_stacks(stack.id) if own else {}
     found = ctx.service.stack_resources(stack).events(
+        leave_out=[f"{name}." for name in nested],
         resource=resource,
         filters=query.mixed(EVENT_FILTERS if resource is None else EVENT_FILTERS[1:]),
         sort_keys=query.multi("sort_keys"),

@@ -185,10 +185,13 @@ class StackResources:
         sort_dir: str | None = None,
         marker: str | None = None,
         limit: int | None = None,
+        leave_out: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """The stack's events (``resource``'s only, when given) that pass ``filters``, in
         Heat's order: newest first unless a sort key or ``sort_dir`` says otherwise; those
-        after the event ``marker`` (an unknown one: from the start), at most ``limit``."""
+        after the event ``marker`` (an unknown one: from the start), at most ``limit``.
+        ``leave_out``: prefixes of resource names whose events are not listed (a nested
+        stack's, ``remote.``, listed as Heat lists the stack's own)."""
         wanted = {k: set(v) for k, v in (filters or {}).items() if k in EVENT_FILTERS}
         if resource is not None:
             wanted["resource_name"] = {resource}
@@ -196,7 +199,11 @@ class StackResources:
         direction = sort_dir or ("asc" if keys else "desc")
         if direction not in ("asc", "desc"):
             raise InvalidRequest(f"Unknown sort direction {sort_dir!r}, must be 'asc' or 'desc'")
-        found = [e for e in self.store.list_events(self.stack.id) if _event_matches(e, wanted)]
+        found = [
+            e
+            for e in self.store.list_events(self.stack.id)
+            if _event_matches(e, wanted) and not e.resource_name.startswith(tuple(leave_out))
+        ]
         found.sort(key=_event_order(keys or ["event_time"]), reverse=direction == "desc")
         ids = [str(e.id) for e in found]
         if marker is not None and marker in ids:

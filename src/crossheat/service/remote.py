@@ -393,6 +393,7 @@ class RemoteService(Closing):
         """The events after ``marker`` (the newest only, with ``newest``) and the id of
         the last one (``marker`` when there is none), for the next read."""
         params: dict[str, Any] = {"sort_dir": "desc", "limit": 1} if newest else {"sort_dir": "asc"}
+        params["flat"] = "true"  # its nested stacks' events too, as the local commands list them
         if marker is not None:
             params["marker"] = marker
         listed = self.call("GET", self._path(stack, "events"), params=params)["events"]
