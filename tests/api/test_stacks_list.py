@@ -286,3 +286,58 @@ def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
     client.delete(url("deep", top))
     wait(client, top)
     assert client.get(f"{stacks()}?show_nested=True").json()["stacks"] == []
+
+
+MARKED = {
+    "heat_template_version": "2018-08-31",
+    "resources": {
+        "remote": {
+            "type": "OS::Heat::Stack",
+            "properties": {
+                "template": "heat_template_version: 2018-08-31\n"
+                "resources:\n  w: {type: OS::Heat::RandomString, properties: {length: 12}}\n"
+                "outputs:\n  w: {value: {get_attr: [w, value]}}\n",
+            },
+        }
+    },
+    "outputs": {"w": {"value": {"get_attr": ["remote", "outputs", "w"]}}},
+}
+
+
+def test_a_nested_stack_marked_unhealthy_is_replaced_by_the_next_update(
+    client: TestClient,
+) -> None:
+    top = create(client, "marked", MARKED)
+
+    def status(name: str) -> tuple[str, str]:
+        shown = client.get(url("marked", top, "resources", name)).json()["resource"]
+        return shown["resource_status"], shown["resource_status_reason"]
+
+    def lived() -> list[str]:  # remote.w's events, oldest first
+        path = url("marked", top, "resources", "remote.w", "events")
+        events = client.get(path, params={"sort_dir": "asc"}).json()["events"]
+        return [f"{e['resource_status']} {e['resource_status_reason']}" for e in events]
+
+    body = {"mark_unhealthy": True, "resource_status_reason": "its host is gone"}
+    assert client.patch(url("marked", top, "resources", "remote"), json=body).status_code == 200
+    assert status("remote") == ("CHECK_FAILED", "its host is gone")  # the nested stack's
+    assert status("remote.w") == ("CHECK_FAILED", "its host is gone")  # and each of its own
+    # ... and back, then again
+    back = client.patch(url("marked", top, "resources", "remote"), json={"mark_unhealthy": False})
+    assert back.status_code == 200
+    assert status("remote")[0] == status("remote.w")[0] == "CHECK_COMPLETE"
+    assert client.patch(url("marked", top, "resources", "remote"), json=body).status_code == 200
+    # The next update replaces what the nested stack holds, as Heat replaces the stack.
+    answer = client.patch(url("marked", top), json={})
+    assert answer.status_code == 202, answer.text
+    wait(client, top)
+    assert client.get(url("marked", top)).json()["stack"]["stack_status"] == "UPDATE_COMPLETE"
+    assert status("remote")[0] == "UPDATE_COMPLETE"
+    assert status("remote.w")[0] == "CREATE_COMPLETE"  # a new one, made by the update
+    assert [h.split()[0] for h in lived()[-5:]] == [
+        "CHECK_FAILED",
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+        "DELETE_IN_PROGRESS",
+        "DELETE_COMPLETE",
+    ]  # fmt: skip: marked, then replaced (the new one made, the old one deleted)

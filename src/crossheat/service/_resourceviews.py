@@ -155,17 +155,48 @@ class StackResources:
         self.store.acquire_lock(self.stack.id, Action.CHECK, engine_id)
         try:
             why = reason or MARK_REASON
-            if unhealthy and record.action is not Action.DELETE:
-                self._set(record, Status.FAILED, why)
-                self.store.set_progress(record.id, {MARKED_UNHEALTHY: True})
+            child = self.store.nested_stacks(self.stack.id).get(record.name)
+            if child is not None and record.id == child.id:
+                self._mark_nested(record, child, unhealthy, why)
+            elif unhealthy and record.action is not Action.DELETE:
+                self._mark(record, why)
             elif not unhealthy and (record.action, record.status) == (
                 Action.CHECK,
                 Status.FAILED,
             ):
-                self._set(record, Status.COMPLETE, why)
-                self.store.set_progress(record.id, None)
+                self._unmark(record, why)
         finally:
             self.store.release_lock(self.stack.id, engine_id)
+
+    def _mark_nested(
+        self, record: ResourceRecord, child: StackRecord, unhealthy: bool, why: str
+    ) -> None:
+        """A nested stack's resource (``remote``): Heat replaces the whole nested stack at
+        the next update, so each resource of it, at every level (the engine's rows
+        ``remote.net``...), is marked (or unmarked), and the nested stack shows it."""
+        members = [
+            r
+            for r in self.store.flat_resources(self.stack.id)
+            if r.name.startswith(f"{record.name}.") and not r.replaced_by
+        ]
+        if unhealthy and child.action is not Action.DELETE:
+            for member in members:
+                if member.action is not Action.DELETE:
+                    self._mark(member, why)
+            self.store.update_stack_status(child.id, Action.CHECK, Status.FAILED, why, event=True)
+        elif not unhealthy and (child.action, child.status) == (Action.CHECK, Status.FAILED):
+            for member in members:
+                if (member.action, member.status) == (Action.CHECK, Status.FAILED):
+                    self._unmark(member, why)
+            self.store.update_stack_status(child.id, Action.CHECK, Status.COMPLETE, why, event=True)
+
+    def _mark(self, record: ResourceRecord, why: str) -> None:
+        self._set(record, Status.FAILED, why)
+        self.store.set_progress(record.id, {MARKED_UNHEALTHY: True})
+
+    def _unmark(self, record: ResourceRecord, why: str) -> None:
+        self._set(record, Status.COMPLETE, why)
+        self.store.set_progress(record.id, None)
 
     def signal(self, name: str, details: Any = None) -> None:
         """Signal ``name``: no type crossheat has takes signals (Heat's wait conditions,
