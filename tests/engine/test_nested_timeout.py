@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from crossheat.engine import nested_timeout
 from crossheat.engine.spec import load_spec
 from crossheat.engine.update import UpdateOperation
-from crossheat.store import StackRecord, StackSpec, Store
+from crossheat.store import Action, StackRecord, StackSpec, Status, Store
 from tests.engine.boxes import BoxCloud, box, new_operation, registry, template
 
 FOREVER = 10**9  # polls: a box that never gets ready
@@ -144,3 +145,36 @@ def test_a_nested_stack_inside_a_nested_stack_is_timed_too(store: Store, cloud: 
         "CREATE_FAILED",
         "Timed out after 1 min; unfinished: slow",
     )
+
+
+def test_a_resumed_create_keeps_the_nested_stacks_clock_where_it_was(
+    store: Store, cloud: BoxCloud
+) -> None:
+    """An engine that started the nested stack's first resource and died: the one that
+    resumes the create counts the timeout from that start, not from its own (a box that
+    takes three polls would be in time for a clock started afresh: the test above)."""
+    op = new_operation(store, {"remote": remote({"box": box(polls=3)})})
+    store.add_event(op.stack.id, "remote.box", Action.CREATE, Status.IN_PROGRESS, "state changed")
+    time.sleep(0.3)  # more than the nested stack's minute (0.2 s) ago
+    try:
+        stack = asyncio.run(op.create())
+    finally:
+        op.close()
+    assert stack.stack_status == "CREATE_FAILED"
+    assert stack.status_reason == "Resource CREATE failed: remote: Timed out after 1 min; " + (
+        "unfinished: box"
+    )
+
+
+def test_an_earlier_operations_start_does_not_count(store: Store, cloud: BoxCloud) -> None:
+    """Only this operation's starts count: those before the stack's last COMPLETE or
+    FAILED event were another operation's."""
+    op = new_operation(store, {"remote": remote({"box": box(polls=3)})})
+    store.add_event(op.stack.id, "remote.box", Action.CREATE, Status.IN_PROGRESS, "state changed")
+    store.add_event(op.stack.id, "s", Action.CHECK, Status.COMPLETE, "Stack CHECK completed")
+    time.sleep(0.3)
+    try:
+        stack = asyncio.run(op.create())
+    finally:
+        op.close()
+    assert stack.stack_status == "CREATE_COMPLETE", stack.status_reason

@@ -11,9 +11,11 @@ it; the parent's create or update then fails (naming the nested stack, not each 
 resources) and rolls back as after any failed resource.
 
 The clock is the event loop's, the one the walker's own ``timeout`` runs on
-(``loop.call_at``); nothing else keeps time.
+(``loop.call_at``). A resumed operation (its engine died) keeps each clock where it was:
+it counts from the first ``*_IN_PROGRESS`` event of the nested stack's resources in
+that operation (``started_before``), not from the resume.
 
-    clocks = nested_timeout.clocks(rt, template, placement, Action.CREATE, op.timed_out)
+    clocks = nested_timeout.clocks(rt, template, placement, Action.CREATE, op.timed_out, name)
     try:
         result = await walk(graph, clocks.guard(create_one), ...)
     finally:
@@ -23,6 +25,7 @@ The clock is the event loop's, the one the walker's own ``timeout`` runs on
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -48,12 +51,18 @@ class _Clock:
     handle: asyncio.TimerHandle | None = None
     #: The nested stack's reason, once the timeout has cut one of its resources.
     reason: str | None = None
+    #: When the first of its resources started in this operation, by an engine before
+    #: this one (epoch seconds; None: none did, the clock starts with the first here).
+    began: float | None = None
 
     def start(self) -> None:
-        """Start counting (the first time only)."""
+        """Start counting (the first time only): from when an earlier engine started the
+        first of its resources in this operation, if one did."""
         if self.handle is None:
             loop = asyncio.get_running_loop()
-            self.handle = loop.call_at(loop.time() + self.minutes * MINUTE, self.expired.set)
+            gone = max(0.0, time.time() - self.began) if self.began is not None else 0.0
+            at = loop.time() + self.minutes * MINUTE - gone
+            self.handle = loop.call_at(at, self.expired.set)
 
     def timed_out(self) -> str:
         """The nested stack's reason (worked out once: what was unfinished then)."""
@@ -89,12 +98,15 @@ class NestedTimeouts:
         template: Template,
         expiries: dict[str, tuple[asyncio.Event, ...]],
         on_timeout: Callable[[str, str], Awaitable[None]],
+        began: Mapping[str, float] | None = None,
     ) -> NestedTimeouts:
         """The clocks of ``template``'s nested stacks; ``expiries`` (``Runtime.expiries``)
         is told which resources each one stops; ``on_timeout(resource, reason)`` records a
-        nested stack's failure, once."""
+        nested stack's failure, once. ``began``: when an earlier engine started the first
+        resource of a nested stack in this operation (``started_before``), by its name."""
+        began = began or {}
         clocks = [
-            _Clock(name, d.timeout_mins, frozenset(_members(template, name)))
+            _Clock(name, d.timeout_mins, frozenset(_members(template, name)), began=began.get(name))
             for name, d in template.nested_definitions().items()
             if d.timeout_mins
         ]
@@ -141,9 +153,12 @@ def clocks(
     region_of: Mapping[str, str],
     action: Action,
     timed_out: dict[str, tuple[Action, str]],
+    stack_name: str,
 ) -> NestedTimeouts:
-    """The clocks of ``template``'s nested stacks for a walk doing ``action``; a nested
-    stack that times out is recorded failed (``record_timeout``) and in ``timed_out``."""
+    """The clocks of ``template``'s nested stacks for a walk doing ``action`` on stack
+    ``stack_name``; a nested stack that times out is recorded failed (``record_timeout``)
+    and in ``timed_out``. A clock an engine before this one started in this operation
+    goes on from where it was (``started_before``)."""
 
     async def on_timeout(name: str, reason: str) -> None:
         timed_out[name] = (action, reason)
@@ -151,7 +166,28 @@ def clocks(
             record_timeout, rt.store, rt.stack_id, template, region_of, name, action, reason
         )
 
-    return NestedTimeouts.of(template, rt.expiries, on_timeout)
+    timed = {name for name, d in template.nested_definitions().items() if d.timeout_mins}
+    began = started_before(rt.store, rt.stack_id, stack_name, template, timed) if timed else {}
+    return NestedTimeouts.of(template, rt.expiries, on_timeout, began)
+
+
+def started_before(
+    store: Store, stack_id: str, stack_name: str, template: Template, names: set[str]
+) -> dict[str, float]:
+    """When the first resource of each nested stack in ``names`` started in this
+    operation, by an engine that died since (epoch seconds; those none of whose
+    resources started are left out): its earliest ``*_IN_PROGRESS`` event after the
+    stack's last event that ended an operation (``*_COMPLETE``, ``*_FAILED``). A
+    resumed operation keeps the nested stacks' clocks where they were, as Heat's
+    ``timeout`` counts from the start of the operation, not of its last engine."""
+    members = {member: name for name in names for member in _members(template, name)}
+    began: dict[str, float] = {}
+    for event in store.list_events(stack_id):
+        if event.resource_name == stack_name and event.status in (Status.COMPLETE, Status.FAILED):
+            began.clear()  # an operation ended: what started before it is not this one's
+        elif event.status is Status.IN_PROGRESS and event.resource_name in members:
+            began.setdefault(members[event.resource_name], event.timestamp.timestamp())
+    return began
 
 
 def nested_cause(exc: BaseException) -> str | None:

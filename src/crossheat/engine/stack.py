@@ -320,7 +320,7 @@ class Operation:
         started = time.monotonic()
         self.rt.interrupt = self.stop  # a cancel cuts the creates' waits short
         clocks = nested_timeout.clocks(
-            self.rt, self.template, self.placement, action, self.timed_out
+            self.rt, self.template, self.placement, action, self.timed_out, self.stack.name
         )
         try:
             result = await walk(

@@ -197,8 +197,9 @@ class UpdateOperation(Operation):
         if failure is None:
             self.rt.interrupt = self.stop  # a cancel cuts the creates' and updates' waits short
             clocks = nested_timeout.clocks(
-                self.rt, self.template, self.placement, Action.UPDATE, self.timed_out
-            )
+                self.rt, self.template, self.placement, Action.UPDATE, self.timed_out,
+                self.stack.name,
+            )  # fmt: skip
             try:
                 result = await walk(
                     self.graph(), clocks.guard(self.update_one), group=self.region_of,
