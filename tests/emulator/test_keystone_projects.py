@@ -4,6 +4,7 @@ the identity API through openstacksdk, and the admin listings that see every pro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,11 @@ def test_token_validation_names_project_user_roles_and_expiry(cloud: str) -> Non
     assert body["project"]["id"] == project_id("beta")
     assert body["user"]["name"] == "alice"
     assert [r["name"] for r in body["roles"]] == ["member"]
-    assert body["expires_at"].endswith("Z")
+    # Keystone's times, to the microsecond: a token lives its whole life, not rounded down
+    issued, expires = (
+        datetime.strptime(body[k], "%Y-%m-%dT%H:%M:%S.%fZ") for k in ("issued_at", "expires_at")
+    )
+    assert (expires - issued).total_seconds() == pytest.approx(EmulatorConfig.token_ttl, abs=0.001)
     own = get(cloud, "/auth/tokens", alice, **{"X-Subject-Token": alice})
     assert own.status_code == 200  # a user may validate its own token
     root_body = get(cloud, "/auth/tokens", root, **{"X-Subject-Token": root}).json()["token"]

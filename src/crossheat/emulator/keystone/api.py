@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from crossheat.emulator.core import ApiError, Emulator, Record, iso_now, stable_id
+from crossheat.emulator.core import ApiError, Emulator, Record, stable_id
 from crossheat.emulator.keystone import crud as keystone_crud
 from crossheat.emulator.keystone import identity
 
@@ -180,14 +181,20 @@ def _catalog(emu: Emulator, base: str, project_id: str) -> list[dict[str, Any]]:
     return catalog
 
 
+def _token_time(at: float) -> str:
+    """``2026-12-07T17:41:20.123456Z``: Keystone's token times, to the microsecond (a
+    token's life is not rounded down to its second, as ``iso_now`` would)."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def token_body(emu: Emulator, record: Record, base: str, catalog: bool = True) -> dict[str, Any]:
     """The ``{"token": {...}}`` document keystoneauth needs; an unscoped token has no
     project, roles or catalog."""
     token: dict[str, Any] = {
         "methods": record.get("methods", ["password"]),
         "user": {"id": record["user_id"], "name": record["user_name"], "domain": DOMAIN},
-        "issued_at": iso_now(record["issued"] - time.time()),
-        "expires_at": iso_now(record["expires"] - time.time()),
+        "issued_at": _token_time(record["issued"]),
+        "expires_at": _token_time(record["expires"]),
         "audit_ids": [record["id"][:22]],
     }
     if record.get("project_id"):
