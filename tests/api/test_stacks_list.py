@@ -276,6 +276,13 @@ def test_a_template_resource_in_a_nested_template_is_a_nested_stack_of_its_own(
     assert len(roots) == 1 and roots.pop().endswith(url("deep", top))
     one = {(owner(e), e["resource_name"]) for e in events_at(1)}
     assert one == {("deep", "deep"), ("deep-mod", "v"), ("deep-mod", "sub.w")}
+    # filters take the names shown (those of each nested stack), as the engine's too
+    for depth, name, wanted in [
+        (2, "w", {("deep-mod-sub", "w")}), (1, "sub.w", {("deep-mod", "sub.w")}),
+        (2, "mod.v", {("deep-mod", "v")}), (1, "w", set()),
+    ]:  # fmt: skip
+        found = {(owner(e), e["resource_name"]) for e in events_at(depth, f"resource_name={name}")}
+        assert found == wanted, (depth, name)
     # paging stays the one list's
     first, second = events_at(2, "limit=2"), events_at(2, "limit=2", f"marker={two[1]['id']}")
     assert [e["id"] for e in first + second] == [e["id"] for e in two[:4]]

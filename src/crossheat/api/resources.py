@@ -197,10 +197,17 @@ def _events(
     # keeps its nested stacks' too, under their paths (``remote.net``), as it keeps them.
     own = not depth and resource is None and not query.boolean("flat")
     nested = ctx.service.store().nested_stacks(stack.id) if own else {}
+    filters = query.mixed(EVENT_FILTERS if resource is None else EVENT_FILTERS[1:])
+    owners = _owners(ctx, stack, depth) if depth and resource is None else []
+    if owners and "resource_name" in filters:
+        # A name as the event list shows it (``net`` of ``remote``'s stack) is the
+        # engine's ``remote.net``: each value names one of those too.
+        given = filters["resource_name"]
+        filters["resource_name"] = [*given, *(p + name for p, _ in owners for name in given)]
     found = ctx.service.stack_resources(stack).events(
         leave_out=[f"{name}." for name in nested],
         resource=resource,
-        filters=query.mixed(EVENT_FILTERS if resource is None else EVENT_FILTERS[1:]),
+        filters=filters,
         sort_keys=query.multi("sort_keys"),
         sort_dir=query.single("sort_dir"),
         marker=query.single("marker"),
@@ -208,7 +215,6 @@ def _events(
     )
     if not depth or resource is not None:
         return [_event(ctx, stack, e) for e in found]
-    owners = _owners(ctx, stack, depth)
     root = link(_href(ctx, stack), "root_stack")
     listed = []
     for event in found:
