@@ -122,6 +122,11 @@ def _logging() -> None:
 
 def main() -> None:
     gc.set_threshold(GC_THRESHOLD)
+    # ``import httpx`` (the client of ``--url`` commands) also imports httpx's own
+    # command-line client, click, rich.progress and pygments, ~0.03 s, whenever click is
+    # installed (uvicorn brings it); crossheat never runs it. None in sys.modules makes
+    # that import fail, which httpx expects (it then offers no ``httpx`` command).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     _logging()
     _register(sys.argv[1:])
     try:
