@@ -37,6 +37,8 @@ def empty(url: str) -> None:
             conn.execute(text("TRUNCATE events, resources, stacks CASCADE"))
         if conn.execute(text("SELECT to_regclass('readiness')")).scalar() is not None:
             conn.execute(text("TRUNCATE readiness"))  # of no stack (migration 0007)
+        if conn.execute(text("SELECT to_regclass('webhook_deliveries')")).scalar() is not None:
+            conn.execute(text("TRUNCATE webhook_deliveries"))  # of no stack (migration 0008)
         queue = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
         if queue is not None:  # the job queue's (migration 0005)
             conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))

@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, make_url, text
 #: A sealed value (``crossheat.store.secrets``): its Fernet token.
 TOKEN = re.compile(rb"enc:v1:([A-Za-z0-9_\-]+=*)")
 #: The tables whose rows may hold a secret.
-TABLES = ("stacks", "resources", "events", "software_configs", "software_deployments")
+TABLES = ("stacks", "resources", "events", "software_configs", "software_deployments",
+          "webhook_deliveries")  # fmt: skip
 
 
 def raw_database(db_url: str) -> bytes:

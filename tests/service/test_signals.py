@@ -7,19 +7,22 @@ import logging
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
 
 from crossheat.redact import forget_in_logs
 from crossheat.service import Service
 from crossheat.service._logs import JsonLines
 from crossheat.service._metrics import metrics_exposition, operation_metrics
 from crossheat.service._webhooks import Outbox
+from crossheat.store import Store
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 
@@ -78,28 +81,125 @@ def test_a_json_line_has_the_event_fields_and_no_secret() -> None:
     assert line["level"] == "info" and line["logger"] == "crossheat.events"
 
 
-def test_a_receiver_that_never_answers_well_is_tried_a_bounded_number_of_times() -> None:
-    tries: list[str] = []
+class Receiver:
+    """A webhook receiver on a free loopback port: each POST's delivery id and the code
+    it was answered with (``code``: what the next ones get)."""
 
-    class Failing(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            tries.append(self.headers["X-Crossheat-Delivery"])
-            self.send_response(503)
-            self.end_headers()
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.tries: list[tuple[str, int]] = []
+        receiver = self
 
-        def log_message(self, *args: Any) -> None:
-            pass
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.tries.append((self.headers["X-Crossheat-Delivery"], receiver.code))
+                self.send_response(receiver.code)
+                self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=t-93c1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_receiver_that_never_answers_well_is_tried_a_bounded_number_of_times(
+    tmp_path: Path,
+) -> None:
+    receiver = Receiver(503)
     try:
-        outbox = Outbox(attempts=3, base=0.01)
-        outbox.send([f"http://127.0.0.1:{server.server_address[1]}/"], "stack.operation", "d-1", {})
-        assert outbox.drain(10)
+        with Store.open(f"sqlite:///{tmp_path / 'w.db'}") as store:
+            outbox = Outbox(attempts=3, base=0.01)
+            outbox.send(store, [receiver.url], "stack.operation", "d-1", {})
+            assert outbox.drain(10)
+            assert store.next_delivery_at() is None  # dropped: not kept
     finally:
-        server.shutdown()
-        server.server_close()
-    assert tries == ["d-1", "d-1", "d-1"]
+        receiver.close()
+    assert receiver.tries == [("d-1", 503)] * 3
+
+
+#: A process that writes a delivery, tries it once and is killed before it tries again.
+DYING = """
+import sys, time
+from crossheat.service._webhooks import Outbox
+from crossheat.store import Store
+from crossheat.store import Store
+store = Store.open(sys.argv[1])
+Outbox(attempts=6, base=2).send(store, [sys.argv[2]], "stack.operation", "d-9", {"n": 1})
+time.sleep(120)
+"""
+
+
+def attempts(database: str) -> int | None:
+    """The attempts recorded of the one delivery in ``database`` (None: none yet)."""
+    engine = create_engine(database)
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name = 'webhook_deliveries'"
+            )).first()  # fmt: skip
+            if exists is None:
+                return None
+            return conn.execute(text("SELECT attempts FROM webhook_deliveries")).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_a_delivery_a_process_could_not_finish_is_made_by_another(tmp_path: Path) -> None:
+    receiver = Receiver(503)
+    database = f"sqlite:///{tmp_path / 'w.db'}"
+    try:
+        dying = subprocess.Popen([sys.executable, "-c", DYING, database, receiver.url])
+        try:
+            # killed once its first attempt is recorded as failed (one killed during an
+            # attempt leaves the delivery held for a lease, ~15 s, then the same follows)
+            deadline = time.monotonic() + 60
+            while attempts(database) != 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            dying.kill()
+            dying.wait(timeout=30)
+        assert receiver.tries[:1] == [("d-9", 503)]
+        receiver.code = 200
+        with Store.open(database) as store:
+            Outbox(poll=0.2).watch(store)  # what a server, a worker or a command does
+            deadline = time.monotonic() + 30
+            while ("d-9", 200) not in receiver.tries and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # nothing more comes
+            assert store.next_delivery_at() is None
+    finally:
+        receiver.close()
+    assert receiver.tries[-1] == ("d-9", 200)
+    assert {code for _, code in receiver.tries[:-1]} == {503}  # the dead one's attempts
+
+
+def test_an_exit_does_not_wait_for_a_delivery_another_process_made(tmp_path: Path) -> None:
+    receiver = Receiver(503)
+    database = f"sqlite:///{tmp_path / 'w.db'}"
+    try:
+        with Store.open(database) as mine, Store.open(database) as theirs:
+            outbox = Outbox(base=1.0)
+            outbox.send(mine, [receiver.url], "stack.operation", "d-5", {})
+            deadline = time.monotonic() + 30
+            while not receiver.tries and time.monotonic() < deadline:
+                time.sleep(0.01)
+            receiver.code = 200
+            # another process's attempt failed too, and its next one is due at once
+            theirs.delivery_retry(1, datetime.now(UTC) - timedelta(seconds=1))
+            Outbox(poll=0.1).watch(theirs)
+            started = time.monotonic()
+            assert outbox.drain(5)  # once it sees the delivery made, in about 1 s
+            assert time.monotonic() - started < 4
+    finally:
+        receiver.close()
+    assert receiver.tries[-1] == ("d-5", 200)
 
 
 def test_in_multiprocess_mode_metrics_add_up_the_processes_of_the_host(

@@ -19,6 +19,7 @@ from tests.sealed import opened_by, raw_database
 HIDDEN = "Hidden-Rotated-6a1f"
 PROPERTY = "Secret-Property-3b2e"
 ATTRIBUTE = "Secret-Attribute-9d4c"
+WEBHOOK = "https://hooks.example/n?token=Webhook-Token-41d7"
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def _write_everything(store: Store, name: str = "vpn") -> tuple[str, str]:
     )  # fmt: skip
     store.set_attributes(res.id, {"password": ATTRIBUTE}, ["password"])
     store.set_progress(res.id, {"step": "poll", "name": HIDDEN})
+    store.queue_deliveries("stack.operation", "d-1", b"{}", [WEBHOOK])  # its URL sealed
     return stack.id, res.id
 
 
@@ -68,6 +70,7 @@ def _check_reads(store: Store, stack_id: str, resource_id: str) -> None:
     assert res.properties == {"admin_pass": PROPERTY, "name": "vm"}
     assert res.attributes == {"password": ATTRIBUTE}
     assert res.progress == {"step": "poll", "name": HIDDEN}
+    assert {d.url for d in store.claim_deliveries("reader", lease=0)} == {WEBHOOK}
 
 
 def test_rotation_reseals_everything_with_the_new_key(
@@ -76,7 +79,7 @@ def test_rotation_reseals_everything_with_the_new_key(
     stack_id, resource_id = _write_everything(engine)
     (old,) = read_keys(key_file)
     sealed = opened_by(old, raw_database(db_url))
-    assert sealed >= 8  # parameters, environment, template, previous (3), property, ...
+    assert sealed >= 9  # parameters, environment, template, previous (3), property, ...
     new = add_new_key(key_file)[0]
     with Store.open(db_url) as rotator:  # what `crossheat secrets rotate` opens
         census = rotator.sealed_census()
@@ -88,7 +91,7 @@ def test_rotation_reseals_everything_with_the_new_key(
     raw = raw_database(db_url)
     assert opened_by(old, raw) == 0  # not a copy left, not even in free pages
     assert opened_by(new, raw) >= done.resealed
-    for secret in (HIDDEN, PROPERTY, ATTRIBUTE):
+    for secret in (HIDDEN, PROPERTY, ATTRIBUTE, WEBHOOK):
         assert secret.encode() not in raw
     _check_reads(engine, stack_id, resource_id)  # an engine started before the new key
     assert keep_first_key(key_file, new) == (old,)
@@ -102,7 +105,7 @@ def test_rotation_walks_the_tables_in_batches(engine: Store, db_url: str, key_fi
     add_new_key(key_file)
     with Store.open(db_url) as rotator:
         done = rotator.rotate_secrets(batch_size=2)
-    assert done.rows == 5 * 2 and done.left.old == 0 and done.passes == 1
+    assert done.rows == 5 * 3 and done.left.old == 0 and done.passes == 1  # stack, vm, hook
     for stack_id, resource_id in written:
         _check_reads(engine, stack_id, resource_id)
 

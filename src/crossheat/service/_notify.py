@@ -49,6 +49,7 @@ def watch_operations(store: Store) -> Store:
         WEBHOOKS.later(lambda: notify(store, stack_id, lock))
 
     store.released_hooks.append(released)
+    WEBHOOKS.watch(store)  # and deliver what other processes left in it
     return store
 
 
@@ -85,7 +86,7 @@ def notify(store: Store, stack_id: str, lock: LockInfo) -> None:
             for r in store.list_resources(stack_id)
             if not r.replaced_by and (r.action, r.status) == (Action.CHECK, Status.FAILED)
         ]  # fmt: skip
-    WEBHOOKS.send(urls, event["event"], event["id"], event)
+    WEBHOOKS.send(store, urls, event["event"], event["id"], event)
 
 
 def _operation_events(events: list[EventRecord], since: datetime | None) -> list[EventRecord]:

@@ -12,9 +12,13 @@ id, the same on every retry) and, when the deployment has a signing secret
 ``X-Crossheat-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>``. An
 answer other than 2xx, or none, is tried again after 1, 2, 4... seconds (at most 60)
 up to ``CROSSHEAT_WEBHOOK_ATTEMPTS`` times (default 6); then the event is dropped and
-the failure logged. Nothing waits for a delivery but the process exit, which gives those
-still pending ``CROSSHEAT_WEBHOOK_EXIT_WAIT`` seconds (default 10). The secret is never
-logged, and a URL is logged without its query (which may hold a token).
+the failure logged. Deliveries are kept in the state database until delivered or
+dropped (``store._deliveries``, the URL sealed): one a process could not finish (it
+died, or exited while the URL kept failing) is tried by any other that has the
+database open (the server, a worker, the next command) once due. Nothing waits for a
+delivery but the process exit, which gives those it wrote
+``CROSSHEAT_WEBHOOK_EXIT_WAIT`` seconds (default 10). The secret is never logged, and a
+URL is logged without its query (which may hold a token).
 """
 
 from __future__ import annotations
@@ -28,16 +32,22 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from crossheat.errors import ConfigError
+from crossheat.errors import ConfigError, CrossheatError
 from crossheat.redact import forget_in_logs
+
+if TYPE_CHECKING:
+    from crossheat.store import Store
+    from crossheat.store._deliveries import PendingDelivery
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +60,10 @@ RETRY_BASE_S = 1.0
 RETRY_CAP_S = 60.0
 DEFAULT_ATTEMPTS = 6
 DEFAULT_EXIT_WAIT_S = 10.0
+#: Seconds between two looks at a store for deliveries another process left.
+POLL_S = 5.0
+#: A delivery is held for one attempt's timeout and this.
+LEASE_SLACK_S = 10.0
 
 
 def check_webhook(url: str) -> str:
@@ -97,31 +111,84 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-@dataclass
-class Delivery:
-    url: str
-    kind: str
-    delivery_id: str
-    body: bytes
-    attempt: int = 1
-
-
 class Outbox:
-    """One daemon thread running jobs when they are due: deliveries and their retries,
-    and work handed to it (``later``) that must not hold up an operation."""
+    """One daemon thread running jobs when they are due: work handed to it (``later``)
+    that must not hold up an operation, and the deliveries kept in the stores it watches.
 
-    def __init__(self, attempts: int | None = None, base: float = RETRY_BASE_S) -> None:
+    A delivery is written to the store first (``send``) and tried from there: due ones,
+    this process's or any other's (one that died, or exited while a URL kept failing),
+    are claimed and tried as soon as they are due, and the stores are looked at again
+    every ``poll`` seconds for those another process left."""
+
+    def __init__(
+        self, attempts: int | None = None, base: float = RETRY_BASE_S, poll: float = POLL_S
+    ) -> None:
         self.attempts = attempts or int(os.environ.get("CROSSHEAT_WEBHOOK_ATTEMPTS") or 0)
         self.attempts = self.attempts or DEFAULT_ATTEMPTS
         self.base = base
+        self.poll = poll
+        self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}"
         self._due: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._busy = 0
+        self._jobs = 0  # handed to ``later`` and not run yet (sweeps are not counted)
         self._thread: threading.Thread | None = None
+        self._stores: weakref.WeakSet[Store] = weakref.WeakSet()
+        #: Deliveries this process wrote and has not finished (what its exit waits for).
+        self._own: weakref.WeakKeyDictionary[Store, set[int]] = weakref.WeakKeyDictionary()
+        self._sweep_at: float | None = None
 
     def later(self, job: Callable[[], None], delay: float = 0.0) -> None:
         """Run ``job`` in the outbox's thread in ``delay`` seconds."""
+        with self._wake:
+            self._jobs += 1
+        self._push(self._counted(job), delay)
+
+    def watch(self, store: Store) -> None:
+        """Try the deliveries ``store`` holds, now and every ``poll`` seconds."""
+        with self._wake:
+            self._stores.add(store)
+        self._sweep_in(0.0)
+
+    def send(self, store: Store, urls: Sequence[str], kind: str, delivery_id: str,
+             event: Any) -> None:  # fmt: skip
+        """POST ``event`` (JSON) to each of ``urls``: written to ``store``, then tried
+        from the outbox's thread."""
+        body = json.dumps(event, default=str, sort_keys=True).encode()
+        ids = store.queue_deliveries(kind, delivery_id, body, list(dict.fromkeys(urls)))
+        with self._wake:
+            self._own.setdefault(store, set()).update(ids)
+            self._stores.add(store)
+        self._sweep_in(0.0)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until the jobs handed over have run and the deliveries this process wrote
+        are delivered or dropped (at most ``timeout`` seconds, default
+        ``CROSSHEAT_WEBHOOK_EXIT_WAIT``); whether it got there. What is left stays in
+        the store, for another process."""
+        if timeout is None:
+            timeout = float(os.environ.get("CROSSHEAT_WEBHOOK_EXIT_WAIT") or DEFAULT_EXIT_WAIT_S)
+        end = time.monotonic() + timeout
+        with self._wake:
+            while self._jobs or self._busy or any(self._own.values()):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(min(left, 0.1))
+        return True
+
+    def _counted(self, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            finally:
+                with self._wake:
+                    self._jobs -= 1
+
+        return run
+
+    def _push(self, job: Callable[[], None], delay: float) -> None:
         with self._wake:
             heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), job))
             if self._thread is None:
@@ -130,26 +197,82 @@ class Outbox:
                 atexit.register(self.drain)
             self._wake.notify()
 
-    def send(self, urls: Sequence[str], kind: str, delivery_id: str, event: Any) -> None:
-        """POST ``event`` (JSON) to each of ``urls``, from the outbox's thread."""
-        body = json.dumps(event, default=str, sort_keys=True).encode()
-        for url in dict.fromkeys(urls):
-            delivery = Delivery(url, kind, delivery_id, body)
-            self.later(lambda d=delivery: self._deliver(d))  # type: ignore[misc]
-
-    def drain(self, timeout: float | None = None) -> bool:
-        """Wait until nothing is due or running (at most ``timeout`` seconds, default
-        ``CROSSHEAT_WEBHOOK_EXIT_WAIT``); whether it got there."""
-        if timeout is None:
-            timeout = float(os.environ.get("CROSSHEAT_WEBHOOK_EXIT_WAIT") or DEFAULT_EXIT_WAIT_S)
-        end = time.monotonic() + timeout
+    def _sweep_in(self, delay: float) -> None:
+        """A look at the stores in ``delay`` seconds, unless one comes sooner already."""
+        at = time.monotonic() + max(0.0, delay)
         with self._wake:
-            while self._due or self._busy:
-                left = end - time.monotonic()
-                if left <= 0:
-                    return False
-                self._wake.wait(min(left, 0.1))
-        return True
+            if self._sweep_at is not None and self._sweep_at <= at:
+                return
+            self._sweep_at = at
+        self._push(lambda: self._sweep(at), delay)
+
+    def _sweep(self, planned: float) -> None:
+        """Try the due deliveries of every store watched; plan the next look."""
+        with self._wake:
+            if self._sweep_at != planned:
+                return  # a sooner one was planned since
+            self._sweep_at = None
+            stores = [store for store in self._stores if not store.closed]
+        soonest = self.poll
+        for store in stores:
+            try:
+                for delivery in store.claim_deliveries(self.owner, TIMEOUT_S + LEASE_SLACK_S):
+                    self._try(store, delivery)
+                due = store.next_delivery_at()
+                self._forget_finished(store)
+            except CrossheatError as exc:
+                log.warning("webhook deliveries not read: %s", exc)
+                continue
+            if due is not None:
+                soonest = min(soonest, (due - datetime.now(UTC)).total_seconds())
+        self._sweep_in(max(0.0, soonest))
+
+    def _forget_finished(self, store: Store) -> None:
+        """This process's deliveries another one has finished are no longer waited for."""
+        with self._wake:
+            own = set(self._own.get(store, ()))
+        if not own:
+            return
+        left = store.remaining_deliveries(sorted(own))
+        with self._wake:
+            self._own[store] -= own - left
+            self._wake.notify_all()
+
+    def _try(self, store: Store, delivery: PendingDelivery) -> None:
+        """One attempt; then the delivery is done, dropped, or due again later."""
+        import httpx
+
+        headers = {
+            "Content-Type": "application/json", "User-Agent": "crossheat-webhooks",
+            "X-Crossheat-Event": delivery.kind, "X-Crossheat-Delivery": delivery.delivery_id,
+        }  # fmt: skip
+        secret = signing_secret()
+        if secret is not None:
+            headers[SIGNATURE_HEADER] = signature(delivery.body, secret)
+        try:
+            answer = httpx.post(
+                delivery.url, content=delivery.body, headers=headers, timeout=TIMEOUT_S
+            )
+            problem = None if answer.is_success else f"HTTP {answer.status_code}"
+        except httpx.HTTPError as exc:
+            problem = type(exc).__name__
+        attempt = delivery.attempts + 1
+        if problem is None:
+            log.info("webhook %s: %s delivered", shown(delivery.url), delivery.kind)
+        elif attempt >= self.attempts:
+            log.warning(
+                "webhook %s: %s dropped after %d attempts (%s)",
+                shown(delivery.url), delivery.kind, attempt, problem,
+            )  # fmt: skip
+        else:
+            wait = min(RETRY_CAP_S, self.base * 2 ** (attempt - 1))
+            log.info("webhook %s: %s; trying again in %.0f s", shown(delivery.url), problem, wait)
+            store.delivery_retry(delivery.id, datetime.now(UTC) + timedelta(seconds=wait))
+            return
+        store.delivery_done(delivery.id)
+        with self._wake:
+            self._own.get(store, set()).discard(delivery.id)
+            self._wake.notify_all()
 
     def _run(self) -> None:
         while True:
@@ -167,37 +290,6 @@ class Outbox:
                 with self._wake:
                     self._busy -= 1
                     self._wake.notify_all()
-
-    def _deliver(self, delivery: Delivery) -> None:
-        import httpx
-
-        headers = {
-            "Content-Type": "application/json", "User-Agent": "crossheat-webhooks",
-            "X-Crossheat-Event": delivery.kind, "X-Crossheat-Delivery": delivery.delivery_id,
-        }  # fmt: skip
-        secret = signing_secret()
-        if secret is not None:
-            headers[SIGNATURE_HEADER] = signature(delivery.body, secret)
-        try:
-            answer = httpx.post(
-                delivery.url, content=delivery.body, headers=headers, timeout=TIMEOUT_S
-            )
-            problem = None if answer.is_success else f"HTTP {answer.status_code}"
-        except httpx.HTTPError as exc:
-            problem = type(exc).__name__
-        if problem is None:
-            log.info("webhook %s: %s delivered", shown(delivery.url), delivery.kind)
-            return
-        if delivery.attempt >= self.attempts:
-            log.warning(
-                "webhook %s: %s dropped after %d attempts (%s)",
-                shown(delivery.url), delivery.kind, delivery.attempt, problem,
-            )  # fmt: skip
-            return
-        wait = min(RETRY_CAP_S, self.base * 2 ** (delivery.attempt - 1))
-        log.info("webhook %s: %s; trying again in %.0f s", shown(delivery.url), problem, wait)
-        delivery.attempt += 1
-        self.later(lambda: self._deliver(delivery), wait)
 
 
 #: This process's outbox.

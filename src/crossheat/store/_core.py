@@ -74,6 +74,7 @@ class StoreCore:
         #: be quick and never raise (``crossheat.service._notify`` queues its work).
         self.released_hooks: list[Callable[[str, LockInfo], None]] = []
         self._changes = ChangeWatch(engine)
+        self._closed = False
         #: SQLite's writers of this process take turns here: one waiting for the
         #: database's write lock would sleep in SQLite's busy handler (1, 2, 5, 10... ms
         #: each time it finds the lock taken) where this lets it in as soon as it is free.
@@ -81,8 +82,13 @@ class StoreCore:
             threading.RLock() if engine.dialect.name == "sqlite" else None
         )
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Close every pooled connection."""
+        self._closed = True
         self._changes.close()
         self.engine.dispose()
 

@@ -228,6 +228,29 @@ class ReadinessRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WebhookDeliveryRow(Base):
+    """A webhook POST still to make (``service._webhooks``): kept until it is delivered or
+    dropped, so that one a process could not finish (it died, or exited while the URL
+    kept failing) is made by another. ``target`` holds the URL sealed (it may carry a
+    token): ``{"url": "enc:v1:..."}``. A process trying it holds it until
+    ``claimed_until``."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(64))
+    target: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    body: Mapped[str] = mapped_column(Text)
+    #: Attempts made so far.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SoftwareConfigRow(Base):
     """A software config (Heat's ``/software_configs``): stored, never run by crossheat."""
 

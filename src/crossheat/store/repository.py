@@ -16,6 +16,7 @@ objects. The methods live in ``_stacks``, ``_summaries``, ``_resources``, ``_eve
 
 from __future__ import annotations
 
+from crossheat.store._deliveries import DeliveryQueries
 from crossheat.store._events import EventQueries
 from crossheat.store._metrics import MetricQueries
 from crossheat.store._nested import NestedQueries
@@ -45,6 +46,7 @@ class Store(
     RotationQueries,
     JobQueries,
     MetricQueries,
+    DeliveryQueries,
 ):
     """Stacks, resources, events and locks (and software configs) in one SQL database."""
 
