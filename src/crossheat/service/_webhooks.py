@@ -220,8 +220,11 @@ class Outbox:
                     self._try(store, delivery)
                 due = store.next_delivery_at()
                 self._forget_finished(store)
-            except CrossheatError as exc:
+            except CrossheatError as exc:  # the database is away: tried again later
                 log.warning("webhook deliveries not read: %s", exc)
+                continue
+            except Exception:  # a bug: logged, and the other stores still served
+                log.exception("webhook deliveries of a store failed")
                 continue
             if due is not None:
                 soonest = min(soonest, (due - datetime.now(UTC)).total_seconds())
