@@ -46,8 +46,7 @@ from crossheat.errors import ConfigError, CrossheatError
 from crossheat.redact import forget_in_logs
 
 if TYPE_CHECKING:
-    from crossheat.store import Store
-    from crossheat.store._deliveries import PendingDelivery
+    from crossheat.store import PendingDelivery, Store
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from crossheat.store._deliveries import PendingDelivery
     from crossheat.store._events import EventCursor
     from crossheat.store._rotation import Rotation, SealedCensus
     from crossheat.store._software import SoftwareConfigRecord, SoftwareDeploymentRecord
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from crossheat.store.secrets import SecretBox
 
 _HOMES = {
+    "crossheat.store._deliveries": ["PendingDelivery"],
     "crossheat.store._events": ["EventCursor"],
     "crossheat.store._rotation": ["Rotation", "SealedCensus"],
     "crossheat.store._software": ["SoftwareConfigRecord", "SoftwareDeploymentRecord"],
@@ -58,6 +60,7 @@ __all__ = [
     "EventCursor",
     "EventRecord",
     "LockInfo",
+    "PendingDelivery",
     "Readiness",
     "ResourceRecord",
     "Rotation",
