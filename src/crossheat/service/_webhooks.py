@@ -59,8 +59,10 @@ RETRY_BASE_S = 1.0
 RETRY_CAP_S = 60.0
 DEFAULT_ATTEMPTS = 6
 DEFAULT_EXIT_WAIT_S = 10.0
-#: Seconds between two looks at a store for deliveries another process left.
+#: Seconds between two looks at a store for deliveries another process left; the first
+#: look at a store just opened.
 POLL_S = 5.0
+FIRST_LOOK_S = 1.0
 #: A delivery is held for one attempt's timeout and this.
 LEASE_SLACK_S = 10.0
 
@@ -145,10 +147,12 @@ class Outbox:
         self._push(self._counted(job), delay)
 
     def watch(self, store: Store) -> None:
-        """Try the deliveries ``store`` holds, now and every ``poll`` seconds."""
+        """Try the deliveries ``store`` holds, in a moment and every ``poll`` seconds (the
+        first look waits ``FIRST_LOOK_S``: a command that opens the store to start an
+        operation is not slowed down by it, and one that ends sooner never looks)."""
         with self._wake:
             self._stores.add(store)
-        self._sweep_in(0.0)
+        self._sweep_in(min(self.poll, FIRST_LOOK_S))
 
     def send(self, store: Store, urls: Sequence[str], kind: str, delivery_id: str,
              event: Any) -> None:  # fmt: skip
