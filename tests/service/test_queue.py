@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from crossheat.errors import StackLocked
+from crossheat.errors import ConfigError, StackLocked
 from crossheat.service import Inputs, QueueExecutor, Service, Status
 from crossheat.service._worker import Runner
 from crossheat.service.queue import QueueSettings, list_workers, no_worker_notice
@@ -302,3 +302,15 @@ def test_a_command_waiting_on_a_queued_operation_follows_it_until_a_worker_ends_
     _run_job(Runner(service, QueueSettings()), started.stack.id)
     follower.join(30)
     assert ended == ["CREATE_COMPLETE"]
+
+
+def test_how_often_an_idle_worker_looks_for_jobs_is_set_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CROSSHEAT_QUEUE_POLL", raising=False)
+    assert QueueSettings.from_environment().fetch_every == 2.0
+    monkeypatch.setenv("CROSSHEAT_QUEUE_POLL", "0.5")
+    assert QueueSettings.from_environment().fetch_every == 0.5
+    monkeypatch.setenv("CROSSHEAT_QUEUE_POLL", "soon")
+    with pytest.raises(ConfigError, match="CROSSHEAT_QUEUE_POLL must be a number of seconds"):
+        QueueSettings.from_environment()

@@ -231,7 +231,8 @@ async def _serve(
             app, queues=queues, name="crossheat", concurrency=concurrency,
             install_signal_handlers=False, shutdown_graceful_timeout=settings.stop_grace,
             update_heartbeat_interval=settings.heartbeat_every,
-            stalled_worker_timeout=settings.stall_timeout, fetch_job_polling_interval=2.0,
+            stalled_worker_timeout=settings.stall_timeout,
+            fetch_job_polling_interval=settings.fetch_every,
         )  # fmt: skip
 
         def stop() -> None:

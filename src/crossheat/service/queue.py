@@ -66,6 +66,9 @@ DEFAULT_QUEUE = "operations"
 NOTICE_AFTER_S = 30.0
 DEFAULT_STALL_TIMEOUT_S = 60.0
 DEFAULT_STOP_GRACE_S = 30.0
+#: An idle worker is woken by PostgreSQL's notification of a job queued, and looks for
+#: jobs this often besides (a notification it missed costs at most this long).
+DEFAULT_FETCH_EVERY_S = 2.0
 #: Who started a worker (``crossheat serve --workers N``): it stops when that process is gone.
 PARENT_VARIABLE = "CROSSHEAT_WORKER_PARENT"
 #: A lock holder is judged dead after the stall timeout, and never sooner than this many
@@ -101,6 +104,7 @@ class QueueSettings:
     stall_timeout: float = DEFAULT_STALL_TIMEOUT_S
     stop_grace: float = DEFAULT_STOP_GRACE_S
     queue: str = DEFAULT_QUEUE
+    fetch_every: float = DEFAULT_FETCH_EVERY_S
 
     @classmethod
     def from_environment(cls) -> QueueSettings:
@@ -108,6 +112,7 @@ class QueueSettings:
             stall_timeout=_seconds("CROSSHEAT_STALL_TIMEOUT", DEFAULT_STALL_TIMEOUT_S),
             stop_grace=_seconds("CROSSHEAT_STOP_GRACE", DEFAULT_STOP_GRACE_S),
             queue=os.environ.get("CROSSHEAT_QUEUE") or DEFAULT_QUEUE,
+            fetch_every=_seconds("CROSSHEAT_QUEUE_POLL", DEFAULT_FETCH_EVERY_S),
         )
 
     @property
