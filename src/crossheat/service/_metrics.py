@@ -91,9 +91,8 @@ class OperationTally:
 
     ``read(store)`` counts each stack's events numbered past those counted already, up to
     its last number (``store.event_marks``: all of those have committed), then gives the
-    metrics. A
-    process's first scrape reads every event once; a stack purged from the database is
-    forgotten, what it counted stays counted (counters do not go down)."""
+    metrics. A process's first scrape reads every event once; a stack purged from the
+    database is forgotten, what it counted stays counted (counters do not go down)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

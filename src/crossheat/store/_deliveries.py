@@ -64,18 +64,13 @@ class DeliveryQueries(StoreCore):
             session.flush()
             return [row.id for row in rows]
 
-    def claim_deliveries(
-        self, owner: str, lease: float, ids: Sequence[int] | None = None
-    ) -> list[PendingDelivery]:
-        """Deliveries due now that nobody holds (of ``ids`` only, when given), held by
-        ``owner`` for ``lease`` seconds."""
+    def claim_deliveries(self, owner: str, lease: float) -> list[PendingDelivery]:
+        """Deliveries due now that nobody holds, held by ``owner`` for ``lease`` seconds."""
         now = utcnow()
         free = or_(
             WebhookDeliveryRow.claimed_until.is_(None), WebhookDeliveryRow.claimed_until < now
         )
         query = select(WebhookDeliveryRow.id).where(WebhookDeliveryRow.due_at <= now, free)
-        if ids is not None:
-            query = query.where(WebhookDeliveryRow.id.in_(list(ids)))
         claimed: list[PendingDelivery] = []
         with self._turn(), self._session() as session:
             candidates = session.scalars(
@@ -121,15 +116,12 @@ class DeliveryQueries(StoreCore):
         with self._session() as session:
             return set(session.scalars(query))
 
-    def next_delivery_at(self, ids: Sequence[int] | None = None) -> datetime | None:
-        """When the next delivery (of ``ids``, when given) can be tried: it is due and
-        nobody holds it. None when there is none."""
+    def next_delivery_at(self) -> datetime | None:
+        """When the next delivery can be tried: it is due and nobody holds it. None when
+        there is none."""
         held = WebhookDeliveryRow.claimed_until > WebhookDeliveryRow.due_at
         when = case((held, WebhookDeliveryRow.claimed_until), else_=WebhookDeliveryRow.due_at)
         soonest = func.min(when, type_=WebhookDeliveryRow.due_at.type)
-        query = select(soonest)
-        if ids is not None:
-            query = query.where(WebhookDeliveryRow.id.in_(list(ids)))
         with self._session() as session:
-            found: datetime | None = session.scalar(query)
+            found: datetime | None = session.scalar(select(soonest))
         return found
