@@ -124,6 +124,24 @@ def test_a_receiver_that_never_answers_well_is_tried_a_bounded_number_of_times(
     assert receiver.tries == [("d-1", 503)] * 3
 
 
+def test_a_delivery_written_to_a_store_already_closed_is_made_before_exit(
+    tmp_path: Path,
+) -> None:
+    """A command closes its store as the operation it ran ends; the outbox's thread
+    writes the operation's notice a moment later, and the exit waits for it."""
+    receiver = Receiver(200)
+    try:
+        store = Store.open(f"sqlite:///{tmp_path / 'w.db'}")
+        store.close()
+        outbox = Outbox()
+        outbox.send(store, [receiver.url], "stack.operation", "d-3", {})
+        assert outbox.drain(10)
+        assert store.next_delivery_at() is None
+    finally:
+        receiver.close()
+    assert receiver.tries == [("d-3", 200)]
+
+
 #: A process that writes a delivery, tries it once and is killed before it tries again.
 DYING = """
 import sys, time

@@ -215,7 +215,10 @@ class Outbox:
             if self._sweep_at != planned:
                 return  # a sooner one was planned since
             self._sweep_at = None
-            stores = [store for store in self._stores if not store.closed]
+            # a closed store is still served for the deliveries this process wrote to it
+            # (an operation's notice is written as the command that ran it closes its
+            # store, and its exit waits for them); its connections go again after
+            stores = [s for s in self._stores if not s.closed or self._own.get(s)]
         soonest = self.poll
         for store in stores:
             try:
@@ -229,6 +232,9 @@ class Outbox:
             except Exception:  # a bug: logged, and the other stores still served
                 log.exception("webhook deliveries of a store failed")
                 continue
+            finally:
+                if store.closed:
+                    store.engine.dispose()
             if due is not None:
                 soonest = min(soonest, (due - datetime.now(UTC)).total_seconds())
         self._sweep_in(max(0.0, soonest))
