@@ -88,11 +88,14 @@ class Receiver:
     def __init__(self, code: int) -> None:
         self.code = code
         self.tries: list[tuple[str, int]] = []
+        self.bodies: list[dict[str, Any]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.bodies.append(
+                    json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                )
                 receiver.tries.append((self.headers["X-Crossheat-Delivery"], receiver.code))
                 self.send_response(receiver.code)
                 self.end_headers()
@@ -218,6 +221,51 @@ def test_an_exit_does_not_wait_for_a_delivery_another_process_made(tmp_path: Pat
     finally:
         receiver.close()
     assert receiver.tries[-1] == ("d-5", 200)
+
+
+#: An engine whose operation ends (its stack's lock freed, with the events an operation
+#: leaves) in a process that dies at once, before its outbox reads the notice.
+ENDING = """
+import os, sys
+from crossheat.service._notify import watch_operations
+from crossheat.store import Action, StackSpec, Status, Store, new_engine_id
+store = watch_operations(Store.open(sys.argv[1]))
+stack = store.create_stack("ended", "p1", StackSpec(template={}, tags=("webhook=" + sys.argv[2],)))
+engine = new_engine_id()
+store.acquire_lock(stack.id, Action.CREATE, engine)
+store.update_stack_status(stack.id, Action.CREATE, Status.IN_PROGRESS, "started", event=True)
+store.update_stack_status(stack.id, Action.CREATE, Status.COMPLETE, "done", event=True)
+store.released_hooks.insert(0, lambda notice: os._exit(0))
+store.release_lock(stack.id, engine)
+os._exit(1)
+"""
+
+
+def test_an_operation_whose_process_dies_as_it_ends_is_still_told(tmp_path: Path) -> None:
+    receiver = Receiver(200)
+    database = f"sqlite:///{tmp_path / 'w.db'}"
+    try:
+        ending = subprocess.run([sys.executable, "-c", ENDING, database, receiver.url], timeout=60)
+        assert ending.returncode == 0  # died as the lock was freed
+        assert receiver.tries == []
+        with Service(database_url=database) as service:
+            store = service.store()  # the next command, or the server, opens the database
+            deadline = time.monotonic() + 30
+            while not receiver.tries and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # nothing more comes
+            assert store.next_delivery_at() is None
+    finally:
+        receiver.close()
+    [(delivery, code)] = receiver.tries
+    [event] = receiver.bodies
+    assert code == 200
+    assert (event["id"], event["event"], event["stack"]["name"], event["stack_status"]) == (
+        delivery,
+        "stack.operation",
+        "ended",
+        "CREATE_COMPLETE",
+    )
 
 
 def test_in_multiprocess_mode_metrics_add_up_the_processes_of_the_host(

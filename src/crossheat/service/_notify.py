@@ -3,11 +3,13 @@
     store = watch_operations(Store.open(url))   # what ``Service.store`` does
 
 Every engine frees its stack's lock when its operation ends, in whatever process it
-runs (``crossheat serve``, a worker, a detached engine, the CLI's ``--wait``): the
-store's ``released_hooks`` then hand the stack to the webhooks' outbox thread
-(``_webhooks``), which reads how it ended and POSTs the event; the operation never
-waits for it. A lock freed with the stack still IN_PROGRESS (a worker pausing it) or
-by something that was no operation (marking a resource unhealthy) sends nothing.
+runs (``crossheat serve``, a worker, a detached engine, the CLI's ``--wait``), and the
+same transaction writes a notice of it (``Store.release_lock``). The webhooks' outbox
+thread (``_webhooks``) of whichever process claims the notice first (that one, at once,
+or any other with the database open, should it die) reads how the operation ended and
+queues the event's deliveries in place of the notice; the operation never waits for it.
+A lock freed with the stack still IN_PROGRESS (a worker pausing it) or by something that
+was no operation (marking a resource unhealthy) sends nothing.
 
 The event (``X-Crossheat-Event: stack.operation``, or ``stack.drift`` for a check that
 ended CHECK_FAILED)::
@@ -25,17 +27,18 @@ Reasons are the stored ones: secrets are masked there already.
 
 from __future__ import annotations
 
-import uuid
+import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crossheat.errors import StackNotFound
-from crossheat.service._webhooks import WEBHOOKS, deployment_webhooks, stack_webhooks
+from crossheat.service._webhooks import WEBHOOKS, Outgoing, deployment_webhooks, stack_webhooks
+from crossheat.store import NOTICE, notice_lock
 from crossheat.store.models import utcnow
-from crossheat.store.records import STACK_EVENT_TYPE, Action, LockInfo, Status
+from crossheat.store.records import STACK_EVENT_TYPE, Action, Status
 
 if TYPE_CHECKING:
-    from crossheat.store import EventRecord, Store
+    from crossheat.store import EventRecord, PendingDelivery, Store
 
 #: A stack event this long before the lock was taken still counts as the operation's
 #: (the lock's time is the database's clock, the event's the engine host's).
@@ -44,31 +47,29 @@ CLOCK_SLACK = timedelta(seconds=2)
 
 def watch_operations(store: Store) -> Store:
     """``store``, telling the webhooks about each operation its engines end."""
-
-    def released(stack_id: str, lock: LockInfo) -> None:
-        WEBHOOKS.later(lambda: notify(store, stack_id, lock))
-
-    store.released_hooks.append(released)
+    store.released_hooks.append(lambda notice: WEBHOOKS.noticed(store, notice))
     WEBHOOKS.watch(store)  # and deliver what other processes left in it
     return store
 
 
-def notify(store: Store, stack_id: str, lock: LockInfo) -> None:
-    """Send the event of the operation ``lock`` held the stack for, if it ended one."""
+def operation_event(store: Store, notice: PendingDelivery) -> Outgoing | None:
+    """The event of the operation a notice tells of (its kind, body and URLs), if one
+    ended and a webhook is to hear of it."""
+    stack_id, lock = notice_lock(notice)
     try:
         stack = store.get_stack(stack_id, include_deleted=True)
     except StackNotFound:
-        return
-    urls = [*deployment_webhooks(), *stack_webhooks(stack.spec.tags)]
+        return None
+    urls = list(dict.fromkeys([*deployment_webhooks(), *stack_webhooks(stack.spec.tags)]))
     if not urls or stack.status is Status.IN_PROGRESS:
-        return
+        return None
     own = _operation_events(store.list_events(stack_id), lock.acquired_at)
     if not own or own[-1].status is Status.IN_PROGRESS:
-        return  # the lock was taken for something else than an operation
+        return None  # the lock was taken for something else than an operation
     drift = stack.action is Action.CHECK and stack.status is Status.FAILED
     event: dict[str, Any] = {
         "event": "stack.drift" if drift else "stack.operation",
-        "id": str(uuid.uuid4()),
+        "id": notice.delivery_id,
         "sent_at": _iso(utcnow()),
         "stack": {"id": stack.id, "name": stack.name, "project": stack.project},
         "operation": lock.operation or stack.action.value,
@@ -86,7 +87,10 @@ def notify(store: Store, stack_id: str, lock: LockInfo) -> None:
             for r in store.list_resources(stack_id)
             if not r.replaced_by and (r.action, r.status) == (Action.CHECK, Status.FAILED)
         ]  # fmt: skip
-    WEBHOOKS.send(store, urls, event["event"], event["id"], event)
+    return event["event"], json.dumps(event, default=str, sort_keys=True).encode(), urls
+
+
+WEBHOOKS.reads(NOTICE, operation_event)
 
 
 def _operation_events(events: list[EventRecord], since: datetime | None) -> list[EventRecord]:

@@ -60,7 +60,8 @@ RETRY_CAP_S = 60.0
 DEFAULT_ATTEMPTS = 6
 DEFAULT_EXIT_WAIT_S = 10.0
 #: Seconds between two looks at a store for deliveries another process left; the first
-#: look at a store just opened.
+#: look at a store just opened, and the pause between looks while this process's own
+#: deliveries are unfinished (another process may be making them).
 POLL_S = 5.0
 FIRST_LOOK_S = 1.0
 #: A delivery is held for one attempt's timeout and this.
@@ -112,14 +113,21 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+#: What a notice turns into (``Outbox.reads``): the kind, the body and the URLs of the
+#: event to deliver; None when it is none (no operation ended, no webhook to tell).
+Outgoing = tuple[str, bytes, list[str]]
+NoticeReader = Callable[["Store", "PendingDelivery"], "Outgoing | None"]
+
+
 class Outbox:
-    """One daemon thread running jobs when they are due: work handed to it (``later``)
-    that must not hold up an operation, and the deliveries kept in the stores it watches.
+    """One daemon thread making the deliveries kept in the stores it watches.
 
     A delivery is written to the store first (``send``) and tried from there: due ones,
     this process's or any other's (one that died, or exited while a URL kept failing),
     are claimed and tried as soon as they are due, and the stores are looked at again
-    every ``poll`` seconds for those another process left."""
+    every ``poll`` seconds for those another process left. A notice (``reads``: written
+    as an operation ends, ``Store.release_lock``) is claimed the same way and read into
+    the deliveries of its event."""
 
     def __init__(
         self, attempts: int | None = None, base: float = RETRY_BASE_S, poll: float = POLL_S
@@ -132,19 +140,24 @@ class Outbox:
         self._due: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
-        self._busy = 0
-        self._jobs = 0  # handed to ``later`` and not run yet (sweeps are not counted)
         self._thread: threading.Thread | None = None
         self._stores: weakref.WeakSet[Store] = weakref.WeakSet()
-        #: Deliveries this process wrote and has not finished (what its exit waits for).
+        #: Deliveries and notices this process wrote and has not finished (what its exit
+        #: waits for).
         self._own: weakref.WeakKeyDictionary[Store, set[int]] = weakref.WeakKeyDictionary()
         self._sweep_at: float | None = None
+        self._readers: dict[str, NoticeReader] = {}
 
-    def later(self, job: Callable[[], None], delay: float = 0.0) -> None:
-        """Run ``job`` in the outbox's thread in ``delay`` seconds."""
+    def reads(self, kind: str, reader: NoticeReader) -> None:
+        """Read the notices of ``kind`` with ``reader`` (``crossheat.service._notify``)."""
+        self._readers[kind] = reader
+
+    def noticed(self, store: Store, notice: int) -> None:
+        """A notice this process wrote to ``store``: read at once, and waited for at exit."""
         with self._wake:
-            self._jobs += 1
-        self._push(self._counted(job), delay)
+            self._own.setdefault(store, set()).add(notice)
+            self._stores.add(store)
+        self._sweep_in(0.0)
 
     def watch(self, store: Store) -> None:
         """Try the deliveries ``store`` holds, in a moment and every ``poll`` seconds (the
@@ -166,30 +179,19 @@ class Outbox:
         self._sweep_in(0.0)
 
     def drain(self, timeout: float | None = None) -> bool:
-        """Wait until the jobs handed over have run and the deliveries this process wrote
-        are delivered or dropped (at most ``timeout`` seconds, default
-        ``CROSSHEAT_WEBHOOK_EXIT_WAIT``); whether it got there. What is left stays in
-        the store, for another process."""
+        """Wait until the notices and deliveries this process wrote are read, delivered or
+        dropped (at most ``timeout`` seconds, default ``CROSSHEAT_WEBHOOK_EXIT_WAIT``);
+        whether it got there. What is left stays in the store, for another process."""
         if timeout is None:
             timeout = float(os.environ.get("CROSSHEAT_WEBHOOK_EXIT_WAIT") or DEFAULT_EXIT_WAIT_S)
         end = time.monotonic() + timeout
         with self._wake:
-            while self._jobs or self._busy or any(self._own.values()):
+            while any(self._own.values()):
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
                 self._wake.wait(min(left, 0.1))
         return True
-
-    def _counted(self, job: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                job()
-            finally:
-                with self._wake:
-                    self._jobs -= 1
-
-        return run
 
     def _push(self, job: Callable[[], None], delay: float) -> None:
         with self._wake:
@@ -215,17 +217,22 @@ class Outbox:
             if self._sweep_at != planned:
                 return  # a sooner one was planned since
             self._sweep_at = None
-            # a closed store is still served for the deliveries this process wrote to it
-            # (an operation's notice is written as the command that ran it closes its
-            # store, and its exit waits for them); its connections go again after
+            # a closed store is still served for the notices and deliveries this process
+            # wrote to it (a command closes its store as its operation ends, while the
+            # outbox reads the notice; its exit waits for them); its connections go after
             stores = [s for s in self._stores if not s.closed or self._own.get(s)]
         soonest = self.poll
         for store in stores:
             try:
                 for delivery in store.claim_deliveries(self.owner, TIMEOUT_S + LEASE_SLACK_S):
-                    self._try(store, delivery)
+                    reader = self._readers.get(delivery.kind)
+                    if reader is None:
+                        self._try(store, delivery)
+                    else:
+                        self._read(store, delivery, reader)  # its deliveries: due now
                 due = store.next_delivery_at()
-                self._forget_finished(store)
+                if self._forget_finished(store):  # another process may be making them
+                    soonest = min(soonest, FIRST_LOOK_S)
             except CrossheatError as exc:  # the database is away: tried again later
                 log.warning("webhook deliveries not read: %s", exc)
                 continue
@@ -239,15 +246,43 @@ class Outbox:
                 soonest = min(soonest, (due - datetime.now(UTC)).total_seconds())
         self._sweep_in(max(0.0, soonest))
 
-    def _forget_finished(self, store: Store) -> None:
-        """This process's deliveries another one has finished are no longer waited for."""
+    def _forget_finished(self, store: Store) -> bool:
+        """This process's deliveries another one has finished are no longer waited for;
+        whether some are still unfinished."""
         with self._wake:
             own = set(self._own.get(store, ()))
         if not own:
-            return
+            return False
         left = store.remaining_deliveries(sorted(own))
         with self._wake:
             self._own[store] -= own - left
+            self._wake.notify_all()
+        return bool(left)
+
+    def _read(self, store: Store, notice: PendingDelivery, reader: NoticeReader) -> None:
+        """Turn ``notice`` into the deliveries of its event, or drop it; one that cannot
+        be read now is read again later, a bounded number of times."""
+        try:
+            outgoing = reader(store, notice)
+        except Exception as exc:  # the database is away, or a bug: read again later
+            attempt = notice.attempts + 1
+            log.warning("webhook notice %s not read (attempt %d): %s", notice.id, attempt, exc)
+            if attempt < self.attempts:
+                wait = min(RETRY_CAP_S, self.base * 2 ** (attempt - 1))
+                store.delivery_retry(notice.id, datetime.now(UTC) + timedelta(seconds=wait))
+                return
+            outgoing = None
+        ids: list[int] = []
+        if outgoing is None:
+            store.delivery_done(notice.id)
+        else:
+            kind, body, urls = outgoing
+            ids = store.queue_deliveries(kind, notice.delivery_id, body, urls, replacing=notice.id)
+        with self._wake:
+            own = self._own.get(store)
+            if own is not None and notice.id in own:
+                own.discard(notice.id)
+                own.update(ids)  # the exit waits for these now
             self._wake.notify_all()
 
     def _try(self, store: Store, delivery: PendingDelivery) -> None:
@@ -293,15 +328,10 @@ class Outbox:
                     wait = self._due[0][0] - time.monotonic() if self._due else None
                     self._wake.wait(wait)
                 _, _, job = heapq.heappop(self._due)
-                self._busy += 1
             try:
                 job()
             except Exception:
                 log.exception("webhook outbox job failed")
-            finally:
-                with self._wake:
-                    self._busy -= 1
-                    self._wake.notify_all()
 
 
 #: This process's outbox.

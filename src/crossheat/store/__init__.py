@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crossheat.store._deliveries import PendingDelivery
+    from crossheat.store._deliveries import NOTICE, PendingDelivery, notice_lock
     from crossheat.store._events import EventCursor
     from crossheat.store._rotation import Rotation, SealedCensus
     from crossheat.store._software import SoftwareConfigRecord, SoftwareDeploymentRecord
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from crossheat.store.secrets import SecretBox
 
 _HOMES = {
-    "crossheat.store._deliveries": ["PendingDelivery"],
+    "crossheat.store._deliveries": ["NOTICE", "PendingDelivery", "notice_lock"],
     "crossheat.store._events": ["EventCursor"],
     "crossheat.store._rotation": ["Rotation", "SealedCensus"],
     "crossheat.store._software": ["SoftwareConfigRecord", "SoftwareDeploymentRecord"],
@@ -55,6 +55,7 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
+    "NOTICE",
     "STACK_EVENT_TYPE",
     "Action",
     "EventCursor",
@@ -75,6 +76,7 @@ __all__ = [
     "Store",
     "database_url",
     "new_engine_id",
+    "notice_lock",
     "summary_of",
 ]
 

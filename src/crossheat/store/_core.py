@@ -32,7 +32,6 @@ from crossheat.errors import LockLost, StoreError
 from crossheat.redact import forget_in_logs, scrub, secret_leaf_paths
 from crossheat.store._changes import ChangeWatch
 from crossheat.store.models import ResourceRow, StackRow
-from crossheat.store.records import LockInfo
 from crossheat.store.secrets import SecretBox
 
 #: A fence read that took longer than this is made again, and a confirmation younger
@@ -69,10 +68,11 @@ class StoreCore:
         self._extra_secrets: dict[str, set[str]] = {}
         self._secret_guard = threading.Lock()
         self._fences: dict[str, Fence] = {}
-        #: Called with the stack's id and the lock as it was, each time an engine of this
-        #: process frees a stack it held (an operation has ended or paused); a hook must
-        #: be quick and never raise (``crossheat.service._notify`` queues its work).
-        self.released_hooks: list[Callable[[str, LockInfo], None]] = []
+        #: Called with the id of the notice written (``_deliveries.notice_row``) each time
+        #: an engine of this process frees a stack it held (an operation has ended or
+        #: paused); notices are written only while there is a hook. A hook must be quick
+        #: and never raise (``crossheat.service._notify`` hands the notice to the outbox).
+        self.released_hooks: list[Callable[[int], None]] = []
         self._changes = ChangeWatch(engine)
         self._closed = False
         #: SQLite's writers of this process take turns here: one waiting for the

@@ -1,6 +1,7 @@
 """Webhook POSTs still to make, kept until delivered or dropped (``service._webhooks``).
 
     ids = store.queue_deliveries("stack.operation", delivery_id, body, [url, ...])
+    ids = store.queue_deliveries(..., replacing=notice.id)  # what a notice turned into
     for d in store.claim_deliveries("host:pid", lease=15):   # due, nobody trying them
         ...POST d.url...
         store.delivery_done(d.id)                      # or delivery_retry(d.id, when)
@@ -12,10 +13,19 @@ between attempts nobody holds it, so a process that dies loses nothing: its deli
 are claimed by another once due (or, for one it was trying, once the lease has passed).
 A claim is one conditional UPDATE per row, which two processes cannot both win, on
 SQLite and PostgreSQL alike. URLs are sealed (they may carry a token).
+
+A *notice* (kind ``NOTICE``, no URL) is a row written with the freeing of a stack's lock,
+in the same transaction (``Store.release_lock``): the operation that held it has ended.
+It is claimed like a delivery, and the webhooks' outbox turns it into the deliveries of
+the operation's event (``replacing``: in one transaction, so the event is queued once)
+or drops it (no webhook, no operation), in whichever process claims it first: one that
+dies as its operation ends loses nothing.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,14 +34,40 @@ from sqlalchemy import case, delete, func, or_, select, update
 
 from crossheat.store._core import StoreCore
 from crossheat.store.models import WebhookDeliveryRow, utcnow
+from crossheat.store.records import LockInfo
 
 #: Deliveries one claim takes at most.
 CLAIM_BATCH = 20
+#: The kind of a notice: a stack's lock was freed by the engine that held it.
+NOTICE = "stack.released"
+
+
+def notice_row(stack_id: str, lock: LockInfo) -> WebhookDeliveryRow:
+    """The notice that ``lock`` on the stack was freed by its holder (due now); its
+    ``delivery_id`` is the id of the event it turns into."""
+    now = utcnow()
+    body = {
+        "stack_id": stack_id, "operation": lock.operation, "engine_id": lock.engine_id,
+        "acquired_at": None if lock.acquired_at is None else lock.acquired_at.isoformat(),
+    }  # fmt: skip
+    return WebhookDeliveryRow(
+        delivery_id=str(uuid.uuid4()), kind=NOTICE, target={}, body=json.dumps(body),
+        attempts=0, due_at=now, created_at=now,
+    )  # fmt: skip
+
+
+def notice_lock(delivery: PendingDelivery) -> tuple[str, LockInfo]:
+    """The stack and the lock a notice (``notice_row``) tells of."""
+    body = json.loads(delivery.body)
+    acquired = body["acquired_at"]
+    at = None if acquired is None else datetime.fromisoformat(acquired)
+    return body["stack_id"], LockInfo(body["operation"], body["engine_id"], at, None)
 
 
 @dataclass(frozen=True)
 class PendingDelivery:
-    """A delivery claimed to be tried now; ``attempts``: those made before."""
+    """A delivery claimed to be tried now (or a notice to read: ``url`` empty);
+    ``attempts``: those made before."""
 
     id: int
     delivery_id: str
@@ -43,9 +79,12 @@ class PendingDelivery:
 
 class DeliveryQueries(StoreCore):
     def queue_deliveries(
-        self, kind: str, delivery_id: str, body: bytes, urls: Sequence[str]
-    ) -> list[int]:
-        """One delivery of ``body`` per URL, due now; their ids."""
+        self, kind: str, delivery_id: str, body: bytes, urls: Sequence[str],
+        *, replacing: int | None = None,
+    ) -> list[int]:  # fmt: skip
+        """One delivery of ``body`` per URL, due now; their ids. ``replacing``: a notice
+        these deliveries come from, deleted in the same transaction (none are queued when
+        it is gone already: another process turned it into them)."""
         now = utcnow()
         rows = [
             WebhookDeliveryRow(
@@ -60,6 +99,12 @@ class DeliveryQueries(StoreCore):
             for url in urls
         ]
         with self._turn(), self._session() as session:
+            if replacing is not None:
+                gone = session.execute(
+                    delete(WebhookDeliveryRow).where(WebhookDeliveryRow.id == replacing)
+                )
+                if gone.rowcount != 1:  # type: ignore[attr-defined]
+                    return []
             session.add_all(rows)
             session.flush()
             return [row.id for row in rows]
@@ -85,9 +130,9 @@ class DeliveryQueries(StoreCore):
                 if won.rowcount != 1:  # type: ignore[attr-defined]
                     continue  # another process took it meanwhile
                 row = session.get_one(WebhookDeliveryRow, row_id)
+                url = str(self._box.open(row.target["url"])) if "url" in row.target else ""
                 claimed.append(PendingDelivery(
-                    row.id, row.delivery_id, row.kind, str(self._box.open(row.target["url"])),
-                    row.body.encode(), row.attempts,
+                    row.id, row.delivery_id, row.kind, url, row.body.encode(), row.attempts
                 ))  # fmt: skip
         return claimed
 

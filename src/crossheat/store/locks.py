@@ -29,9 +29,11 @@ import socket
 from datetime import timedelta
 
 from sqlalchemy import Update, select, update
+from sqlalchemy.orm import Session
 
 from crossheat.errors import ConfigError, StackLocked, StackNotFound, StoreError
 from crossheat.store._core import StoreCore
+from crossheat.store._deliveries import notice_row
 from crossheat.store.models import StackRow, db_now, utcnow
 from crossheat.store.records import Action, LockInfo
 
@@ -160,35 +162,45 @@ class LockQueries(StoreCore):
             raise StackLocked(f"engine {engine_id} lost the lock of stack {stack_id}: {now_held}")
 
     def release_lock(self, stack_id: str, engine_id: str) -> None:
-        """Free the lock if ``engine_id`` holds it; otherwise do nothing. The store's
-        ``released_hooks`` are told when it did."""
-        held = self._held(stack_id) if self.released_hooks else None
-        released = self._swap(
+        """Free the lock if ``engine_id`` holds it; otherwise do nothing. While the store
+        has ``released_hooks``, the same transaction writes a notice of it
+        (``_deliveries.notice_row``: the webhooks learn from it how the operation ended,
+        even if this process dies now) and the hooks are told its id."""
+        free = (
             update(StackRow)
-            .where(StackRow.lock_engine_id == engine_id)
+            .where(StackRow.id == stack_id, StackRow.lock_engine_id == engine_id)
             .values(
                 lock_operation=None,
                 lock_engine_id=None,
                 lock_acquired_at=None,
                 lock_heartbeat_at=None,
                 lock_cancel_requested_at=None,
-            ),
-            stack_id,
+            )
+            .returning(StackRow.id)
+            .execution_options(synchronize_session=False)
         )
-        if released and held is not None and held.engine_id == engine_id:
-            for hook in self.released_hooks:
-                try:
-                    hook(stack_id, held)
-                except Exception:  # a hook never fails the operation that ends
-                    log.exception("after releasing stack %s", stack_id)
+        notice: int | None = None
+        with self._turn(), self._session() as session:
+            held = self._held(session, stack_id) if self.released_hooks else None
+            if session.scalar(free) is None or held is None or held.engine_id != engine_id:
+                return
+            row = notice_row(stack_id, held)
+            session.add(row)
+            session.flush()
+            notice = row.id
+        for hook in self.released_hooks:
+            try:
+                hook(notice)
+            except Exception:  # a hook never fails the operation that ends
+                log.exception("after releasing stack %s", stack_id)
 
-    def _held(self, stack_id: str) -> LockInfo | None:
+    @staticmethod
+    def _held(session: Session, stack_id: str) -> LockInfo | None:
         """The stack's lock, deleted or not (a delete ends with the stack deleted)."""
         query = select(
             StackRow.lock_operation, StackRow.lock_engine_id, StackRow.lock_acquired_at
         ).where(StackRow.id == stack_id)
-        with self._session() as session:
-            row = session.execute(query).first()
+        row = session.execute(query).first()
         return None if row is None else LockInfo(row[0], row[1], row[2], None)
 
     def request_cancel(self, stack_id: str, engine_id: str) -> bool:
