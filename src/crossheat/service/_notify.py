@@ -63,7 +63,8 @@ def operation_event(store: Store, notice: PendingDelivery) -> Outgoing | None:
     urls = list(dict.fromkeys([*deployment_webhooks(), *stack_webhooks(stack.spec.tags)]))
     if not urls or stack.status is Status.IN_PROGRESS:
         return None
-    own = _operation_events(store.list_events(stack_id), lock.acquired_at)
+    events = store.list_events(stack_id, resource_name=stack.name)  # the stack's own
+    own = _operation_events(events, lock.acquired_at)
     if not own or own[-1].status is Status.IN_PROGRESS:
         return None  # the lock was taken for something else than an operation
     drift = stack.action is Action.CHECK and stack.status is Status.FAILED
