@@ -22,7 +22,7 @@ from crossheat.service import Service
 from crossheat.service._logs import JsonLines
 from crossheat.service._metrics import metrics_exposition, operation_metrics
 from crossheat.service._webhooks import Outbox
-from crossheat.store import Store
+from crossheat.store import NOTICE, Action, StackSpec, Store, new_engine_id
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 
@@ -266,6 +266,36 @@ def test_an_operation_whose_process_dies_as_it_ends_is_still_told(tmp_path: Path
         "ended",
         "CREATE_COMPLETE",
     )
+
+
+def test_an_exit_waits_for_the_event_of_a_notice_read_before_it_was_known_as_its_own(
+    tmp_path: Path,
+) -> None:
+    """The outbox may read a notice between the commit that wrote it and the hook that
+    tells it the notice is this process's: the exit still waits for its deliveries."""
+    receiver = Receiver(503)
+    try:
+        with Store.open(f"sqlite:///{tmp_path / 'w.db'}") as store:
+            outbox = Outbox(attempts=2, base=0.5, poll=0.1)
+            outbox.reads(NOTICE, lambda _store, _notice: ("stack.operation", b"{}", [receiver.url]))
+            written: list[int] = []
+            store.released_hooks.append(written.append)
+            stack = store.create_stack("ended", "p1", StackSpec(template={}))
+            engine = new_engine_id()
+            store.acquire_lock(stack.id, Action.CREATE, engine)
+            store.release_lock(stack.id, engine)
+            # a later row, so that the event's delivery does not take the notice's id
+            [later] = store.queue_deliveries("other", "d-0", b"{}", [receiver.url])
+            store.delivery_retry(later, datetime.now(UTC) + timedelta(hours=1))
+            outbox.watch(store)  # another look at the store reads the notice first
+            deadline = time.monotonic() + 30
+            while not receiver.tries and time.monotonic() < deadline:
+                time.sleep(0.001)
+            outbox.noticed(store, written[0])
+            assert outbox.drain(10)
+    finally:
+        receiver.close()
+    assert [code for _, code in receiver.tries] == [503, 503]  # both attempts waited for
 
 
 def test_in_multiprocess_mode_metrics_add_up_the_processes_of_the_host(

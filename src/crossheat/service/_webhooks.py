@@ -36,6 +36,7 @@ import socket
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,6 +148,9 @@ class Outbox:
         self._own: weakref.WeakKeyDictionary[Store, set[int]] = weakref.WeakKeyDictionary()
         self._sweep_at: float | None = None
         self._readers: dict[str, NoticeReader] = {}
+        #: The last notices read that were not (yet) known as this process's: one can be
+        #: read between its commit and ``noticed`` (store's id, notice, its deliveries).
+        self._read_early: deque[tuple[int, int, list[int]]] = deque(maxlen=64)
 
     def reads(self, kind: str, reader: NoticeReader) -> None:
         """Read the notices of ``kind`` with ``reader`` (``crossheat.service._notify``)."""
@@ -155,7 +159,8 @@ class Outbox:
     def noticed(self, store: Store, notice: int) -> None:
         """A notice this process wrote to ``store``: read at once, and waited for at exit."""
         with self._wake:
-            self._own.setdefault(store, set()).add(notice)
+            read = [ids for at, n, ids in self._read_early if (at, n) == (id(store), notice)]
+            self._own.setdefault(store, set()).update(read[0] if read else [notice])
             self._stores.add(store)
         self._sweep_in(0.0)
 
@@ -283,6 +288,8 @@ class Outbox:
             if own is not None and notice.id in own:
                 own.discard(notice.id)
                 own.update(ids)  # the exit waits for these now
+            else:
+                self._read_early.append((id(store), notice.id, ids))
             self._wake.notify_all()
 
     def _try(self, store: Store, delivery: PendingDelivery) -> None:
