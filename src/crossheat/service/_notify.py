@@ -60,7 +60,7 @@ def operation_event(store: Store, notice: PendingDelivery) -> Outgoing | None:
         stack = store.get_stack(stack_id, include_deleted=True)
     except StackNotFound:
         return None
-    urls = list(dict.fromkeys([*deployment_webhooks(), *stack_webhooks(stack.spec.tags)]))
+    urls = [*deployment_webhooks(), *stack_webhooks(stack.spec.tags)]
     if not urls or stack.status is Status.IN_PROGRESS:
         return None
     events = store.list_events(stack_id, resource_name=stack.name)  # the stack's own

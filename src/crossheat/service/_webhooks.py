@@ -177,7 +177,7 @@ class Outbox:
         """POST ``event`` (JSON) to each of ``urls``: written to ``store``, then tried
         from the outbox's thread."""
         body = json.dumps(event, default=str, sort_keys=True).encode()
-        ids = store.queue_deliveries(kind, delivery_id, body, list(dict.fromkeys(urls)))
+        ids = store.queue_deliveries(kind, delivery_id, body, urls)
         with self._wake:
             self._own.setdefault(store, set()).update(ids)
             self._stores.add(store)
@@ -273,8 +273,7 @@ class Outbox:
             attempt = notice.attempts + 1
             log.warning("webhook notice %s not read (attempt %d): %s", notice.id, attempt, exc)
             if attempt < self.attempts:
-                wait = min(RETRY_CAP_S, self.base * 2 ** (attempt - 1))
-                store.delivery_retry(notice.id, datetime.now(UTC) + timedelta(seconds=wait))
+                store.delivery_retry(notice.id, self._next_attempt(attempt))
                 return
             outgoing = None
         ids: list[int] = []
@@ -319,14 +318,20 @@ class Outbox:
                 shown(delivery.url), delivery.kind, attempt, problem,
             )  # fmt: skip
         else:
-            wait = min(RETRY_CAP_S, self.base * 2 ** (attempt - 1))
+            due = self._next_attempt(attempt)
+            wait = (due - datetime.now(UTC)).total_seconds()
             log.info("webhook %s: %s; trying again in %.0f s", shown(delivery.url), problem, wait)
-            store.delivery_retry(delivery.id, datetime.now(UTC) + timedelta(seconds=wait))
+            store.delivery_retry(delivery.id, due)
             return
         store.delivery_done(delivery.id)
         with self._wake:
             self._own.get(store, set()).discard(delivery.id)
             self._wake.notify_all()
+
+    def _next_attempt(self, attempt: int) -> datetime:
+        """When the attempt after failed ``attempt`` (1, 2...) is due: 1, 2, 4... s on."""
+        wait = min(RETRY_CAP_S, self.base * 2 ** (attempt - 1))
+        return datetime.now(UTC) + timedelta(seconds=wait)
 
     def _run(self) -> None:
         while True:

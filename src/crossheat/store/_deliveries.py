@@ -82,9 +82,10 @@ class DeliveryQueries(StoreCore):
         self, kind: str, delivery_id: str, body: bytes, urls: Sequence[str],
         *, replacing: int | None = None,
     ) -> list[int]:  # fmt: skip
-        """One delivery of ``body`` per URL, due now; their ids. ``replacing``: a notice
-        these deliveries come from, deleted in the same transaction (none are queued when
-        it is gone already: another process turned it into them)."""
+        """One delivery of ``body`` per URL (each once), due now; their ids.
+        ``replacing``: a notice these deliveries come from, deleted in the same
+        transaction (none are queued when it is gone already: another process turned it
+        into them)."""
         now = utcnow()
         rows = [
             WebhookDeliveryRow(
@@ -96,7 +97,7 @@ class DeliveryQueries(StoreCore):
                 due_at=now,
                 created_at=now,
             )
-            for url in urls
+            for url in dict.fromkeys(urls)
         ]
         with self._turn(), self._session() as session:
             if replacing is not None:

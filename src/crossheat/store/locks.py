@@ -168,7 +168,7 @@ class LockQueries(StoreCore):
         even if this process dies now) and the hooks are told its id."""
         free = (
             update(StackRow)
-            .where(StackRow.id == stack_id, StackRow.lock_engine_id == engine_id)
+            .where(StackRow.lock_engine_id == engine_id)
             .values(
                 lock_operation=None,
                 lock_engine_id=None,
@@ -176,13 +176,11 @@ class LockQueries(StoreCore):
                 lock_heartbeat_at=None,
                 lock_cancel_requested_at=None,
             )
-            .returning(StackRow.id)
-            .execution_options(synchronize_session=False)
         )
-        notice: int | None = None
         with self._turn(), self._session() as session:
             held = self._held(session, stack_id) if self.released_hooks else None
-            if session.scalar(free) is None or held is None or held.engine_id != engine_id:
+            freed = _swapped(session, free, stack_id)  # with or without a notice to write
+            if not freed or held is None or held.engine_id != engine_id:
                 return
             row = notice_row(stack_id, held)
             session.add(row)
@@ -268,9 +266,14 @@ class LockQueries(StoreCore):
     def _swap(self, statement: Update, stack_id: str) -> bool:
         """Run the conditional update on one stack; True if a row changed."""
         with self._session() as session:
-            changed = session.scalar(
-                statement.where(StackRow.id == stack_id)
-                .returning(StackRow.id)
-                .execution_options(synchronize_session=False)
-            )
-        return changed is not None
+            return _swapped(session, statement, stack_id)
+
+
+def _swapped(session: Session, statement: Update, stack_id: str) -> bool:
+    """Run the conditional update on one stack in ``session``; True if a row changed."""
+    changed = session.scalar(
+        statement.where(StackRow.id == stack_id)
+        .returning(StackRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    return changed is not None
